@@ -1,0 +1,70 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export class YunwuApi implements ICredentialType {
+	name = 'yunwuApi';
+
+	displayName = 'Yunwu API';
+
+	icon: Icon = { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-yunwu/n8n-nodes-yunwu#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'Your Yunwu API key (it starts with "sk-"), from the token page of your Yunwu dashboard',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			required: true,
+			default: 'https://yunwu.ai',
+			description: 'The Yunwu API address; change it only for a mirror or your own OneAPI-compatible gateway',
+		},
+	];
+
+	// n8n's own mechanism adds the header, and only to requests made with this credential.
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: { Authorization: '=Bearer {{$credentials.apiKey}}' },
+		},
+	};
+
+	// Listing models needs a valid key and nothing else, so it proves the key without touching a task.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "") }}',
+			url: '/v1/models',
+			method: 'GET',
+		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message: 'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message: 'Yunwu refused this API key (HTTP 403). Check that the key is enabled and has balance.',
+				},
+			},
+		],
+	};
+}

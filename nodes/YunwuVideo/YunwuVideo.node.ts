@@ -1,0 +1,63 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import * as query from './actions/query.operation';
+import * as waitUntilComplete from './actions/waitUntilComplete.operation';
+
+const operations = { query, waitUntilComplete };
+
+export class YunwuVideo implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Yunwu Video',
+		name: 'yunwuVideo',
+		icon: { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ {"query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
+		description: 'Check Yunwu (云雾) AI video tasks, wait for them to finish and get the video file',
+		defaults: { name: 'Yunwu Video' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [{ name: 'yunwuApi', required: true }],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Query',
+						value: 'query',
+						description: 'Look up the status of a video task once',
+						action: 'Query a video task',
+					},
+					{
+						name: 'Wait Until Complete',
+						value: 'waitUntilComplete',
+						description: 'Poll a video task until it is completed or failed, then output the video',
+						action: 'Wait until a video task is complete',
+					},
+				],
+				default: 'waitUntilComplete',
+			},
+			...query.description,
+			...waitUntilComplete.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		if (!(operation in operations)) {
+			throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+		}
+		return [await operations[operation as keyof typeof operations].execute.call(this)];
+	}
+}

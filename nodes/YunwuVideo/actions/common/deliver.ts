@@ -1,0 +1,97 @@
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { describeDownloadFailure, httpCodeOf, taskError } from '../../errors';
+import { shapeTaskOutput } from '../../task/output';
+import type { MediaKind } from '../../task/media';
+import type { TaskAnswer } from '../../task/schema';
+import { toTaskState } from '../../task/state';
+import { downloadWithRetries } from '../../waiting/download';
+
+export interface DeliveryOptions {
+	downloadVideo: boolean;
+	videoProperty: string;
+	downloadThumbnail: boolean;
+	thumbnailProperty: string;
+	requestTimeoutMs: number;
+	downloadAttempts: number;
+	retryDelayMs: number;
+}
+
+/** Reads the download switches and names shared by Query and Wait Until Complete. */
+export function readDeliveryOptions(context: IExecuteFunctions, itemIndex: number, retryDelayMs: number): DeliveryOptions {
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const downloadVideo = context.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
+	return {
+		downloadVideo,
+		videoProperty: downloadVideo ? (context.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string).trim() : '',
+		downloadThumbnail: (options.downloadThumbnail as boolean | undefined) ?? false,
+		thumbnailProperty: ((options.thumbnailBinaryPropertyName as string | undefined) ?? 'thumbnail').trim(),
+		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
+		downloadAttempts: Math.max(1, Math.floor(Number(options.downloadAttempts ?? 3))),
+		retryDelayMs,
+	};
+}
+
+export function secondsToMs(value: unknown, fallbackSeconds: number): number {
+	const seconds = typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallbackSeconds;
+	return Math.round(seconds * 1000);
+}
+
+/**
+ * The output item for a task answer: its parsed fields, plus the video (and thumbnail) as binary
+ * data when the task is completed and downloads are on.
+ */
+export async function deliverTask(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	taskId: string,
+	answer: TaskAnswer,
+	options: DeliveryOptions,
+	signal: AbortSignal,
+	extraFields: IDataObject = {},
+): Promise<INodeExecutionData> {
+	const json = { ...shapeTaskOutput(taskId, answer), ...extraFields };
+	const binary: IBinaryKeyData = {};
+	if (toTaskState(answer.status) === 'completed') {
+		const wanted: Array<[MediaKind, string, unknown]> = [];
+		if (options.downloadVideo) {
+			if (!answer.video_url) {
+				throw taskError(
+					context.getNode(),
+					`Task "${taskId}" is completed but Yunwu sent no video_url. Turn off Download Video to output the task without the file.`,
+					itemIndex,
+					{ taskId, task: json },
+				);
+			}
+			wanted.push(['video', options.videoProperty, answer.video_url]);
+		}
+		// A thumbnail is a nicety: a task without one still delivers its video.
+		if (options.downloadThumbnail && answer.thumbnail_url) {
+			wanted.push(['thumbnail', options.thumbnailProperty, answer.thumbnail_url]);
+		}
+		for (const [kind, property, url] of wanted) {
+			binary[property] = await download(context, itemIndex, taskId, kind, String(url), options, signal, json);
+		}
+	}
+	return Object.keys(binary).length > 0 ? { json, binary } : { json };
+}
+
+async function download(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	taskId: string,
+	kind: MediaKind,
+	url: string,
+	options: DeliveryOptions,
+	signal: AbortSignal,
+	task: IDataObject,
+) {
+	const result = await downloadWithRetries(
+		context,
+		{ url, taskId, kind, timeoutMs: options.requestTimeoutMs, signal },
+		{ attempts: options.downloadAttempts, firstDelayMs: options.retryDelayMs },
+	);
+	if (result.ok) return result.binary;
+	const message = describeDownloadFailure(result.failure, taskId, kind, result.attempts);
+	throw taskError(context.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure), task });
+}

@@ -1,0 +1,77 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Fields that Query and Wait Until Complete share, shown for the given operation only. */
+export function taskIdField(operation: string): INodeProperties {
+	return {
+		displayName: 'Task ID',
+		name: 'taskId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
+		description:
+			'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
+		displayOptions: { show: { operation: [operation] } },
+	};
+}
+
+export function downloadFields(operation: string, downloadByDefault: boolean): INodeProperties[] {
+	return [
+		{
+			displayName: 'Download Video',
+			name: 'downloadVideo',
+			type: 'boolean',
+			// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-boolean -- Query defaults to off, waiting to on
+			default: downloadByDefault,
+			description:
+				'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
+			displayOptions: { show: { operation: [operation] } },
+		},
+		{
+			displayName: 'Put Video in Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			required: true,
+			description: 'The name of the binary field the video is written to',
+			hint: 'Next nodes find the video under this name',
+			displayOptions: { show: { operation: [operation], downloadVideo: [true] } },
+		},
+	];
+}
+
+/** Options both operations accept, inside their `options` collection. */
+export const requestOptionFields: INodeProperties[] = [
+	{
+		displayName: 'Request Timeout (Seconds)',
+		name: 'requestTimeout',
+		type: 'number',
+		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		default: 30,
+		description:
+			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried)',
+	},
+	{
+		displayName: 'Download Thumbnail',
+		name: 'downloadThumbnail',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to also download the thumbnail image of a completed task into its own binary field',
+	},
+	{
+		displayName: 'Put Thumbnail in Field',
+		name: 'thumbnailBinaryPropertyName',
+		type: 'string',
+		default: 'thumbnail',
+		description: 'The name of the binary field the thumbnail is written to, when Download Thumbnail is on',
+	},
+	{
+		displayName: 'Download Attempts',
+		name: 'downloadAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10 },
+		default: 3,
+		description:
+			'How many times to try a download that breaks off, arrives short or meets a server error before the item fails',
+	},
+];

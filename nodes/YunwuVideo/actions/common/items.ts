@@ -1,0 +1,86 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { runPool } from '../../waiting/pool';
+
+/** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
+const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
+
+/** The task ID of an item, trimmed, or a clear error before any request is sent. */
+export function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
+	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;
+	const taskId = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
+	if (taskId === '' && (raw === '' || raw === undefined || raw === null || typeof raw === 'string')) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`The Task ID of item ${itemIndex} is empty. Map the ID returned when the task was created, for example {{ $json.id }}.`,
+			{ itemIndex },
+		);
+	}
+	if (taskId === '' || NOT_AN_ID.test(taskId) || taskId.length > 256) {
+		const shown = taskId === '' ? JSON.stringify(raw) ?? String(raw) : taskId;
+		throw new NodeOperationError(
+			context.getNode(),
+			`The Task ID "${shown.slice(0, 80)}" of item ${itemIndex} is not a task ID. Map the task's own ID field, for example {{ $json.id }}, not a whole item or an unresolved expression.`,
+			{ itemIndex },
+		);
+	}
+	return taskId;
+}
+
+/**
+ * Runs `perItem` for every input item, at most `concurrency` at once, and returns one output item per
+ * input item in input order, each paired with its input. With Continue On Fail a failing item becomes
+ * an error item and the others still deliver; without it the first failure stops the rest and fails
+ * the node. Stopping the execution aborts `signal` for every item at once.
+ */
+export async function runForEachItem(
+	context: IExecuteFunctions,
+	concurrency: number,
+	perItem: (itemIndex: number, signal: AbortSignal) => Promise<INodeExecutionData>,
+): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const results: INodeExecutionData[] = new Array(items.length);
+	const executionSignal = context.getExecutionCancelSignal();
+	const stop = new AbortController();
+	const stopAll = () => stop.abort();
+	if (executionSignal?.aborted) stop.abort();
+	executionSignal?.addEventListener('abort', stopAll, { once: true });
+
+	try {
+		await runPool(items.length, Math.max(1, Math.floor(concurrency)), async (itemIndex) => {
+			try {
+				const result = await perItem(itemIndex, stop.signal);
+				results[itemIndex] = { ...result, pairedItem: { item: itemIndex } };
+			} catch (error) {
+				if (!stop.signal.aborted && context.continueOnFail()) {
+					results[itemIndex] = errorItem(error, itemIndex);
+					return;
+				}
+				stop.abort();
+				// Re-wrapping a NodeApiError hands back the same error, with its HTTP code.
+				if (error instanceof NodeApiError) throw new NodeApiError(context.getNode(), error as unknown as JsonObject);
+				throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+			}
+		});
+	} finally {
+		executionSignal?.removeEventListener('abort', stopAll);
+	}
+	return results;
+}
+
+/** The Continue On Fail output of a failed item: the message, and the task's fields when they are known. */
+function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+	const { message, description, context } = error as { message?: string; description?: string; context?: IDataObject };
+	const json: IDataObject = { error: message ?? 'Unknown error' };
+	if (description) json.error_description = description;
+	if (context?.taskId !== undefined) json.task_id = context.taskId;
+	if (context?.task !== undefined) json.task = context.task;
+	return { json, pairedItem: { item: itemIndex } };
+}

@@ -1,0 +1,42 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { describeApiFailure, httpCodeOf, taskError } from '../errors';
+import { YunwuApiClient } from '../transport/apiClient';
+import { deliverTask, readDeliveryOptions } from './common/deliver';
+import { downloadFields, requestOptionFields, taskIdField } from './common/descriptions';
+import { readTaskId, runForEachItem } from './common/items';
+
+const OPERATION = 'query';
+/** Look-ups run side by side; a handful at once keeps a large batch quick without bursting the API. */
+const QUERIES_AT_ONCE = 5;
+/** Pause before retrying a broken download; Query has no poll interval to take it from. */
+const DOWNLOAD_RETRY_DELAY_MS = 1_000;
+
+export const description: INodeProperties[] = [
+	taskIdField(OPERATION),
+	...downloadFields(OPERATION, false),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { operation: [OPERATION] } },
+		options: requestOptionFields,
+	},
+];
+
+/** One status look-up per item; a completed task's video is downloaded when asked for. */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const client = await YunwuApiClient.forNode(this);
+	return await runForEachItem(this, QUERIES_AT_ONCE, async (itemIndex, signal) => {
+		const taskId = readTaskId(this, itemIndex);
+		const options = readDeliveryOptions(this, itemIndex, DOWNLOAD_RETRY_DELAY_MS);
+		const result = await client.queryTask(taskId, options.requestTimeoutMs);
+		if (!result.ok) {
+			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.baseUrl);
+			throw taskError(this.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure) });
+		}
+		return await deliverTask(this, itemIndex, taskId, result.value, options, signal);
+	});
+}

@@ -1,0 +1,121 @@
+import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+
+import type { ApiFailure } from './transport/failure';
+import type { DownloadFailure } from './transport/downloader';
+import type { MediaKind } from './task/media';
+
+/**
+ * Every message here is one line that names the task and says what to do. None contains the API
+ * key or a request header: they are built from classified failures, never from raw HTTP errors.
+ */
+
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+	ECONNREFUSED: 'the connection was refused',
+	ECONNRESET: 'the connection was dropped',
+	EPIPE: 'the connection was dropped',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be looked up',
+	EHOSTUNREACH: 'the host is unreachable',
+	ENETUNREACH: 'the network is unreachable',
+	ERR_BAD_RESPONSE: 'the answer was malformed',
+	UNKNOWN: 'a network error',
+};
+
+function networkWords(code: string): string {
+	if (/CERT|SSL|TLS/i.test(code)) return 'its TLS certificate was not accepted';
+	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+const detail = (httpCode: number, apiMessage?: string) => (apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`);
+
+export type Action = 'query' | 'create';
+
+/** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
+export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
+	const checkBaseUrl = `Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai.`;
+	switch (failure.kind) {
+		case 'unauthorized':
+			return `Yunwu rejected the API key (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check the API key in your Yunwu API credential.`;
+		case 'forbidden':
+			return `Yunwu refused access (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check that your key may use this model and that your account has balance left.`;
+		case 'notFound':
+			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). Use the full task ID returned when the task was created, including its prefix such as "grok:".`;
+		case 'rateLimited':
+			return `Yunwu is rate-limiting requests (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Wait a minute and retry, or run fewer tasks at once.`;
+		case 'serverError':
+			return failure.htmlPage
+				? `Yunwu's gateway answered with an error page (HTTP ${failure.httpCode}) for ${subject}. The service is having trouble; retry in a few minutes.`
+				: `Yunwu had a server error (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Retry in a few minutes.`;
+		case 'rejected':
+			return `Yunwu rejected the request (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check the node's fields against the message.`;
+		case 'invalidBody':
+			switch (failure.problem) {
+				case 'html':
+					return `Yunwu answered ${subject} with a web page instead of JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'notJson':
+					return `Yunwu answered ${subject} with something that is not JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'notObject':
+					return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'empty':
+					return `Yunwu sent an empty answer (HTTP ${failure.httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
+				case 'noStatus':
+					return `Yunwu's answer for ${subject} has no status field (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'noId':
+					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}). Look in your Yunwu dashboard whether a task was created before retrying.`;
+			}
+			break;
+		case 'network':
+			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${networkWords(failure.code)}. Check the Base URL in your Yunwu API credential and the network, then retry.`;
+		case 'requestTimeout':
+			return `Yunwu did not answer within ${seconds(failure.timeoutMs)} for ${subject}. Retry later, or raise Request Timeout in the node's options.`;
+	}
+	return `Yunwu could not handle ${subject}.`;
+}
+
+/** What went wrong downloading a completed task's video or thumbnail. */
+export function describeDownloadFailure(failure: DownloadFailure, taskId: string, kind: MediaKind, attempts: number): string {
+	const file = kind === 'video' ? 'video' : 'thumbnail';
+	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+	switch (failure.kind) {
+		case 'badUrl':
+			return `Task "${taskId}" is completed but its ${file} URL is not a web address. Turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
+		case 'expired':
+			return `The ${file} link of task "${taskId}" has expired or is no longer accessible (HTTP ${failure.httpCode}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`;
+		case 'refused':
+			return `The file host refused the ${file} of task "${taskId}" (HTTP ${failure.httpCode}). Retry later, or generate the video again.`;
+		case 'hostError':
+			return `The file host could not deliver the ${file} of task "${taskId}"${tries} (HTTP ${failure.httpCode}). Retry the execution later.`;
+		case 'network':
+			return `Could not download the ${file} of task "${taskId}"${tries}: ${networkWords(failure.code)}. Retry the execution later.`;
+		case 'requestTimeout':
+			return `The ${file} download of task "${taskId}" stalled for ${seconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
+		case 'incomplete': {
+			const sizes =
+				failure.expectedBytes !== undefined ? ` (${failure.receivedBytes ?? 'fewer'} of ${failure.expectedBytes} bytes)` : '';
+			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
+		}
+		case 'cancelled':
+			return `The ${file} download of task "${taskId}" was cancelled.`;
+	}
+}
+
+/** An error for the item, carrying the HTTP code when there is one, and the task's fields when known. */
+export function taskError(
+	node: INode,
+	message: string,
+	itemIndex: number,
+	extras: { taskId?: string; httpCode?: number; task?: IDataObject } = {},
+): NodeApiError | NodeOperationError {
+	const error =
+		extras.httpCode !== undefined
+			? new NodeApiError(node, { message } as JsonObject, { message, httpCode: String(extras.httpCode), itemIndex })
+			: new NodeOperationError(node, message, { itemIndex });
+	if (extras.taskId !== undefined) error.context.taskId = extras.taskId;
+	if (extras.task) error.context.task = extras.task;
+	return error;
+}
+
+export function httpCodeOf(failure: ApiFailure | DownloadFailure): number | undefined {
+	return 'httpCode' in failure ? failure.httpCode : undefined;
+}

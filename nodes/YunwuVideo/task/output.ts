@@ -1,0 +1,71 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { TaskAnswer } from './schema';
+import { toTaskState } from './state';
+
+/** Below this a timestamp is read as seconds: 1e11 s lies in the year 5138, 1e11 ms in 1973. */
+const SECONDS_LIMIT = 1e11;
+
+/** Fields the API sends as epoch times, by name. */
+const TIMESTAMP_FIELD = /(_at|_time|^created|^updated|^timestamp)$/;
+
+/** Reads an epoch time given in seconds or milliseconds (number or numeric string) as ISO 8601. */
+export function toIsoTime(value: unknown): string | null {
+	const numeric = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric <= 0) return null;
+	const millis = numeric < SECONDS_LIMIT ? numeric * 1000 : numeric;
+	const date = new Date(millis);
+	return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** The API's progress as a number (it may send "45%" or "45"), or null when it sent none. */
+export function toProgress(value: unknown): number | null {
+	if (typeof value === 'number' && Number.isFinite(value)) return value;
+	if (typeof value === 'string') {
+		const parsed = Number.parseFloat(value.replace('%', '').trim());
+		if (Number.isFinite(parsed)) return parsed;
+	}
+	return null;
+}
+
+/** Turns the API's `error` (string, `{ code, message }` object, empty or missing) into one readable line, or null. */
+export function readableApiError(error: unknown): string | null {
+	if (typeof error === 'string') return oneLine(error) || null;
+	if (error && typeof error === 'object') {
+		const { message, code, type } = error as { message?: unknown; code?: unknown; type?: unknown };
+		const text = typeof message === 'string' ? oneLine(message) : '';
+		const tag = [code, type].find((part) => typeof part === 'string' || typeof part === 'number');
+		if (text && tag !== undefined && String(tag) !== text) return `${text} (${String(tag)})`;
+		if (text) return text;
+		if (tag !== undefined) return String(tag);
+		const json = JSON.stringify(error);
+		return json === '{}' ? null : json;
+	}
+	return null;
+}
+
+export function oneLine(text: string): string {
+	return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The item a node outputs for one task answer: `task_id` (as queried, since the answer's own
+ * `id` may lack the model prefix), `state`, `progress` and `error_message` first, then every field
+ * the API sent under its own name and value, then an ISO 8601 twin of each epoch timestamp.
+ */
+export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
+	const isoTimes: IDataObject = {};
+	for (const [key, value] of Object.entries(answer)) {
+		if (!TIMESTAMP_FIELD.test(key)) continue;
+		const iso = toIsoTime(value);
+		if (iso) isoTimes[`${key}_iso`] = iso;
+	}
+	return {
+		task_id: taskId,
+		state: toTaskState(answer.status),
+		...(answer as IDataObject),
+		progress: toProgress(answer.progress),
+		error_message: readableApiError(answer.error),
+		...isoTimes,
+	};
+}

@@ -1,0 +1,53 @@
+/** The five states every Yunwu status is reduced to, whatever upstream model produced it. */
+export type TaskState = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown';
+
+const STATES_BY_STATUS: Readonly<Record<string, TaskState>> = {
+	// queued-like
+	pending: 'pending',
+	queued: 'pending',
+	queueing: 'pending',
+	in_queue: 'pending',
+	submitted: 'pending',
+	not_start: 'pending',
+	not_started: 'pending',
+	// running-like; video_generation_completed still waits for upscaling
+	processing: 'processing',
+	in_progress: 'processing',
+	running: 'processing',
+	generating: 'processing',
+	image_downloading: 'processing',
+	video_generating: 'processing',
+	video_upsampling: 'processing',
+	video_generation_completed: 'processing',
+	// success
+	completed: 'completed',
+	success: 'completed',
+	succeeded: 'completed',
+	video_upsampling_completed: 'completed',
+	// failure, including tasks that were stopped and will never deliver
+	failed: 'failed',
+	failure: 'failed',
+	error: 'failed',
+	video_generation_failed: 'failed',
+	video_upsampling_failed: 'failed',
+	cancelled: 'failed',
+	canceled: 'failed',
+};
+
+/**
+ * Maps an API status to a state, case- and separator-insensitively ("In Progress",
+ * "IN-PROGRESS" and "in_progress" are one status). Anything unrecognised is `unknown`:
+ * never mistaken for success, and never final, so a wait keeps polling until its timeout.
+ */
+export function toTaskState(status: unknown): TaskState {
+	if (typeof status !== 'string' && typeof status !== 'number') return 'unknown';
+	const key = String(status)
+		.trim()
+		.toLowerCase()
+		.replace(/[\s-]+/g, '_');
+	return STATES_BY_STATUS[key] ?? 'unknown';
+}
+
+export function isFinalState(state: TaskState): state is 'completed' | 'failed' {
+	return state === 'completed' || state === 'failed';
+}

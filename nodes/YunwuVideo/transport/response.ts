@@ -1,0 +1,102 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { errorEnvelopeSchema, taskAnswerSchema, type TaskAnswer } from '../task/schema';
+import { oneLine, readableApiError } from '../task/output';
+import { parseRetryAfter, type ApiFailure, type ApiResult } from './failure';
+
+export interface HttpAnswer {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: string;
+}
+
+/** What the API says went wrong when it answers `{ "error": ... }` or `{ "message": ... }`, in one line. */
+function apiMessageOf(json: unknown): string | undefined {
+	const envelope = errorEnvelopeSchema.safeParse(json);
+	if (!envelope.success) return undefined;
+	const { error, message, code } = envelope.data;
+	return (
+		readableApiError(error) ??
+		(typeof message === 'string' && oneLine(message) ? oneLine(message) : undefined) ??
+		(code !== undefined && code !== null ? String(code) : undefined)
+	);
+}
+
+/** OneAPI gateways report an unknown task id in words rather than with a 404. */
+const UNKNOWN_TASK = /not[\s_-]?(found|exist)|no such task|unknown task|task[\s_-]?id[\s_-]?(is[\s_-]?)?invalid|invalid[\s_-]?task/i;
+
+function parseJson(text: string): { parsed: true; value: unknown } | { parsed: false } {
+	try {
+		return { parsed: true, value: JSON.parse(text) as unknown };
+	} catch {
+		return { parsed: false };
+	}
+}
+
+function isHtml(headers: Record<string, unknown>, body: string): boolean {
+	return /html/i.test(String(headers['content-type'] ?? '')) || /^\s*</.test(body);
+}
+
+/**
+ * Reads an HTTP answer of the Yunwu API into a JSON object or a classified failure: the status
+ * code first (401, 403, 404, 429, 5xx, other 4xx), then the body (empty, an HTML page, not JSON,
+ * JSON that is not an object).
+ */
+export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IDataObject> {
+	const { statusCode: httpCode, headers, body } = answer;
+	const json = parseJson(body);
+	const apiMessage = json.parsed ? apiMessageOf(json.value) : undefined;
+
+	if (httpCode === 401) return { ok: false, failure: { kind: 'unauthorized', httpCode, apiMessage } };
+	if (httpCode === 403) return { ok: false, failure: { kind: 'forbidden', httpCode, apiMessage } };
+	if (httpCode === 404) return { ok: false, failure: { kind: 'notFound', httpCode, apiMessage } };
+	if (httpCode === 429) {
+		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
+		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };
+	}
+	if (httpCode >= 500) {
+		return { ok: false, failure: { kind: 'serverError', httpCode, htmlPage: isHtml(headers, body), apiMessage } };
+	}
+	if (httpCode >= 400) {
+		const kind = apiMessage && UNKNOWN_TASK.test(apiMessage) ? 'notFound' : 'rejected';
+		return { ok: false, failure: { kind, httpCode, apiMessage } };
+	}
+	if (body.trim() === '') return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'empty' } };
+	if (!json.parsed) {
+		const problem = isHtml(headers, body) ? 'html' : 'notJson';
+		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem } };
+	}
+	const { value } = json;
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'notObject' } };
+	}
+	return { ok: true, value: value as IDataObject };
+}
+
+/**
+ * Reads a query answer into a task. A 200 without a status is the gateway's way of saying
+ * "no such task" (or another refusal) when it carries an error message, and a malformed answer
+ * when it does not.
+ */
+export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskAnswer> {
+	const object = readJsonObject(answer, now);
+	if (!object.ok) return object;
+	const task = taskAnswerSchema.safeParse(object.value);
+	if (task.success) return { ok: true, value: task.data };
+	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noStatus') };
+}
+
+/** Reads a create answer, which must carry the new task's id. */
+export function readCreatedTask(answer: HttpAnswer, now: number): ApiResult<IDataObject & { id: string }> {
+	const object = readJsonObject(answer, now);
+	if (!object.ok) return object;
+	const { id } = object.value;
+	if (typeof id === 'string' && id.trim() !== '') return { ok: true, value: { ...object.value, id: id.trim() } };
+	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noId') };
+}
+
+function refusalOrMalformed(httpCode: number, json: IDataObject, problem: 'noStatus' | 'noId'): ApiFailure {
+	const apiMessage = apiMessageOf(json);
+	if (apiMessage === undefined) return { kind: 'invalidBody', httpCode, problem };
+	return { kind: UNKNOWN_TASK.test(apiMessage) ? 'notFound' : 'rejected', httpCode, apiMessage };
+}

@@ -1,0 +1,27 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { downloadOnce, isRetryableDownload, type DownloadRequest, type DownloadResult } from '../transport/downloader';
+import { pause } from './pause';
+
+export interface RetryPolicy {
+	attempts: number;
+	/** Pause before the second attempt; it doubles for each further one. */
+	firstDelayMs: number;
+}
+
+/**
+ * Downloads a file, retrying a break-off, a short file, a 5xx or a stalled connection. A partial
+ * file is never handed on: each attempt stores a fresh copy and only a whole one is returned.
+ */
+export async function downloadWithRetries(
+	context: IExecuteFunctions,
+	request: DownloadRequest,
+	policy: RetryPolicy,
+): Promise<DownloadResult & { attempts: number }> {
+	for (let attempt = 1; ; attempt++) {
+		const result = await downloadOnce(context, request);
+		if (result.ok || !isRetryableDownload(result.failure) || attempt >= policy.attempts) return { ...result, attempts: attempt };
+		await pause(policy.firstDelayMs * 2 ** (attempt - 1), request.signal);
+		if (request.signal.aborted) return { ok: false, failure: { kind: 'cancelled' }, attempts: attempt };
+	}
+}

@@ -1,0 +1,86 @@
+import type { ApiFailure, ApiResult } from '../transport/failure';
+import { isTransient } from '../transport/failure';
+import type { TaskAnswer } from '../task/schema';
+import { isFinalState, toTaskState } from '../task/state';
+import { pause } from './pause';
+
+export interface WaitSettings {
+	pollIntervalMs: number;
+	timeoutMs: number;
+	/** Limit for one query; the last query before the deadline gets what is left, but at least a second. */
+	requestTimeoutMs: number;
+}
+
+export type WaitOutcome =
+	| { kind: 'finished'; answer: TaskAnswer; polls: number }
+	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number; waitedMs: number }
+	| { kind: 'failed'; failure: ApiFailure; polls: number }
+	| { kind: 'cancelled'; polls: number };
+
+export interface WaitClock {
+	now(): number;
+	pause(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const realClock: WaitClock = { now: () => Date.now(), pause };
+
+/** Retries after transient faults back off from the poll interval, doubling up to this cap. */
+const MAX_BACKOFF_MS = 60_000;
+/** Shortest time limit for one query, so a query just before the deadline can still succeed. */
+const MIN_REQUEST_MS = 1_000;
+
+/** The delay before retrying after `failures` transient faults in a row; never under the poll interval. */
+export function backoffDelay(pollIntervalMs: number, failures: number, failure: ApiFailure, jitter = Math.random()): number {
+	const doubled = pollIntervalMs * 2 ** Math.min(failures - 1, 16);
+	const capped = Math.max(pollIntervalMs, Math.min(doubled, MAX_BACKOFF_MS));
+	// Upward jitter only, so many items retrying after one outage spread out without polling faster.
+	const delay = capped * (1 + 0.2 * jitter);
+	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? Math.max(delay, failure.retryAfterMs) : delay;
+}
+
+/**
+ * Polls one task until it is completed or failed. The first query goes out at once; after a final
+ * answer there is no further sleep. Between queries it waits the poll interval, or longer after a
+ * transient fault (5xx, HTML page, dropped or hung connection, 429 and its Retry-After). Faults that
+ * concern the task or the key (401, 403, 404, unknown task) end the wait at once.
+ */
+export async function waitForTask(
+	query: (requestTimeoutMs: number) => Promise<ApiResult<TaskAnswer>>,
+	settings: WaitSettings,
+	signal: AbortSignal,
+	clock: WaitClock = realClock,
+): Promise<WaitOutcome> {
+	const startedAt = clock.now();
+	const deadline = startedAt + settings.timeoutMs;
+	let polls = 0;
+	let failuresInARow = 0;
+	let lastAnswer: TaskAnswer | undefined;
+	let lastFailure: ApiFailure | undefined;
+
+	for (;;) {
+		const remaining = deadline - clock.now();
+		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, Math.max(remaining, MIN_REQUEST_MS));
+		const result = await query(requestTimeoutMs);
+		polls++;
+		if (signal.aborted) return { kind: 'cancelled', polls };
+
+		let delay: number;
+		if (result.ok) {
+			lastAnswer = result.value;
+			lastFailure = undefined;
+			failuresInARow = 0;
+			if (isFinalState(toTaskState(result.value.status))) return { kind: 'finished', answer: result.value, polls };
+			delay = settings.pollIntervalMs;
+		} else {
+			if (!isTransient(result.failure)) return { kind: 'failed', failure: result.failure, polls };
+			lastFailure = result.failure;
+			failuresInARow++;
+			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, result.failure);
+		}
+
+		const left = deadline - clock.now();
+		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls, waitedMs: clock.now() - startedAt };
+		await clock.pause(Math.min(delay, left), signal);
+		if (signal.aborted) return { kind: 'cancelled', polls };
+	}
+}

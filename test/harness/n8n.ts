@@ -1,0 +1,248 @@
+/**
+ * Runs the real Yunwu Video node through n8n-core's execution engine (WorkflowExecute, its
+ * execution contexts, request helpers, credential authentication and binary data service), as
+ * n8n does, in the manner of n8n's own packages/core/nodes-testing harness. Nothing of
+ * `this.helpers` is mocked: requests go over real sockets to the local Yunwu server.
+ */
+import { Container } from '@n8n/di';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	Workflow,
+	type ExecutionError,
+	type ICredentialDataDecryptedObject,
+	type ICredentialType,
+	type IDataObject,
+	type IExecuteData,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IRunExecutionData,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type NodeParameterValueType,
+} from 'n8n-workflow';
+
+import { YunwuApi } from '../../credentials/YunwuApi.credentials';
+import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+
+const NODE_TYPE = 'n8n-nodes-yunwu.yunwuVideo';
+const NODE_NAME = 'Yunwu Video';
+
+const credentialTypes: Record<string, ICredentialType> = { yunwuApi: new YunwuApi() };
+
+/** n8n's credential helper, reduced to one credential: it applies the credential type's own `authenticate`. */
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly data: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow: Workflow,
+		node: INode,
+	): Promise<IHttpRequestOptions> {
+		const { authenticate } = credentialTypes[typeName];
+		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
+		if (authenticate?.type !== 'generic') return requestOptions;
+		// As n8n's CLI does: resolve each expression of the generic definition against the credential.
+		const resolve = (value: unknown) =>
+			typeof value === 'string' && value.startsWith('=')
+				? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '')
+				: value;
+		const target = requestOptions as unknown as Record<string, Record<string, unknown>>;
+		for (const [where, entries] of Object.entries(authenticate.properties)) {
+			target[where] ??= {};
+			for (const [key, value] of Object.entries(entries as Record<string, unknown>)) {
+				target[where][String(resolve(key))] = resolve(value);
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async runPreAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: unknown, type: string): Promise<ICredentialDataDecryptedObject> {
+		return this.data[type] ?? {};
+	}
+
+	getCredentialsProperties(type: string) {
+		return credentialTypes[type].properties;
+	}
+
+	async getCredentials(): Promise<never> {
+		throw new Error('not used');
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+}
+
+const nodeTypes: INodeTypes = {
+	getByName: () => new YunwuVideo() as INodeType,
+	getByNameAndVersion: () => new YunwuVideo() as INodeType,
+	getKnownTypes: () => ({}),
+} as unknown as INodeTypes;
+
+let binaryDataReady: Promise<void> | undefined;
+
+/**
+ * Sets up n8n's binary data service once per test file: `filesystem` stores files on disk as n8n
+ * does by default in production; `default` keeps them in memory as base64.
+ */
+export async function useBinaryDataMode(mode: 'filesystem' | 'default'): Promise<string> {
+	const storagePath = mkdtempSync(path.join(tmpdir(), 'yunwu-binary-'));
+	binaryDataReady ??= (async () => {
+		const config = Container.get(BinaryDataConfig);
+		config.mode = mode;
+		config.availableModes = [mode] as typeof config.availableModes;
+		config.localStoragePath = storagePath;
+		await Container.get(BinaryDataService).init();
+	})();
+	await binaryDataReady;
+	return Container.get(BinaryDataConfig).localStoragePath;
+}
+
+export interface RunOptions {
+	parameters: Record<string, NodeParameterValueType | IDataObject>;
+	items?: INodeExecutionData[];
+	credentials?: { apiKey: string; baseUrl: string };
+	continueOnFail?: boolean;
+}
+
+export interface NodeRun {
+	/** Output items of the node, or undefined when it failed. */
+	items: INodeExecutionData[] | undefined;
+	error: ExecutionError | undefined;
+	status: IRun['status'];
+	run: IRun;
+}
+
+let executionCounter = 0;
+
+/**
+ * Starts one execution of the node on `items`. `cancel()` stops it as n8n's Stop button does
+ * (WorkflowExecute's cancellation: the abort signal the node sees fires).
+ */
+export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel: () => void } {
+	const executionId = String(++executionCounter);
+	const node: INode = {
+		id: 'b6e0a3c2-6c3d-4a0f-9a55-2d8a1fdc0001',
+		name: NODE_NAME,
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters as INode['parameters'],
+		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
+		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const workflowData: IWorkflowBase = {
+		id: 'wf-yunwu',
+		name: 'Yunwu test',
+		active: false,
+		isArchived: false,
+		nodes: [node],
+		connections: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as unknown as IWorkflowBase;
+	const workflow = new Workflow({
+		id: workflowData.id,
+		nodes: workflowData.nodes,
+		connections: {},
+		nodeTypes,
+		active: false,
+		settings: {},
+	});
+
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	let resolveRun!: (run: IRun) => void;
+	const finished = new Promise<IRun>((resolve) => (resolveRun = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run) => resolveRun(run));
+
+	const credentials = options.credentials ?? { apiKey: 'sk-unset', baseUrl: 'http://127.0.0.1:9' };
+	const additionalData = {
+		hooks,
+		credentialsHelper: new TestCredentialsHelper({ yunwuApi: credentials }),
+		executionId,
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+		webhookBaseUrl: 'http://localhost:5678/webhook',
+		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		variables: {},
+		currentNodeParameters: undefined,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => undefined,
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const executeData: IExecuteData = {
+		node,
+		data: { main: [options.items ?? [{ json: {} }]] },
+		source: null,
+	};
+	const runExecutionData: IRunExecutionData = {
+		startData: {},
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			nodeExecutionStack: [executeData],
+			waitingExecution: {},
+			waitingExecutionSource: {},
+		},
+	} as IRunExecutionData;
+
+	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const done = (async (): Promise<NodeRun> => {
+		await execution.catch(() => undefined);
+		const run = await finished;
+		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+		return {
+			items: taskData?.data?.main?.[0] ?? undefined,
+			error: taskData?.error ?? run.data.resultData.error,
+			status: run.status,
+			run,
+		};
+	})();
+	return { done, cancel: () => execution.cancel() };
+}
+
+export async function runNode(options: RunOptions): Promise<NodeRun> {
+	return await startNode(options).done;
+}
+
+/** Input items carrying one task id each, mapped by the `taskId` expression `{{ $json.id }}`. */
+export function itemsWithIds(ids: string[]): INodeExecutionData[] {
+	return ids.map((id) => ({ json: { id } }));
+}

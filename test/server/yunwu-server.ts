@@ -1,0 +1,423 @@
+/**
+ * A local stand-in for the Yunwu API and its file host, speaking the contract in
+ * shared/yunwu-api: recorded answers byte for byte, the documented variants, scripted task
+ * lifecycles, and faults on demand. The API and the file host listen on different loopback
+ * addresses, so "the key never reaches the file host" is checked across a real origin boundary.
+ * Every request is logged with its Authorization header.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+
+export const RECORDED_DIR = path.join(__dirname, '..', 'fixtures', 'recorded');
+
+/** A recorded answer, exactly as the contract captured it. */
+export function recordedAnswer(name: 'completed' | 'processing' | 'processing-then-completed'): string {
+	return readFileSync(path.join(RECORDED_DIR, `${name}.json`), 'utf8');
+}
+
+/** One answer the API gives instead of the task's status: a fault, consumed by one query. */
+export type ApiFault =
+	| { type: 'status'; code: number; body?: string; contentType?: string; headers?: Record<string, string> }
+	| { type: 'gatewayPage'; code: 502 | 503 | 504 }
+	| { type: 'rateLimit'; retryAfter?: string }
+	| { type: 'drop' }
+	| { type: 'hang' }
+	| { type: 'notJson' }
+	| { type: 'notObject' };
+
+/** One answer the file host gives instead of the file, consumed by one download. */
+export type FileFault =
+	| { type: 'status'; code: number }
+	/** Promises the whole length, sends `fraction` of it, then cuts the connection. */
+	| { type: 'truncate'; fraction?: number }
+	/** Chunked (no Content-Length), cut part-way. */
+	| { type: 'truncateChunked'; fraction?: number }
+	/** Sends part of the file, then goes silent without closing. */
+	| { type: 'stall'; fraction?: number }
+	/** Redirects to the same file on the API host (another origin). */
+	| { type: 'redirectCrossOrigin' }
+	| { type: 'redirect' };
+
+export interface MediaFile {
+	/** Path on the file host, e.g. `/file_download/<uuid>.mp4`. */
+	path: string;
+	size: number;
+	contentType: string;
+	/** Fixed bytes, or a generated pattern streamed without being held in memory. */
+	bytes?: Buffer;
+	faults: FileFault[];
+	downloads: number;
+	/** How long to wait before each chunk (to keep downloads in flight for cancellation tests). */
+	chunkDelayMs: number;
+}
+
+export interface TaskScript {
+	id: string;
+	/** Queries answered `pending`, then `processing`, before the final state. */
+	pendingPolls?: number;
+	processingPolls?: number;
+	/** Or: the task ends this many ms after its first query (time-driven, for overlap tests). */
+	readyAfterMs?: number;
+	/** The final state and its fields. */
+	end?: 'completed' | 'failed';
+	/** Status words to use (to exercise the vocabulary). */
+	statuses?: { pending?: string; processing?: string; completed?: string; failed?: string };
+	/** The `error` field of a failed task: a string or `{ code, message }`. */
+	failure?: unknown;
+	/** Exact answer bodies served in order (the last one repeats), overriding the lifecycle. */
+	rawAnswers?: string[];
+	/** Fields added to every answer (e.g. `progress`, millisecond timestamps). */
+	extraFields?: Record<string, unknown>;
+	/** Faults answered before the lifecycle proceeds, one per query. */
+	faults?: ApiFault[];
+	video?: { size?: number; bytes?: Buffer; contentType?: string; chunkDelayMs?: number };
+	thumbnail?: boolean;
+	/** Leave out video_url from the completed answer. */
+	noVideoUrl?: boolean;
+}
+
+interface TaskState {
+	script: TaskScript;
+	queries: number;
+	faultsServed: number;
+	firstQueryAt?: number;
+	video?: MediaFile;
+	thumbnail?: MediaFile;
+}
+
+export interface LoggedRequest {
+	server: 'api' | 'files';
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	authorization?: string;
+	at: number;
+	body?: string;
+}
+
+export type UnknownTaskStyle = 'http404' | 'http400' | 'http200';
+
+export interface YunwuServerOptions {
+	apiKey?: string;
+	/** Loopback addresses for the API and the file host (different, so they are different origins). */
+	apiHost?: string;
+	fileHost?: string;
+	apiPort?: number;
+	filePort?: number;
+	unknownTask?: UnknownTaskStyle;
+}
+
+const CHUNK = 64 * 1024;
+
+/** Deterministic bytes for position `offset` on: the same file every time, without storing it. */
+function patternChunk(offset: number, length: number): Buffer {
+	const chunk = Buffer.allocUnsafe(length);
+	for (let i = 0; i < length; i++) chunk[i] = (offset + i) * 31 + ((offset + i) >>> 8) * 7;
+	return chunk;
+}
+
+/** The SHA-256 of a served file, computed the same way it is streamed. */
+export function fileSha256(file: { size: number; bytes?: Buffer }): string {
+	const hash = createHash('sha256');
+	if (file.bytes) return hash.update(file.bytes).digest('hex');
+	for (let offset = 0; offset < file.size; offset += CHUNK) hash.update(patternChunk(offset, Math.min(CHUNK, file.size - offset)));
+	return hash.digest('hex');
+}
+
+export class YunwuServer {
+	readonly apiKey: string;
+	readonly log: LoggedRequest[] = [];
+	/** Bodies of create requests, in arrival order. */
+	readonly createBodies: Array<Record<string, unknown>> = [];
+	private readonly tasks = new Map<string, TaskState>();
+	private readonly files = new Map<string, MediaFile>();
+	private readonly sockets = new Set<Socket>();
+	private apiServer?: Server;
+	private fileServer?: Server;
+	apiUrl = '';
+	fileUrl = '';
+	unknownTask: UnknownTaskStyle;
+	/** Faults answered to create requests, one each. */
+	createFaults: ApiFault[] = [];
+	/** What new tasks from create requests look like. */
+	createdTaskTemplate: Omit<TaskScript, 'id'> = { pendingPolls: 1, processingPolls: 1, end: 'completed', video: { size: 1024 } };
+
+	constructor(private readonly options: YunwuServerOptions = {}) {
+		this.apiKey = options.apiKey ?? 'sk-test-1234567890abcdef';
+		this.unknownTask = options.unknownTask ?? 'http404';
+	}
+
+	async start(): Promise<this> {
+		this.apiServer = await this.listen((req, res) => this.handleApi(req, res), this.options.apiHost ?? '127.0.0.1', this.options.apiPort);
+		this.fileServer = await this.listen((req, res) => this.handleFile(req, res), this.options.fileHost ?? '127.0.0.2', this.options.filePort);
+		this.apiUrl = this.urlOf(this.apiServer);
+		this.fileUrl = this.urlOf(this.fileServer);
+		return this;
+	}
+
+	async stop(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await Promise.all([this.apiServer, this.fileServer].map((server) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)))));
+	}
+
+	/** Registers a task and its files; returns the script's id. */
+	addTask(script: TaskScript): string {
+		const state: TaskState = { script, queries: 0, faultsServed: 0 };
+		if (script.end !== 'failed' && !script.rawAnswers) {
+			const video = script.video ?? {};
+			state.video = this.addFile(`/file_download/${randomUUID()}.mp4`, {
+				size: video.bytes?.length ?? video.size ?? 2048,
+				bytes: video.bytes,
+				contentType: video.contentType ?? 'video/mp4',
+				chunkDelayMs: video.chunkDelayMs ?? 0,
+			});
+			if (script.thumbnail) {
+				state.thumbnail = this.addFile(`/file_download/${randomUUID()}.jpg`, { size: 512, contentType: 'image/jpeg', chunkDelayMs: 0 });
+			}
+		}
+		this.tasks.set(script.id, state);
+		return script.id;
+	}
+
+	addFile(filePath: string, file: Omit<MediaFile, 'path' | 'faults' | 'downloads'>): MediaFile {
+		const media: MediaFile = { ...file, path: filePath, faults: [], downloads: 0 };
+		this.files.set(filePath, media);
+		return media;
+	}
+
+	task(id: string): TaskState {
+		const state = this.tasks.get(id);
+		if (!state) throw new Error(`no task ${id}`);
+		return state;
+	}
+
+	videoOf(id: string): MediaFile {
+		const video = this.task(id).video;
+		if (!video) throw new Error(`task ${id} has no video`);
+		return video;
+	}
+
+	videoUrlOf(id: string): string {
+		return `${this.fileUrl}${this.videoOf(id).path}`;
+	}
+
+	apiRequests(taskId?: string): LoggedRequest[] {
+		return this.log.filter((entry) => entry.server === 'api' && (taskId === undefined || entry.query.id === taskId));
+	}
+
+	fileRequests(): LoggedRequest[] {
+		return this.log.filter((entry) => entry.server === 'files');
+	}
+
+	private async listen(handler: (req: IncomingMessage, res: ServerResponse) => void, host: string, port = 0): Promise<Server> {
+		const server = createServer(handler);
+		server.on('connection', (socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(port, host, resolve);
+		});
+		return server;
+	}
+
+	private urlOf(server: Server): string {
+		const { address, port } = server.address() as AddressInfo;
+		return `http://${address}:${port}`;
+	}
+
+	private record(server: 'api' | 'files', req: IncomingMessage, body?: string): URL {
+		const url = new URL(req.url ?? '/', 'http://local');
+		this.log.push({
+			server,
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			authorization: req.headers.authorization,
+			at: Date.now(),
+			body,
+		});
+		return url;
+	}
+
+	private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const body = await readBody(req);
+		const url = this.record('api', req, body || undefined);
+		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+			return sendJson(res, 401, { error: { message: 'Invalid token (request id: 2025120318)', type: 'new_api_error', code: 'invalid_api_key' } });
+		}
+		if (req.method === 'GET' && url.pathname === '/v1/models') {
+			return sendJson(res, 200, { object: 'list', data: [{ id: 'grok-video-3', object: 'model' }, { id: 'veo3.1-fast', object: 'model' }] });
+		}
+		if (req.method === 'GET' && url.pathname === '/v1/video/query') return this.answerQuery(url.searchParams.get('id') ?? '', res);
+		if (req.method === 'POST' && url.pathname === '/v1/video/create') return this.answerCreate(body, res);
+		// A redirected download arriving at the API host (cross-origin redirect test).
+		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
+		sendJson(res, 404, { error: { message: `Invalid URL (${req.method} ${url.pathname})`, type: 'invalid_request_error' } });
+	}
+
+	private answerQuery(id: string, res: ServerResponse): void {
+		const state = this.tasks.get(id);
+		if (!state) return this.answerUnknownTask(res);
+		const { script } = state;
+		state.queries++;
+		state.firstQueryAt ??= Date.now();
+		const fault = script.faults?.shift();
+		if (fault) {
+			state.faultsServed++;
+			return applyApiFault(fault, res);
+		}
+		if (script.rawAnswers) {
+			const raw = script.rawAnswers[Math.min(state.queries - 1 - state.faultsServed, script.rawAnswers.length - 1)];
+			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(raw);
+			return;
+		}
+		sendJson(res, 200, this.answerFor(state));
+	}
+
+	private answerUnknownTask(res: ServerResponse): void {
+		const envelope = { error: { message: 'task_not_exist', type: 'invalid_request_error', code: 'task_not_exist' } };
+		if (this.unknownTask === 'http404') return sendJson(res, 404, envelope);
+		if (this.unknownTask === 'http400') return sendJson(res, 400, envelope);
+		sendJson(res, 200, { code: 'task_not_exist', message: 'task_not_exist', data: null });
+	}
+
+	/** The task's current answer in its lifecycle; counts only queries that were not faults. */
+	private answerFor(state: TaskState): Record<string, unknown> {
+		const { script } = state;
+		const words = { pending: 'pending', processing: 'processing', completed: 'completed', failed: 'failed', ...script.statuses };
+		const now = Math.floor(Date.now() / 1000);
+		const base = { id: script.id.replace(/^[^:]+:/, ''), status_update_time: now, ...script.extraFields };
+		const answered = state.queries - 1 - state.faultsServed;
+		let phase: 'pending' | 'processing' | 'end';
+		if (script.readyAfterMs !== undefined) {
+			phase = Date.now() - (state.firstQueryAt ?? 0) >= script.readyAfterMs ? 'end' : 'processing';
+		} else {
+			const pending = script.pendingPolls ?? 0;
+			const processing = script.processingPolls ?? 0;
+			phase = answered < pending ? 'pending' : answered < pending + processing ? 'processing' : 'end';
+		}
+		if (phase !== 'end') return { ...base, status: words[phase] };
+		if (script.end === 'failed') {
+			return { ...base, status: words.failed, error: script.failure ?? 'content policy violation', progress: 100 };
+		}
+		return {
+			...base,
+			mode: 'custom',
+			type: 'create',
+			error: '',
+			model: 'grok-3',
+			ratio: '1:1',
+			prompt: 'A cat walking',
+			status: words.completed,
+			progress: 100,
+			upscaled: true,
+			...(script.noVideoUrl || !state.video ? {} : { video_url: `${this.fileUrl}${state.video.path}` }),
+			...(state.thumbnail ? { thumbnail_url: `${this.fileUrl}${state.thumbnail.path}` } : {}),
+			completed_at: now,
+			upscale_on_complete: true,
+			...script.extraFields,
+		};
+	}
+
+	private answerCreate(body: string, res: ServerResponse): void {
+		let parsed: Record<string, unknown>;
+		try {
+			parsed = JSON.parse(body) as Record<string, unknown>;
+		} catch {
+			return sendJson(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
+		}
+		this.createBodies.push(parsed);
+		const fault = this.createFaults.shift();
+		if (fault) return applyApiFault(fault, res);
+		if (typeof parsed.model !== 'string' || !parsed.model) {
+			return sendJson(res, 400, { error: { message: 'model is required', type: 'invalid_request_error' } });
+		}
+		const prefix = parsed.model.split('-')[0];
+		const id = `${prefix}:${randomUUID()}`;
+		this.addTask({ id, ...this.createdTaskTemplate });
+		sendJson(res, 200, { id, status: 'pending', status_update_time: Math.floor(Date.now() / 1000) });
+	}
+
+	private handleFile(req: IncomingMessage, res: ServerResponse): void {
+		const url = this.record('files', req);
+		this.serveFile(url.pathname, req, res);
+	}
+
+	private serveFile(filePath: string, req: IncomingMessage, res: ServerResponse): void {
+		const file = this.files.get(filePath);
+		if (!file) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
+		file.downloads++;
+		const fault = file.faults.shift();
+		if (fault?.type === 'status') return void res.writeHead(fault.code, { 'Content-Type': 'text/html' }).end(`<html><body>${fault.code}</body></html>`);
+		if (fault?.type === 'redirect') {
+			return void res.writeHead(302, { Location: `${this.fileUrl}${filePath}` }).end();
+		}
+		if (fault?.type === 'redirectCrossOrigin') {
+			return void res.writeHead(302, { Location: `${this.apiUrl}${filePath}` }).end();
+		}
+		const chunked = fault?.type === 'truncateChunked';
+		res.writeHead(200, {
+			'Content-Type': file.contentType,
+			...(chunked ? {} : { 'Content-Length': String(file.size) }),
+		});
+		if (req.method === 'HEAD') return void res.end();
+		const cutAt = fault && 'fraction' in fault ? Math.floor(file.size * (fault.fraction ?? 0.5)) : file.size;
+		void streamFile(file, res, cutAt, fault?.type === 'stall' ? 'stall' : fault ? 'cut' : 'end');
+	}
+}
+
+async function streamFile(file: MediaFile, res: ServerResponse, cutAt: number, ending: 'end' | 'cut' | 'stall'): Promise<void> {
+	for (let offset = 0; offset < cutAt && !res.destroyed; offset += CHUNK) {
+		const length = Math.min(CHUNK, cutAt - offset);
+		const chunk = file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length);
+		if (file.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, file.chunkDelayMs));
+		if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+	}
+	if (ending === 'end') res.end();
+	else if (ending === 'cut') res.destroy();
+	// 'stall': keep the connection open and silent; stop() destroys it.
+}
+
+function applyApiFault(fault: ApiFault, res: ServerResponse): void {
+	switch (fault.type) {
+		case 'status':
+			res.writeHead(fault.code, { 'Content-Type': fault.contentType ?? 'application/json', ...fault.headers }).end(fault.body ?? '');
+			return;
+		case 'gatewayPage':
+			res
+				.writeHead(fault.code, { 'Content-Type': 'text/html' })
+				.end(`<html>\r\n<head><title>${fault.code} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${fault.code} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
+			return;
+		case 'rateLimit':
+			res
+				.writeHead(429, { 'Content-Type': 'application/json', ...(fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {}) })
+				.end(JSON.stringify({ error: { message: 'Too many requests, please slow down', type: 'rate_limit_error' } }));
+			return;
+		case 'drop':
+			res.socket?.destroy();
+			return;
+		case 'hang':
+			return;
+		case 'notJson':
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id": "grok:1", "status": "processing"');
+			return;
+		case 'notObject':
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('["processing"]');
+			return;
+	}
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+	res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString('utf8');
+}
