@@ -33,6 +33,7 @@ import { YunwuApi } from '../../credentials/YunwuApi.credentials';
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 
 const NODE_TYPE = 'n8n-nodes-yunwu.yunwuVideo';
+
 const NODE_NAME = 'Yunwu Video';
 
 const credentialTypes: Record<string, ICredentialType> = { yunwuApi: new YunwuApi() };
@@ -245,4 +246,14 @@ export async function runNode(options: RunOptions): Promise<NodeRun> {
 /** Input items carrying one task id each, mapped by the `taskId` expression `{{ $json.id }}`. */
 export function itemsWithIds(ids: string[]): INodeExecutionData[] {
 	return ids.map((id) => ({ json: { id } }));
+}
+
+/** The credential a user would enter for the local server. */
+export function credentialsFor(server: { apiKey: string; apiUrl: string }): { apiKey: string; baseUrl: string } {
+	return { apiKey: server.apiKey, baseUrl: server.apiUrl };
+}
+
+/** Everything the node produced or said, as text: to prove the API key appears nowhere in it. */
+export function everythingSaid(run: NodeRun): string {
+	return JSON.stringify({ items: run.items, error: run.error && { ...run.error, message: run.error.message, description: run.error.description, stack: run.error.stack } });
 }

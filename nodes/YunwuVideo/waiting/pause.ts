@@ -19,12 +19,24 @@ export async function pause(ms: number, signal: AbortSignal): Promise<void> {
 		await sleepWithAbort(ms, signal).catch(() => undefined);
 		return;
 	}
+	// `sleep` cannot be cancelled, so sleep in short slices: after an abort no timer lingers
+	// longer than one slice, and the abort itself is answered at once through the listener.
+	const endsAt = Date.now() + ms;
 	await new Promise<void>((resolve) => {
 		const onAbort = () => resolve();
 		signal.addEventListener('abort', onAbort, { once: true });
-		void sleep(ms).then(() => {
-			signal.removeEventListener('abort', onAbort);
-			resolve();
-		});
+		const next = (): void => {
+			const left = endsAt - Date.now();
+			if (signal.aborted) return;
+			if (left <= 0) {
+				signal.removeEventListener('abort', onAbort);
+				return resolve();
+			}
+			void sleep(Math.min(left, FALLBACK_SLICE_MS)).then(next);
+		};
+		next();
 	});
 }
+
+/** Longest single timer of the fallback sleep. */
+const FALLBACK_SLICE_MS = 500;

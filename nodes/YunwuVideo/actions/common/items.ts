@@ -47,26 +47,37 @@ export async function runForEachItem(
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	const results: INodeExecutionData[] = new Array(items.length);
+	// One controller per running item (not one shared signal with a listener per item), aborted
+	// together when the execution is stopped or, without Continue On Fail, when one item fails.
+	const running = new Set<AbortController>();
+	let stopped = false;
+	const stopAll = () => {
+		stopped = true;
+		for (const controller of running) controller.abort();
+	};
 	const executionSignal = context.getExecutionCancelSignal();
-	const stop = new AbortController();
-	const stopAll = () => stop.abort();
-	if (executionSignal?.aborted) stop.abort();
+	if (executionSignal?.aborted) stopped = true;
 	executionSignal?.addEventListener('abort', stopAll, { once: true });
 
 	try {
 		await runPool(items.length, Math.max(1, Math.floor(concurrency)), async (itemIndex) => {
+			const controller = new AbortController();
+			running.add(controller);
+			if (stopped) controller.abort();
 			try {
-				const result = await perItem(itemIndex, stop.signal);
+				const result = await perItem(itemIndex, controller.signal);
 				results[itemIndex] = { ...result, pairedItem: { item: itemIndex } };
 			} catch (error) {
-				if (!stop.signal.aborted && context.continueOnFail()) {
+				if (!stopped && context.continueOnFail()) {
 					results[itemIndex] = errorItem(error, itemIndex);
 					return;
 				}
-				stop.abort();
+				stopAll();
 				// Re-wrapping a NodeApiError hands back the same error, with its HTTP code.
 				if (error instanceof NodeApiError) throw new NodeApiError(context.getNode(), error as unknown as JsonObject);
 				throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+			} finally {
+				running.delete(controller);
 			}
 		});
 	} finally {
