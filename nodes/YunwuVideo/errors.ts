@@ -91,8 +91,13 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 		case 'requestTimeout':
 			return `The ${file} download of task "${taskId}" stalled for ${seconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
 		case 'incomplete': {
+			const { expectedBytes, receivedBytes } = failure;
 			const sizes =
-				failure.expectedBytes !== undefined ? ` (${failure.receivedBytes ?? 'fewer'} of ${failure.expectedBytes} bytes)` : '';
+				expectedBytes === undefined
+					? ''
+					: receivedBytes === undefined
+						? ` (${expectedBytes} bytes were promised)`
+						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
 			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
 		}
 		case 'cancelled':

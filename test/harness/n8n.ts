@@ -8,7 +8,7 @@ import { Container } from '@n8n/di';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { BinaryDataConfig, BinaryDataService, ExecuteContext, ExecutionLifecycleHooks, RoutingNode, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -144,6 +144,34 @@ export interface NodeRun {
 
 let executionCounter = 0;
 
+function buildAdditionalData(
+	hooks: ExecutionLifecycleHooks,
+	executionId: string,
+	credentials: ICredentialDataDecryptedObject,
+): IWorkflowExecuteAdditionalData {
+	return {
+		hooks,
+		credentialsHelper: new TestCredentialsHelper({ yunwuApi: credentials }),
+		executionId,
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+		webhookBaseUrl: 'http://localhost:5678/webhook',
+		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		variables: {},
+		currentNodeParameters: undefined,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => undefined,
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
 /**
  * Starts one execution of the node on `items`. `cancel()` stops it as n8n's Stop button does
  * (WorkflowExecute's cancellation: the abort signal the node sees fires).
@@ -185,27 +213,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 	hooks.addHandler('workflowExecuteAfter', (run) => resolveRun(run));
 
 	const credentials = options.credentials ?? { apiKey: 'sk-unset', baseUrl: 'http://127.0.0.1:9' };
-	const additionalData = {
-		hooks,
-		credentialsHelper: new TestCredentialsHelper({ yunwuApi: credentials }),
-		executionId,
-		restApiUrl: 'http://localhost:5678/rest',
-		instanceBaseUrl: 'http://localhost:5678/',
-		webhookBaseUrl: 'http://localhost:5678/webhook',
-		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
-		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
-		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
-		variables: {},
-		currentNodeParameters: undefined,
-		executeWorkflow: async () => {
-			throw new Error('not used');
-		},
-		getRunExecutionData: async () => undefined,
-		logAiEvent: () => undefined,
-		startRunnerTask: async () => {
-			throw new Error('not used');
-		},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = buildAdditionalData(hooks, executionId, credentials);
 
 	const executeData: IExecuteData = {
 		node,
@@ -256,4 +264,54 @@ export function credentialsFor(server: { apiKey: string; apiUrl: string }): { ap
 /** Everything the node produced or said, as text: to prove the API key appears nowhere in it. */
 export function everythingSaid(run: NodeRun): string {
 	return JSON.stringify({ items: run.items, error: run.error && { ...run.error, message: run.error.message, description: run.error.description, stack: run.error.stack } });
+}
+
+/**
+ * Runs the credential's test as n8n's CredentialsTester does for a request-based test: the
+ * credential's `test.request` becomes the routing of a temporary node, executed by n8n-core's
+ * RoutingNode with the credential applied; a failed request is judged by the test's rules.
+ */
+export async function testCredential(credentials: { apiKey: string; baseUrl: string }): Promise<{ status: 'OK' | 'Error'; message: string }> {
+	const credentialType = credentialTypes.yunwuApi;
+	const testRequest = credentialType.test!;
+	const nodeType = new YunwuVideo();
+	const node: INode = {
+		id: 'temp',
+		name: 'Temp-Node',
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
+	};
+	const testNodeType: INodeType = {
+		description: {
+			...nodeType.description,
+			credentials: [{ name: 'yunwuApi', required: true }],
+			properties: [{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: testRequest.request }, default: '' }],
+		},
+	};
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: { getByName: () => testNodeType, getByNameAndVersion: () => testNodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes,
+	});
+	const executionId = String(++executionCounter);
+	const additionalData = buildAdditionalData(new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase), executionId, credentials);
+	const runExecutionData = { resultData: { runData: {} } } as IRunExecutionData;
+	const context = new ExecuteContext(workflow, node, additionalData, 'internal', runExecutionData, 0, [], { main: [[{ json: {} }]] }, { node, data: {}, source: null }, []);
+	const decrypted = { id: '1', name: 'Yunwu account', type: 'yunwuApi', data: credentials };
+	try {
+		await new RoutingNode(context, testNodeType, decrypted).runNode();
+	} catch (error) {
+		const response = (error as { cause?: { response?: { status: number; statusText?: string } } }).cause?.response;
+		if (response) {
+			const rule = testRequest.rules?.find((candidate) => candidate.type === 'responseCode' && candidate.properties.value === response.status);
+			if (rule) return { status: 'Error', message: (rule.properties as { message: string }).message };
+			return { status: 'Error', message: response.statusText || `Received HTTP status code: ${response.status}` };
+		}
+		return { status: 'Error', message: (error as Error).message };
+	}
+	return { status: 'OK', message: 'Connection successful!' };
 }

@@ -247,6 +247,8 @@ export class YunwuServer {
 	private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const body = await readBody(req);
 		const url = this.record('api', req, body || undefined);
+		// A download redirected to the API host (cross-origin redirect test): files need no key.
+		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
 		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
 			return sendJson(res, 401, { error: { message: 'Invalid token (request id: 2025120318)', type: 'new_api_error', code: 'invalid_api_key' } });
 		}
@@ -255,8 +257,6 @@ export class YunwuServer {
 		}
 		if (req.method === 'GET' && url.pathname === '/v1/video/query') return this.answerQuery(url.searchParams.get('id') ?? '', res);
 		if (req.method === 'POST' && url.pathname === '/v1/video/create') return this.answerCreate(body, res);
-		// A redirected download arriving at the API host (cross-origin redirect test).
-		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
 		sendJson(res, 404, { error: { message: `Invalid URL (${req.method} ${url.pathname})`, type: 'invalid_request_error' } });
 	}
 

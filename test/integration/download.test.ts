@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { Container } from '@n8n/di';
+import { BinaryDataService } from 'n8n-core';
+import type { IBinaryData } from 'n8n-workflow';
+
+import { credentialsFor, itemsWithIds, runNode, startNode, useBinaryDataMode } from '../harness/n8n';
+import { fileSha256, YunwuServer, type FileFault, type TaskScript } from '../server/yunwu-server';
+
+let server: YunwuServer;
+beforeAll(async () => {
+	await useBinaryDataMode('filesystem');
+	server = await new YunwuServer().start();
+});
+afterAll(async () => await server.stop());
+
+let counter = 0;
+const newTask = (script: Omit<TaskScript, 'id'> = {}) => server.addTask({ id: `grok:d${++counter}`, end: 'completed', ...script });
+
+const waitFor = (ids: string[], options: Record<string, unknown> = {}, continueOnFail = false) =>
+	runNode({
+		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.02, requestTimeout: 2, ...options } },
+		items: itemsWithIds(ids),
+		credentials: credentialsFor(server),
+		continueOnFail,
+	});
+
+async function sha256Of(binary: IBinaryData): Promise<string> {
+	const hash = createHash('sha256');
+	for await (const chunk of await Container.get(BinaryDataService).getAsStream(binary.id!)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
+}
+
+const downloadsOf = (id: string) => server.fileRequests().filter((entry) => entry.path === server.videoOf(id).path);
+
+describe('Video download: a broken file is never passed on as whole', () => {
+	test.each<[string, FileFault]>([
+		['delivers fewer bytes than Content-Length promised', { type: 'truncate', fraction: 0.4 }],
+		['breaks off without a Content-Length (chunked)', { type: 'truncateChunked', fraction: 0.6 }],
+		['answers 503', { type: 'status', code: 503 }],
+	])('a download that %s is retried and the whole file delivered', async (_name, fault) => {
+		const id = newTask({ video: { size: 400_000 } });
+		server.videoOf(id).faults.push(fault);
+
+		const run = await waitFor([id]);
+
+		expect(run.status).toBe('success');
+		expect(run.items![0].binary!.data.bytes).toBe(400_000);
+		expect(await sha256Of(run.items![0].binary!.data)).toBe(fileSha256(server.videoOf(id)));
+		expect(downloadsOf(id)).toHaveLength(2);
+	});
+
+	test('a download that stalls is abandoned after the request timeout and retried', async () => {
+		const id = newTask({ video: { size: 300_000 } });
+		server.videoOf(id).faults.push({ type: 'stall', fraction: 0.5 });
+
+		const run = await waitFor([id], { requestTimeout: 0.3 });
+
+		expect(run.items![0].binary!.data.bytes).toBe(300_000);
+		expect(downloadsOf(id)).toHaveLength(2);
+	});
+
+	test('a download that breaks off every time fails the item after the attempts, with no binary', async () => {
+		const id = newTask({ video: { size: 200_000 } });
+		server.videoOf(id).faults.push(...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })));
+
+		const run = await waitFor([id], {}, true);
+
+		const [item] = run.items!;
+		expect(item.binary).toBeUndefined();
+		expect(item.json.error).toMatch(
+			new RegExp(`^The video download of task "${id}" broke off after 3 attempts \\((\\d+ of 200000 bytes|200000 bytes were promised)\\); no partial file was passed on\\. Retry the execution\\.$`),
+		);
+		expect(downloadsOf(id)).toHaveLength(3);
+		expect(item.json.task_id).toBe(id);
+	});
+});
+
+describe('Video download: links and hosts', () => {
+	test.each([403, 404])('an expired link (HTTP %s) is a clear error naming the task, not retried', async (code) => {
+		const id = newTask();
+		server.videoOf(id).faults.push({ type: 'status', code });
+
+		const run = await waitFor([id]);
+
+		expect(run.error?.message).toBe(
+			`The video link of task "${id}" has expired or is no longer accessible (HTTP ${code}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`,
+		);
+		expect(downloadsOf(id)).toHaveLength(1);
+	});
+
+	test('redirects are followed, and a redirect to the API origin still carries no key', async () => {
+		const id = newTask({ video: { size: 5000 } });
+		server.videoOf(id).faults.push({ type: 'redirect' });
+		const sameHost = await waitFor([id]);
+		expect(sameHost.items![0].binary!.data.bytes).toBe(5000);
+
+		const other = newTask({ video: { size: 6000 } });
+		server.videoOf(other).faults.push({ type: 'redirectCrossOrigin' });
+		const before = server.log.length;
+		const crossOrigin = await waitFor([other]);
+
+		expect(crossOrigin.items![0].binary!.data.bytes).toBe(6000);
+		const redirected = server.log.slice(before).filter((entry) => entry.path === server.videoOf(other).path);
+		expect(redirected.map((entry) => [entry.server, entry.authorization])).toEqual([
+			['files', undefined],
+			['api', undefined],
+		]);
+	});
+
+	test('a vague Content-Type becomes video/mp4; a specific one is kept with its extension', async () => {
+		const vague = newTask({ video: { contentType: 'application/octet-stream' } });
+		const webm = newTask({ video: { contentType: 'video/webm' } });
+
+		const run = await waitFor([vague, webm]);
+
+		expect(run.items![0].binary!.data).toMatchObject({ mimeType: 'video/mp4', fileName: `grok_${vague.slice(5)}.mp4` });
+		expect(run.items![1].binary!.data).toMatchObject({ mimeType: 'video/webm', fileName: `grok_${webm.slice(5)}.webm` });
+	});
+
+	test('the video goes into the binary field the user named', async () => {
+		const id = newTask();
+		const run = await runNode({
+			parameters: { operation: 'waitUntilComplete', taskId: id, binaryPropertyName: 'clip', options: { pollInterval: 0.02 } },
+			credentials: credentialsFor(server),
+		});
+		expect(Object.keys(run.items![0].binary!)).toEqual(['clip']);
+	});
+
+	test('a completed task without video_url fails clearly when a download is wanted', async () => {
+		const id = newTask({ noVideoUrl: true });
+		const run = await waitFor([id]);
+		expect(run.error?.message).toBe(
+			`Task "${id}" is completed but Yunwu sent no video_url. Turn off Download Video to output the task without the file.`,
+		);
+	});
+});
+
+describe('Video download: cancellation', () => {
+	test('stopping the execution mid-download ends it at once and closes the connection', async () => {
+		// 200 chunks of 64 KiB, 50 ms apart: a 10-second download.
+		const id = newTask({ video: { size: 200 * 64 * 1024, chunkDelayMs: 50 } });
+		const execution = startNode({
+			parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },
+			credentials: credentialsFor(server),
+		});
+		while (downloadsOf(id).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		const cancelledAt = Date.now();
+		execution.cancel();
+
+		const run = await execution.done;
+
+		expect(Date.now() - cancelledAt).toBeLessThan(300);
+		expect(run.status).toBe('canceled');
+		expect(run.items).toBeUndefined();
+		// Not retried after the cancel.
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(downloadsOf(id)).toHaveLength(1);
+	});
+});
