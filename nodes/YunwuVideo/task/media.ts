@@ -68,6 +68,7 @@ export function chooseFileName(taskId: string, kind: MediaKind, mimeType: string
 export function promisedLength(header: unknown): number | undefined {
 	const value = Array.isArray(header) ? header[0] : header;
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+	if (!/^\d+$/.test(String(value).trim())) return undefined;
 	const length = Number(value);
-	return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+	return Number.isSafeInteger(length) ? length : undefined;
 }

@@ -34,12 +34,12 @@ export function readableApiError(error: unknown): string | null {
 	if (error && typeof error === 'object') {
 		const { message, code, type } = error as { message?: unknown; code?: unknown; type?: unknown };
 		const text = typeof message === 'string' ? oneLine(message) : '';
-		const tag = [code, type].find((part) => typeof part === 'string' || typeof part === 'number');
+		const tag = [code, type].find((part) => (typeof part === 'string' && part.trim() !== '') || typeof part === 'number');
 		if (text && tag !== undefined && String(tag) !== text) return `${text} (${String(tag)})`;
 		if (text) return text;
 		if (tag !== undefined) return String(tag);
-		const json = JSON.stringify(error);
-		return json === '{}' ? null : json;
+		const rest = Object.entries(error).filter(([key, value]) => !['message', 'code', 'type'].includes(key) && value !== '' && value != null);
+		return rest.length > 0 ? JSON.stringify(Object.fromEntries(rest)) : null;
 	}
 	return null;
 }
@@ -52,20 +52,23 @@ export function oneLine(text: string): string {
  * The item a node outputs for one task answer: `task_id` (as queried, since the answer's own
  * `id` may lack the model prefix), `state`, `progress` and `error_message` first, then every field
  * the API sent under its own name and value, then an ISO 8601 twin of each epoch timestamp.
+ * Should the API itself send a field under one of the node's own names with another value, its
+ * value is kept as `api_<name>`.
  */
 export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
-	const isoTimes: IDataObject = {};
-	for (const [key, value] of Object.entries(answer)) {
-		if (!TIMESTAMP_FIELD.test(key)) continue;
-		const iso = toIsoTime(value);
-		if (iso) isoTimes[`${key}_iso`] = iso;
-	}
-	return {
+	const apiError = typeof answer.error_message === 'string' ? oneLine(answer.error_message) || null : null;
+	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
-		...(answer as IDataObject),
 		progress: toProgress(answer.progress),
-		error_message: readableApiError(answer.error),
-		...isoTimes,
+		error_message: readableApiError(answer.error) ?? apiError,
 	};
+	const output: IDataObject = { ...derived };
+	for (const [key, value] of Object.entries(answer)) {
+		if (!(key in derived)) output[key] = value as IDataObject[string];
+		else if (key !== 'progress' && value !== derived[key]) output[`api_${key}`] = value as IDataObject[string];
+		const iso = TIMESTAMP_FIELD.test(key) ? toIsoTime(value) : null;
+		if (iso) output[`${key}_iso`] = iso;
+	}
+	return output;
 }

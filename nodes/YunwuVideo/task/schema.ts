@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** Seconds or milliseconds since the epoch, as a number or a numeric string. */
-const timestamp = z.union([z.number(), z.string()]).nullable().optional();
-
 /** `error` is an empty string on healthy tasks, a string or a `{ code, message }` object on failed ones. */
 export const apiErrorSchema = z
 	.union([
@@ -19,20 +16,21 @@ export const apiErrorSchema = z
 	.optional();
 
 /**
- * One answer of `GET /v1/video/query`. Only `status` is required; every other field may be
- * missing (pending and processing answers carry just `id`, `status`, `status_update_time`),
- * and unknown fields pass through untouched so nothing the API sends is dropped.
+ * One answer of `GET /v1/video/query`. Only `status` is required. The other known fields are
+ * read leniently (their types vary between upstream models and the code reading them checks
+ * types itself): one odd field must not turn a valid status into an unreadable answer. Unknown
+ * fields pass through untouched, so nothing the API sends is dropped.
  */
 export const taskAnswerSchema = z
 	.object({
-		id: z.string().optional(),
 		status: z.union([z.string(), z.number()]),
-		progress: z.union([z.number(), z.string()]).nullable().optional(),
-		status_update_time: timestamp,
-		completed_at: timestamp,
-		video_url: z.string().nullable().optional(),
-		thumbnail_url: z.string().nullable().optional(),
-		error: apiErrorSchema,
+		id: z.unknown().optional(),
+		progress: z.unknown().optional(),
+		status_update_time: z.unknown().optional(),
+		completed_at: z.unknown().optional(),
+		video_url: z.unknown().optional(),
+		thumbnail_url: z.unknown().optional(),
+		error: z.unknown().optional(),
 	})
 	.passthrough();
 

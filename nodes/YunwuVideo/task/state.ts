@@ -1,7 +1,9 @@
 /** The five states every Yunwu status is reduced to, whatever upstream model produced it. */
 export type TaskState = 'pending' | 'processing' | 'completed' | 'failed' | 'unknown';
 
-const STATES_BY_STATUS: Readonly<Record<string, TaskState>> = {
+// A Map, not an object literal: a status such as "constructor" must not find a built-in property.
+const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
+	Object.entries({
 	// queued-like
 	pending: 'pending',
 	queued: 'pending',
@@ -23,6 +25,7 @@ const STATES_BY_STATUS: Readonly<Record<string, TaskState>> = {
 	completed: 'completed',
 	success: 'completed',
 	succeeded: 'completed',
+	succeed: 'completed',
 	video_upsampling_completed: 'completed',
 	// failure, including tasks that were stopped and will never deliver
 	failed: 'failed',
@@ -32,7 +35,8 @@ const STATES_BY_STATUS: Readonly<Record<string, TaskState>> = {
 	video_upsampling_failed: 'failed',
 	cancelled: 'failed',
 	canceled: 'failed',
-};
+	} satisfies Record<string, TaskState>),
+);
 
 /**
  * Maps an API status to a state, case- and separator-insensitively ("In Progress",
@@ -45,7 +49,7 @@ export function toTaskState(status: unknown): TaskState {
 		.trim()
 		.toLowerCase()
 		.replace(/[\s-]+/g, '_');
-	return STATES_BY_STATUS[key] ?? 'unknown';
+	return STATES_BY_STATUS.get(key) ?? 'unknown';
 }
 
 export function isFinalState(state: TaskState): state is 'completed' | 'failed' {

@@ -57,7 +57,7 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 function findErrorCode(error: unknown): string | undefined {
 	for (let level = 0, current = error; level < 4 && current && typeof current === 'object'; level++) {
 		const { code, cause } = current as { code?: unknown; cause?: unknown };
-		if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
 		current = cause;
 	}
 	return undefined;
@@ -79,6 +79,8 @@ export function parseRetryAfter(header: unknown, now: number): number | undefine
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
 	const text = String(value).trim();
 	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	// HTTP's date format only ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse accepts junk such as "-1".
+	if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
 	const date = Date.parse(text);
 	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

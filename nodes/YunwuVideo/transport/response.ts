@@ -22,8 +22,12 @@ function apiMessageOf(json: unknown): string | undefined {
 	);
 }
 
-/** OneAPI gateways report an unknown task id in words rather than with a 404. */
-const UNKNOWN_TASK = /not[\s_-]?(found|exist)|no such task|unknown task|task[\s_-]?id[\s_-]?(is[\s_-]?)?invalid|invalid[\s_-]?task/i;
+/**
+ * OneAPI gateways report an unknown task id in words ("task_not_exist") rather than with a 404.
+ * The words must be about the task: "model_not_found" on a create is a rejected request.
+ */
+const UNKNOWN_TASK =
+	/task[\s_-]?(id[\s_-]?)?(is[\s_-]?)?(not[\s_-]?(found|exists?)|does[\s_-]?not[\s_-]?exist|invalid|unknown)|(no[\s_-]?such|unknown|invalid)[\s_-]?task|^not[\s_-]?(found|exists?)$/i;
 
 function parseJson(text: string): { parsed: true; value: unknown } | { parsed: false } {
 	try {

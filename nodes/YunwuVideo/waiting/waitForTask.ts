@@ -58,6 +58,7 @@ export async function waitForTask(
 	let lastFailure: ApiFailure | undefined;
 
 	for (;;) {
+		if (signal.aborted) return { kind: 'cancelled', polls };
 		const remaining = deadline - clock.now();
 		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, Math.max(remaining, MIN_REQUEST_MS));
 		const result = await query(requestTimeoutMs);
@@ -78,9 +79,11 @@ export async function waitForTask(
 			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, result.failure);
 		}
 
-		const left = deadline - clock.now();
-		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls, waitedMs: clock.now() - startedAt };
-		await clock.pause(Math.min(delay, left), signal);
-		if (signal.aborted) return { kind: 'cancelled', polls };
+		// A query that could only go out after the deadline is not made: querying early at the
+		// deadline would break the poll interval (or the API's Retry-After).
+		if (clock.now() + delay > deadline) {
+			return { kind: 'timedOut', lastAnswer, lastFailure, polls, waitedMs: clock.now() - startedAt };
+		}
+		await clock.pause(delay, signal);
 	}
 }

@@ -55,7 +55,7 @@ export async function deliverTask(
 	if (toTaskState(answer.status) === 'completed') {
 		const wanted: Array<[MediaKind, string, unknown]> = [];
 		if (options.downloadVideo) {
-			if (!answer.video_url) {
+			if (typeof answer.video_url !== 'string' || answer.video_url.trim() === '') {
 				throw taskError(
 					context.getNode(),
 					`Task "${taskId}" is completed but Yunwu sent no video_url. Turn off Download Video to output the task without the file.`,
@@ -66,7 +66,7 @@ export async function deliverTask(
 			wanted.push(['video', options.videoProperty, answer.video_url]);
 		}
 		// A thumbnail is a nicety: a task without one still delivers its video.
-		if (options.downloadThumbnail && answer.thumbnail_url) {
+		if (options.downloadThumbnail && typeof answer.thumbnail_url === 'string' && answer.thumbnail_url) {
 			wanted.push(['thumbnail', options.thumbnailProperty, answer.thumbnail_url]);
 		}
 		for (const [kind, property, url] of wanted) {

@@ -60,7 +60,7 @@ export async function runForEachItem(
 	executionSignal?.addEventListener('abort', stopAll, { once: true });
 
 	try {
-		await runPool(items.length, Math.max(1, Math.floor(concurrency)), async (itemIndex) => {
+		await runPool(items.length, concurrency, async (itemIndex) => {
 			const controller = new AbortController();
 			running.add(controller);
 			if (stopped) controller.abort();

@@ -1,0 +1,471 @@
+import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
+import type { ApiFailure, ApiResult } from '../../nodes/YunwuVideo/transport/failure';
+import { backoffDelay, waitForTask, type WaitClock, type WaitSettings } from '../../nodes/YunwuVideo/waiting/waitForTask';
+import { recordedAnswer } from './recorded';
+
+/** Virtual time: `pause` advances it at once and records what was asked for; nothing really sleeps. */
+class FakeClock implements WaitClock {
+	time = 1_764_756_000_000;
+	readonly startedAt = this.time;
+	readonly pauses: number[] = [];
+	readonly events: string[] = [];
+	/** Called after each pause has advanced the time (to abort, for example). */
+	onPause?: (count: number) => void;
+
+	now(): number {
+		return this.time;
+	}
+
+	async pause(ms: number, signal: AbortSignal): Promise<void> {
+		expect(signal).toBeInstanceOf(AbortSignal);
+		this.pauses.push(ms);
+		this.events.push(`pause ${ms}`);
+		this.time += ms;
+		this.onPause?.(this.pauses.length);
+	}
+
+	elapsed(): number {
+		return this.time - this.startedAt;
+	}
+}
+
+type Step = ApiResult<TaskAnswer> | (() => ApiResult<TaskAnswer>);
+
+/** A query that answers `steps` in turn (repeating the last one) and records when it was asked. */
+function scriptedQuery(clock: FakeClock, steps: Step[], latencyMs = 0) {
+	const calls: Array<{ at: number; requestTimeoutMs: number }> = [];
+	const query = async (requestTimeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
+		calls.push({ at: clock.elapsed(), requestTimeoutMs });
+		clock.events.push(`query @${clock.elapsed()}`);
+		clock.time += latencyMs;
+		const step = steps[Math.min(calls.length - 1, steps.length - 1)];
+		return typeof step === 'function' ? step() : step;
+	};
+	return { query, calls, starts: () => calls.map((call) => call.at) };
+}
+
+const ok = (answer: TaskAnswer): ApiResult<TaskAnswer> => ({ ok: true, value: answer });
+const fail = (failure: ApiFailure): ApiResult<TaskAnswer> => ({ ok: false, failure });
+const status = (value: string, extra: Partial<TaskAnswer> = {}) => ok({ id: 'grok:abc', status: value, ...extra });
+
+const PROCESSING = ok(recordedAnswer('processing') as TaskAnswer);
+const COMPLETED = ok(recordedAnswer('processing-then-completed') as TaskAnswer);
+const SERVER_ERROR = fail({ kind: 'serverError', httpCode: 502, htmlPage: true });
+
+const settings = (overrides: Partial<WaitSettings> = {}): WaitSettings => ({
+	pollIntervalMs: 10_000,
+	timeoutMs: 1_800_000,
+	requestTimeoutMs: 30_000,
+	...overrides,
+});
+
+const gaps = (starts: number[]) => starts.slice(1).map((start, index) => start - starts[index]);
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('waitForTask: polling rhythm', () => {
+	test('the first query goes out at once, with no pause before it', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
+		await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(clock.events[0]).toBe('query @0');
+	});
+
+	test('a task already completed: one query, no pause at all', async () => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [COMPLETED]);
+		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'finished', answer: COMPLETED.ok && COMPLETED.value, polls: 1 });
+		expect(calls).toHaveLength(1);
+		expect(clock.pauses).toEqual([]);
+		expect(clock.elapsed()).toBe(0);
+	});
+
+	test('pauses equal the poll interval between non-final answers, none after the final one', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [status('pending'), PROCESSING, status('video_generating'), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 7_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(outcome.polls).toBe(4);
+		expect(clock.pauses).toEqual([7_000, 7_000, 7_000]);
+		expect(starts()).toEqual([0, 7_000, 14_000, 21_000]);
+		expect(clock.events[clock.events.length - 1]).toBe('query @21000');
+	});
+
+	test('the finished outcome carries the final answer itself', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
+		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'finished', answer: recordedAnswer('processing-then-completed'), polls: 2 });
+	});
+
+	test('a failed task is final: finished with the failed answer, no pause after it', async () => {
+		const clock = new FakeClock();
+		const failed = status('video_generation_failed', { error: { code: 'content_policy', message: 'blocked' } });
+		const { query } = scriptedQuery(clock, [PROCESSING, failed]);
+		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'finished', answer: failed.ok && failed.value, polls: 2 });
+		expect(clock.pauses).toEqual([10_000]);
+	});
+
+	test.each(['completed', 'SUCCESS', 'video_upsampling_completed', 'failed', 'failure', 'error', 'video_upsampling_failed'])(
+		'the final status %s ends the wait',
+		async (value) => {
+			const clock = new FakeClock();
+			const { query, calls } = scriptedQuery(clock, [status(value)]);
+			const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+			expect(outcome.kind).toBe('finished');
+			expect(calls).toHaveLength(1);
+		},
+	);
+
+	test('video_generation_completed still waits for upscaling: polling goes on', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [status('video_generation_completed'), status('video_upsampling'), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(outcome.polls).toBe(3);
+		expect(clock.pauses).toEqual([1000, 1000]);
+	});
+
+	test('an unknown status keeps polling (never taken for success) until it turns final', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [status('teleporting'), status('Teleporting'), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 500 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(outcome.polls).toBe(3);
+		expect(clock.pauses).toEqual([500, 500]);
+	});
+
+	test('an unknown status forever ends in timedOut, with the unknown answer as the last one', async () => {
+		const clock = new FakeClock();
+		const weird = status('teleporting');
+		const { query } = scriptedQuery(clock, [weird]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1000, timeoutMs: 5000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		if (outcome.kind !== 'timedOut') return;
+		expect(outcome.lastAnswer).toEqual(weird.ok && weird.value);
+	});
+
+	test('the time a query takes does not shorten the pause after it', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, COMPLETED], 2_500);
+		await waitForTask(query, settings({ pollIntervalMs: 10_000 }), new AbortController().signal, clock);
+		expect(clock.pauses).toEqual([10_000, 10_000]);
+		expect(starts()).toEqual([0, 12_500, 25_000]);
+	});
+
+	test('never queries more often than the poll interval, whatever the mix of answers and faults', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [
+			PROCESSING,
+			SERVER_ERROR,
+			PROCESSING,
+			fail({ kind: 'network', code: 'ECONNRESET' }),
+			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 100 }),
+			status('unknown-thing'),
+			fail({ kind: 'invalidBody', httpCode: 200, problem: 'html' }),
+			PROCESSING,
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 3_000, timeoutMs: 600_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(outcome.polls).toBe(9);
+		for (const gap of gaps(starts())) expect(gap).toBeGreaterThanOrEqual(3_000);
+	});
+
+	test('never queries more often than the poll interval, even at the deadline', async () => {
+		// Timeout 15 s with a 10 s interval: a query at 0 and at 10 s; one at 15 s would be 5 s after the last.
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [PROCESSING]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, timeoutMs: 15_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		expect(starts()).toEqual([0, 10_000]);
+		for (const gap of gaps(starts())) expect(gap).toBeGreaterThanOrEqual(10_000);
+	});
+
+	test('every query gets the request timeout, shortened to the time left but never under a second', async () => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 20_000, timeoutMs: 45_000, requestTimeoutMs: 30_000 }),
+			new AbortController().signal,
+			clock,
+		);
+		const byStart = new Map(calls.map((call) => [call.at, call.requestTimeoutMs]));
+		expect(byStart.get(0)).toBe(30_000);
+		expect(byStart.get(20_000)).toBe(25_000);
+		expect(byStart.get(40_000)).toBe(5_000);
+		for (const call of calls) expect(call.requestTimeoutMs).toBeGreaterThanOrEqual(1_000);
+	});
+});
+
+describe('waitForTask: transient faults back off', () => {
+	test.each<[string, ApiFailure]>([
+		['5xx HTML page', { kind: 'serverError', httpCode: 502, htmlPage: true }],
+		['500 JSON', { kind: 'serverError', httpCode: 500, htmlPage: false, apiMessage: 'upstream' }],
+		['dropped connection', { kind: 'network', code: 'ECONNRESET' }],
+		['hung request', { kind: 'requestTimeout', timeoutMs: 30_000 }],
+		['200 with an HTML page', { kind: 'invalidBody', httpCode: 200, problem: 'html' }],
+		['429 without Retry-After', { kind: 'rateLimited', httpCode: 429 }],
+	])('%s: retried with pauses of at least the interval, growing', async (_label, failure) => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [fail(failure), fail(failure), fail(failure), fail(failure), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'finished', answer: COMPLETED.ok && COMPLETED.value, polls: 5 });
+		expect(calls).toHaveLength(5);
+		expect(clock.pauses).toHaveLength(4);
+		clock.pauses.forEach((pause, index) => {
+			const base = 1_000 * 2 ** index;
+			expect(pause).toBeGreaterThanOrEqual(base);
+			expect(pause).toBeLessThanOrEqual(base * 1.2);
+		});
+		for (let index = 1; index < clock.pauses.length; index++) {
+			expect(clock.pauses[index]).toBeGreaterThan(clock.pauses[index - 1]);
+		}
+	});
+
+	test('with no jitter the pauses double exactly: 1, 2, 4, 8 intervals', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [SERVER_ERROR, SERVER_ERROR, SERVER_ERROR, SERVER_ERROR, COMPLETED]);
+		await waitForTask(query, settings({ pollIntervalMs: 2_000 }), new AbortController().signal, clock);
+		expect(clock.pauses).toEqual([2_000, 4_000, 8_000, 16_000]);
+	});
+
+	test('the back-off is capped at a minute (plus at most 20 % jitter)', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [...Array<Step>(8).fill(SERVER_ERROR), COMPLETED]);
+		await waitForTask(query, settings({ pollIntervalMs: 10_000 }), new AbortController().signal, clock);
+		expect(clock.pauses).toEqual([10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+	});
+
+	test('a good answer resets the back-off', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [SERVER_ERROR, SERVER_ERROR, PROCESSING, SERVER_ERROR, COMPLETED]);
+		await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		expect(clock.pauses).toEqual([1_000, 2_000, 1_000, 1_000]);
+	});
+
+	test('429 Retry-After longer than the back-off is respected', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 45_000 }), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(clock.pauses).toEqual([45_000]);
+		expect(starts()).toEqual([0, 45_000]);
+	});
+
+	test('429 Retry-After shorter than the interval does not make it poll faster', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 200 }), COMPLETED]);
+		await waitForTask(query, settings({ pollIntervalMs: 5_000 }), new AbortController().signal, clock);
+		expect(clock.pauses).toEqual([5_000]);
+	});
+
+	test('429 Retry-After that reaches past the deadline: no query before Retry-After has passed', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 60_000 })]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 30_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		expect(outcome.polls).toBe(1);
+		expect(starts()).toEqual([0]);
+	});
+});
+
+describe('waitForTask: faults that end the wait at once', () => {
+	test.each<[string, ApiFailure]>([
+		['unauthorized', { kind: 'unauthorized', httpCode: 401, apiMessage: 'invalid token' }],
+		['forbidden', { kind: 'forbidden', httpCode: 403 }],
+		['notFound (404)', { kind: 'notFound', httpCode: 404 }],
+		['notFound (task_not_exist)', { kind: 'notFound', httpCode: 200, apiMessage: 'task_not_exist' }],
+		['rejected', { kind: 'rejected', httpCode: 400, apiMessage: 'bad id' }],
+	])('%s → failed after exactly one query, no pause', async (_label, failure) => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [fail(failure), COMPLETED]);
+		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'failed', failure, polls: 1 });
+		expect(calls).toHaveLength(1);
+		expect(clock.pauses).toEqual([]);
+	});
+
+	test('a non-transient fault after transient ones still ends the wait at once', async () => {
+		const clock = new FakeClock();
+		const unauthorized: ApiFailure = { kind: 'unauthorized', httpCode: 401 };
+		const { query, calls } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING, fail(unauthorized), COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'failed', failure: unauthorized, polls: 3 });
+		expect(calls).toHaveLength(3);
+		expect(clock.pauses).toHaveLength(2);
+	});
+});
+
+describe('waitForTask: timeout', () => {
+	test('a task that stays processing → timedOut with the last answer, after the timeout and not long after', async () => {
+		const clock = new FakeClock();
+		const last = status('processing', { status_update_time: 1764756499 });
+		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, PROCESSING, PROCESSING, PROCESSING, last]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({
+			kind: 'timedOut',
+			lastAnswer: last.ok && last.value,
+			lastFailure: undefined,
+			polls: 6,
+			waitedMs: 5_000,
+		});
+		expect(starts()).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
+		expect(clock.elapsed()).toBe(5_000);
+	});
+
+	test('only faults → timedOut with the last failure and no answer', async () => {
+		const clock = new FakeClock();
+		const timeout: ApiFailure = { kind: 'requestTimeout', timeoutMs: 30_000 };
+		const { query } = scriptedQuery(clock, [SERVER_ERROR, fail(timeout)]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 20_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		if (outcome.kind !== 'timedOut') return;
+		expect(outcome.lastFailure).toEqual(timeout);
+		expect(outcome.lastAnswer).toBeUndefined();
+		expect(outcome.waitedMs).toBe(clock.elapsed());
+		// It gives up as soon as the next retry (backing off from 1 s) could only go out after 20 s.
+		expect(clock.elapsed()).toBeLessThanOrEqual(20_000);
+		expect(clock.elapsed()).toBeGreaterThan(20_000 - 16_000 * 1.2);
+	});
+
+	test('an answer, then faults until the deadline → both the last answer and the last failure', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [PROCESSING, SERVER_ERROR]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 10_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		if (outcome.kind !== 'timedOut') return;
+		expect(outcome.lastAnswer).toEqual(PROCESSING.ok && PROCESSING.value);
+		expect(outcome.lastFailure).toEqual(SERVER_ERROR.ok ? undefined : SERVER_ERROR.failure);
+	});
+
+	test('a fault then a good answer at the deadline → the failure is forgotten', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 3_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('timedOut');
+		if (outcome.kind !== 'timedOut') return;
+		expect(outcome.lastFailure).toBeUndefined();
+		expect(outcome.lastAnswer).toEqual(PROCESSING.ok && PROCESSING.value);
+	});
+
+	test('a first query slower than the whole timeout → timedOut after one poll, no pause', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [PROCESSING], 8_000);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({
+			kind: 'timedOut',
+			lastAnswer: PROCESSING.ok && PROCESSING.value,
+			lastFailure: undefined,
+			polls: 1,
+			waitedMs: 8_000,
+		});
+		expect(clock.pauses).toEqual([]);
+	});
+
+	test('no pause ever reaches past the deadline', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [SERVER_ERROR]);
+		await waitForTask(query, settings({ pollIntervalMs: 4_000, timeoutMs: 30_000 }), new AbortController().signal, clock);
+		expect(clock.elapsed()).toBeLessThanOrEqual(30_000);
+	});
+});
+
+describe('waitForTask: cancellation', () => {
+	test('an abort during a pause → cancelled, no further query', async () => {
+		const clock = new FakeClock();
+		const controller = new AbortController();
+		clock.onPause = (count) => {
+			if (count === 2) controller.abort();
+		};
+		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
+		const outcome = await waitForTask(query, settings(), controller.signal, clock);
+		expect(outcome).toEqual({ kind: 'cancelled', polls: 2 });
+		expect(calls).toHaveLength(2);
+	});
+
+	test('an abort while a query is out → cancelled, even when that answer is final', async () => {
+		const clock = new FakeClock();
+		const controller = new AbortController();
+		const { query, calls } = scriptedQuery(clock, [
+			PROCESSING,
+			() => {
+				controller.abort();
+				return COMPLETED;
+			},
+		]);
+		const outcome = await waitForTask(query, settings(), controller.signal, clock);
+		expect(outcome).toEqual({ kind: 'cancelled', polls: 2 });
+		expect(calls).toHaveLength(2);
+		expect(clock.pauses).toHaveLength(1);
+	});
+
+	test('an abort while backing off after a fault → cancelled', async () => {
+		const clock = new FakeClock();
+		const controller = new AbortController();
+		clock.onPause = () => controller.abort();
+		const { query } = scriptedQuery(clock, [SERVER_ERROR]);
+		expect(await waitForTask(query, settings(), controller.signal, clock)).toEqual({ kind: 'cancelled', polls: 1 });
+	});
+
+	test('a signal aborted before the start → cancelled, with no pause', async () => {
+		const clock = new FakeClock();
+		const controller = new AbortController();
+		controller.abort();
+		const { query } = scriptedQuery(clock, [PROCESSING]);
+		const outcome = await waitForTask(query, settings(), controller.signal, clock);
+		expect(outcome.kind).toBe('cancelled');
+		expect(clock.pauses).toEqual([]);
+	});
+});
+
+describe('backoffDelay', () => {
+	const server: ApiFailure = { kind: 'serverError', httpCode: 503, htmlPage: false };
+
+	test.each([
+		[1, 5_000],
+		[2, 10_000],
+		[3, 20_000],
+		[4, 40_000],
+		[5, 60_000],
+		[30, 60_000],
+		[1000, 60_000],
+	])('after %i faults with a 5 s interval and no jitter → %i ms', (failures, expected) => {
+		expect(backoffDelay(5_000, failures, server, 0)).toBe(expected);
+	});
+
+	test('jitter only adds, up to 20 %', () => {
+		expect(backoffDelay(5_000, 1, server, 1)).toBe(6_000);
+		expect(backoffDelay(5_000, 2, server, 0.5)).toBe(11_000);
+		expect(backoffDelay(10_000, 10, server, 1)).toBe(72_000);
+	});
+
+	test('never under the poll interval, even when the interval exceeds the cap', () => {
+		expect(backoffDelay(120_000, 1, server, 0)).toBe(120_000);
+		expect(backoffDelay(120_000, 5, server, 0)).toBe(120_000);
+		expect(backoffDelay(1_000, 0, server, 0)).toBe(1_000);
+	});
+
+	test('with Math.random jitter it stays within [base, 1.2 × base]', () => {
+		for (let index = 0; index < 50; index++) {
+			const delay = backoffDelay(2_000, 2, server);
+			expect(delay).toBeGreaterThanOrEqual(4_000);
+			expect(delay).toBeLessThanOrEqual(4_800);
+		}
+	});
+
+	test('Retry-After wins when longer, only for rateLimited', () => {
+		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 90_000 }, 0)).toBe(90_000);
+		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 500 }, 0)).toBe(1_000);
+		expect(backoffDelay(1_000, 3, { kind: 'rateLimited', httpCode: 429 }, 0)).toBe(4_000);
+		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 0 }, 0)).toBe(1_000);
+	});
+});
