@@ -1,0 +1,61 @@
+/** Workflows for the end-to-end suite and the demo, as n8n's `import:workflow` takes them. */
+export const CREDENTIAL = { id: 'yunwuE2eCredential', name: 'Yunwu account' };
+
+type Node = Record<string, unknown> & { name: string };
+
+let nodeCounter = 0;
+const nodeId = () => `00000000-0000-4000-8000-${String(++nodeCounter).padStart(12, '0')}`;
+
+export function manualTrigger(): Node {
+	return { id: nodeId(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+}
+
+/** A Code node that outputs one item per task id, as `{ id }`. */
+export function taskIds(ids: string[]): Node {
+	return {
+		id: nodeId(),
+		name: 'Task IDs',
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		position: [220, 0],
+		parameters: { jsCode: `return ${JSON.stringify(ids.map((id) => ({ json: { id } })))};` },
+	};
+}
+
+export function yunwuVideo(parameters: Record<string, unknown>, settings: Record<string, unknown> = {}): Node {
+	return {
+		id: nodeId(),
+		name: 'Yunwu Video',
+		type: 'n8n-nodes-yunwu.yunwuVideo',
+		typeVersion: 1,
+		position: [440, 0],
+		parameters: { taskId: '={{ $json.id }}', ...parameters },
+		credentials: { yunwuApi: CREDENTIAL },
+		...settings,
+	};
+}
+
+/** n8n's own Crypto node, hashing the binary field `data` into `sha256`. */
+export function sha256OfVideo(): Node {
+	return {
+		id: nodeId(),
+		name: 'SHA-256',
+		type: 'n8n-nodes-base.crypto',
+		typeVersion: 1,
+		position: [660, 0],
+		parameters: { action: 'hash', type: 'SHA256', binaryData: true, binaryPropertyName: 'data', dataPropertyName: 'sha256', encoding: 'hex' },
+	};
+}
+
+/** A linear workflow: each node feeds the next. */
+export function chain(id: string, name: string, nodes: Node[]): Record<string, unknown> {
+	const connections: Record<string, unknown> = {};
+	nodes.slice(0, -1).forEach((node, index) => {
+		connections[node.name] = { main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] };
+	});
+	return { id, name, nodes, connections, active: false, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+export function credential(apiKey: string, baseUrl: string, id = CREDENTIAL.id, name = CREDENTIAL.name) {
+	return { id, name, type: 'yunwuApi', data: { apiKey, baseUrl } };
+}
