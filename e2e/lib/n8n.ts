@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+import { REPO_ROOT } from '../../test/server/yunwu-server';
+
+export { REPO_ROOT };
 
 export interface N8nInstall {
 	line: 1 | 2;

@@ -28,7 +28,7 @@ export const description: INodeProperties[] = [
 				displayName: 'Poll Interval (Seconds)',
 				name: 'pollInterval',
 				type: 'number',
-				typeOptions: { minValue: 0.001, numberPrecision: 3 },
+				typeOptions: { minValue: 0.001 },
 				default: 10,
 				description:
 					'Seconds between two status queries of one task. The first query goes out at once; Yunwu may ask for longer pauses (HTTP 429).',
@@ -37,7 +37,7 @@ export const description: INodeProperties[] = [
 				displayName: 'Timeout (Seconds)',
 				name: 'timeout',
 				type: 'number',
-				typeOptions: { minValue: 0.001, numberPrecision: 3 },
+				typeOptions: { minValue: 0.001 },
 				default: 1800,
 				description: 'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
 			},

@@ -46,7 +46,7 @@ export const requestOptionFields: INodeProperties[] = [
 		displayName: 'Request Timeout (Seconds)',
 		name: 'requestTimeout',
 		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		typeOptions: { minValue: 0.001 },
 		default: 30,
 		description:
 			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried)',
