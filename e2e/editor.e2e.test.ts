@@ -62,7 +62,7 @@ test('the example workflow opens, and the Yunwu Video node and its parameters re
 	for (const label of ['Operation', 'Task ID', 'Download Video', 'Put Video in Field', 'Options', 'Poll Interval (Seconds)', 'Timeout (Seconds)']) {
 		await expectLocator(page.getByText(label, { exact: true }).first()).toBeVisible();
 	}
-	const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+	const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
 	expect(inputValues).toEqual(expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']));
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-node.png') });
 

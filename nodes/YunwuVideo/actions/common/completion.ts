@@ -1,0 +1,141 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { describeApiFailure, httpCodeOf, taskError } from '../../errors';
+import { readableApiError, shapeTaskOutput } from '../../task/output';
+import type { TaskAnswer } from '../../task/schema';
+import { toTaskState } from '../../task/state';
+import type { YunwuApiClient } from '../../transport/apiClient';
+import type { ApiFailure } from '../../transport/failure';
+import { waitForTask, type WaitSettings } from '../../waiting/waitForTask';
+import { deliverTask, readDeliveryOptions, secondsToMs } from './deliver';
+import { requestOptionFields } from './descriptions';
+
+/** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
+export const waitOptionFields: INodeProperties[] = [
+	{
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollInterval',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 10,
+		description:
+			'Seconds between two status queries of one task. The first query goes out at once; Yunwu may ask for longer pauses (HTTP 429).',
+	},
+	{
+		displayName: 'Timeout (Seconds)',
+		name: 'timeout',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 1800,
+		description: 'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
+	},
+	{
+		displayName: 'On Timeout',
+		name: 'onTimeout',
+		type: 'options',
+		default: 'fail',
+		options: [
+			{
+				name: 'Fail the Item',
+				value: 'fail',
+				description: 'The item fails with a timeout error (an error item with Continue On Fail)',
+			},
+			{
+				name: 'Output Last Status',
+				value: 'outputLastStatus',
+				description: 'Output the last known status with timed_out set to true, without the video',
+			},
+		],
+		description: 'What to do with a task that is still running when the timeout is reached',
+	},
+	{
+		displayName: 'Max Tasks at Once',
+		name: 'maxConcurrent',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 200 },
+		default: 20,
+		description:
+			'How many items are waited on and downloaded at the same time; the rest start as soon as one finishes',
+	},
+	...requestOptionFields,
+];
+
+/** How many items a node waits on at once, from the first item's options. */
+export function readConcurrency(context: IExecuteFunctions): number {
+	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	return Number(options.maxConcurrent ?? 20);
+}
+
+/**
+ * Waits for one item's task to be completed or failed, then outputs its fields and video. A failed
+ * task, a timeout (unless On Timeout outputs the last status), an API fault or a cancel become the
+ * item's error.
+ */
+export async function waitAndDeliver(
+	context: IExecuteFunctions,
+	client: YunwuApiClient,
+	itemIndex: number,
+	taskId: string,
+	signal: AbortSignal,
+): Promise<INodeExecutionData> {
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const settings: WaitSettings = {
+		pollIntervalMs: secondsToMs(options.pollInterval, 10),
+		timeoutMs: secondsToMs(options.timeout, 1800),
+		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
+	};
+	const delivery = readDeliveryOptions(context, itemIndex, settings.pollIntervalMs);
+	const startedAt = Date.now();
+	const outcome = await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, signal);
+	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
+
+	switch (outcome.kind) {
+		case 'finished': {
+			const { answer } = outcome;
+			if (toTaskState(answer.status) === 'failed') {
+				throw taskError(context.getNode(), failedTaskMessage(taskId, answer), itemIndex, {
+					taskId,
+					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
+				});
+			}
+			return await deliverTask(context, itemIndex, taskId, answer, delivery, signal, waited(outcome.polls));
+		}
+		case 'timedOut': {
+			const lastStatus = outcome.lastAnswer
+				? shapeTaskOutput(taskId, outcome.lastAnswer)
+				: { task_id: taskId, state: 'unknown', progress: null };
+			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
+			if (options.onTimeout === 'outputLastStatus') return { json: task };
+			const message = timeoutMessage(taskId, settings.timeoutMs, outcome.lastAnswer, outcome.lastFailure, client.baseUrl);
+			throw taskError(context.getNode(), message, itemIndex, { taskId, task });
+		}
+		case 'failed': {
+			const message = describeApiFailure(outcome.failure, `task "${taskId}"`, client.baseUrl);
+			throw taskError(context.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(outcome.failure) });
+		}
+		case 'cancelled':
+			throw taskError(context.getNode(), `The execution was stopped while waiting for task "${taskId}".`, itemIndex, { taskId });
+	}
+}
+
+function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
+	const reason = readableApiError(answer.error) ?? 'Yunwu gave no reason';
+	return `Task "${taskId}" failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
+}
+
+function timeoutMessage(
+	taskId: string,
+	timeoutMs: number,
+	lastAnswer: TaskAnswer | undefined,
+	lastFailure: ApiFailure | undefined,
+	baseUrl: string,
+): string {
+	const limit = `${Math.round(timeoutMs / 100) / 10} s`;
+	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
+	if (lastFailure) {
+		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
+		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError}`;
+	}
+	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	return `Task "${taskId}" did not finish within ${limit} (${status}). ${advice}`;
+}
