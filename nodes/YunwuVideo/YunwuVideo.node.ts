@@ -7,10 +7,11 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 
-const operations = { query, waitUntilComplete };
+const operations = { create, query, waitUntilComplete };
 
 export class YunwuVideo implements INodeType {
 	description: INodeTypeDescription = {
@@ -19,8 +20,8 @@ export class YunwuVideo implements INodeType {
 		icon: { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ {"query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
-		description: 'Check Yunwu (云雾) AI video tasks, wait for them to finish and get the video file',
+		subtitle: '={{ {"create": "Create", "query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
+		description: 'Generate videos with Yunwu (云雾) AI, wait for them to finish and get the video file',
 		defaults: { name: 'Yunwu Video' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -33,6 +34,12 @@ export class YunwuVideo implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
+					{
+						name: 'Create',
+						value: 'create',
+						description: 'Submit a video task from a prompt; optionally wait for it and output the video',
+						action: 'Create a video',
+					},
 					{
 						name: 'Query',
 						value: 'query',
@@ -48,6 +55,7 @@ export class YunwuVideo implements INodeType {
 				],
 				default: 'waitUntilComplete',
 			},
+			...create.description,
 			...query.description,
 			...waitUntilComplete.description,
 		],

@@ -62,7 +62,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 				case 'noStatus':
 					return `Yunwu's answer for ${subject} has no status field (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'noId':
-					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}). Look in your Yunwu dashboard whether a task was created before retrying.`;
+					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}).`;
 			}
 			break;
 		case 'network':

@@ -6,6 +6,7 @@ import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import { downloadWithRetries } from '../../waiting/download';
+import { readText } from './items';
 
 export interface DeliveryOptions {
 	downloadVideo: boolean;
@@ -23,9 +24,9 @@ export function readDeliveryOptions(context: IExecuteFunctions, itemIndex: numbe
 	const downloadVideo = context.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
 	return {
 		downloadVideo,
-		videoProperty: downloadVideo ? (context.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string).trim() : '',
+		videoProperty: downloadVideo ? readText(context, 'binaryPropertyName', itemIndex, 'data') || 'data' : '',
 		downloadThumbnail: (options.downloadThumbnail as boolean | undefined) ?? false,
-		thumbnailProperty: ((options.thumbnailBinaryPropertyName as string | undefined) ?? 'thumbnail').trim(),
+		thumbnailProperty: String(options.thumbnailBinaryPropertyName ?? '').trim() || 'thumbnail',
 		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
 		downloadAttempts: Math.max(1, Math.floor(Number(options.downloadAttempts ?? 3))),
 		retryDelayMs,

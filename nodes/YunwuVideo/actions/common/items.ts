@@ -12,6 +12,16 @@ import { runPool } from '../../waiting/pool';
 /** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
 const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
 
+/**
+ * A text parameter of an item, trimmed; an expression that resolves to nothing (a missing field)
+ * reads as empty text instead of crashing, so the caller can say what is missing.
+ */
+export function readText(context: IExecuteFunctions, name: string, itemIndex: number, fallback = ''): string {
+	const value = context.getNodeParameter(name, itemIndex, fallback) as unknown;
+	if (value === undefined || value === null) return '';
+	return (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+}
+
 /** The task ID of an item, trimmed, or a clear error before any request is sent. */
 export function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
 	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;

@@ -1,0 +1,336 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { describeApiFailure, httpCodeOf, taskError } from '../errors';
+import { shapeTaskOutput } from '../task/output';
+import type { TaskAnswer } from '../task/schema';
+import { YunwuApiClient } from '../transport/apiClient';
+import type { ApiFailure } from '../transport/failure';
+import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
+import { secondsToMs } from './common/deliver';
+import { downloadFields } from './common/descriptions';
+import { readText, runForEachItem } from './common/items';
+
+const OPERATION = 'create';
+const CUSTOM_MODEL = 'custom';
+const VEO_MODELS = ['veo3.1-fast', 'veo3.1', 'veo3-fast', 'veo3'];
+const SORA_MODELS = ['sora-2', 'sora-2-pro'];
+const GROK_MODELS = ['grok-video-3'];
+
+const forCreate = { operation: [OPERATION] };
+const forModels = (models: string[]) => ({ show: { ...forCreate, model: models } });
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'options',
+		required: true,
+		default: 'veo3.1-fast',
+		options: [
+			{ name: 'Grok Video 3', value: 'grok-video-3' },
+			{ name: 'Jimeng Video 3.0', value: 'jimeng-video-3.0' },
+			{ name: 'Other (Enter Model Name)', value: CUSTOM_MODEL },
+			{ name: 'Sora 2', value: 'sora-2' },
+			{ name: 'Sora 2 Pro', value: 'sora-2-pro' },
+			{ name: 'Veo 3', value: 'veo3' },
+			{ name: 'Veo 3 Fast', value: 'veo3-fast' },
+			{ name: 'Veo 3.1', value: 'veo3.1' },
+			{ name: 'Veo 3.1 Fast', value: 'veo3.1-fast' },
+		],
+		description: 'The video model. New models appear often: choose Other to enter any model name Yunwu accepts.',
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Model Name',
+		name: 'customModel',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. kling-v2-master',
+		description: 'The model name exactly as Yunwu lists it',
+		displayOptions: { show: { ...forCreate, model: [CUSTOM_MODEL] } },
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		required: true,
+		default: '',
+		typeOptions: { rows: 4 },
+		placeholder: 'e.g. A cat walking along a sunny beach, slow dolly shot',
+		description: 'What the video should show',
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Reference Images',
+		name: 'imageSource',
+		type: 'options',
+		default: 'none',
+		options: [
+			{ name: 'None', value: 'none' },
+			{ name: 'From URLs', value: 'urls' },
+			{ name: 'From Binary Fields', value: 'binary', description: "Images in this item's binary fields, sent as base64" },
+		],
+		description: 'Images the video starts from or refers to (image-to-video)',
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Image URLs',
+		name: 'imageUrls',
+		type: 'string',
+		default: '',
+		typeOptions: { rows: 2 },
+		placeholder: 'https://example.com/first-frame.png',
+		description: 'One URL per line (or separated by commas)',
+		displayOptions: { show: { ...forCreate, imageSource: ['urls'] } },
+	},
+	{
+		displayName: 'Image Binary Fields',
+		name: 'imageBinaryProperties',
+		type: 'string',
+		default: 'data',
+		description: 'Names of the binary fields holding the images, separated by commas',
+		displayOptions: { show: { ...forCreate, imageSource: ['binary'] } },
+	},
+	{
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		default: '',
+		options: [
+			{ name: '1:1 (Square)', value: '1:1' },
+			{ name: '16:9 (Landscape)', value: '16:9' },
+			{ name: '3:4', value: '3:4' },
+			{ name: '4:3', value: '4:3' },
+			{ name: '9:16 (Portrait)', value: '9:16' },
+			{ name: "Model's Default", value: '' },
+		],
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Size',
+		name: 'size',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. 1280x720 or 720P',
+		description: "Resolution, in the form the model accepts; empty for the model's default",
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Enhance Prompt',
+		name: 'enhancePrompt',
+		type: 'boolean',
+		default: false,
+		description: 'Whether Veo rewrites the prompt for better results (it reports the rewrite as enhanced_prompt)',
+		displayOptions: forModels(VEO_MODELS),
+	},
+	{
+		displayName: 'Upsample',
+		name: 'enableUpsample',
+		type: 'boolean',
+		default: false,
+		description: 'Whether Veo upscales the video to a higher resolution (takes longer)',
+		displayOptions: forModels(VEO_MODELS),
+	},
+	{
+		displayName: 'Orientation',
+		name: 'orientation',
+		type: 'options',
+		default: 'landscape',
+		options: [
+			{ name: 'Landscape', value: 'landscape' },
+			{ name: 'Portrait', value: 'portrait' },
+		],
+		displayOptions: forModels(SORA_MODELS),
+	},
+	{
+		displayName: 'Duration (Seconds)',
+		name: 'duration',
+		type: 'options',
+		default: 10,
+		options: [
+			{ name: '10', value: 10 },
+			{ name: '15', value: 15 },
+			{ name: '25', value: 25 },
+		],
+		displayOptions: forModels(SORA_MODELS),
+	},
+	{
+		displayName: 'Watermark',
+		name: 'watermark',
+		type: 'boolean',
+		default: false,
+		description: 'Whether Sora adds its watermark',
+		displayOptions: forModels(SORA_MODELS),
+	},
+	{
+		displayName: 'Private',
+		name: 'private',
+		type: 'boolean',
+		default: true,
+		description: 'Whether the video stays private on Sora (not published to its feed)',
+		displayOptions: forModels(SORA_MODELS),
+	},
+	{
+		displayName: 'Custom Mode',
+		name: 'customMode',
+		type: 'boolean',
+		default: false,
+		description: 'Whether Grok follows the prompt exactly (mode "custom") instead of its own style',
+		displayOptions: forModels(GROK_MODELS),
+	},
+	{
+		displayName: 'Additional Body Fields (JSON)',
+		name: 'additionalFields',
+		type: 'json',
+		default: '{}',
+		description:
+			'Any other field the API accepts, merged into the request body (and overriding the fields above), so a new model never waits for a new release',
+		displayOptions: { show: forCreate },
+	},
+	{
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to wait until the video is ready and output it (as Wait Until Complete does), or output the created task at once',
+		displayOptions: { show: forCreate },
+	},
+	...downloadFields(OPERATION, true).map((field) => ({
+		...field,
+		displayOptions: { show: { ...field.displayOptions?.show, waitForCompletion: [true] } },
+	})),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: forCreate },
+		options: waitOptionFields,
+	},
+];
+
+/** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const client = await YunwuApiClient.forNode(this);
+	return await runForEachItem(this, readConcurrency(this), async (itemIndex, signal) => {
+		const body = await requestBody(this, itemIndex);
+		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		// One attempt only: a retry after an unclear failure could create (and charge) a second task.
+		const created = await client.createTask(body, secondsToMs(options.requestTimeout, 30));
+		if (!created.ok) {
+			const message = createFailureMessage(created.failure, String(body.model), client.baseUrl);
+			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
+		}
+		const taskId = created.value.id;
+		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
+			return await waitAndDeliver(this, client, itemIndex, taskId, signal);
+		}
+		const answer = created.value as IDataObject as TaskAnswer;
+		const json = shapeTaskOutput(taskId, answer);
+		// A create answer without a status is a task that was just queued.
+		if (answer.status === undefined) json.state = 'pending';
+		return { json };
+	});
+}
+
+/** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
+async function requestBody(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const node = context.getNode();
+	const chosen = readText(context, 'model', itemIndex);
+	const model = chosen === CUSTOM_MODEL ? readText(context, 'customModel', itemIndex) : chosen;
+	const prompt = readText(context, 'prompt', itemIndex);
+	if (!model) throw new NodeOperationError(node, `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`, { itemIndex });
+	if (!prompt) throw new NodeOperationError(node, `The prompt of item ${itemIndex} is empty. Describe the video to generate.`, { itemIndex });
+
+	const body: IDataObject = { model, prompt };
+	const images = await readImages(context, itemIndex);
+	if (images.length > 0) body.images = images;
+	const aspectRatio = readText(context, 'aspectRatio', itemIndex);
+	if (aspectRatio) body.aspect_ratio = aspectRatio;
+	const size = readText(context, 'size', itemIndex);
+	if (size) body.size = size;
+
+	if (VEO_MODELS.includes(chosen)) {
+		body.enhance_prompt = context.getNodeParameter('enhancePrompt', itemIndex, false) as boolean;
+		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
+	}
+	if (SORA_MODELS.includes(chosen)) {
+		body.orientation = readText(context, 'orientation', itemIndex, 'landscape');
+		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
+		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
+		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
+	}
+	if (GROK_MODELS.includes(chosen) && (context.getNodeParameter('customMode', itemIndex, false) as boolean)) {
+		body.mode = 'custom';
+	}
+	return { ...body, ...readAdditionalFields(context, itemIndex) };
+}
+
+async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
+	const source = readText(context, 'imageSource', itemIndex, 'none');
+	if (source === 'urls') {
+		return readText(context, 'imageUrls', itemIndex)
+			.split(/[\n,]+/)
+			.map((url) => url.trim())
+			.filter(Boolean);
+	}
+	if (source !== 'binary') return [];
+	const names = readText(context, 'imageBinaryProperties', itemIndex, 'data')
+		.split(',')
+		.map((name) => name.trim())
+		.filter(Boolean);
+	const images: string[] = [];
+	for (const name of names) {
+		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
+		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
+	}
+	return images;
+}
+
+function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): IDataObject {
+	const raw = context.getNodeParameter('additionalFields', itemIndex, '{}') as unknown;
+	let value = raw;
+	if (typeof raw === 'string') {
+		if (raw.trim() === '') return {};
+		try {
+			value = JSON.parse(raw) as unknown;
+		} catch {
+			throw new NodeOperationError(
+				context.getNode(),
+				`Additional Body Fields of item ${itemIndex} is not valid JSON. Write an object such as {"seed": 42}.`,
+				{ itemIndex },
+			);
+		}
+	}
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(context.getNode(), `Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`, {
+			itemIndex,
+		});
+	}
+	return value as IDataObject;
+}
+
+/**
+ * A failed create, worded so nobody pays twice: when the request may have reached Yunwu (no
+ * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
+ * running the node again.
+ */
+function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
+	const subject = `the create request for model "${model}"`;
+	const message = describeApiFailure(failure, subject, baseUrl);
+	const certainlyNotCreated =
+		['unauthorized', 'forbidden', 'notFound', 'rejected', 'rateLimited'].includes(failure.kind) ||
+		(failure.kind === 'network' && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(failure.code));
+	if (certainlyNotCreated) return message;
+	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
+}

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Container } from '@n8n/di';
+import { BinaryDataService } from 'n8n-core';
+
+import { credentialsFor, runNode, useBinaryDataMode } from '../harness/n8n';
+import { REPO_ROOT, YunwuServer } from '../server/yunwu-server';
+
+let server: YunwuServer;
+beforeAll(async () => {
+	await useBinaryDataMode('filesystem');
+	server = await new YunwuServer().start();
+});
+afterAll(async () => await server.stop());
+
+const create = (parameters: Record<string, unknown>, options: { continueOnFail?: boolean; items?: Parameters<typeof runNode>[0]['items'] } = {}) =>
+	runNode({
+		parameters: { operation: 'create', waitForCompletion: false, ...parameters },
+		credentials: credentialsFor(server),
+		...options,
+	});
+
+const lastBody = () => server.createBodies.at(-1);
+
+describe('Create: the request body per model family', () => {
+	test('Veo: enhance prompt and upsample; the created task is output with its full id', async () => {
+		const run = await create({ model: 'veo3.1-fast', prompt: '  A cat walking on the beach\nslow dolly shot ', aspectRatio: '16:9', enhancePrompt: true });
+
+		expect(lastBody()).toEqual({
+			model: 'veo3.1-fast',
+			prompt: 'A cat walking on the beach\nslow dolly shot',
+			aspect_ratio: '16:9',
+			enhance_prompt: true,
+			enable_upsample: false,
+		});
+		const { json, pairedItem } = run.items![0];
+		expect(json.task_id).toMatch(/^veo3\.1:[0-9a-f-]{36}$/);
+		expect(json).toMatchObject({ id: json.task_id, state: 'pending', status: 'pending' });
+		expect(pairedItem).toEqual({ item: 0 });
+		// A later Query node can take the id as it is.
+		const queried = await runNode({ parameters: { operation: 'query', taskId: String(json.task_id) }, credentials: credentialsFor(server) });
+		expect(queried.items![0].json.state).toBe('pending');
+	});
+
+	test('Sora: orientation, duration, watermark, private', async () => {
+		await create({ model: 'sora-2-pro', prompt: 'A paper boat in the rain', orientation: 'portrait', duration: 15, size: '1080P' });
+		expect(lastBody()).toEqual({
+			model: 'sora-2-pro',
+			prompt: 'A paper boat in the rain',
+			size: '1080P',
+			orientation: 'portrait',
+			duration: 15,
+			watermark: false,
+			private: true,
+		});
+	});
+
+	test('Grok: custom mode', async () => {
+		await create({ model: 'grok-video-3', prompt: 'A fox', customMode: true });
+		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A fox', mode: 'custom' });
+	});
+
+	test('Other model by name, image URLs, and the JSON merge overriding a field', async () => {
+		await create({
+			model: 'custom',
+			customModel: ' kling-v2-master ',
+			prompt: 'Waves',
+			imageSource: 'urls',
+			imageUrls: 'https://img.example/a.png\n https://img.example/b.png, https://img.example/c.png',
+			aspectRatio: '9:16',
+			additionalFields: '{"seed": 42, "aspect_ratio": "21:9", "camera": {"motion": "pan"}}',
+		});
+		expect(lastBody()).toEqual({
+			model: 'kling-v2-master',
+			prompt: 'Waves',
+			images: ['https://img.example/a.png', 'https://img.example/b.png', 'https://img.example/c.png'],
+			aspect_ratio: '21:9',
+			seed: 42,
+			camera: { motion: 'pan' },
+		});
+	});
+
+	test('reference images from the input item\'s binary fields are sent as base64 data URLs', async () => {
+		const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+		const jpeg = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
+		await create(
+			{ model: 'veo3', prompt: 'Animate this', imageSource: 'binary', imageBinaryProperties: 'first, second' },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							first: { data: png.toString('base64'), mimeType: 'image/png', fileName: 'first.png' },
+							second: { data: jpeg.toString('base64'), mimeType: 'image/jpeg', fileName: 'second.jpg' },
+						},
+					},
+				],
+			},
+		);
+		expect(lastBody()?.images).toEqual([`data:image/png;base64,${png.toString('base64')}`, `data:image/jpeg;base64,${jpeg.toString('base64')}`]);
+	});
+});
+
+describe('Create with Wait for Completion: prompt in, video out, one node', () => {
+	test('creates, waits and outputs the MP4 as binary data', async () => {
+		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
+		server.createdTaskTemplate = { pendingPolls: 1, processingPolls: 2, end: 'completed', video: { bytes: sample } };
+
+		const run = await create({ model: 'grok-video-3', prompt: 'A cat walking', waitForCompletion: true, options: { pollInterval: 0.02 } });
+
+		const [item] = run.items!;
+		expect(item.json).toMatchObject({ state: 'completed', timed_out: false, polls: 4 });
+		expect(item.json.task_id).toMatch(/^grok:/);
+		const stream = await Container.get(BinaryDataService).getAsStream(item.binary!.data.id!);
+		const hash = createHash('sha256');
+		for await (const chunk of stream) hash.update(chunk as Buffer);
+		expect(hash.digest('hex')).toBe(createHash('sha256').update(sample).digest('hex'));
+		expect(server.apiRequests(String(item.json.task_id))).toHaveLength(4);
+	});
+
+	test('a task that fails after creation fails the item with the API\'s reason', async () => {
+		server.createdTaskTemplate = { processingPolls: 1, end: 'failed', failure: 'Prompt blocked by the safety system' };
+		const run = await create({ model: 'sora-2', prompt: 'Something', waitForCompletion: true, options: { pollInterval: 0.02 } });
+		expect(run.error?.message).toMatch(/^Task "sora:[0-9a-f-]+" failed on Yunwu \(status "failed"\): Prompt blocked by the safety system\./);
+	});
+});
+
+describe('Create: errors, and never paying twice', () => {
+	test('a missing prompt or model is refused before any request', async () => {
+		const before = server.createBodies.length;
+		const noPrompt = await create({ model: 'veo3', prompt: '   ' });
+		expect(noPrompt.error?.message).toBe('The prompt of item 0 is empty. Describe the video to generate.');
+		const noModel = await create({ model: 'custom', customModel: '={{ $json.model }}', prompt: 'x' });
+		expect(noModel.error?.message).toBe('The model of item 0 is empty. Choose a model, or enter its name under Other.');
+		const badJson = await create({ model: 'veo3', prompt: 'x', additionalFields: '{seed: 1' });
+		expect(badJson.error?.message).toBe('Additional Body Fields of item 0 is not valid JSON. Write an object such as {"seed": 42}.');
+		expect(server.createBodies.length).toBe(before);
+	});
+
+	test('a rejected model gives the API\'s own message', async () => {
+		server.createFaults.push({
+			type: 'status',
+			code: 400,
+			body: JSON.stringify({ error: { message: 'No available channel for model veo9 under group default', type: 'new_api_error', code: 'model_not_found' } }),
+		});
+		const run = await create({ model: 'custom', customModel: 'veo9', prompt: 'x' });
+		expect(run.error?.message).toBe(
+			'Yunwu rejected the request (HTTP 400: No available channel for model veo9 under group default (model_not_found)) for the create request for model "veo9". Check the node\'s fields against the message.',
+		);
+	});
+
+	test.each([
+		['a 502 gateway page', { type: 'gatewayPage', code: 502 } as const, /error page \(HTTP 502\)/],
+		['a create that hangs past the request timeout', { type: 'hang' } as const, /did not answer within 0\.3 s/],
+		['a dropped connection', { type: 'drop' } as const, /the connection was dropped/],
+	])('%s is not retried, and says the task may exist', async (_name, fault, detail) => {
+		const before = server.createBodies.length;
+		server.createFaults.push(fault);
+
+		const run = await create({ model: 'veo3', prompt: 'Only once', options: { requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toMatch(detail);
+		expect(run.error?.message).toMatch(
+			/The task may still have been created: check the task list in your Yunwu dashboard before running this node again \(it was not retried, to avoid paying twice\)\.$/,
+		);
+		await new Promise((resolve) => setTimeout(resolve, 400));
+		expect(server.createBodies.length).toBe(before + 1);
+	});
+
+	test('Continue On Fail: one failed create does not stop the other items', async () => {
+		server.createFaults.push({ type: 'status', code: 401, body: '{"error":{"message":"bad key"}}' });
+		server.createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'veo3', prompt: '={{ $json.prompt }}', waitForCompletion: false, options: { maxConcurrent: 1 } },
+			items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }],
+			credentials: credentialsFor(server),
+			continueOnFail: true,
+		});
+		expect(run.items!.map((item) => [item.pairedItem, item.json.error ? 'error' : item.json.state])).toEqual([
+			[{ item: 0 }, 'error'],
+			[{ item: 1 }, 'pending'],
+		]);
+		expect(run.items![0].json.error).toMatch(/^Yunwu rejected the API key \(HTTP 401: bad key\)/);
+	});
+});
