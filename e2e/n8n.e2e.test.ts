@@ -3,10 +3,11 @@
  * community packages, credentials and workflows imported with n8n's CLI, workflows run with
  * `n8n execute`, results read from n8n's own run data.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { fileSha256, YunwuServer } from '../test/server/yunwu-server';
+import { fileSha256, REPO_ROOT, YunwuServer } from '../test/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -128,6 +129,29 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(failed.json.task_id).toBe('grok:e2e-failed');
 		expect(ok.json).toMatchObject({ task_id: 'grok:e2e-ok', state: 'completed' });
 		expect(ok.binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'grok_e2e-ok.mp4' });
+	});
+
+	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
+		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
+		server.createdTaskTemplate = { pendingPolls: 1, processingPolls: 1, end: 'completed', video: { bytes: sample } };
+		const created = server.createBodies.length;
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eCreate', 'E2E prompt to video', [
+				manualTrigger(),
+				yunwuVideo({ operation: 'create', model: 'veo3.1-fast', prompt: 'A cat walking on the beach', enhancePrompt: true, options: { pollInterval: 0.2 } }),
+				sha256OfVideo(),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eCreate');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		expect(server.createBodies.slice(created)).toEqual([
+			{ model: 'veo3.1-fast', prompt: 'A cat walking on the beach', enhance_prompt: true, enable_upsample: false },
+		]);
+		const [item] = nodeOutput(outcome, 'SHA-256');
+		expect(item.json.task_id).toMatch(/^veo3\.1:/);
+		expect(item.json.sha256).toBe(createHash('sha256').update(sample).digest('hex'));
 	});
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {
