@@ -113,10 +113,16 @@ export interface CliResult {
 	stderr: string;
 }
 
-/** Runs `n8n <args>` and collects its output. */
-export async function n8nCli(install: N8nInstall, env: NodeJS.ProcessEnv, args: string[], timeoutMs = 180_000): Promise<CliResult> {
+/** Runs `n8n <args>` and collects its output; `onStart` receives the n8n process (to measure it). */
+export async function n8nCli(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	args: string[],
+	timeoutMs = 180_000,
+	onStart?: (child: ChildProcess) => void,
+): Promise<CliResult> {
 	return await new Promise((resolve) => {
-		execFile(
+		const child = execFile(
 			install.nodeBin,
 			[install.n8nBin, ...args],
 			{ env, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, cwd: env.N8N_USER_FOLDER },
@@ -125,6 +131,7 @@ export async function n8nCli(install: N8nInstall, env: NodeJS.ProcessEnv, args: 
 				resolve({ code, stdout, stderr });
 			},
 		);
+		onStart?.(child);
 	});
 }
 
@@ -155,17 +162,35 @@ export interface OutputItem {
 	pairedItem?: unknown;
 }
 
+export interface NodeRunData {
+	startTime: number;
+	executionTime: number;
+	data?: { main: OutputItem[][] };
+	error?: { message: string };
+}
+
 export interface ExecutionData {
 	resultData: {
 		error?: { message: string; description?: string };
-		runData: Record<string, Array<{ data?: { main: OutputItem[][] }; error?: { message: string } }>>;
+		runData: Record<string, NodeRunData[]>;
 	};
 }
 
 /** `n8n execute --id <id> --rawOutput`: runs a saved workflow and parses the run data it prints. */
-export async function executeWorkflow(install: N8nInstall, env: NodeJS.ProcessEnv, workflowId: string): Promise<ExecutionOutcome> {
+export async function executeWorkflow(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	workflowId: string,
+	options: { timeoutMs?: number; onStart?: (child: ChildProcess) => void } = {},
+): Promise<ExecutionOutcome> {
 	// n8n prints the run through its logger at level info, in a successful run as in a failed one.
-	const result = await n8nCli(install, { ...env, N8N_LOG_LEVEL: 'info' }, ['execute', `--id=${workflowId}`, '--rawOutput']);
+	const result = await n8nCli(
+		install,
+		{ ...env, N8N_LOG_LEVEL: 'info' },
+		['execute', `--id=${workflowId}`, '--rawOutput'],
+		options.timeoutMs,
+		options.onStart,
+	);
 	const run = parsePrintedRun(`${result.stdout}\n${result.stderr}`);
 	return { ...result, data: run?.data };
 }

@@ -58,6 +58,8 @@ export interface MediaFile {
 	bytes?: Buffer;
 	faults: FileFault[];
 	downloads: number;
+	/** When each whole download finished sending (epoch ms). */
+	deliveredAt: number[];
 	/** How long to wait before each chunk (to keep downloads in flight for cancellation tests). */
 	chunkDelayMs: number;
 }
@@ -69,6 +71,8 @@ export interface TaskScript {
 	processingPolls?: number;
 	/** Or: the task ends this many ms after its first query (time-driven, for overlap tests). */
 	readyAfterMs?: number;
+	/** Or: the task ends at this time (epoch ms); tasks from create requests get it from readyAfterMs. */
+	readyAt?: number;
 	/** The final state and its fields. */
 	end?: 'completed' | 'failed';
 	/** Status words to use (to exercise the vocabulary). */
@@ -150,8 +154,13 @@ export class YunwuServer {
 	unknownTask: UnknownTaskStyle;
 	/** Faults answered to create requests, one each. */
 	createFaults: ApiFault[] = [];
-	/** What new tasks from create requests look like. */
-	createdTaskTemplate: Omit<TaskScript, 'id'> = { pendingPolls: 1, processingPolls: 1, end: 'completed', video: { size: 1024 } };
+	/** What new tasks from create requests look like: fixed, or chosen from the request body. */
+	createdTaskTemplate: Omit<TaskScript, 'id'> | ((body: Record<string, unknown>) => Omit<TaskScript, 'id'>) = {
+		pendingPolls: 1,
+		processingPolls: 1,
+		end: 'completed',
+		video: { size: 1024 },
+	};
 
 	constructor(private readonly options: YunwuServerOptions = {}) {
 		this.apiKey = options.apiKey ?? 'sk-test-1234567890abcdef';
@@ -190,8 +199,8 @@ export class YunwuServer {
 		return script.id;
 	}
 
-	addFile(filePath: string, file: Omit<MediaFile, 'path' | 'faults' | 'downloads'>): MediaFile {
-		const media: MediaFile = { ...file, path: filePath, faults: [], downloads: 0 };
+	addFile(filePath: string, file: Omit<MediaFile, 'path' | 'faults' | 'downloads' | 'deliveredAt'>): MediaFile {
+		const media: MediaFile = { ...file, path: filePath, faults: [], downloads: 0, deliveredAt: [] };
 		this.files.set(filePath, media);
 		return media;
 	}
@@ -302,7 +311,9 @@ export class YunwuServer {
 		const base = { id: script.id.replace(/^[^:]+:/, ''), status_update_time: now, ...script.extraFields };
 		const answered = state.queries - 1 - state.faultsServed;
 		let phase: 'pending' | 'processing' | 'end';
-		if (script.readyAfterMs !== undefined) {
+		if (script.readyAt !== undefined) {
+			phase = Date.now() >= script.readyAt ? 'end' : 'processing';
+		} else if (script.readyAfterMs !== undefined) {
 			phase = Date.now() - (state.firstQueryAt ?? 0) >= script.readyAfterMs ? 'end' : 'processing';
 		} else {
 			const pending = script.pendingPolls ?? 0;
@@ -347,7 +358,10 @@ export class YunwuServer {
 		}
 		const prefix = parsed.model.split('-')[0];
 		const id = `${prefix}:${randomUUID()}`;
-		this.addTask({ id, ...this.createdTaskTemplate });
+		const template = typeof this.createdTaskTemplate === 'function' ? this.createdTaskTemplate(parsed) : this.createdTaskTemplate;
+		// A created task's clock starts at its creation, as on the real service.
+		const readyAt = template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
+		this.addTask({ id, ...template, readyAt });
 		sendJson(res, 200, { id, status: 'pending', status_update_time: Math.floor(Date.now() / 1000) });
 	}
 
@@ -379,14 +393,15 @@ export class YunwuServer {
 	}
 }
 
-async function streamFile(file: MediaFile, res: ServerResponse, cutAt: number, ending: 'end' | 'cut' | 'stall'): Promise<void> {
+/** Streams a file (or its first `cutAt` bytes), without holding it in memory; records a whole delivery. */
+export async function streamFile(file: MediaFile, res: ServerResponse, cutAt: number, ending: 'end' | 'cut' | 'stall'): Promise<void> {
 	for (let offset = 0; offset < cutAt && !res.destroyed; offset += CHUNK) {
 		const length = Math.min(CHUNK, cutAt - offset);
 		const chunk = file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length);
 		if (file.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, file.chunkDelayMs));
 		if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
 	}
-	if (ending === 'end') res.end();
+	if (ending === 'end') res.end(() => file.deliveredAt.push(Date.now()));
 	else if (ending === 'cut') res.destroy();
 	// 'stall': keep the connection open and silent; stop() destroys it.
 }

@@ -53,7 +53,7 @@ export const waitOptionFields: INodeProperties[] = [
 		name: 'maxConcurrent',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 200 },
-		default: 20,
+		default: 50,
 		description:
 			'How many items are waited on and downloaded at the same time; the rest start as soon as one finishes',
 	},
@@ -63,7 +63,7 @@ export const waitOptionFields: INodeProperties[] = [
 /** How many items a node waits on at once, from the first item's options. */
 export function readConcurrency(context: IExecuteFunctions): number {
 	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
-	return Number(options.maxConcurrent ?? 20);
+	return Number(options.maxConcurrent ?? 50);
 }
 
 /**
