@@ -4,6 +4,7 @@
  * n8n does, in the manner of n8n's own packages/core/nodes-testing harness. Nothing of
  * `this.helpers` is mocked: requests go over real sockets to the local Yunwu server.
  */
+import { createHash } from 'node:crypto';
 import { Container } from '@n8n/di';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import {
 	ICredentialsHelper,
 	Workflow,
 	type ExecutionError,
+	type IBinaryData,
 	type ICredentialDataDecryptedObject,
 	type ICredentialType,
 	type IDataObject,
@@ -31,6 +33,7 @@ import {
 
 import { YunwuApi } from '../../credentials/YunwuApi.credentials';
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+import { YunwuServer } from '../server/yunwu-server';
 
 const NODE_TYPE = 'n8n-nodes-yunwu.yunwuVideo';
 
@@ -254,6 +257,28 @@ export async function runNode(options: RunOptions): Promise<NodeRun> {
 /** Input items carrying one task id each, mapped by the `taskId` expression `{{ $json.id }}`. */
 export function itemsWithIds(ids: string[]): INodeExecutionData[] {
 	return ids.map((id) => ({ json: { id } }));
+}
+
+/**
+ * For a test file: n8n's binary data service in `mode`, and a local Yunwu server started before
+ * the tests and stopped after them. Returns a getter for the server.
+ */
+export function useYunwuServer(mode: 'filesystem' | 'default' = 'filesystem'): () => YunwuServer {
+	let server: YunwuServer | undefined;
+	beforeAll(async () => {
+		await useBinaryDataMode(mode);
+		server = await new YunwuServer().start();
+	});
+	afterAll(async () => await server?.stop());
+	return () => server!;
+}
+
+/** The SHA-256 of a binary as n8n stored it (on disk, or inline). */
+export async function storedSha256(binary: IBinaryData): Promise<string> {
+	const hash = createHash('sha256');
+	if (!binary.id) return hash.update(Buffer.from(binary.data, 'base64')).digest('hex');
+	for await (const chunk of await Container.get(BinaryDataService).getAsStream(binary.id)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
 }
 
 /** The credential a user would enter for the local server. */

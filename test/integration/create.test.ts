@@ -4,24 +4,19 @@ import path from 'node:path';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, runNode, useBinaryDataMode } from '../harness/n8n';
-import { REPO_ROOT, YunwuServer } from '../server/yunwu-server';
+import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
+import { REPO_ROOT } from '../server/yunwu-server';
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 const create = (parameters: Record<string, unknown>, options: { continueOnFail?: boolean; items?: Parameters<typeof runNode>[0]['items'] } = {}) =>
 	runNode({
 		parameters: { operation: 'create', waitForCompletion: false, ...parameters },
-		credentials: credentialsFor(server),
+		credentials: credentialsFor(yunwu()),
 		...options,
 	});
 
-const lastBody = () => server.createBodies.at(-1);
+const lastBody = () => yunwu().createBodies.at(-1);
 
 describe('Create: the request body per model family', () => {
 	test('Veo: enhance prompt and upsample; the created task is output with its full id', async () => {
@@ -39,7 +34,7 @@ describe('Create: the request body per model family', () => {
 		expect(json).toMatchObject({ id: json.task_id, state: 'pending', status: 'pending' });
 		expect(pairedItem).toEqual({ item: 0 });
 		// A later Query node can take the id as it is.
-		const queried = await runNode({ parameters: { operation: 'query', taskId: String(json.task_id) }, credentials: credentialsFor(server) });
+		const queried = await runNode({ parameters: { operation: 'query', taskId: String(json.task_id) }, credentials: credentialsFor(yunwu()) });
 		expect(queried.items![0].json.state).toBe('pending');
 	});
 
@@ -105,7 +100,7 @@ describe('Create: the request body per model family', () => {
 describe('Create with Wait for Completion: prompt in, video out, one node', () => {
 	test('creates, waits and outputs the MP4 as binary data', async () => {
 		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-		server.createdTaskTemplate = { pendingPolls: 1, processingPolls: 2, end: 'completed', video: { bytes: sample } };
+		yunwu().createdTaskTemplate = { pendingPolls: 1, processingPolls: 2, end: 'completed', video: { bytes: sample } };
 
 		const run = await create({ model: 'grok-video-3', prompt: 'A cat walking', waitForCompletion: true, options: { pollInterval: 0.02 } });
 
@@ -116,11 +111,11 @@ describe('Create with Wait for Completion: prompt in, video out, one node', () =
 		const hash = createHash('sha256');
 		for await (const chunk of stream) hash.update(chunk as Buffer);
 		expect(hash.digest('hex')).toBe(createHash('sha256').update(sample).digest('hex'));
-		expect(server.apiRequests(String(item.json.task_id))).toHaveLength(4);
+		expect(yunwu().apiRequests(String(item.json.task_id))).toHaveLength(4);
 	});
 
 	test('a task that fails after creation fails the item with the API\'s reason', async () => {
-		server.createdTaskTemplate = { processingPolls: 1, end: 'failed', failure: 'Prompt blocked by the safety system' };
+		yunwu().createdTaskTemplate = { processingPolls: 1, end: 'failed', failure: 'Prompt blocked by the safety system' };
 		const run = await create({ model: 'sora-2', prompt: 'Something', waitForCompletion: true, options: { pollInterval: 0.02 } });
 		expect(run.error?.message).toMatch(/^Task "sora:[0-9a-f-]+" failed on Yunwu \(status "failed"\): Prompt blocked by the safety system\./);
 	});
@@ -128,18 +123,18 @@ describe('Create with Wait for Completion: prompt in, video out, one node', () =
 
 describe('Create: errors, and never paying twice', () => {
 	test('a missing prompt or model is refused before any request', async () => {
-		const before = server.createBodies.length;
+		const before = yunwu().createBodies.length;
 		const noPrompt = await create({ model: 'veo3', prompt: '   ' });
 		expect(noPrompt.error?.message).toBe('The prompt of item 0 is empty. Describe the video to generate.');
 		const noModel = await create({ model: 'custom', customModel: '={{ $json.model }}', prompt: 'x' });
 		expect(noModel.error?.message).toBe('The model of item 0 is empty. Choose a model, or enter its name under Other.');
 		const badJson = await create({ model: 'veo3', prompt: 'x', additionalFields: '{seed: 1' });
 		expect(badJson.error?.message).toBe('Additional Body Fields of item 0 is not valid JSON. Write an object such as {"seed": 42}.');
-		expect(server.createBodies.length).toBe(before);
+		expect(yunwu().createBodies.length).toBe(before);
 	});
 
 	test('a rejected model gives the API\'s own message', async () => {
-		server.createFaults.push({
+		yunwu().createFaults.push({
 			type: 'status',
 			code: 400,
 			body: JSON.stringify({ error: { message: 'No available channel for model veo9 under group default', type: 'new_api_error', code: 'model_not_found' } }),
@@ -155,8 +150,8 @@ describe('Create: errors, and never paying twice', () => {
 		['a create that hangs past the request timeout', { type: 'hang' } as const, /did not answer within 0\.3 s/],
 		['a dropped connection', { type: 'drop' } as const, /the connection was dropped/],
 	])('%s is not retried, and says the task may exist', async (_name, fault, detail) => {
-		const before = server.createBodies.length;
-		server.createFaults.push(fault);
+		const before = yunwu().createBodies.length;
+		yunwu().createFaults.push(fault);
 
 		const run = await create({ model: 'veo3', prompt: 'Only once', options: { requestTimeout: 0.3 } });
 
@@ -165,16 +160,16 @@ describe('Create: errors, and never paying twice', () => {
 			/The task may still have been created: check the task list in your Yunwu dashboard before running this node again \(it was not retried, to avoid paying twice\)\.$/,
 		);
 		await new Promise((resolve) => setTimeout(resolve, 400));
-		expect(server.createBodies.length).toBe(before + 1);
+		expect(yunwu().createBodies.length).toBe(before + 1);
 	});
 
 	test('Continue On Fail: one failed create does not stop the other items', async () => {
-		server.createFaults.push({ type: 'status', code: 401, body: '{"error":{"message":"bad key"}}' });
-		server.createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
+		yunwu().createFaults.push({ type: 'status', code: 401, body: '{"error":{"message":"bad key"}}' });
+		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
 		const run = await runNode({
 			parameters: { operation: 'create', model: 'veo3', prompt: '={{ $json.prompt }}', waitForCompletion: false, options: { maxConcurrent: 1 } },
 			items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }],
-			credentials: credentialsFor(server),
+			credentials: credentialsFor(yunwu()),
 			continueOnFail: true,
 		});
 		expect(run.items!.map((item) => [item.pairedItem, item.json.error ? 'error' : item.json.state])).toEqual([

@@ -1,24 +1,18 @@
-import { testCredential, useBinaryDataMode } from '../harness/n8n';
-import { YunwuServer } from '../server/yunwu-server';
+import { testCredential, useYunwuServer } from '../harness/n8n';
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 test('a valid key passes the credential test, proven by a request to the API with the Bearer key', async () => {
-	const before = server.log.length;
-	const result = await testCredential({ apiKey: server.apiKey, baseUrl: `${server.apiUrl}/` });
+	const before = yunwu().log.length;
+	const result = await testCredential({ apiKey: yunwu().apiKey, baseUrl: `${yunwu().apiUrl}/` });
 	expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-	expect(server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([
-		['/v1/models', `Bearer ${server.apiKey}`],
+	expect(yunwu().log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([
+		['/v1/models', `Bearer ${yunwu().apiKey}`],
 	]);
 });
 
 test('a wrong key fails the test with a message a person understands', async () => {
-	const result = await testCredential({ apiKey: 'sk-wrong', baseUrl: server.apiUrl });
+	const result = await testCredential({ apiKey: 'sk-wrong', baseUrl: yunwu().apiUrl });
 	expect(result).toEqual({
 		status: 'Error',
 		message: 'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
@@ -26,6 +20,6 @@ test('a wrong key fails the test with a message a person understands', async () 
 });
 
 test('an unreachable base URL fails the test', async () => {
-	const result = await testCredential({ apiKey: server.apiKey, baseUrl: 'http://127.0.0.1:9' });
+	const result = await testCredential({ apiKey: yunwu().apiKey, baseUrl: 'http://127.0.0.1:9' });
 	expect(result.status).toBe('Error');
 });

@@ -1,36 +1,22 @@
-import { createHash } from 'node:crypto';
-import { Container } from '@n8n/di';
-import { BinaryDataService } from 'n8n-core';
-import type { IBinaryData } from 'n8n-workflow';
 
-import { credentialsFor, itemsWithIds, runNode, startNode, useBinaryDataMode } from '../harness/n8n';
-import { fileSha256, YunwuServer, type FileFault, type TaskScript } from '../server/yunwu-server';
+import { credentialsFor, itemsWithIds, runNode, startNode, storedSha256, useYunwuServer } from '../harness/n8n';
+import { fileSha256, type FileFault, type TaskScript } from '../server/yunwu-server';
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 let counter = 0;
-const newTask = (script: Omit<TaskScript, 'id'> = {}) => server.addTask({ id: `grok:d${++counter}`, end: 'completed', ...script });
+const newTask = (script: Omit<TaskScript, 'id'> = {}) => yunwu().addTask({ id: `grok:d${++counter}`, end: 'completed', ...script });
 
 const waitFor = (ids: string[], options: Record<string, unknown> = {}, continueOnFail = false) =>
 	runNode({
 		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.02, requestTimeout: 2, ...options } },
 		items: itemsWithIds(ids),
-		credentials: credentialsFor(server),
+		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 
-async function sha256Of(binary: IBinaryData): Promise<string> {
-	const hash = createHash('sha256');
-	for await (const chunk of await Container.get(BinaryDataService).getAsStream(binary.id!)) hash.update(chunk as Buffer);
-	return hash.digest('hex');
-}
 
-const downloadsOf = (id: string) => server.fileRequests().filter((entry) => entry.path === server.videoOf(id).path);
+const downloadsOf = (id: string) => yunwu().fileRequests().filter((entry) => entry.path === yunwu().videoOf(id).path);
 
 describe('Video download: a broken file is never passed on as whole', () => {
 	test.each<[string, FileFault]>([
@@ -39,19 +25,19 @@ describe('Video download: a broken file is never passed on as whole', () => {
 		['answers 503', { type: 'status', code: 503 }],
 	])('a download that %s is retried and the whole file delivered', async (_name, fault) => {
 		const id = newTask({ video: { size: 400_000 } });
-		server.videoOf(id).faults.push(fault);
+		yunwu().videoOf(id).faults.push(fault);
 
 		const run = await waitFor([id]);
 
 		expect(run.status).toBe('success');
 		expect(run.items![0].binary!.data.bytes).toBe(400_000);
-		expect(await sha256Of(run.items![0].binary!.data)).toBe(fileSha256(server.videoOf(id)));
+		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
 		expect(downloadsOf(id)).toHaveLength(2);
 	});
 
 	test('a download that stalls is abandoned after the request timeout and retried', async () => {
 		const id = newTask({ video: { size: 300_000 } });
-		server.videoOf(id).faults.push({ type: 'stall', fraction: 0.5 });
+		yunwu().videoOf(id).faults.push({ type: 'stall', fraction: 0.5 });
 
 		const run = await waitFor([id], { requestTimeout: 0.3 });
 
@@ -61,7 +47,7 @@ describe('Video download: a broken file is never passed on as whole', () => {
 
 	test('a download that breaks off every time fails the item after the attempts, with no binary', async () => {
 		const id = newTask({ video: { size: 200_000 } });
-		server.videoOf(id).faults.push(...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })));
+		yunwu().videoOf(id).faults.push(...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })));
 
 		const run = await waitFor([id], {}, true);
 
@@ -78,7 +64,7 @@ describe('Video download: a broken file is never passed on as whole', () => {
 describe('Video download: links and hosts', () => {
 	test.each([403, 404])('an expired link (HTTP %s) is a clear error naming the task, not retried', async (code) => {
 		const id = newTask();
-		server.videoOf(id).faults.push({ type: 'status', code });
+		yunwu().videoOf(id).faults.push({ type: 'status', code });
 
 		const run = await waitFor([id]);
 
@@ -90,17 +76,17 @@ describe('Video download: links and hosts', () => {
 
 	test('redirects are followed, and a redirect to the API origin still carries no key', async () => {
 		const id = newTask({ video: { size: 5000 } });
-		server.videoOf(id).faults.push({ type: 'redirect' });
+		yunwu().videoOf(id).faults.push({ type: 'redirect' });
 		const sameHost = await waitFor([id]);
 		expect(sameHost.items![0].binary!.data.bytes).toBe(5000);
 
 		const other = newTask({ video: { size: 6000 } });
-		server.videoOf(other).faults.push({ type: 'redirectCrossOrigin' });
-		const before = server.log.length;
+		yunwu().videoOf(other).faults.push({ type: 'redirectCrossOrigin' });
+		const before = yunwu().log.length;
 		const crossOrigin = await waitFor([other]);
 
 		expect(crossOrigin.items![0].binary!.data.bytes).toBe(6000);
-		const redirected = server.log.slice(before).filter((entry) => entry.path === server.videoOf(other).path);
+		const redirected = yunwu().log.slice(before).filter((entry) => entry.path === yunwu().videoOf(other).path);
 		expect(redirected.map((entry) => [entry.server, entry.authorization])).toEqual([
 			['files', undefined],
 			['api', undefined],
@@ -121,7 +107,7 @@ describe('Video download: links and hosts', () => {
 		const id = newTask();
 		const run = await runNode({
 			parameters: { operation: 'waitUntilComplete', taskId: id, binaryPropertyName: 'clip', options: { pollInterval: 0.02 } },
-			credentials: credentialsFor(server),
+			credentials: credentialsFor(yunwu()),
 		});
 		expect(Object.keys(run.items![0].binary!)).toEqual(['clip']);
 	});
@@ -141,7 +127,7 @@ describe('Video download: cancellation', () => {
 		const id = newTask({ video: { size: 200 * 64 * 1024, chunkDelayMs: 50 } });
 		const execution = startNode({
 			parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },
-			credentials: credentialsFor(server),
+			credentials: credentialsFor(yunwu()),
 		});
 		while (downloadsOf(id).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
 		await new Promise((resolve) => setTimeout(resolve, 200));

@@ -2,20 +2,14 @@ import { statSync } from 'node:fs';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, runNode, useBinaryDataMode } from '../harness/n8n';
-import { YunwuServer } from '../server/yunwu-server';
+import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
 
 const SIZE = 1024 * 1024 * 1024;
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 test(`a ${SIZE / 1024 / 1024} MiB video is streamed to disk in filesystem mode without being held in memory`, async () => {
-	const id = server.addTask({ id: 'veo3:large', end: 'completed', video: { size: SIZE } });
+	const id = yunwu().addTask({ id: 'veo3:large', end: 'completed', video: { size: SIZE } });
 	global.gc?.();
 	const baseline = process.memoryUsage().rss;
 	let peak = baseline;
@@ -23,7 +17,7 @@ test(`a ${SIZE / 1024 / 1024} MiB video is streamed to disk in filesystem mode w
 
 	const run = await runNode({
 		parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02, requestTimeout: 10 } },
-		credentials: credentialsFor(server),
+		credentials: credentialsFor(yunwu()),
 	});
 	clearInterval(sampler);
 

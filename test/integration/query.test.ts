@@ -1,25 +1,20 @@
-import { credentialsFor, everythingSaid, itemsWithIds, runNode, useBinaryDataMode } from '../harness/n8n';
-import { recordedAnswer, YunwuServer } from '../server/yunwu-server';
+import { credentialsFor, everythingSaid, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
+import { recordedAnswer } from '../server/yunwu-server';
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 const query = (ids: string[], extra: Record<string, unknown> = {}, continueOnFail = false) =>
 	runNode({
 		parameters: { operation: 'query', taskId: '={{ $json.id }}', ...extra },
 		items: itemsWithIds(ids),
-		credentials: credentialsFor(server),
+		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 
 describe('Query: recorded answers', () => {
 	test('a processing task: progress is null (the API sends none), fields kept, ISO time beside the raw one', async () => {
 		const raw = recordedAnswer('processing');
-		server.addTask({ id: 'grok:18e59915-22b0-4c62-9024-b7e3a0a37821', rawAnswers: [raw] });
+		yunwu().addTask({ id: 'grok:18e59915-22b0-4c62-9024-b7e3a0a37821', rawAnswers: [raw] });
 
 		const run = await query(['grok:18e59915-22b0-4c62-9024-b7e3a0a37821']);
 
@@ -43,7 +38,7 @@ describe('Query: recorded answers', () => {
 	test('a completed task: every field the API sent reaches the output under its own name and value', async () => {
 		const raw = recordedAnswer('completed');
 		const sent = JSON.parse(raw) as Record<string, unknown>;
-		server.addTask({ id: 'grok:recorded-completed', rawAnswers: [raw] });
+		yunwu().addTask({ id: 'grok:recorded-completed', rawAnswers: [raw] });
 
 		const run = await query(['grok:recorded-completed']);
 
@@ -68,7 +63,7 @@ describe('Query: variants in the contract', () => {
 		['teleporting', 'unknown'],
 	])('status %s is state %s', async (status, state) => {
 		const id = `veo3:status-${status}`;
-		server.addTask({ id, rawAnswers: [JSON.stringify({ id, status, status_update_time: 1764756435000 })] });
+		yunwu().addTask({ id, rawAnswers: [JSON.stringify({ id, status, status_update_time: 1764756435000 })] });
 
 		const run = await query([id]);
 
@@ -80,7 +75,7 @@ describe('Query: variants in the contract', () => {
 
 	test('an error object is reduced to a readable message and kept whole', async () => {
 		const error = { code: 'content_policy', message: 'The prompt was rejected by the safety system' };
-		server.addTask({ id: 'sora:err-object', rawAnswers: [JSON.stringify({ id: 'err-object', status: 'FAILURE', error, progress: '100%' })] });
+		yunwu().addTask({ id: 'sora:err-object', rawAnswers: [JSON.stringify({ id: 'err-object', status: 'FAILURE', error, progress: '100%' })] });
 
 		const { items } = await query(['sora:err-object']);
 
@@ -93,8 +88,8 @@ describe('Query: variants in the contract', () => {
 	});
 
 	test('each item queries its own task id (expressions work, surrounding whitespace is trimmed)', async () => {
-		server.addTask({ id: 'grok:item-a', pendingPolls: 5 });
-		server.addTask({ id: 'grok:item-b', processingPolls: 5 });
+		yunwu().addTask({ id: 'grok:item-a', pendingPolls: 5 });
+		yunwu().addTask({ id: 'grok:item-b', processingPolls: 5 });
 
 		const run = await query(['  grok:item-a\n', 'grok:item-b ']);
 
@@ -102,22 +97,22 @@ describe('Query: variants in the contract', () => {
 			['grok:item-a', 'pending', { item: 0 }],
 			['grok:item-b', 'processing', { item: 1 }],
 		]);
-		expect(server.apiRequests('grok:item-a')).toHaveLength(1);
-		expect(server.apiRequests('grok:item-b')).toHaveLength(1);
+		expect(yunwu().apiRequests('grok:item-a')).toHaveLength(1);
+		expect(yunwu().apiRequests('grok:item-b')).toHaveLength(1);
 	});
 
 	test('a base URL with a trailing slash works', async () => {
-		server.addTask({ id: 'grok:slash', pendingPolls: 1 });
+		yunwu().addTask({ id: 'grok:slash', pendingPolls: 1 });
 		const run = await runNode({
 			parameters: { operation: 'query', taskId: 'grok:slash' },
-			credentials: { apiKey: server.apiKey, baseUrl: `${server.apiUrl}/` },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: `${yunwu().apiUrl}/` },
 		});
 		expect(run.items![0].json.state).toBe('pending');
-		expect(server.apiRequests('grok:slash')[0].path).toBe('/v1/video/query');
+		expect(yunwu().apiRequests('grok:slash')[0].path).toBe('/v1/video/query');
 	});
 
 	test('Download Video on a completed task attaches the video', async () => {
-		server.addTask({ id: 'grok:query-download', end: 'completed', video: { size: 4096 } });
+		yunwu().addTask({ id: 'grok:query-download', end: 'completed', video: { size: 4096 } });
 		const run = await query(['grok:query-download'], { downloadVideo: true });
 		expect(run.items![0].binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'grok_query-download.mp4', bytes: 4096 });
 	});
@@ -125,23 +120,23 @@ describe('Query: variants in the contract', () => {
 
 describe('Query: bad input and bad answers', () => {
 	test('an empty task id fails before any request, naming the item', async () => {
-		const before = server.log.length;
+		const before = yunwu().log.length;
 		const run = await query(['   ']);
 		expect(run.error?.message).toBe(
 			'The Task ID of item 0 is empty. Map the ID returned when the task was created, for example {{ $json.id }}.',
 		);
-		expect(server.log.length).toBe(before);
+		expect(yunwu().log.length).toBe(before);
 	});
 
 	test('a task id that is a whole object is refused before any request', async () => {
-		const before = server.log.length;
+		const before = yunwu().log.length;
 		const run = await runNode({
 			parameters: { operation: 'query', taskId: '={{ $json }}' },
 			items: [{ json: { id: 'grok:x' } }],
-			credentials: credentialsFor(server),
+			credentials: credentialsFor(yunwu()),
 		});
 		expect(run.error?.message).toMatch(/^The Task ID ".*" of item 0 is not a task ID\. Map the task's own ID field/);
-		expect(server.log.length).toBe(before);
+		expect(yunwu().log.length).toBe(before);
 	});
 
 	const cases: Array<[string, (id: string) => void, RegExp]> = [
@@ -152,27 +147,27 @@ describe('Query: bad input and bad answers', () => {
 		],
 		[
 			'429',
-			(id) => server.addTask({ id, faults: [{ type: 'rateLimit', retryAfter: '7' }] }),
+			(id) => yunwu().addTask({ id, faults: [{ type: 'rateLimit', retryAfter: '7' }] }),
 			/^Yunwu is rate-limiting requests \(HTTP 429: Too many requests, please slow down \(rate_limit_error\)\) for task "grok:missing-\d"\. Wait a minute and retry/,
 		],
 		[
 			'a 502 HTML gateway page',
-			(id) => server.addTask({ id, faults: [{ type: 'gatewayPage', code: 502 }] }),
+			(id) => yunwu().addTask({ id, faults: [{ type: 'gatewayPage', code: 502 }] }),
 			/^Yunwu's gateway answered with an error page \(HTTP 502\) for task "grok:missing-\d"\. The service is having trouble; retry in a few minutes\.$/,
 		],
 		[
 			'a body that is not JSON',
-			(id) => server.addTask({ id, faults: [{ type: 'notJson' }] }),
+			(id) => yunwu().addTask({ id, faults: [{ type: 'notJson' }] }),
 			/^Yunwu answered task "grok:missing-\d" with something that is not JSON \(HTTP 200\)\. Check that the Base URL in your Yunwu API credential \(http:\/\/127\.0\.0\.1:\d+\) is the API address/,
 		],
 		[
 			'JSON that is not an object',
-			(id) => server.addTask({ id, faults: [{ type: 'notObject' }] }),
+			(id) => yunwu().addTask({ id, faults: [{ type: 'notObject' }] }),
 			/^Yunwu answered task "grok:missing-\d" with JSON that is not an object \(HTTP 200\)\./,
 		],
 		[
 			'an HTML page with status 200',
-			(id) => server.addTask({ id, faults: [{ type: 'status', code: 200, contentType: 'text/html', body: '<!doctype html><title>Welcome</title>' }] }),
+			(id) => yunwu().addTask({ id, faults: [{ type: 'status', code: 200, contentType: 'text/html', body: '<!doctype html><title>Welcome</title>' }] }),
 			/^Yunwu answered task "grok:missing-\d" with a web page instead of JSON \(HTTP 200\)\./,
 		],
 	];
@@ -186,25 +181,25 @@ describe('Query: bad input and bad answers', () => {
 			expect(run.status).toBe('error');
 			expect(run.error?.message).toMatch(message);
 			expect(run.error?.message).not.toMatch(/\n|undefined|at .*\.js/);
-			expect(everythingSaid(run)).not.toContain(server.apiKey);
+			expect(everythingSaid(run)).not.toContain(yunwu().apiKey);
 		},
 	);
 
 	test('an unknown task reported with HTTP 400 or inside a 200 answer is "unknown task" too', async () => {
 		for (const style of ['http400', 'http200'] as const) {
-			server.unknownTask = style;
+			yunwu().unknownTask = style;
 			const run = await query(['grok:nobody']);
 			expect(run.error?.message).toMatch(/^Yunwu does not know task "grok:nobody" \(HTTP (400|200): task_not_exist/);
 		}
-		server.unknownTask = 'http404';
+		yunwu().unknownTask = 'http404';
 	});
 
 	test('a bad key (401) says to check the key, and the key appears nowhere', async () => {
-		server.addTask({ id: 'grok:any', pendingPolls: 1 });
+		yunwu().addTask({ id: 'grok:any', pendingPolls: 1 });
 		const wrongKey = 'sk-wrong-key-0000111122223333';
 		const run = await runNode({
 			parameters: { operation: 'query', taskId: 'grok:any' },
-			credentials: { apiKey: wrongKey, baseUrl: server.apiUrl },
+			credentials: { apiKey: wrongKey, baseUrl: yunwu().apiUrl },
 		});
 		expect(run.error?.message).toBe(
 			'Yunwu rejected the API key (HTTP 401: Invalid token (request id: 2025120318) (invalid_api_key)) for task "grok:any". Check the API key in your Yunwu API credential.',
@@ -212,13 +207,13 @@ describe('Query: bad input and bad answers', () => {
 		expect((run.error as { httpCode?: string } | undefined)?.httpCode).toBe('401');
 		expect(everythingSaid(run)).not.toContain(wrongKey);
 		// n8n's credential mechanism sent the key as a Bearer header.
-		expect(server.apiRequests('grok:any').at(-1)?.authorization).toBe(`Bearer ${wrongKey}`);
+		expect(yunwu().apiRequests('grok:any').at(-1)?.authorization).toBe(`Bearer ${wrongKey}`);
 	});
 
 	test('an unreachable host names the base URL and what to check', async () => {
 		const run = await runNode({
 			parameters: { operation: 'query', taskId: 'grok:any' },
-			credentials: { apiKey: server.apiKey, baseUrl: 'http://127.0.0.1:9' },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: 'http://127.0.0.1:9' },
 		});
 		expect(run.error?.message).toBe(
 			'Could not reach Yunwu at http://127.0.0.1:9 for task "grok:any": the connection was refused. Check the Base URL in your Yunwu API credential and the network, then retry.',
@@ -226,9 +221,9 @@ describe('Query: bad input and bad answers', () => {
 	});
 
 	test('Continue On Fail: each bad item becomes an error item, the others still succeed, pairing kept', async () => {
-		server.addTask({ id: 'grok:cof-ok-1', processingPolls: 9 });
-		server.addTask({ id: 'grok:cof-html', faults: [{ type: 'gatewayPage', code: 504 }] });
-		server.addTask({ id: 'grok:cof-ok-2', end: 'completed' });
+		yunwu().addTask({ id: 'grok:cof-ok-1', processingPolls: 9 });
+		yunwu().addTask({ id: 'grok:cof-html', faults: [{ type: 'gatewayPage', code: 504 }] });
+		yunwu().addTask({ id: 'grok:cof-ok-2', end: 'completed' });
 
 		const run = await query(['grok:cof-ok-1', 'grok:cof-unknown', '', 'grok:cof-html', 'grok:cof-ok-2'], {}, true);
 

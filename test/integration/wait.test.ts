@@ -1,22 +1,15 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
-import type { IBinaryData } from 'n8n-workflow';
 
-import { credentialsFor, everythingSaid, itemsWithIds, runNode, startNode, useBinaryDataMode } from '../harness/n8n';
-import { fileSha256, YunwuServer, type TaskScript } from '../server/yunwu-server';
+import { credentialsFor, everythingSaid, itemsWithIds, runNode, startNode, storedSha256, useYunwuServer } from '../harness/n8n';
+import { fileSha256, type TaskScript } from '../server/yunwu-server';
 
-let server: YunwuServer;
-beforeAll(async () => {
-	await useBinaryDataMode('filesystem');
-	server = await new YunwuServer().start();
-});
-afterAll(async () => await server.stop());
+const yunwu = useYunwuServer();
 
 let counter = 0;
 /** A fresh task id per test, so request logs never mix between tests. */
-const newTask = (script: Omit<TaskScript, 'id'>, prefix = 'grok') => server.addTask({ id: `${prefix}:w${++counter}`, ...script });
+const newTask = (script: Omit<TaskScript, 'id'>, prefix = 'grok') => yunwu().addTask({ id: `${prefix}:w${++counter}`, ...script });
 
 const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1 };
 
@@ -24,21 +17,15 @@ function waitFor(ids: string[], options: Record<string, unknown> = {}, extra: Re
 	return runNode({
 		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { ...FAST, ...options }, ...extra },
 		items: itemsWithIds(ids),
-		credentials: credentialsFor(server),
+		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 }
 
-async function sha256Of(binary: IBinaryData): Promise<string> {
-	const stream = await Container.get(BinaryDataService).getAsStream(binary.id!);
-	const hash = createHash('sha256');
-	for await (const chunk of stream) hash.update(chunk as Buffer);
-	return hash.digest('hex');
-}
 
 /** Gaps in ms between consecutive queries of one task. */
 const gapsBetweenQueries = (taskId: string) => {
-	const times = server.apiRequests(taskId).map((entry) => entry.at);
+	const times = yunwu().apiRequests(taskId).map((entry) => entry.at);
 	return times.slice(1).map((at, index) => at - times[index]);
 };
 
@@ -57,15 +44,15 @@ describe('Wait Until Complete: lifecycles', () => {
 			status: 'completed',
 			progress: 100,
 			enhanced_prompt: 'A cat, walking',
-			video_url: server.videoUrlOf(id),
+			video_url: yunwu().videoUrlOf(id),
 			timed_out: false,
 			polls: 5,
 		});
 		const video = item.binary!.data;
 		expect(video).toMatchObject({ mimeType: 'video/mp4', fileExtension: 'mp4', fileName: `grok_${id.slice(5)}.mp4`, bytes: 300_000 });
 		expect(video.id).toMatch(/^filesystem-v2:/);
-		expect(await sha256Of(video)).toBe(fileSha256(server.videoOf(id)));
-		expect(server.apiRequests(id)).toHaveLength(5);
+		expect(await storedSha256(video)).toBe(fileSha256(yunwu().videoOf(id)));
+		expect(yunwu().apiRequests(id)).toHaveLength(5);
 	});
 
 	test('the first query goes out at once, queries are spaced by the poll interval, and no sleep follows completion', async () => {
@@ -75,7 +62,7 @@ describe('Wait Until Complete: lifecycles', () => {
 		const run = await waitFor([id], { pollInterval: 0.15 });
 		const finishedAt = Date.now();
 
-		const queries = server.apiRequests(id);
+		const queries = yunwu().apiRequests(id);
 		expect(queries).toHaveLength(4);
 		expect(queries[0].at - startedAt).toBeLessThan(100);
 		for (const gap of gapsBetweenQueries(id)) expect(gap).toBeGreaterThanOrEqual(145);
@@ -107,8 +94,8 @@ describe('Wait Until Complete: lifecycles', () => {
 
 		expect(run.items![0].json).toMatchObject({ state: 'completed', status: 'video_upsampling_completed' });
 		expect(run.items![0].binary).toBeUndefined();
-		expect(server.apiRequests(id)).toHaveLength(4);
-		expect(server.fileRequests().filter((entry) => entry.path === server.videoOf(id).path)).toHaveLength(0);
+		expect(yunwu().apiRequests(id)).toHaveLength(4);
+		expect(yunwu().fileRequests().filter((entry) => entry.path === yunwu().videoOf(id).path)).toHaveLength(0);
 	});
 });
 
@@ -126,7 +113,7 @@ describe('Wait Until Complete: transient faults are retried within the timeout',
 
 		expect(run.status).toBe('success');
 		expect(run.items![0].json.state).toBe('completed');
-		expect(server.apiRequests(id)).toHaveLength(4);
+		expect(yunwu().apiRequests(id)).toHaveLength(4);
 		// Backoff from the poll interval (20 ms): the second retry waits twice as long.
 		const [first, second] = gapsBetweenQueries(id);
 		expect(first).toBeGreaterThanOrEqual(19);
@@ -166,13 +153,13 @@ describe('Wait Until Complete: faults about the key or the task end the item at 
 
 		expect(run.error?.message).toMatch(message);
 		expect((run.error as { httpCode?: string } | undefined)?.httpCode).toBe(String(code));
-		expect(server.apiRequests(id)).toHaveLength(1);
+		expect(yunwu().apiRequests(id)).toHaveLength(1);
 	});
 
 	test('an unknown task id', async () => {
 		const run = await waitFor(['grok:never-created']);
 		expect(run.error?.message).toMatch(/^Yunwu does not know task "grok:never-created"/);
-		expect(server.apiRequests('grok:never-created')).toHaveLength(1);
+		expect(yunwu().apiRequests('grok:never-created')).toHaveLength(1);
 	});
 });
 
@@ -221,7 +208,7 @@ describe('Wait Until Complete: many items at once', () => {
 		expect(run.items).toHaveLength(20);
 		// One after another would take 20 × 600 ms = 12 s.
 		expect(wall).toBeLessThan(2500);
-		const firstQueries = ids.map((id) => server.apiRequests(id)[0].at);
+		const firstQueries = ids.map((id) => yunwu().apiRequests(id)[0].at);
 		expect(Math.max(...firstQueries) - Math.min(...firstQueries)).toBeLessThan(300);
 		// Items never mix: each output carries its own task, paired with its own input, and its own file.
 		for (const [index, item] of run.items!.entries()) {
@@ -229,7 +216,7 @@ describe('Wait Until Complete: many items at once', () => {
 			expect(item.json.task_id).toBe(ids[index]);
 			expect(item.binary!.data.bytes).toBe(50_000);
 		}
-		expect(await sha256Of(run.items![7].binary!.data)).toBe(fileSha256(server.videoOf(ids[7])));
+		expect(await storedSha256(run.items![7].binary!.data)).toBe(fileSha256(yunwu().videoOf(ids[7])));
 	});
 
 	test('Max Tasks at Once bounds how many tasks are polled at the same time', async () => {
@@ -241,7 +228,7 @@ describe('Wait Until Complete: many items at once', () => {
 		expect(run.items).toHaveLength(4);
 		// Two waves of ~300 ms.
 		expect(Date.now() - startedAt).toBeGreaterThanOrEqual(600);
-		const firstQueries = ids.map((id) => server.apiRequests(id)[0].at);
+		const firstQueries = ids.map((id) => yunwu().apiRequests(id)[0].at);
 		expect(firstQueries[2] - firstQueries[0]).toBeGreaterThanOrEqual(290);
 	});
 
@@ -275,9 +262,9 @@ describe('Wait Until Complete: many items at once', () => {
 
 		expect(run.error?.message).toMatch(/rejected the API key/);
 		expect(Date.now() - startedAt).toBeLessThan(1000);
-		const queriesAtEnd = server.apiRequests(slow).length;
+		const queriesAtEnd = yunwu().apiRequests(slow).length;
 		await new Promise((resolve) => setTimeout(resolve, 200));
-		expect(server.apiRequests(slow).length).toBe(queriesAtEnd);
+		expect(yunwu().apiRequests(slow).length).toBe(queriesAtEnd);
 	});
 });
 
@@ -287,7 +274,7 @@ describe('Wait Until Complete: cancellation', () => {
 		const execution = startNode({
 			parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 30, timeout: 600 } },
 			items: itemsWithIds(ids),
-			credentials: credentialsFor(server),
+			credentials: credentialsFor(yunwu()),
 		});
 		await new Promise((resolve) => setTimeout(resolve, 150));
 		const cancelledAt = Date.now();
@@ -298,25 +285,25 @@ describe('Wait Until Complete: cancellation', () => {
 		expect(Date.now() - cancelledAt).toBeLessThan(300);
 		expect(run.status).toBe('canceled');
 		await new Promise((resolve) => setTimeout(resolve, 200));
-		for (const id of ids) expect(server.apiRequests(id)).toHaveLength(1);
+		for (const id of ids) expect(yunwu().apiRequests(id)).toHaveLength(1);
 	});
 });
 
 describe('Wait Until Complete: secrets', () => {
 	test('the key reaches only the API, never the file host, and appears in no output', async () => {
 		const id = newTask({ processingPolls: 1, end: 'completed', thumbnail: true });
-		const before = server.log.length;
+		const before = yunwu().log.length;
 
 		const run = await waitFor([id], {}, { options: { ...FAST, downloadThumbnail: true } });
 
-		const requests = server.log.slice(before);
+		const requests = yunwu().log.slice(before);
 		expect(requests.filter((entry) => entry.server === 'files')).toHaveLength(2);
 		for (const entry of requests) {
-			expect(entry.authorization).toBe(entry.server === 'api' ? `Bearer ${server.apiKey}` : undefined);
+			expect(entry.authorization).toBe(entry.server === 'api' ? `Bearer ${yunwu().apiKey}` : undefined);
 		}
-		expect(everythingSaid(run)).not.toContain(server.apiKey);
+		expect(everythingSaid(run)).not.toContain(yunwu().apiKey);
 		expect(run.items![0].binary!.thumbnail).toMatchObject({ mimeType: 'image/jpeg', fileName: `grok_${id.slice(5)}-thumbnail.jpg` });
 		const stored = await readFile(await Container.get(BinaryDataService).getPath(run.items![0].binary!.data.id!));
-		expect(stored.toString('latin1')).not.toContain(server.apiKey);
+		expect(stored.toString('latin1')).not.toContain(yunwu().apiKey);
 	});
 });

@@ -13,7 +13,7 @@ import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiFailure } from '../transport/failure';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { secondsToMs } from './common/deliver';
-import { downloadFields } from './common/descriptions';
+import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem } from './common/items';
 
 const OPERATION = 'create';
@@ -207,15 +207,7 @@ export const description: INodeProperties[] = [
 		...field,
 		displayOptions: { show: { ...field.displayOptions?.show, waitForCompletion: [true] } },
 	})),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: forCreate },
-		options: waitOptionFields,
-	},
+	optionsCollection(OPERATION, waitOptionFields),
 ];
 
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */

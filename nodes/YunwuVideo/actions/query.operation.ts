@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { describeApiFailure, httpCodeOf, taskError } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask, readDeliveryOptions } from './common/deliver';
-import { downloadFields, requestOptionFields, taskIdField } from './common/descriptions';
+import { downloadFields, optionsCollection, requestOptionFields, taskIdField } from './common/descriptions';
 import { readTaskId, runForEachItem } from './common/items';
 
 const OPERATION = 'query';
@@ -15,15 +15,7 @@ const DOWNLOAD_RETRY_DELAY_MS = 1_000;
 export const description: INodeProperties[] = [
 	taskIdField(OPERATION),
 	...downloadFields(OPERATION, false),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: { operation: [OPERATION] } },
-		options: requestOptionFields,
-	},
+	optionsCollection(OPERATION, requestOptionFields),
 ];
 
 /** One status look-up per item; a completed task's video is downloaded when asked for. */

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { YunwuApiClient } from '../transport/apiClient';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, taskIdField } from './common/descriptions';
+import { downloadFields, optionsCollection, taskIdField } from './common/descriptions';
 import { readTaskId, runForEachItem } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
@@ -10,15 +10,7 @@ const OPERATION = 'waitUntilComplete';
 export const description: INodeProperties[] = [
 	taskIdField(OPERATION),
 	...downloadFields(OPERATION, true),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: { operation: [OPERATION] } },
-		options: waitOptionFields,
-	},
+	optionsCollection(OPERATION, waitOptionFields),
 ];
 
 /** Polls every item's task until it is completed or failed, all at once, then downloads the video. */

@@ -40,7 +40,20 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 	];
 }
 
-/** Options both operations accept, inside their `options` collection. */
+/** An operation's `options` collection (the name saved workflows hold). */
+export function optionsCollection(operation: string, options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { operation: [operation] } },
+		options,
+	};
+}
+
+/** Options every operation accepts, inside its `options` collection. */
 export const requestOptionFields: INodeProperties[] = [
 	{
 		displayName: 'Request Timeout (Seconds)',
