@@ -139,6 +139,19 @@ describe('Query: bad input and bad answers', () => {
 		expect(yunwu().log.length).toBe(before);
 	});
 
+	test.each([
+		['={{ String($json.missing) }}', 'undefined'],
+		['{{ $json.id }}', '{{ $json.id }}'],
+		['grok:abc def', 'grok:abc def'],
+	])('a malformed task id (%s) is refused before any request', async (taskId, shown) => {
+		const before = yunwu().log.length;
+		const run = await runNode({ parameters: { operation: 'query', taskId }, items: [{ json: {} }], credentials: credentialsFor(yunwu()) });
+		expect(run.error?.message).toBe(
+			`The Task ID "${shown}" of item 0 is not a task ID. Map the task's own ID field, for example {{ $json.id }}, not a whole item or an unresolved expression.`,
+		);
+		expect(yunwu().log.length).toBe(before);
+	});
+
 	const cases: Array<[string, (id: string) => void, RegExp]> = [
 		[
 			'an unknown task (404)',

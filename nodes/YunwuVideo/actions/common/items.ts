@@ -25,16 +25,17 @@ export function readText(context: IExecuteFunctions, name: string, itemIndex: nu
 /** The task ID of an item, trimmed, or a clear error before any request is sent. */
 export function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
 	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;
-	const taskId = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
-	if (taskId === '' && (raw === '' || raw === undefined || raw === null || typeof raw === 'string')) {
+	const isText = typeof raw === 'string' || typeof raw === 'number';
+	const taskId = isText ? String(raw).trim() : '';
+	if (raw === undefined || raw === null || (isText && taskId === '')) {
 		throw new NodeOperationError(
 			context.getNode(),
 			`The Task ID of item ${itemIndex} is empty. Map the ID returned when the task was created, for example {{ $json.id }}.`,
 			{ itemIndex },
 		);
 	}
-	if (taskId === '' || NOT_AN_ID.test(taskId) || taskId.length > 256) {
-		const shown = taskId === '' ? JSON.stringify(raw) ?? String(raw) : taskId;
+	if (!isText || NOT_AN_ID.test(taskId) || taskId.length > 256) {
+		const shown = isText ? taskId : JSON.stringify(raw);
 		throw new NodeOperationError(
 			context.getNode(),
 			`The Task ID "${shown.slice(0, 80)}" of item ${itemIndex} is not a task ID. Map the task's own ID field, for example {{ $json.id }}, not a whole item or an unresolved expression.`,
