@@ -53,7 +53,9 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test('the package is installed as n8n installs community packages, its peer dependency left to n8n', () => {
 		const installed = path.join(userFolder, '.n8n', 'nodes', 'node_modules');
 		expect(existsSync(path.join(installed, 'n8n-nodes-yunwu', 'dist', 'nodes', 'YunwuVideo', 'YunwuVideo.node.js'))).toBe(true);
-		expect(existsSync(path.join(installed, 'n8n-nodes-yunwu', 'dist', 'credentials', 'YunwuApi.credentials.js'))).toBe(true);
+		for (const file of ['credentials/YunwuApi.credentials.js', 'credentials/yunwu.svg', 'credentials/yunwu.dark.svg', 'nodes/YunwuVideo/yunwu.svg', 'nodes/YunwuVideo/yunwu.dark.svg', 'nodes/YunwuVideo/YunwuVideo.node.json']) {
+			expect(existsSync(path.join(installed, 'n8n-nodes-yunwu', 'dist', file))).toBe(true);
+		}
 		expect(existsSync(path.join(installed, 'n8n-workflow'))).toBe(false);
 		expect(existsSync(path.join(installed, 'zod'))).toBe(false);
 		expect(install.version).toMatch(line === 2 ? /^2\./ : /^1\./);

@@ -111,7 +111,11 @@ describe('Create with Wait for Completion: prompt in, video out, one node', () =
 		const hash = createHash('sha256');
 		for await (const chunk of stream) hash.update(chunk as Buffer);
 		expect(hash.digest('hex')).toBe(createHash('sha256').update(sample).digest('hex'));
-		expect(yunwu().apiRequests(String(item.json.task_id))).toHaveLength(4);
+		const queries = yunwu().apiRequests(String(item.json.task_id));
+		expect(queries).toHaveLength(4);
+		// The task was created a moment ago: its first query waits one poll interval.
+		const createdAt = yunwu().log.filter((entry) => entry.path === '/v1/video/create').at(-1)!.at;
+		expect(queries[0].at - createdAt).toBeGreaterThanOrEqual(19);
 	});
 
 	test('a task that fails after creation fails the item with the API\'s reason', async () => {

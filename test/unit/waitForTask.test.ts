@@ -469,3 +469,23 @@ describe('backoffDelay', () => {
 		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 0 }, 0)).toBe(1_000);
 	});
 });
+
+describe('waitForTask: a task just created', () => {
+	test('the first query waits firstQueryAfterMs, then polls at the interval', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, firstQueryAfterMs: 10_000 }), new AbortController().signal, clock);
+		expect(outcome).toMatchObject({ kind: 'finished', polls: 2 });
+		expect(starts()).toEqual([10_000, 20_000]);
+	});
+
+	test('a stop during the first pause sends no query at all', async () => {
+		const clock = new FakeClock();
+		const controller = new AbortController();
+		clock.onPause = () => controller.abort();
+		const { query, starts } = scriptedQuery(clock, [COMPLETED]);
+		const outcome = await waitForTask(query, settings({ firstQueryAfterMs: 5_000 }), controller.signal, clock);
+		expect(outcome).toEqual({ kind: 'cancelled', polls: 0 });
+		expect(starts()).toEqual([]);
+	});
+});

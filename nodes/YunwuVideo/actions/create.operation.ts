@@ -224,7 +224,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 		const taskId = created.value.id;
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
-			return await waitAndDeliver(this, client, itemIndex, taskId, signal);
+			return await waitAndDeliver(this, client, itemIndex, taskId, signal, { justCreated: true });
 		}
 		const answer = created.value as IDataObject as TaskAnswer;
 		const json = shapeTaskOutput(taskId, answer);

@@ -9,6 +9,8 @@ export interface WaitSettings {
 	timeoutMs: number;
 	/** Limit for one query; the last query before the deadline gets what is left, but at least a second. */
 	requestTimeoutMs: number;
+	/** Pause before the first query: a task created a moment ago cannot be done yet. 0 queries at once. */
+	firstQueryAfterMs?: number;
 }
 
 export type WaitOutcome =
@@ -39,7 +41,8 @@ export function backoffDelay(pollIntervalMs: number, failures: number, failure: 
 }
 
 /**
- * Polls one task until it is completed or failed. The first query goes out at once; after a final
+ * Polls one task until it is completed or failed. The first query goes out at once (or after
+ * `firstQueryAfterMs` for a task just created); after a final
  * answer there is no further sleep. Between queries it waits the poll interval, or longer after a
  * transient fault (5xx, HTML page, dropped or hung connection, 429 and its Retry-After). Faults that
  * concern the task or the key (401, 403, 404, unknown task) end the wait at once.
@@ -56,6 +59,9 @@ export async function waitForTask(
 	let failuresInARow = 0;
 	let lastAnswer: TaskAnswer | undefined;
 	let lastFailure: ApiFailure | undefined;
+
+	const firstPause = Math.min(settings.firstQueryAfterMs ?? 0, settings.timeoutMs);
+	if (firstPause > 0) await clock.pause(firstPause, signal);
 
 	for (;;) {
 		if (signal.aborted) return { kind: 'cancelled', polls };

@@ -67,7 +67,8 @@ export function readConcurrency(context: IExecuteFunctions): number {
 }
 
 /**
- * Waits for one item's task to be completed or failed, then outputs its fields and video. A failed
+ * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
+ * `justCreated`, the first query waits a poll interval). A failed
  * task, a timeout (unless On Timeout outputs the last status), an API fault or a cancel become the
  * item's error.
  */
@@ -77,12 +78,16 @@ export async function waitAndDeliver(
 	itemIndex: number,
 	taskId: string,
 	signal: AbortSignal,
+	{ justCreated = false } = {},
 ): Promise<INodeExecutionData> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const pollIntervalMs = secondsToMs(options.pollInterval, 10);
 	const settings: WaitSettings = {
-		pollIntervalMs: secondsToMs(options.pollInterval, 10),
+		pollIntervalMs,
 		timeoutMs: secondsToMs(options.timeout, 1800),
 		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
+		// A task created a moment ago is not done: its first query waits one poll interval.
+		firstQueryAfterMs: justCreated ? pollIntervalMs : 0,
 	};
 	const delivery = readDeliveryOptions(context, itemIndex, settings.pollIntervalMs);
 	const startedAt = Date.now();
