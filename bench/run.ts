@@ -12,7 +12,7 @@
  *
  * Environment: BENCH_SIZES (default "1,10,50"), BENCH_READY_MIN_S / BENCH_READY_MAX_S (10 / 30),
  * BENCH_VIDEO_MB (20), BENCH_BIG_VIDEO_MB (1024; 0 skips the big-video run), BENCH_POLL_S (10),
- * BENCH_SEED (42).
+ * BENCH_SEED (42), BENCH_WRITE (1; 0 prints the tables without writing bench/results/).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -324,19 +324,24 @@ async function main(): Promise<void> {
 	].join('\n');
 	process.stdout.write(`${header}\n`);
 	const sections = [header];
+	const failures: string[] = [];
 	for (const scenario of scenarios()) {
 		const oneDownloadMs = await timeOneDownload(scenario.videoBytes);
 		process.stdout.write(`running ${scenario.label} ...\n`);
 		const results = await Promise.all(CONTENDERS.map(async (contender) => await runContender(contender, scenario, install, tarball, oneDownloadMs)));
 		const section = table(scenario, results);
+		failures.push(...results.filter((result) => !result.ok).map((result) => `${result.contender} on ${scenario.label}: ${result.error ?? 'not every video was delivered'}`));
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
 	}
-	const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
-	mkdirSync(resultsDir, { recursive: true });
-	const file = path.join(resultsDir, `${new Date().toISOString().slice(0, 10)}.md`);
-	writeFileSync(file, `${sections.join('\n')}\n`);
-	process.stdout.write(`\nWritten to ${path.relative(REPO_ROOT, file)}\n`);
+	if (env('BENCH_WRITE', '1') !== '0') {
+		const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
+		mkdirSync(resultsDir, { recursive: true });
+		const file = path.join(resultsDir, `${new Date().toISOString().slice(0, 10)}.md`);
+		writeFileSync(file, `${sections.join('\n')}\n`);
+		process.stdout.write(`\nWritten to ${path.relative(REPO_ROOT, file)}\n`);
+	}
+	if (failures.length > 0) throw new Error(`not every contender delivered every video:\n${failures.join('\n')}`);
 }
 
 main().then(
