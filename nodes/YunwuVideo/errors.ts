@@ -26,10 +26,9 @@ function networkWords(code: string): string {
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }
 
-const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+/** A duration for a message: 0.3 s, 30 s, 1800 s. */
+export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) => (apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`);
-
-export type Action = 'query' | 'create';
 
 /** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
 export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
@@ -68,7 +67,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'network':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${networkWords(failure.code)}. Check the Base URL in your Yunwu API credential and the network, then retry.`;
 		case 'requestTimeout':
-			return `Yunwu did not answer within ${seconds(failure.timeoutMs)} for ${subject}. Retry later, or raise Request Timeout in the node's options.`;
+			return `Yunwu did not answer within ${formatSeconds(failure.timeoutMs)} for ${subject}. Retry later, or raise Request Timeout in the node's options.`;
 	}
 	return `Yunwu could not handle ${subject}.`;
 }
@@ -89,7 +88,7 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 		case 'network':
 			return `Could not download the ${file} of task "${taskId}"${tries}: ${networkWords(failure.code)}. Retry the execution later.`;
 		case 'requestTimeout':
-			return `The ${file} download of task "${taskId}" stalled for ${seconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
+			return `The ${file} download of task "${taskId}" stalled for ${formatSeconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
 		case 'incomplete': {
 			const { expectedBytes, receivedBytes } = failure;
 			const sizes =

@@ -4,11 +4,11 @@ import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
 import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
 
-export const CREDENTIAL_TYPE = 'yunwuApi';
-export const DEFAULT_BASE_URL = 'https://yunwu.ai';
+const CREDENTIAL_TYPE = 'yunwuApi';
+const DEFAULT_BASE_URL = 'https://yunwu.ai';
 
 /** The credential's base URL without trailing slashes, or the default when it is blank. */
-export function normaliseBaseUrl(value: unknown): string {
+function normaliseBaseUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';
 	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '');
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf, taskError } from '../../errors';
+import { describeApiFailure, formatSeconds, httpCodeOf, taskError } from '../../errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
@@ -135,7 +135,7 @@ function timeoutMessage(
 	lastFailure: ApiFailure | undefined,
 	baseUrl: string,
 ): string {
-	const limit = `${Math.round(timeoutMs / 100) / 10} s`;
+	const limit = formatSeconds(timeoutMs);
 	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
