@@ -31,7 +31,8 @@ export class YunwuApi implements ICredentialType {
 			type: 'string',
 			required: true,
 			default: 'https://yunwu.ai',
-			description: 'The Yunwu API address; change it only for a mirror or your own OneAPI-compatible gateway',
+			description:
+				'The Yunwu API address, without a path (a trailing /v1 is ignored); change it only for a mirror or your own OneAPI-compatible gateway',
 		},
 	];
 
@@ -46,7 +47,7 @@ export class YunwuApi implements ICredentialType {
 	// Listing models needs a valid key and nothing else, so it proves the key without touching a task.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "") }}',
+			baseURL: '={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "").replace(/\\/v1$/i, "") }}',
 			url: '/v1/models',
 			method: 'GET',
 		},

@@ -32,7 +32,7 @@ const detail = (httpCode: number, apiMessage?: string) => (apiMessage ? `HTTP ${
 
 /** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
 export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
-	const checkBaseUrl = `Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai.`;
+	const checkBaseUrl = `Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai, with no path.`;
 	switch (failure.kind) {
 		case 'unauthorized':
 			return `Yunwu rejected the API key (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check the API key in your Yunwu API credential.`;
@@ -40,6 +40,10 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 			return `Yunwu refused access (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check that your key may use this model and that your account has balance left.`;
 		case 'notFound':
 			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). Use the full task ID returned when the task was created, including its prefix such as "grok:".`;
+		case 'endpointNotFound':
+			return `Yunwu has no such API address (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. ${checkBaseUrl}`;
+		case 'redirected':
+			return `The Base URL answered ${subject} with a redirect (HTTP ${failure.httpCode}${failure.location ? ` to ${failure.location}` : ''}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`;
 		case 'rateLimited':
 			return `Yunwu is rate-limiting requests (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Wait a minute and retry, or run fewer tasks at once.`;
 		case 'serverError':
@@ -99,6 +103,8 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
 			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
 		}
+		case 'notMedia':
+			return `The ${file} link of task "${taskId}" returned a page (${failure.contentType}) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`;
 		case 'cancelled':
 			return `The ${file} download of task "${taskId}" was cancelled.`;
 	}

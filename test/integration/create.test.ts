@@ -137,6 +137,48 @@ describe('Create: errors, and never paying twice', () => {
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
+	test('every item is checked before any task is created: one bad item costs nothing', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'veo3', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+			items: [{ json: { prompt: 'a cat' } }, { json: { prompt: '' } }],
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(run.error?.message).toBe('The prompt of item 1 is empty. Describe the video to generate.');
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(yunwu().createBodies.length).toBe(before);
+	});
+
+	test('a task that fails does not abandon the tasks other items already paid for', async () => {
+		yunwu().createdTaskTemplate = (body) =>
+			body.prompt === 'doomed' ? { processingPolls: 1, end: 'failed', failure: 'policy' } : { processingPolls: 3, end: 'completed', video: { size: 1000 } };
+		const before = yunwu().createBodies.length;
+		const logBefore = yunwu().log.length;
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.02 } },
+			items: [{ json: { prompt: 'doomed' } }, { json: { prompt: 'fine' } }],
+			credentials: credentialsFor(yunwu()),
+		});
+		const queried = new Set(yunwu().log.slice(logBefore).filter((entry) => entry.path === '/v1/video/query').map((entry) => entry.query.id));
+		const fineTask = [...queried].find((id) => yunwu().task(id).script.end === 'completed');
+		// The other item's task was waited on to the end and its video fetched, not abandoned.
+		expect(yunwu().task(fineTask!).video?.deliveredAt).toHaveLength(1);
+		expect(run.error?.message).toMatch(/^Task "grok:[0-9a-f-]+" failed on Yunwu \(status "failed"\): policy\./);
+		expect(run.error?.message).toContain(
+			`The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${fineTask}.`,
+		);
+		expect(yunwu().createBodies.length).toBe(before + 2);
+	});
+
+	test('429 on create is retried after Retry-After: nothing was created by the refused request', async () => {
+		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0.2' });
+		const before = yunwu().createBodies.length;
+		const run = await create({ model: 'veo3', prompt: 'patience' });
+		expect(run.items![0].json.state).toBe('pending');
+		expect(yunwu().createBodies.length).toBe(before + 2);
+	});
+
 	test('a rejected model gives the API\'s own message', async () => {
 		yunwu().createFaults.push({
 			type: 'status',

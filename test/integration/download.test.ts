@@ -93,6 +93,17 @@ describe('Video download: links and hosts', () => {
 		]);
 	});
 
+	test('a link that answers 200 with a web page is not taken for the video', async () => {
+		const id = newTask();
+		yunwu().videoOf(id).faults.push({ type: 'page' });
+
+		const run = await waitFor([id]);
+
+		expect(run.error?.message).toBe(
+			`The video link of task "${id}" returned a page (text/html) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`,
+		);
+	});
+
 	test('a vague Content-Type becomes video/mp4; a specific one is kept with its extension', async () => {
 		const vague = newTask({ video: { contentType: 'application/octet-stream' } });
 		const webm = newTask({ video: { contentType: 'video/webm' } });

@@ -111,6 +111,41 @@ describe('Query: variants in the contract', () => {
 		expect(yunwu().apiRequests('grok:slash')[0].path).toBe('/v1/video/query');
 	});
 
+	test('a base URL entered with /v1 (as OpenAI-style gateways are) works', async () => {
+		yunwu().addTask({ id: 'grok:v1-suffix', processingPolls: 1 });
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: 'grok:v1-suffix' },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: `${yunwu().apiUrl}/v1/` },
+		});
+		expect(run.items![0].json.state).toBe('processing');
+	});
+
+	test('an API redirect is not followed: the key stays with the base URL\'s origin', async () => {
+		const before = yunwu().log.length;
+		yunwu().addTask({ id: 'grok:redirected', faults: [{ type: 'status', code: 301, headers: { Location: `${yunwu().fileUrl}/v1/video/query?id=grok:redirected&token=secret` } }] });
+		const run = await query(['grok:redirected']);
+		expect(run.error?.message).toBe(
+			`The Base URL answered task "grok:redirected" with a redirect (HTTP 301 to ${yunwu().fileUrl}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`,
+		);
+		expect(yunwu().log.slice(before).map((entry) => entry.server)).toEqual(['api']);
+	});
+
+	test('a base URL with a wrong path says to check the base URL, not the task id', async () => {
+		yunwu().addTask({ id: 'grok:wrong-path', processingPolls: 1 });
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: 'grok:wrong-path' },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: `${yunwu().apiUrl}/api` },
+		});
+		expect(run.error?.message).toMatch(
+			/^Yunwu has no such API address \(HTTP 404: Invalid URL \(GET \/api\/v1\/video\/query\) \(invalid_request_error\)\) for task "grok:wrong-path"\. Check that the Base URL .* with no path\.$/,
+		);
+	});
+
+	test('a base URL that is not a web address fails before any request', async () => {
+		const run = await runNode({ parameters: { operation: 'query', taskId: 'grok:x' }, credentials: { apiKey: yunwu().apiKey, baseUrl: 'yunwu.ai' } });
+		expect(run.error?.message).toBe('The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.');
+	});
+
 	test('Download Video on a completed task attaches the video', async () => {
 		yunwu().addTask({ id: 'grok:query-download', end: 'completed', video: { size: 4096 } });
 		const run = await query(['grok:query-download'], { downloadVideo: true });

@@ -47,7 +47,9 @@ export type FileFault =
 	| { type: 'stall'; fraction?: number }
 	/** Redirects to the same file on the API host (another origin). */
 	| { type: 'redirectCrossOrigin' }
-	| { type: 'redirect' };
+	| { type: 'redirect' }
+	/** Answers 200 with an HTML page ("this link has expired") instead of the file. */
+	| { type: 'page' };
 
 export interface MediaFile {
 	/** Path on the file host, e.g. `/file_download/<uuid>.mp4`. */
@@ -376,6 +378,9 @@ export class YunwuServer {
 		file.downloads++;
 		const fault = file.faults.shift();
 		if (fault?.type === 'status') return void res.writeHead(fault.code, { 'Content-Type': 'text/html' }).end(`<html><body>${fault.code}</body></html>`);
+		if (fault?.type === 'page') {
+			return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<html><body>This link has expired.</body></html>');
+		}
 		if (fault?.type === 'redirect') {
 			return void res.writeHead(302, { Location: `${this.fileUrl}${filePath}` }).end();
 		}

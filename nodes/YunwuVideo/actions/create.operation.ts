@@ -15,6 +15,7 @@ import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/comp
 import { secondsToMs } from './common/deliver';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem } from './common/items';
+import { pause } from '../waiting/pause';
 
 const OPERATION = 'create';
 const CUSTOM_MODEL = 'custom';
@@ -210,16 +211,27 @@ export const description: INodeProperties[] = [
 	optionsCollection(OPERATION, waitOptionFields),
 ];
 
+/** Tries for a create refused before anything was created (429, connection refused). */
+const CREATE_ATTEMPTS = 3;
+
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachItem(this, readConcurrency(this), async (itemIndex, signal) => {
-		const body = await requestBody(this, itemIndex);
+	// Every item's request is built first: one bad item must not fail the node after others paid.
+	const bodies = await Promise.all(
+		this.getInputData().map(async (_item, itemIndex) => await requestBody(this, itemIndex).catch((error: unknown) => error as Error)),
+	);
+	const invalid = bodies.findIndex((body) => body instanceof Error);
+	if (invalid >= 0 && !this.continueOnFail()) throw bodies[invalid] as Error;
+
+	const perItem = async (itemIndex: number, signal: AbortSignal): Promise<INodeExecutionData> => {
+		const body = bodies[itemIndex];
+		if (body instanceof Error) throw body;
 		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		// One attempt only: a retry after an unclear failure could create (and charge) a second task.
-		const created = await client.createTask(body, secondsToMs(options.requestTimeout, 30));
+		if (signal.aborted) throw taskError(this.getNode(), 'The node stopped before this item\'s task was created.', itemIndex);
+		const created = await createWithSafeRetries(client, body, secondsToMs(options.requestTimeout, 30), signal);
 		if (!created.ok) {
-			const message = createFailureMessage(created.failure, String(body.model), client.baseUrl);
+			const message = createFailureMessage(created.failure, String(body.model), client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
 		}
 		const taskId = created.value.id;
@@ -231,7 +243,38 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		// A create answer without a status is a task that was just queued.
 		if (answer.status === undefined) json.state = 'pending';
 		return { json };
-	});
+	};
+	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
+	return await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
+}
+
+/** Connection errors that happen before a request is sent. */
+const NOTHING_SENT = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
+
+/** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
+function isRetryableRefusal(failure: ApiFailure): boolean {
+	return failure.kind === 'rateLimited' || (failure.kind === 'network' && NOTHING_SENT.includes(failure.code));
+}
+
+function certainlyNotCreated(failure: ApiFailure): boolean {
+	return (
+		isRetryableRefusal(failure) ||
+		['unauthorized', 'forbidden', 'notFound', 'endpointNotFound', 'redirected', 'rejected'].includes(failure.kind)
+	);
+}
+
+/**
+ * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
+ * an unclear failure could hide a task, and a retry would create and charge a second one.
+ */
+async function createWithSafeRetries(client: YunwuApiClient, body: IDataObject, timeoutMs: number, signal: AbortSignal) {
+	for (let attempt = 1; ; attempt++) {
+		const created = await client.createTask(body, timeoutMs);
+		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS) return created;
+		const retryAfterMs = created.failure.kind === 'rateLimited' ? created.failure.retryAfterMs : undefined;
+		await pause(retryAfterMs ?? 1_000 * 2 ** (attempt - 1), signal);
+		if (signal.aborted) return created;
+	}
 }
 
 /** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
@@ -318,11 +361,9 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
  * running the node again.
  */
 function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
-	const subject = `the create request for model "${model}"`;
-	const message = describeApiFailure(failure, subject, baseUrl);
-	const certainlyNotCreated =
-		['unauthorized', 'forbidden', 'notFound', 'rejected', 'rateLimited'].includes(failure.kind) ||
-		(failure.kind === 'network' && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(failure.code));
-	if (certainlyNotCreated) return message;
+	// A 404 on create is never about a task: the address is wrong.
+	const shown: ApiFailure = failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
+	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
+	if (certainlyNotCreated(failure)) return message;
 	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }

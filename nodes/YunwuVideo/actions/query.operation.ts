@@ -26,7 +26,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const options = readDeliveryOptions(this, itemIndex, DOWNLOAD_RETRY_DELAY_MS);
 		const result = await client.queryTask(taskId, options.requestTimeoutMs);
 		if (!result.ok) {
-			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.baseUrl);
+			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure) });
 		}
 		return await deliverTask(this, itemIndex, taskId, result.value, options, signal);

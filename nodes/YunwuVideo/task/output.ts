@@ -5,6 +5,8 @@ import { toTaskState } from './state';
 
 /** Below this a timestamp is read as seconds: 1e11 s lies in the year 5138, 1e11 ms in 1973. */
 const SECONDS_LIMIT = 1e11;
+/** Smaller numbers are durations (`elapsed_time: 45`), not epoch times: 1e9 s is September 2001. */
+const EPOCH_MIN = 1e9;
 
 /** Fields the API sends as epoch times, by name. */
 const TIMESTAMP_FIELD = /(_at|_time|^created|^updated|^timestamp)$/;
@@ -12,7 +14,7 @@ const TIMESTAMP_FIELD = /(_at|_time|^created|^updated|^timestamp)$/;
 /** Reads an epoch time given in seconds or milliseconds (number or numeric string) as ISO 8601. */
 export function toIsoTime(value: unknown): string | null {
 	const numeric = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric <= 0) return null;
+	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric < EPOCH_MIN) return null;
 	const millis = numeric < SECONDS_LIMIT ? numeric * 1000 : numeric;
 	const date = new Date(millis);
 	return Number.isNaN(date.getTime()) ? null : date.toISOString();

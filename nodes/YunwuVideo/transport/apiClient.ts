@@ -1,32 +1,54 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type IHttpRequestOptions } from 'n8n-workflow';
 
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
 import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
+import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
 const DEFAULT_BASE_URL = 'https://yunwu.ai';
 
-/** The credential's base URL without trailing slashes, or the default when it is blank. */
-function normaliseBaseUrl(value: unknown): string {
+/**
+ * The credential's base URL without trailing slashes or a trailing `/v1` (OpenAI-style gateways
+ * are often entered with it; the paths here add it), or the default when it is blank.
+ */
+export function normaliseBaseUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';
-	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '');
+	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/v1$/i, '');
+}
+
+/** The base URL as shown in messages: no user name, password or query, which may hold secrets. */
+function shownUrl(baseUrl: string): string {
+	const url = new URL(baseUrl);
+	return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /**
  * The Yunwu API: the only code that talks to it. Authentication goes through n8n's credential
- * mechanism (the credential's Bearer header), and only to the API's own origin: a redirect to
- * another origin does not carry the key.
+ * mechanism (the credential's Bearer header), and only to the API's own origin: redirects are not
+ * followed.
  */
 export class YunwuApiClient {
+	/** The base URL as messages show it. */
+	readonly shownBaseUrl: string;
+
 	private constructor(
 		private readonly context: IExecuteFunctions,
-		readonly baseUrl: string,
-	) {}
+		private readonly baseUrl: string,
+	) {
+		this.shownBaseUrl = shownUrl(baseUrl);
+	}
 
 	static async forNode(context: IExecuteFunctions): Promise<YunwuApiClient> {
 		const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-		return new YunwuApiClient(context, normaliseBaseUrl(credentials.baseUrl));
+		const baseUrl = normaliseBaseUrl(credentials.baseUrl);
+		if (!isWebAddress(baseUrl)) {
+			throw new NodeOperationError(
+				context.getNode(),
+				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
+			);
+		}
+		return new YunwuApiClient(context, baseUrl);
 	}
 
 	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
@@ -64,7 +86,8 @@ export class YunwuApiClient {
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
 					timeout: timeoutMs,
-					sendCredentialsOnCrossOriginRedirect: false,
+					// The API never needs a redirect: following one could carry the key to another host.
+					disableFollowRedirect: true,
 				},
 			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
 			return {

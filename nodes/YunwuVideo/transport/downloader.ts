@@ -2,6 +2,7 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
 import { failureFromException } from './failure';
+import { isWebAddress } from './url';
 
 export interface DownloadRequest {
 	url: string;
@@ -20,6 +21,8 @@ export type DownloadFailure =
 	| { kind: 'network'; code: string }
 	| { kind: 'requestTimeout'; timeoutMs: number }
 	| { kind: 'incomplete'; expectedBytes?: number; receivedBytes?: number }
+	/** The host answered 200 with a web page or an error document instead of the file. */
+	| { kind: 'notMedia'; contentType: string }
 	| { kind: 'cancelled' };
 
 export type DownloadResult = { ok: true; binary: IBinaryData } | { ok: false; failure: DownloadFailure };
@@ -43,7 +46,7 @@ interface ResponseStream {
  */
 export async function downloadOnce(context: IExecuteFunctions, request: DownloadRequest): Promise<DownloadResult> {
 	const { url, taskId, kind, timeoutMs, signal } = request;
-	if (!isHttpUrl(url)) return { ok: false, failure: { kind: 'badUrl' } };
+	if (!isWebAddress(url)) return { ok: false, failure: { kind: 'badUrl' } };
 
 	let response: { statusCode: number; headers: Record<string, unknown>; body: ResponseStream };
 	try {
@@ -71,6 +74,11 @@ export async function downloadOnce(context: IExecuteFunctions, request: Download
 		return { ok: false, failure: { kind: 'refused', httpCode: statusCode } };
 	}
 
+	const declared = String(headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+	if (PAGE_TYPES.test(declared)) {
+		stream.destroy();
+		return { ok: false, failure: { kind: 'notMedia', contentType: declared } };
+	}
 	const mimeType = chooseMimeType(headers['content-type'], url, kind);
 	const fileName = chooseFileName(taskId, kind, mimeType, url);
 	const expectedBytes = promisedLength(headers['content-length']);
@@ -95,13 +103,9 @@ export async function downloadOnce(context: IExecuteFunctions, request: Download
 	return { ok: true, binary };
 }
 
-function isHttpUrl(url: string): boolean {
-	try {
-		return ['http:', 'https:'].includes(new URL(url).protocol);
-	} catch {
-		return false;
-	}
-}
+/** Content types of pages and error documents, never of a video or an image. */
+const PAGE_TYPES = /^(text\/(html|xml)|application\/(json|xml|xhtml\+xml|problem\+json))$/;
+
 
 /** The exact size n8n stored: `bytes` where n8n records it, else from the stored file or the inline data. */
 async function storedBytes(context: IExecuteFunctions, binary: IBinaryData): Promise<number> {

@@ -7,6 +7,10 @@ export type ApiFailure =
 	| { kind: 'unauthorized'; httpCode: number; apiMessage?: string }
 	| { kind: 'forbidden'; httpCode: number; apiMessage?: string }
 	| { kind: 'notFound'; httpCode: number; apiMessage?: string }
+	/** The Base URL has no such route: it points somewhere else than the API (or has a path). */
+	| { kind: 'endpointNotFound'; httpCode: number; apiMessage?: string }
+	/** The API answered with a redirect; it is not followed, so the key stays on this origin. */
+	| { kind: 'redirected'; httpCode: number; location?: string }
 	| { kind: 'rateLimited'; httpCode: number; retryAfterMs?: number; apiMessage?: string }
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }

@@ -29,6 +29,18 @@ function apiMessageOf(json: unknown): string | undefined {
 const UNKNOWN_TASK =
 	/task[\s_-]?(id[\s_-]?)?(is[\s_-]?)?(not[\s_-]?(found|exists?)|does[\s_-]?not[\s_-]?exist|invalid|unknown)|(no[\s_-]?such|unknown|invalid)[\s_-]?task|^not[\s_-]?(found|exists?)$/i;
 
+/** Gateways' words for a route that does not exist ("Invalid URL (GET /v1/v1/video/query)"). */
+const WRONG_ROUTE = /invalid url|no route|cannot (get|post)|page not found|404 page/i;
+
+/** Where a redirect points, as an origin only (a Location may carry tokens in its query). */
+function originOf(location: unknown): string | undefined {
+	try {
+		return typeof location === 'string' ? new URL(location).origin : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 function parseJson(text: string): { parsed: true; value: unknown } | { parsed: false } {
 	try {
 		return { parsed: true, value: JSON.parse(text) as unknown };
@@ -53,7 +65,14 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 
 	if (httpCode === 401) return { ok: false, failure: { kind: 'unauthorized', httpCode, apiMessage } };
 	if (httpCode === 403) return { ok: false, failure: { kind: 'forbidden', httpCode, apiMessage } };
-	if (httpCode === 404) return { ok: false, failure: { kind: 'notFound', httpCode, apiMessage } };
+	if (httpCode === 404) {
+		// A gateway's "no such route" means a wrong Base URL, not an unknown task.
+		const wrongRoute = !(apiMessage && UNKNOWN_TASK.test(apiMessage)) && (isHtml(headers, body) || (apiMessage !== undefined && WRONG_ROUTE.test(apiMessage)));
+		return { ok: false, failure: { kind: wrongRoute ? 'endpointNotFound' : 'notFound', httpCode, apiMessage } };
+	}
+	if (httpCode >= 300 && httpCode < 400) {
+		return { ok: false, failure: { kind: 'redirected', httpCode, location: originOf(headers.location) } };
+	}
 	if (httpCode === 429) {
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };

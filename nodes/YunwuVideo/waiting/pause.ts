@@ -16,7 +16,13 @@ const sleepWithAbort = (workflow as { sleepWithAbort?: SleepWithAbort }).sleepWi
 export async function pause(ms: number, signal: AbortSignal): Promise<void> {
 	if (signal.aborted || ms <= 0) return;
 	if (sleepWithAbort) {
-		await sleepWithAbort(ms, signal).catch(() => undefined);
+		// sleepWithAbort leaves its listener on the signal when the time runs out; give it a
+		// signal of its own, relayed from ours, so a long wait does not pile up listeners.
+		const own = new AbortController();
+		const relay = () => own.abort();
+		signal.addEventListener('abort', relay, { once: true });
+		await sleepWithAbort(ms, own.signal).catch(() => undefined);
+		signal.removeEventListener('abort', relay);
 		return;
 	}
 	// `sleep` cannot be cancelled, so sleep in short slices: after an abort no timer lingers

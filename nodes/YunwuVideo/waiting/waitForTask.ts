@@ -15,7 +15,7 @@ export interface WaitSettings {
 
 export type WaitOutcome =
 	| { kind: 'finished'; answer: TaskAnswer; polls: number }
-	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number; waitedMs: number }
+	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number }
 	| { kind: 'failed'; failure: ApiFailure; polls: number }
 	| { kind: 'cancelled'; polls: number };
 
@@ -30,6 +30,11 @@ const realClock: WaitClock = { now: () => Date.now(), pause };
 const MAX_BACKOFF_MS = 60_000;
 /** Shortest time limit for one query, so a query just before the deadline can still succeed. */
 const MIN_REQUEST_MS = 1_000;
+/**
+ * Successful (2xx) answers that are not a task, in a row, before the wait gives up: one may be a
+ * gateway hiccup, a run of them is a Base URL pointing at a web site.
+ */
+const MAX_UNREADABLE_ANSWERS = 3;
 
 /** The delay before retrying after `failures` transient faults in a row; never under the poll interval. */
 export function backoffDelay(pollIntervalMs: number, failures: number, failure: ApiFailure, jitter = Math.random()): number {
@@ -53,10 +58,10 @@ export async function waitForTask(
 	signal: AbortSignal,
 	clock: WaitClock = realClock,
 ): Promise<WaitOutcome> {
-	const startedAt = clock.now();
-	const deadline = startedAt + settings.timeoutMs;
+	const deadline = clock.now() + settings.timeoutMs;
 	let polls = 0;
 	let failuresInARow = 0;
+	let unreadableInARow = 0;
 	let lastAnswer: TaskAnswer | undefined;
 	let lastFailure: ApiFailure | undefined;
 
@@ -76,10 +81,15 @@ export async function waitForTask(
 			lastAnswer = result.value;
 			lastFailure = undefined;
 			failuresInARow = 0;
+			unreadableInARow = 0;
 			if (isFinalState(toTaskState(result.value.status))) return { kind: 'finished', answer: result.value, polls };
 			delay = settings.pollIntervalMs;
 		} else {
-			if (!isTransient(result.failure)) return { kind: 'failed', failure: result.failure, polls };
+			const unreadable = result.failure.kind === 'invalidBody' && result.failure.httpCode < 300;
+			unreadableInARow = unreadable ? unreadableInARow + 1 : 0;
+			if (!isTransient(result.failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS) {
+				return { kind: 'failed', failure: result.failure, polls };
+			}
 			lastFailure = result.failure;
 			failuresInARow++;
 			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, result.failure);
@@ -88,7 +98,7 @@ export async function waitForTask(
 		// A query that could only go out after the deadline is not made: querying early at the
 		// deadline would break the poll interval (or the API's Retry-After).
 		if (clock.now() + delay > deadline) {
-			return { kind: 'timedOut', lastAnswer, lastFailure, polls, waitedMs: clock.now() - startedAt };
+			return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 		}
 		await clock.pause(delay, signal);
 	}

@@ -19,7 +19,7 @@ export const waitOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 0.001 },
 		default: 10,
 		description:
-			'Seconds between two status queries of one task. The first query goes out at once; Yunwu may ask for longer pauses (HTTP 429).',
+			'Seconds between two status queries of one task. Waiting on an existing task queries it at once; a task just created is first queried after one interval. Yunwu may ask for longer pauses (HTTP 429).',
 	},
 	{
 		displayName: 'Timeout (Seconds)',
@@ -55,7 +55,7 @@ export const waitOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: 200 },
 		default: 50,
 		description:
-			'How many items are waited on and downloaded at the same time; the rest start as soon as one finishes',
+			'How many items are worked on at the same time (for Create: also how many tasks are submitted at once); the rest start as soon as one finishes',
 	},
 	...requestOptionFields,
 ];
@@ -111,11 +111,11 @@ export async function waitAndDeliver(
 				: { task_id: taskId, state: 'unknown', progress: null };
 			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
 			if (options.onTimeout === 'outputLastStatus') return { json: task };
-			const message = timeoutMessage(taskId, settings.timeoutMs, outcome.lastAnswer, outcome.lastFailure, client.baseUrl);
+			const message = timeoutMessage(taskId, settings.timeoutMs, outcome.lastAnswer, outcome.lastFailure, client.shownBaseUrl);
 			throw taskError(context.getNode(), message, itemIndex, { taskId, task });
 		}
 		case 'failed': {
-			const message = describeApiFailure(outcome.failure, `task "${taskId}"`, client.baseUrl);
+			const message = describeApiFailure(outcome.failure, `task "${taskId}"`, client.shownBaseUrl);
 			throw taskError(context.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(outcome.failure) });
 		}
 		case 'cancelled':
@@ -139,7 +139,7 @@ function timeoutMessage(
 	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
-		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError}`;
+		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
 	}
 	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	return `Task "${taskId}" did not finish within ${limit} (${status}). ${advice}`;

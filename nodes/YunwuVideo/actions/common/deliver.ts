@@ -18,7 +18,7 @@ export interface DeliveryOptions {
 	retryDelayMs: number;
 }
 
-/** Reads the download switches and names shared by Query and Wait Until Complete. */
+/** Reads the download switches and names every operation shares. */
 export function readDeliveryOptions(context: IExecuteFunctions, itemIndex: number, retryDelayMs: number): DeliveryOptions {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const downloadVideo = context.getNodeParameter('downloadVideo', itemIndex, false) as boolean;

@@ -45,21 +45,32 @@ export function readTaskId(context: IExecuteFunctions, itemIndex: number): strin
 	return taskId;
 }
 
+export interface ItemRunOptions {
+	/**
+	 * Without Continue On Fail, whether the first failure stops the other items at once (the
+	 * default), or lets them finish: Create must not abandon tasks that are already paid for. The
+	 * node then fails with the first failure, naming the tasks the other items created.
+	 */
+	stopOthersOnFailure?: boolean;
+}
+
 /**
  * Runs `perItem` for every input item, at most `concurrency` at once, and returns one output item per
  * input item in input order, each paired with its input. With Continue On Fail a failing item becomes
- * an error item and the others still deliver; without it the first failure stops the rest and fails
- * the node. Stopping the execution aborts `signal` for every item at once.
+ * an error item and the others still deliver; without it the node fails (see `stopOthersOnFailure`).
+ * Stopping the execution aborts `signal` for every item at once.
  */
 export async function runForEachItem(
 	context: IExecuteFunctions,
 	concurrency: number,
 	perItem: (itemIndex: number, signal: AbortSignal) => Promise<INodeExecutionData>,
+	{ stopOthersOnFailure = true }: ItemRunOptions = {},
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	const results: INodeExecutionData[] = new Array(items.length);
+	const failures = new Map<number, unknown>();
 	// One controller per running item (not one shared signal with a listener per item), aborted
-	// together when the execution is stopped or, without Continue On Fail, when one item fails.
+	// together when the execution is stopped or when a failure stops the others.
 	const running = new Set<AbortController>();
 	let stopped = false;
 	const stopAll = () => {
@@ -83,10 +94,11 @@ export async function runForEachItem(
 					results[itemIndex] = errorItem(error, itemIndex);
 					return;
 				}
-				stopAll();
-				// Re-wrapping a NodeApiError hands back the same error, with its HTTP code.
-				if (error instanceof NodeApiError) throw new NodeApiError(context.getNode(), error as unknown as JsonObject);
-				throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+				if (stopped || stopOthersOnFailure) {
+					stopAll();
+					throw asNodeError(context, error, itemIndex);
+				}
+				failures.set(itemIndex, error);
 			} finally {
 				running.delete(controller);
 			}
@@ -94,14 +106,42 @@ export async function runForEachItem(
 	} finally {
 		executionSignal?.removeEventListener('abort', stopAll);
 	}
+	if (failures.size > 0) {
+		const [itemIndex, error] = [...failures].sort(([a], [b]) => a - b)[0];
+		throw withOtherTasks(asNodeError(context, error, itemIndex), results, failures, itemIndex);
+	}
 	return results;
+}
+
+function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	// Re-wrapping an n8n error hands back the same error, with its HTTP code and item.
+	if (error instanceof NodeApiError) return new NodeApiError(context.getNode(), error as unknown as JsonObject);
+	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+}
+
+/** Adds to the node's error the tasks the other items created, so none is lost or paid for twice. */
+function withOtherTasks<T extends NodeApiError | NodeOperationError>(
+	error: T,
+	results: INodeExecutionData[],
+	failures: Map<number, unknown>,
+	failedItem: number,
+): T {
+	const taskIds = new Set<string>();
+	for (const result of results) if (typeof result?.json.task_id === 'string') taskIds.add(result.json.task_id);
+	for (const [itemIndex, failure] of failures) {
+		const taskId = (failure as { context?: IDataObject }).context?.taskId;
+		if (itemIndex !== failedItem && typeof taskId === 'string') taskIds.add(taskId);
+	}
+	if (taskIds.size > 0) {
+		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${[...taskIds].join(', ')}.`;
+	}
+	return error;
 }
 
 /** The Continue On Fail output of a failed item: the message, and the task's fields when they are known. */
 function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
-	const { message, description, context } = error as { message?: string; description?: string; context?: IDataObject };
+	const { message, context } = error as { message?: string; context?: IDataObject };
 	const json: IDataObject = { error: message ?? 'Unknown error' };
-	if (description) json.error_description = description;
 	if (context?.taskId !== undefined) json.task_id = context.taskId;
 	if (context?.task !== undefined) json.task = context.task;
 	return { json, pairedItem: { item: itemIndex } };
