@@ -20,12 +20,15 @@ registry="$(mktemp -d "${TMPDIR:-/tmp}/yunwu-queue-run-XXXXXX")"
 cleanup() {
 	local file="$registry/registry"
 	if [ -f "$file" ]; then
-		# Process groups still alive whose leader is ours (or whose leader is gone), then clusters, then folders.
+		# Process groups of ours still alive (a member's command line holds the recorded marker), then clusters, then folders.
 		while read -r kind value marker; do
 			[ "$kind" = pid ] || continue
-			if grep -qaF -- "$marker" "/proc/$value/cmdline" 2>/dev/null || ! kill -0 "$value" 2>/dev/null; then
-				kill -KILL -- "-$value" 2>/dev/null || true
-			fi
+			for member in $(pgrep -g "$value" 2>/dev/null || true); do
+				if grep -qaF -- "$marker" "/proc/$member/cmdline" 2>/dev/null; then
+					kill -KILL -- "-$value" 2>/dev/null || true
+					break
+				fi
+			done
 		done < <(tac "$file")
 		while read -r kind value _; do
 			[ "$kind" = pgdata ] || continue
@@ -35,12 +38,15 @@ cleanup() {
 			fi
 		done < "$file"
 		while read -r kind value _; do
-			[ "$kind" = dir ] && rm -rf -- "$value"
+			if [ "$kind" = dir ]; then rm -rf -- "$value"; fi
 		done < "$file"
 	fi
 	rm -rf -- "$registry"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-YUNWU_QUEUE_REGISTRY="$registry" npx jest -c queue/jest.queue.config.js "$@"
+# jest in the background so that INT/TERM reach this script at once (and its trap) while it runs.
+YUNWU_QUEUE_REGISTRY="$registry" node node_modules/jest/bin/jest.js -c queue/jest.queue.config.js "$@" &
+jest_pid=$!
+trap 'kill -TERM "$jest_pid" 2>/dev/null || true; exit 130' INT TERM
+wait "$jest_pid"

@@ -88,17 +88,22 @@ export function webhookWorkflow(): Record<string, unknown> {
 		parameters: {
 			mode: 'runOnceForAllItems',
 			jsCode: [
-				'const videos = $input.all().map((item) => ({',
-				'  task_id: item.json.task_id,',
-				'  state: item.json.state,',
-				'  sha256: item.json.sha256,',
-				'  bytes: item.binary?.data?.bytes,',
-				'  fileSize: item.binary?.data?.fileSize,',
-				'  mimeType: item.binary?.data?.mimeType,',
-				'  fileName: item.binary?.data?.fileName,',
-				'  binaryId: item.binary?.data?.id,',
-				'  polls: item.json.polls,',
-				'}));',
+				// The hash from the Crypto node, the binary field's metadata from the Yunwu node's output.
+				"const waited = $('Yunwu Video').all();",
+				'const videos = $input.all().map((item, index) => {',
+				'  const video = waited[index]?.binary?.data ?? {};',
+				'  return {',
+				'    task_id: item.json.task_id,',
+				'    state: item.json.state,',
+				'    sha256: item.json.sha256,',
+				'    bytes: video.bytes,',
+				'    fileSize: video.fileSize,',
+				'    mimeType: video.mimeType,',
+				'    fileName: video.fileName,',
+				'    binaryId: video.id,',
+				'    polls: item.json.polls,',
+				'  };',
+				'});',
 				'return [{ json: { execution: $execution.id, call: $("Webhook").first().json.body.call, videos } }];',
 			].join('\n'),
 		},
@@ -134,7 +139,7 @@ async function waitReady(service: Service, url: string, timeoutMs: number): Prom
 
 /** `n8n start`: the main instance (in queue mode it enqueues executions and serves the webhooks). */
 export async function startMain(registry: Registry, install: N8nInstall, env: NodeJS.ProcessEnv, name = 'main'): Promise<N8nProcess> {
-	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, marker: install.n8nBin });
+	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, marker: install.dir });
 	const port = Number(env.N8N_PORT);
 	const url = `http://127.0.0.1:${port}`;
 	await waitReady(service, `${url}/healthz/readiness`, 240_000);
@@ -148,7 +153,7 @@ export async function startWorker(registry: Registry, install: N8nInstall, share
 	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'worker', `--concurrency=${concurrency}`], {
 		env,
 		cwd: env.N8N_USER_FOLDER,
-		marker: install.n8nBin,
+		marker: install.dir,
 	});
 	const url = `http://127.0.0.1:${port}`;
 	await waitReady(service, `${url}/healthz/readiness`, 240_000);

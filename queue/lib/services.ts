@@ -66,16 +66,28 @@ export function isOurs(pid: number, marker: string): boolean {
 	}
 }
 
-/** SIGKILLs the process group led by `pid` (the process and, e.g., n8n's task runner child). */
-export function killGroup(pid: number, marker: string): void {
-	if (!isOurs(pid, marker)) {
-		// The leader may be gone while its children (a task runner) live on in the group.
+/** The processes in process group `pgid` (from /proc/<pid>/stat, field 5). */
+function groupMembers(pgid: number): number[] {
+	const members: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
 		try {
-			process.kill(-pid, 0);
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(fields[2]) === pgid) members.push(Number(entry));
 		} catch {
-			return;
+			// gone meanwhile
 		}
 	}
+	return members;
+}
+
+/**
+ * SIGKILLs the process group led by `pid` (the process and, e.g., n8n's task runner child), only
+ * while one of its members is still ours (its command line holds the marker).
+ */
+export function killGroup(pid: number, marker: string): void {
+	if (!groupMembers(pid).some((member) => isOurs(member, marker))) return;
 	try {
 		process.kill(-pid, 'SIGKILL');
 	} catch {
@@ -88,6 +100,8 @@ export interface Service {
 	name: string;
 	process: ChildProcess;
 	pid: number;
+	/** What its members' command lines hold (to never signal a process that is not ours). */
+	marker: string;
 	log: () => string;
 }
 
@@ -108,7 +122,7 @@ export function spawnService(
 	};
 	child.stdout?.on('data', keep);
 	child.stderr?.on('data', keep);
-	return { name, process: child, pid: child.pid, log: () => log };
+	return { name, process: child, pid: child.pid, marker: options.marker, log: () => log };
 }
 
 /** Waits for a condition, at most `timeoutMs`, checking every `everyMs`. */
@@ -129,12 +143,12 @@ export async function stopService(service: Service, graceMs = 10_000): Promise<v
 	if (child.exitCode === null && child.signalCode === null) {
 		const exited = new Promise((resolve) => child.once('exit', resolve));
 		child.kill('SIGTERM');
-		const timer = setTimeout(() => killGroup(service.pid, ''), graceMs);
+		const timer = setTimeout(() => killGroup(service.pid, service.marker), graceMs);
 		await exited;
 		clearTimeout(timer);
 	}
 	// Children left in the group (n8n's task runner) go too.
-	killGroup(service.pid, '');
+	killGroup(service.pid, service.marker);
 }
 
 // ---------------------------------------------------------------------------------------------
