@@ -22,8 +22,8 @@ export interface N8nInstall {
 	n8nBin: string;
 }
 
-/** Installs (or finds in the cache) the pinned n8n of a release line. */
-export function installN8n(line: 1 | 2): N8nInstall {
+/** Installs (or finds in the cache) the pinned n8n of a release line; `purpose` words a failure. */
+export function installN8n(line: 1 | 2, purpose = 'the end-to-end tests'): N8nInstall {
 	let dir: string;
 	try {
 		const out = execFileSync('bash', [path.join(REPO_ROOT, 'e2e', 'install-n8n.sh'), String(line)], {
@@ -33,7 +33,7 @@ export function installN8n(line: 1 | 2): N8nInstall {
 		});
 		dir = out.trim().split('\n').at(-1)!;
 	} catch (error) {
-		throw new Error(`Could not install n8n ${line}.x for the end-to-end tests: ${(error as Error).message}`);
+		throw new Error(`Could not install n8n ${line}.x for ${purpose} (the lines above say why): ${(error as Error).message.split('\n')[0]}`);
 	}
 	const nodeBin = readFileSync(path.join(dir, '.node'), 'utf8').trim();
 	const version = (JSON.parse(readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')) as { version: string }).version;
