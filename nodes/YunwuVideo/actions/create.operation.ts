@@ -12,9 +12,9 @@ import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiFailure } from '../transport/failure';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
-import { secondsToMs } from './common/deliver';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem } from './common/items';
+import { readItemOptions } from './common/options';
 import { pause } from '../waiting/pause';
 
 const OPERATION = 'create';
@@ -217,26 +217,32 @@ const CREATE_ATTEMPTS = 3;
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	// Every item's request is built first: one bad item must not fail the node after others paid.
-	const bodies = await Promise.all(
-		this.getInputData().map(async (_item, itemIndex) => await requestBody(this, itemIndex).catch((error: unknown) => error as Error)),
+	// Every item's request and options are read first: one bad item must not fail the node after others paid.
+	const prepared = await Promise.all(
+		this.getInputData().map(async (_item, itemIndex) => {
+			try {
+				return { body: await requestBody(this, itemIndex), options: readItemOptions(this, itemIndex) };
+			} catch (error) {
+				return error as Error;
+			}
+		}),
 	);
-	const invalid = bodies.findIndex((body) => body instanceof Error);
-	if (invalid >= 0 && !this.continueOnFail()) throw bodies[invalid] as Error;
+	const invalid = prepared.find((item) => item instanceof Error);
+	if (invalid && !this.continueOnFail()) throw invalid;
 
 	const perItem = async (itemIndex: number, signal: AbortSignal): Promise<INodeExecutionData> => {
-		const body = bodies[itemIndex];
-		if (body instanceof Error) throw body;
-		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		const item = prepared[itemIndex];
+		if (item instanceof Error) throw item;
+		const { body, options } = item;
 		if (signal.aborted) throw taskError(this.getNode(), 'The node stopped before this item\'s task was created.', itemIndex);
-		const created = await createWithSafeRetries(client, body, secondsToMs(options.requestTimeout, 30), signal);
+		const created = await createWithSafeRetries(client, body, options.requestTimeoutMs, signal);
 		if (!created.ok) {
 			const message = createFailureMessage(created.failure, String(body.model), client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
 		}
 		const taskId = created.value.id;
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
-			return await waitAndDeliver(this, client, itemIndex, taskId, signal, { justCreated: true });
+			return await waitAndDeliver(this, client, itemIndex, taskId, signal, options, { justCreated: true });
 		}
 		const answer = created.value as IDataObject as TaskAnswer;
 		const json = shapeTaskOutput(taskId, answer);

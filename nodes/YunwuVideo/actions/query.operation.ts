@@ -2,9 +2,10 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { describeApiFailure, httpCodeOf, taskError } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
-import { deliverTask, readDeliveryOptions } from './common/deliver';
+import { deliverTask } from './common/deliver';
 import { downloadFields, optionsCollection, requestOptionFields, taskIdField } from './common/descriptions';
 import { readTaskId, runForEachItem } from './common/items';
+import { readItemOptions } from './common/options';
 
 const OPERATION = 'query';
 /** Look-ups run side by side; a handful at once keeps a large batch quick without bursting the API. */
@@ -23,7 +24,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const client = await YunwuApiClient.forNode(this);
 	return await runForEachItem(this, QUERIES_AT_ONCE, async (itemIndex, signal) => {
 		const taskId = readTaskId(this, itemIndex);
-		const options = readDeliveryOptions(this, itemIndex, DOWNLOAD_RETRY_DELAY_MS);
+		const options = { ...readItemOptions(this, itemIndex), retryDelayMs: DOWNLOAD_RETRY_DELAY_MS };
 		const result = await client.queryTask(taskId, options.requestTimeoutMs);
 		if (!result.ok) {
 			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);

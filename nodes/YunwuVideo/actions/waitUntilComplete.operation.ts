@@ -4,6 +4,7 @@ import { YunwuApiClient } from '../transport/apiClient';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection, taskIdField } from './common/descriptions';
 import { readTaskId, runForEachItem } from './common/items';
+import { readItemOptions } from './common/options';
 
 const OPERATION = 'waitUntilComplete';
 
@@ -18,6 +19,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const client = await YunwuApiClient.forNode(this);
 	return await runForEachItem(this, readConcurrency(this), async (itemIndex, signal) => {
 		const taskId = readTaskId(this, itemIndex);
-		return await waitAndDeliver(this, client, itemIndex, taskId, signal);
+		return await waitAndDeliver(this, client, itemIndex, taskId, signal, readItemOptions(this, itemIndex));
 	});
 }

@@ -7,28 +7,14 @@ import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import type { ApiFailure } from '../../transport/failure';
 import { waitForTask, type WaitSettings } from '../../waiting/waitForTask';
-import { deliverTask, readDeliveryOptions, secondsToMs } from './deliver';
+import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
+import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
 
 /** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
 export const waitOptionFields: INodeProperties[] = [
-	{
-		displayName: 'Poll Interval (Seconds)',
-		name: 'pollInterval',
-		type: 'number',
-		typeOptions: { minValue: 0.001 },
-		default: 10,
-		description:
-			'Seconds between two status queries of one task. Waiting on an existing task queries it at once; a task just created is first queried after one interval. Yunwu may ask for longer pauses (HTTP 429).',
-	},
-	{
-		displayName: 'Timeout (Seconds)',
-		name: 'timeout',
-		type: 'number',
-		typeOptions: { minValue: 0.001 },
-		default: 1800,
-		description: 'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
-	},
+	NUMBER_OPTIONS.pollInterval,
+	NUMBER_OPTIONS.timeout,
 	{
 		displayName: 'On Timeout',
 		name: 'onTimeout',
@@ -48,22 +34,13 @@ export const waitOptionFields: INodeProperties[] = [
 		],
 		description: 'What to do with a task that is still running when the timeout is reached',
 	},
-	{
-		displayName: 'Max Tasks at Once',
-		name: 'maxConcurrent',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 200 },
-		default: 50,
-		description:
-			'How many items are worked on at the same time (for Create: also how many tasks are submitted at once); the rest start as soon as one finishes',
-	},
+	NUMBER_OPTIONS.maxConcurrent,
 	...requestOptionFields,
 ];
 
 /** How many items a node waits on at once, from the first item's options. */
 export function readConcurrency(context: IExecuteFunctions): number {
-	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
-	return Number(options.maxConcurrent ?? 50);
+	return readNumberOption(context, 0, context.getNodeParameter('options', 0, {}) as IDataObject, 'maxConcurrent');
 }
 
 /**
@@ -78,18 +55,16 @@ export async function waitAndDeliver(
 	itemIndex: number,
 	taskId: string,
 	signal: AbortSignal,
+	options: ItemOptions,
 	{ justCreated = false } = {},
 ): Promise<INodeExecutionData> {
-	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const pollIntervalMs = secondsToMs(options.pollInterval, 10);
 	const settings: WaitSettings = {
-		pollIntervalMs,
-		timeoutMs: secondsToMs(options.timeout, 1800),
-		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
+		pollIntervalMs: options.pollIntervalMs,
+		timeoutMs: options.timeoutMs,
+		requestTimeoutMs: options.requestTimeoutMs,
 		// A task created a moment ago is not done: its first query waits one poll interval.
-		firstQueryAfterMs: justCreated ? pollIntervalMs : 0,
+		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
 	};
-	const delivery = readDeliveryOptions(context, itemIndex, settings.pollIntervalMs);
 	const startedAt = Date.now();
 	const outcome = await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, signal);
 	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
@@ -103,7 +78,7 @@ export async function waitAndDeliver(
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(context, itemIndex, taskId, answer, delivery, signal, waited(outcome.polls));
+			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs }, signal, waited(outcome.polls));
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer

@@ -6,37 +6,12 @@ import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import { downloadWithRetries } from '../../waiting/download';
-import { readText } from './items';
+import type { ItemOptions } from './options';
 
-export interface DeliveryOptions {
-	downloadVideo: boolean;
-	videoProperty: string;
-	downloadThumbnail: boolean;
-	thumbnailProperty: string;
-	requestTimeoutMs: number;
-	downloadAttempts: number;
+/** What delivering a task needs: the item's options, and the pause before a download's second try. */
+export type DeliveryOptions = Pick<ItemOptions, 'downloadVideo' | 'videoField' | 'downloadThumbnail' | 'thumbnailField' | 'requestTimeoutMs' | 'downloadAttempts'> & {
 	retryDelayMs: number;
-}
-
-/** Reads the download switches and names every operation shares. */
-export function readDeliveryOptions(context: IExecuteFunctions, itemIndex: number, retryDelayMs: number): DeliveryOptions {
-	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const downloadVideo = context.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
-	return {
-		downloadVideo,
-		videoProperty: downloadVideo ? readText(context, 'binaryPropertyName', itemIndex, 'data') || 'data' : '',
-		downloadThumbnail: (options.downloadThumbnail as boolean | undefined) ?? false,
-		thumbnailProperty: String(options.thumbnailBinaryPropertyName ?? '').trim() || 'thumbnail',
-		requestTimeoutMs: secondsToMs(options.requestTimeout, 30),
-		downloadAttempts: Math.max(1, Math.floor(Number(options.downloadAttempts ?? 3))),
-		retryDelayMs,
-	};
-}
-
-export function secondsToMs(value: unknown, fallbackSeconds: number): number {
-	const seconds = typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallbackSeconds;
-	return Math.round(seconds * 1000);
-}
+};
 
 /**
  * The output item for a task answer: its parsed fields, plus the video (and thumbnail) as binary
@@ -64,11 +39,11 @@ export async function deliverTask(
 					{ taskId, task: json },
 				);
 			}
-			wanted.push(['video', options.videoProperty, answer.video_url]);
+			wanted.push(['video', options.videoField, answer.video_url]);
 		}
 		// A thumbnail is a nicety: a task without one still delivers its video.
 		if (options.downloadThumbnail && typeof answer.thumbnail_url === 'string' && answer.thumbnail_url) {
-			wanted.push(['thumbnail', options.thumbnailProperty, answer.thumbnail_url]);
+			wanted.push(['thumbnail', options.thumbnailField, answer.thumbnail_url]);
 		}
 		for (const [kind, property, url] of wanted) {
 			binary[property] = await download(context, itemIndex, taskId, kind, String(url), options, signal, json);

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_THUMBNAIL_FIELD, DEFAULT_VIDEO_FIELD, NUMBER_OPTIONS } from './options';
+
 /** Fields that Query and Wait Until Complete share, shown for the given operation only. */
 export function taskIdField(operation: string): INodeProperties {
 	return {
@@ -31,7 +33,7 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 			displayName: 'Put Video in Field',
 			name: 'binaryPropertyName',
 			type: 'string',
-			default: 'data',
+			default: DEFAULT_VIDEO_FIELD,
 			required: true,
 			description: 'The name of the binary field the video is written to',
 			hint: 'Next nodes find the video under this name',
@@ -55,15 +57,7 @@ export function optionsCollection(operation: string, options: INodeProperties[])
 
 /** Options every operation accepts, inside its `options` collection. */
 export const requestOptionFields: INodeProperties[] = [
-	{
-		displayName: 'Request Timeout (Seconds)',
-		name: 'requestTimeout',
-		type: 'number',
-		typeOptions: { minValue: 0.001 },
-		default: 30,
-		description:
-			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried)',
-	},
+	NUMBER_OPTIONS.requestTimeout,
 	{
 		displayName: 'Download Thumbnail',
 		name: 'downloadThumbnail',
@@ -75,16 +69,8 @@ export const requestOptionFields: INodeProperties[] = [
 		displayName: 'Put Thumbnail in Field',
 		name: 'thumbnailBinaryPropertyName',
 		type: 'string',
-		default: 'thumbnail',
+		default: DEFAULT_THUMBNAIL_FIELD,
 		description: 'The name of the binary field the thumbnail is written to, when Download Thumbnail is on',
 	},
-	{
-		displayName: 'Download Attempts',
-		name: 'downloadAttempts',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 10 },
-		default: 3,
-		description:
-			'How many times to try a download that breaks off, arrives short or meets a server error before the item fails',
-	},
+	NUMBER_OPTIONS.downloadAttempts,
 ];

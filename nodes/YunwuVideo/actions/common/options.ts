@@ -1,0 +1,176 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+/**
+ * The number options of the node's `options` collections. Each field's panel text, default and
+ * bounds are written once, here: the panel shows these fields, and `readNumberOption` checks
+ * values against the same `typeOptions` bounds, strictly, since any of them may come from an
+ * expression: a value that is not a number in bounds is an error that names the parameter and the
+ * item, never a silent default.
+ */
+export const NUMBER_OPTIONS = {
+	pollInterval: {
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollInterval',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 10,
+		description:
+			'Seconds between two status queries of one task. Waiting on an existing task queries it at once; a task just created is first queried after one interval. Yunwu may ask for longer pauses (HTTP 429).',
+	},
+	timeout: {
+		displayName: 'Timeout (Seconds)',
+		name: 'timeout',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 1800,
+		description: 'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
+	},
+	maxConcurrent: {
+		displayName: 'Max Tasks at Once',
+		name: 'maxConcurrent',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 200, numberPrecision: 0 },
+		default: 50,
+		description:
+			'How many items are worked on at the same time (for Create: also how many tasks are submitted at once); the rest start as soon as one finishes',
+	},
+	requestTimeout: {
+		displayName: 'Request Timeout (Seconds)',
+		name: 'requestTimeout',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 30,
+		description:
+			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried)',
+	},
+	downloadAttempts: {
+		displayName: 'Download Attempts',
+		name: 'downloadAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
+		default: 3,
+		description: 'How many times to try a download that breaks off, arrives short or meets a server error before the item fails',
+	},
+} satisfies Record<string, INodeProperties>;
+
+export type NumberOptionName = keyof typeof NUMBER_OPTIONS;
+
+/** The default binary field names, and names a binary field may not have. */
+export const DEFAULT_VIDEO_FIELD = 'data';
+export const DEFAULT_THUMBNAIL_FIELD = 'thumbnail';
+const RESERVED_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** An item's options, read once and checked, durations in milliseconds. */
+export interface ItemOptions {
+	pollIntervalMs: number;
+	timeoutMs: number;
+	requestTimeoutMs: number;
+	onTimeout: 'fail' | 'outputLastStatus';
+	maxConcurrent: number;
+	downloadAttempts: number;
+	downloadVideo: boolean;
+	/** The binary field of the video; '' when Download Video is off. */
+	videoField: string;
+	downloadThumbnail: boolean;
+	/** The binary field of the thumbnail; '' when Download Thumbnail is off. */
+	thumbnailField: string;
+}
+
+function invalid(context: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+	return new NodeOperationError(context.getNode(), message, { itemIndex });
+}
+
+/** What a value looks like in a message: short, one line. */
+function shown(value: unknown): string {
+	const text = typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'empty' : JSON.stringify(value) ?? String(value);
+	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/** What a number option takes, in words: "a whole number from 1 to 10, such as 3". */
+function expected(field: INodeProperties): string {
+	const { minValue, maxValue, numberPrecision } = field.typeOptions ?? {};
+	const kind = numberPrecision === 0 ? 'a whole number' : field.displayName.includes('Seconds') ? 'a number of seconds' : 'a number';
+	const range = maxValue !== undefined ? `from ${String(minValue)} to ${String(maxValue)}` : `of at least ${String(minValue)}`;
+	return `${kind} ${range}, such as ${String(field.default)}`;
+}
+
+/** A number option's value: the default when it was not set, else a number (or numeric text) in its bounds. */
+export function readNumberOption(context: IExecuteFunctions, itemIndex: number, options: IDataObject, name: NumberOptionName): number {
+	const field: INodeProperties = NUMBER_OPTIONS[name];
+	if (!Object.prototype.hasOwnProperty.call(options, name)) return field.default as number;
+	const { minValue = 0, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
+	const raw = options[name];
+	const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(raw) ? Number(raw) : NaN;
+	const fits = Number.isFinite(value) && value >= minValue && value <= maxValue && (numberPrecision !== 0 || Number.isInteger(value));
+	if (!fits) {
+		throw invalid(context, itemIndex, `${field.displayName} of item ${itemIndex} is ${shown(raw)}. Enter ${expected(field)}.`);
+	}
+	return value;
+}
+
+function readBoolean(context: IExecuteFunctions, itemIndex: number, raw: unknown, displayName: string, fallback: boolean): boolean {
+	if (raw === undefined) return fallback;
+	if (typeof raw === 'boolean') return raw;
+	if (raw === 'true' || raw === 'false') return raw === 'true';
+	throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is ${shown(raw)}. Turn it on or off, or make the expression give true or false.`);
+}
+
+function readFieldName(context: IExecuteFunctions, itemIndex: number, raw: unknown, displayName: string): string {
+	const name = typeof raw === 'string' ? raw.trim() : '';
+	if (name === '') {
+		throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is ${shown(raw)}. Enter the name of a binary field, such as "${DEFAULT_VIDEO_FIELD}".`);
+	}
+	if (RESERVED_FIELD_NAMES.has(name)) {
+		throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is "${name}", which cannot name a binary field. Choose another name, such as "${DEFAULT_VIDEO_FIELD}".`);
+	}
+	return name;
+}
+
+/** The `options` collection of an item, or an error when an expression made it something else. */
+function readOptionsCollection(context: IExecuteFunctions, itemIndex: number): IDataObject {
+	const options = context.getNodeParameter('options', itemIndex, {}) as unknown;
+	if (options && typeof options === 'object' && !Array.isArray(options)) return options as IDataObject;
+	throw invalid(context, itemIndex, `The options of item ${itemIndex} are not a set of options. Remove the expression from Options.`);
+}
+
+/**
+ * Reads and checks all of an item's options and download fields at once, before any request:
+ * a wrong value fails the item with a message naming the parameter.
+ */
+export function readItemOptions(context: IExecuteFunctions, itemIndex: number): ItemOptions {
+	const options = readOptionsCollection(context, itemIndex);
+	const seconds = (name: NumberOptionName) => Math.max(1, Math.round(readNumberOption(context, itemIndex, options, name) * 1000));
+	const onTimeout = options.onTimeout ?? 'fail';
+	if (onTimeout !== 'fail' && onTimeout !== 'outputLastStatus') {
+		throw invalid(context, itemIndex, `On Timeout of item ${itemIndex} is ${shown(onTimeout)}. Choose "fail" or "outputLastStatus".`);
+	}
+
+	const downloadVideo = readBoolean(context, itemIndex, context.getNodeParameter('downloadVideo', itemIndex, false), 'Download Video', false);
+	const videoField = downloadVideo
+		? readFieldName(context, itemIndex, context.getNodeParameter('binaryPropertyName', itemIndex, DEFAULT_VIDEO_FIELD), 'Put Video in Field')
+		: '';
+	const downloadThumbnail = readBoolean(context, itemIndex, options.downloadThumbnail, 'Download Thumbnail', false);
+	const thumbnailField = downloadThumbnail
+		? readFieldName(context, itemIndex, options.thumbnailBinaryPropertyName ?? DEFAULT_THUMBNAIL_FIELD, 'Put Thumbnail in Field')
+		: '';
+	if (downloadVideo && downloadThumbnail && videoField === thumbnailField) {
+		throw invalid(
+			context,
+			itemIndex,
+			`Put Thumbnail in Field of item ${itemIndex} is "${thumbnailField}", the same field as the video. Choose another name, such as "${DEFAULT_THUMBNAIL_FIELD}".`,
+		);
+	}
+
+	return {
+		pollIntervalMs: seconds('pollInterval'),
+		timeoutMs: seconds('timeout'),
+		requestTimeoutMs: seconds('requestTimeout'),
+		onTimeout,
+		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
+		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),
+		downloadVideo,
+		videoField,
+		downloadThumbnail,
+		thumbnailField,
+	};
+}
