@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 		throw new Error('With YUNWU_API_KEY set, also set YUNWU_TASK_ID to the id of a video task you created (for example grok:5cda…).');
 	}
 
-	say('1/5 Packing the package and preparing n8n 2.x (the first run downloads it, about 2 GB, in 3 to 10 minutes; later runs reuse it) ...');
+	say('1/5 Packing the package and preparing n8n 2.x (the first run downloads it, about 3 GB, in 4 to 10 minutes; later runs reuse it) ...');
 	const tarball = packPackage();
 	const install = installN8n(2, 'the demo');
 	const userFolder = makeUserFolder(tarball);

