@@ -15,18 +15,34 @@ export function taskIdField(operation: string): INodeProperties {
 	};
 }
 
+/**
+ * Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field
+ * name. Each default is a literal in its own definition, as n8n's lint rules require of a boolean
+ * (the rules cannot check a default or description held in a variable).
+ */
 export function downloadFields(operation: string, downloadByDefault: boolean): INodeProperties[] {
+	const displayOptions = { show: { operation: [operation] } };
+	const downloadVideo: INodeProperties = downloadByDefault
+		? {
+				displayName: 'Download Video',
+				name: 'downloadVideo',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
+				displayOptions,
+			}
+		: {
+				displayName: 'Download Video',
+				name: 'downloadVideo',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
+				displayOptions,
+			};
 	return [
-		{
-			displayName: 'Download Video',
-			name: 'downloadVideo',
-			type: 'boolean',
-			// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-boolean -- Query defaults to off, waiting to on
-			default: downloadByDefault,
-			description:
-				'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
-			displayOptions: { show: { operation: [operation] } },
-		},
+		downloadVideo,
 		{
 			displayName: 'Put Video in Field',
 			name: 'binaryPropertyName',
