@@ -29,7 +29,7 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
+					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
 				displayOptions,
 			}
 		: {
@@ -38,7 +38,7 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Write File nodes',
+					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
 				displayOptions,
 			};
 	return [
@@ -56,7 +56,11 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 	];
 }
 
-/** An operation's `options` collection (the name saved workflows hold). */
+/**
+ * An operation's `options` collection (the name saved workflows hold), its items in alphabetical
+ * order of their labels, as n8n's guidelines (and lint rule, which cannot see items assembled
+ * from variables) want optional fields.
+ */
 export function optionsCollection(operation: string, options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -65,7 +69,7 @@ export function optionsCollection(operation: string, options: INodeProperties[])
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: { operation: [operation] } },
-		options,
+		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }
 
@@ -92,7 +96,7 @@ export const requestOptionFields: INodeProperties[] = [
 		name: 'thumbnailBinaryPropertyName',
 		type: 'string',
 		default: 'thumbnail',
-		description: 'The name of the binary field the thumbnail is written to, when Download Thumbnail is on',
+		description: "The name of the binary field the thumbnail is written to, when 'Download Thumbnail' is on",
 	},
 	{
 		displayName: 'Download Attempts',
