@@ -87,7 +87,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		typeOptions: { rows: 2 },
-		placeholder: 'https://example.com/first-frame.png',
+		placeholder: 'e.g. https://example.com/first-frame.png',
 		description: 'One URL per line (or separated by commas)',
 		displayOptions: { show: { ...forCreate, imageSource: ['urls'] } },
 	},
@@ -128,7 +128,7 @@ export const description: INodeProperties[] = [
 		name: 'enhancePrompt',
 		type: 'boolean',
 		default: false,
-		description: 'Whether Veo rewrites the prompt for better results (it reports the rewrite as enhanced_prompt)',
+		description: "Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
 		displayOptions: forModels(VEO_MODELS),
 	},
 	{
@@ -183,7 +183,7 @@ export const description: INodeProperties[] = [
 		name: 'customMode',
 		type: 'boolean',
 		default: false,
-		description: 'Whether Grok follows the prompt exactly (mode "custom") instead of its own style',
+		description: 'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
 		displayOptions: forModels(GROK_MODELS),
 	},
 	{

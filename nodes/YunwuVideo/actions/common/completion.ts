@@ -24,12 +24,13 @@ export const waitOptionFields: INodeProperties[] = [
 			{
 				name: 'Fail the Item',
 				value: 'fail',
-				description: 'The item fails with a timeout error (an error item with Continue On Fail)',
+				description:
+					"The item fails on the timeout (an error item when the node's 'On Error' setting is 'Continue')",
 			},
 			{
 				name: 'Output Last Status',
 				value: 'outputLastStatus',
-				description: 'Output the last known status with timed_out set to true, without the video',
+				description: "Output the last known status with 'timed_out' set to true, without the video",
 			},
 		],
 		description: 'What to do with a task that is still running when the timeout is reached',

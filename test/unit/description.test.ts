@@ -1,0 +1,41 @@
+// What n8n's lint rules check on literal node parameters, checked here on the assembled
+// description, where parameters built by helpers (downloadFields, optionsCollection) are visible.
+import type { INodeProperties } from 'n8n-workflow';
+
+import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+
+const properties = new YunwuVideo().description.properties;
+
+function shownFor(operation: string, name: string): INodeProperties {
+	const found = properties.find((p) => p.name === name && p.displayOptions?.show?.operation?.includes(operation));
+	if (!found) throw new Error(`${name} not found for ${operation}`);
+	return found;
+}
+
+describe('node description', () => {
+	test('Download Video: off for Query, on when waiting; shown for its operation only', () => {
+		expect(shownFor('query', 'downloadVideo')).toMatchObject({ type: 'boolean', default: false });
+		expect(shownFor('waitUntilComplete', 'downloadVideo')).toMatchObject({ type: 'boolean', default: true });
+		expect(shownFor('create', 'downloadVideo')).toMatchObject({
+			type: 'boolean',
+			default: true,
+			displayOptions: { show: { operation: ['create'], waitForCompletion: [true] } },
+		});
+		expect(shownFor('query', 'downloadVideo').displayOptions).toEqual({ show: { operation: ['query'] } });
+	});
+
+	test('options collections list their items alphabetically by label', () => {
+		const collections = properties.filter((p) => p.type === 'collection');
+		expect(collections).toHaveLength(3);
+		for (const collection of collections) {
+			const labels = (collection.options as INodeProperties[]).map((o) => o.displayName);
+			expect(labels).toEqual([...labels].sort((a, b) => a.localeCompare(b)));
+		}
+	});
+
+	test('every boolean is described with "Whether"', () => {
+		const booleans = properties.flatMap((p) => [p, ...((p.options ?? []) as INodeProperties[])]).filter((p) => p.type === 'boolean');
+		expect(booleans.length).toBeGreaterThan(0);
+		for (const p of booleans) expect(p.description).toMatch(/^Whether /);
+	});
+});
