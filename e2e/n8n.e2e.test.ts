@@ -133,6 +133,28 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(ok.binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'grok_e2e-ok.mp4' });
 	});
 
+	test('items repeating one task id: one poll loop, one download, and every item\'s video reaches the next node intact', async () => {
+		const id = server.addTask({ id: 'grok:e2e-repeated', processingPolls: 1, end: 'completed', video: { size: 654_321 } });
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRepeated', 'E2E repeated task id', [
+				manualTrigger(),
+				taskIds([id, id, id]),
+				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 0.2 } }),
+				sha256OfVideo(),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eRepeated');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		expect(server.apiRequests(id)).toHaveLength(2);
+		expect(server.videoOf(id).downloads).toBe(1);
+		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		const hashed = nodeOutput(outcome, 'SHA-256');
+		expect(hashed).toHaveLength(3);
+		for (const item of hashed) expect(item.json.sha256).toBe(fileSha256(server.videoOf(id)));
+	});
+
 	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
 		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
 		server.createdTaskTemplate = { pendingPolls: 1, processingPolls: 1, end: 'completed', video: { bytes: sample } };

@@ -273,7 +273,8 @@ describe('Wait Until Complete: cancellation', () => {
 		const ids = [newTask({ processingPolls: 1000 }), newTask({ pendingPolls: 1000 })];
 		const execution = startNode({
 			parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 30, timeout: 600 } },
-			items: itemsWithIds(ids),
+			// 50 items on the two tasks: their shared poll loops end too, after one query each.
+			items: itemsWithIds(Array.from({ length: 50 }, (_, index) => ids[index % 2])),
 			credentials: credentialsFor(yunwu()),
 		});
 		await new Promise((resolve) => setTimeout(resolve, 150));

@@ -13,7 +13,7 @@ import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiFailure } from '../transport/failure';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
-import { readText, runForEachItem } from './common/items';
+import { readText, runForEachItem, type PerItem } from './common/items';
 import { readItemOptions } from './common/options';
 import { pause } from '../waiting/pause';
 
@@ -230,7 +230,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const invalid = prepared.find((item) => item instanceof Error);
 	if (invalid && !this.continueOnFail()) throw invalid;
 
-	const perItem = async (itemIndex: number, signal: AbortSignal): Promise<INodeExecutionData> => {
+	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
 		const { body, options } = item;
@@ -242,7 +242,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 		const taskId = created.value.id;
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
-			return await waitAndDeliver(this, client, itemIndex, taskId, signal, options, { justCreated: true });
+			return await waitAndDeliver(this, client, itemIndex, taskId, signal, shared, options, { justCreated: true });
 		}
 		const answer = created.value as IDataObject as TaskAnswer;
 		const json = shapeTaskOutput(taskId, answer);

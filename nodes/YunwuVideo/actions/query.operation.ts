@@ -4,8 +4,7 @@ import { describeApiFailure, httpCodeOf, taskError } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
 import { downloadFields, optionsCollection, requestOptionFields, taskIdField } from './common/descriptions';
-import { readTaskId, runForEachItem } from './common/items';
-import { readItemOptions } from './common/options';
+import { runForEachTask } from './common/items';
 
 const OPERATION = 'query';
 /** Look-ups run side by side; a handful at once keeps a large batch quick without bursting the API. */
@@ -19,13 +18,17 @@ export const description: INodeProperties[] = [
 	optionsCollection(OPERATION, requestOptionFields),
 ];
 
-/** One status look-up per item; a completed task's video is downloaded when asked for. */
+/**
+ * One status look-up per task: items with the same task share the query and the download; a
+ * completed task's video is downloaded when asked for.
+ */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachItem(this, QUERIES_AT_ONCE, async (itemIndex, signal) => {
-		const taskId = readTaskId(this, itemIndex);
-		const options = { ...readItemOptions(this, itemIndex), retryDelayMs: DOWNLOAD_RETRY_DELAY_MS };
-		const result = await client.queryTask(taskId, options.requestTimeoutMs);
+	return await runForEachTask(this, QUERIES_AT_ONCE, async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
+		const options = { ...itemOptions, retryDelayMs: DOWNLOAD_RETRY_DELAY_MS, shared };
+		const key = JSON.stringify(['query', taskId, options.requestTimeoutMs]);
+		const result = await shared.join(key, signal, async () => await client.queryTask(taskId, options.requestTimeoutMs));
+		if (!result) throw taskError(this.getNode(), `The execution was stopped while querying task "${taskId}".`, itemIndex, { taskId });
 		if (!result.ok) {
 			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure) });

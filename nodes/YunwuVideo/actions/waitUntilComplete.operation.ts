@@ -3,8 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { YunwuApiClient } from '../transport/apiClient';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection, taskIdField } from './common/descriptions';
-import { readTaskId, runForEachItem } from './common/items';
-import { readItemOptions } from './common/options';
+import { runForEachTask } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
 
@@ -14,11 +13,13 @@ export const description: INodeProperties[] = [
 	optionsCollection(OPERATION, waitOptionFields),
 ];
 
-/** Polls every item's task until it is completed or failed, all at once, then downloads the video. */
+/**
+ * Polls every item's task until it is completed or failed, all at once, then downloads the video;
+ * items with the same task share one poll loop and one download.
+ */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachItem(this, readConcurrency(this), async (itemIndex, signal) => {
-		const taskId = readTaskId(this, itemIndex);
-		return await waitAndDeliver(this, client, itemIndex, taskId, signal, readItemOptions(this, itemIndex));
-	});
+	return await runForEachTask(this, readConcurrency(this), async (itemIndex, { taskId, options }, signal, shared) =>
+		await waitAndDeliver(this, client, itemIndex, taskId, signal, shared, options),
+	);
 }

@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { downloadOnce, isRetryableDownload, type DownloadRequest, type DownloadResult } from '../transport/downloader';
 import { pause } from './pause';
+import type { SharedWork } from './shared';
 
 export interface RetryPolicy {
 	attempts: number;
@@ -24,4 +25,21 @@ export async function downloadWithRetries(
 		await pause(policy.firstDelayMs * 2 ** (attempt - 1), request.signal);
 		if (request.signal.aborted) return { ok: false, failure: { kind: 'cancelled' }, attempts: attempt };
 	}
+}
+
+/**
+ * `downloadWithRetries`, done once per node run for all items that ask for the same file with the
+ * same limits: they all get the one stored copy.
+ */
+export async function downloadShared(
+	context: IExecuteFunctions,
+	shared: SharedWork,
+	request: DownloadRequest,
+	policy: RetryPolicy,
+): Promise<DownloadResult & { attempts: number }> {
+	// Everything that shapes the download but the caller's own signal: the URL, the limits, the tries.
+	const { signal: callerSignal, ...file } = request;
+	const key = JSON.stringify(['download', file, policy]);
+	const result = await shared.join(key, callerSignal, async (signal) => await downloadWithRetries(context, { ...file, signal }, policy));
+	return result ?? { ok: false, failure: { kind: 'cancelled' }, attempts: 0 };
 }

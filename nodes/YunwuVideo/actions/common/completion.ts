@@ -6,7 +6,8 @@ import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import type { ApiFailure } from '../../transport/failure';
-import { waitForTask, type WaitSettings } from '../../waiting/waitForTask';
+import type { SharedWork } from '../../waiting/shared';
+import { waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
@@ -46,9 +47,10 @@ export function readConcurrency(context: IExecuteFunctions): number {
 
 /**
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
- * `justCreated`, the first query waits a poll interval). A failed
- * task, a timeout (unless On Timeout outputs the last status), an API fault or a cancel become the
- * item's error.
+ * `justCreated`, the first query waits a poll interval). Items waiting on the same task with the same
+ * wait settings share one poll loop and its downloads through `shared`; each reads the outcome with
+ * its own On Timeout. A failed task, a timeout (unless On Timeout outputs the last status), an API
+ * fault or a cancel become the item's error.
  */
 export async function waitAndDeliver(
 	context: IExecuteFunctions,
@@ -56,6 +58,7 @@ export async function waitAndDeliver(
 	itemIndex: number,
 	taskId: string,
 	signal: AbortSignal,
+	shared: SharedWork,
 	options: ItemOptions,
 	{ justCreated = false } = {},
 ): Promise<INodeExecutionData> {
@@ -67,7 +70,10 @@ export async function waitAndDeliver(
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
 	};
 	const startedAt = Date.now();
-	const outcome = await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, signal);
+	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
+	const key = JSON.stringify(['wait', taskId, settings]);
+	const pollLoop = async (loopSignal: AbortSignal) => await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, loopSignal);
+	const outcome: WaitOutcome = (await shared.join(key, signal, pollLoop)) ?? { kind: 'cancelled', polls: 0 };
 	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
 
 	switch (outcome.kind) {
@@ -79,7 +85,7 @@ export async function waitAndDeliver(
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs }, signal, waited(outcome.polls));
+			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs, shared }, signal, waited(outcome.polls));
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer

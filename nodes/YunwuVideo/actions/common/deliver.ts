@@ -5,12 +5,15 @@ import { shapeTaskOutput } from '../../task/output';
 import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
-import { downloadWithRetries } from '../../waiting/download';
+import { downloadShared } from '../../waiting/download';
+import type { SharedWork } from '../../waiting/shared';
 import type { ItemOptions } from './options';
 
 /** What delivering a task needs: the item's options, and the pause before a download's second try. */
 export type DeliveryOptions = Pick<ItemOptions, 'downloadVideo' | 'videoField' | 'downloadThumbnail' | 'thumbnailField' | 'requestTimeoutMs' | 'downloadAttempts'> & {
 	retryDelayMs: number;
+	/** The node run's shared work: items of one task download each file once. */
+	shared: SharedWork;
 };
 
 /**
@@ -62,8 +65,9 @@ async function download(
 	signal: AbortSignal,
 	task: IDataObject,
 ) {
-	const result = await downloadWithRetries(
+	const result = await downloadShared(
 		context,
+		options.shared,
 		{ url, taskId, kind, timeoutMs: options.requestTimeoutMs, signal },
 		{ attempts: options.downloadAttempts, firstDelayMs: options.retryDelayMs },
 	);

@@ -1,4 +1,5 @@
 import {
+	deepCopy,
 	NodeApiError,
 	NodeOperationError,
 	type IDataObject,
@@ -8,6 +9,8 @@ import {
 } from 'n8n-workflow';
 
 import { runPool } from '../../waiting/pool';
+import { SharedWork } from '../../waiting/shared';
+import { readItemOptions, type ItemOptions } from './options';
 
 /** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
 const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
@@ -52,23 +55,34 @@ export interface ItemRunOptions {
 	 * node then fails with the first failure, naming the tasks the other items created.
 	 */
 	stopOthersOnFailure?: boolean;
+	/**
+	 * The task an item works on, when it is known before the item runs. Items of one task run
+	 * together in one place of the pool, so `concurrency` counts tasks, not items, and an item that
+	 * needs a task already being waited on never waits for a free place.
+	 */
+	taskOf?: (itemIndex: number) => string | undefined;
 }
 
+/** What one item works with: its signal (aborted to stop it), and work shared by the node run's items. */
+export type PerItem = (itemIndex: number, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>;
+
 /**
- * Runs `perItem` for every input item, at most `concurrency` at once, and returns one output item per
- * input item in input order, each paired with its input. With Continue On Fail a failing item becomes
- * an error item and the others still deliver; without it the node fails (see `stopOthersOnFailure`).
- * Stopping the execution aborts `signal` for every item at once.
+ * Runs `perItem` for every input item, at most `concurrency` tasks at once, and returns one output
+ * item per input item in input order, each paired with its input and independent of the others
+ * (items of one task share results, and a later node may change one item without touching another).
+ * With Continue On Fail a failing item becomes an error item and the others still deliver; without it
+ * the node fails (see `stopOthersOnFailure`). Stopping the execution aborts `signal` for every item at once.
  */
 export async function runForEachItem(
 	context: IExecuteFunctions,
 	concurrency: number,
-	perItem: (itemIndex: number, signal: AbortSignal) => Promise<INodeExecutionData>,
-	{ stopOthersOnFailure = true }: ItemRunOptions = {},
+	perItem: PerItem,
+	{ stopOthersOnFailure = true, taskOf }: ItemRunOptions = {},
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	const results: INodeExecutionData[] = new Array(items.length);
 	const failures = new Map<number, unknown>();
+	const shared = new SharedWork();
 	// One controller per running item (not one shared signal with a listener per item), aborted
 	// together when the execution is stopped or when a failure stops the others.
 	const running = new Set<AbortController>();
@@ -81,27 +95,30 @@ export async function runForEachItem(
 	if (executionSignal?.aborted) stopped = true;
 	executionSignal?.addEventListener('abort', stopAll, { once: true });
 
-	try {
-		await runPool(items.length, concurrency, async (itemIndex) => {
-			const controller = new AbortController();
-			running.add(controller);
-			if (stopped) controller.abort();
-			try {
-				const result = await perItem(itemIndex, controller.signal);
-				results[itemIndex] = { ...result, pairedItem: { item: itemIndex } };
-			} catch (error) {
-				if (!stopped && context.continueOnFail()) {
-					results[itemIndex] = errorItem(error, itemIndex);
-					return;
-				}
-				if (stopped || stopOthersOnFailure) {
-					stopAll();
-					throw asNodeError(context, error, itemIndex);
-				}
-				failures.set(itemIndex, error);
-			} finally {
-				running.delete(controller);
+	const runItem = async (itemIndex: number) => {
+		const controller = new AbortController();
+		running.add(controller);
+		if (stopped) controller.abort();
+		try {
+			results[itemIndex] = outputItem(await perItem(itemIndex, controller.signal, shared), itemIndex);
+		} catch (error) {
+			if (!stopped && context.continueOnFail()) {
+				results[itemIndex] = outputItem(errorItem(error), itemIndex);
+				return;
 			}
+			if (stopped || stopOthersOnFailure) {
+				stopAll();
+				throw asNodeError(context, error, itemIndex);
+			}
+			failures.set(itemIndex, error);
+		} finally {
+			running.delete(controller);
+		}
+	};
+	const groups = groupByTask(items.length, taskOf);
+	try {
+		await runPool(groups.length, concurrency, async (groupIndex) => {
+			await Promise.all(groups[groupIndex].map(runItem));
 		});
 	} finally {
 		executionSignal?.removeEventListener('abort', stopAll);
@@ -111,6 +128,70 @@ export async function runForEachItem(
 		throw withOtherTasks(asNodeError(context, error, itemIndex), results, failures, itemIndex);
 	}
 	return results;
+}
+
+/** Item indexes grouped by task, in order of first appearance; an item without a known task is alone. */
+function groupByTask(count: number, taskOf: ItemRunOptions['taskOf']): number[][] {
+	const groups: number[][] = [];
+	const byTask = new Map<string, number[]>();
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		const task = taskOf?.(itemIndex);
+		const group = task === undefined ? undefined : byTask.get(task);
+		if (group) {
+			group.push(itemIndex);
+			continue;
+		}
+		const first = [itemIndex];
+		groups.push(first);
+		if (task !== undefined) byTask.set(task, first);
+	}
+	return groups;
+}
+
+/**
+ * An output item of its own: items of one task are built from one answer and one stored file, and
+ * n8n itself changes an item's binary entry in place (it rewrites `id` when copying binary data).
+ */
+function outputItem(result: INodeExecutionData, itemIndex: number): INodeExecutionData {
+	const item: INodeExecutionData = { ...result, json: deepCopy(result.json), pairedItem: { item: itemIndex } };
+	if (result.binary) item.binary = Object.fromEntries(Object.entries(result.binary).map(([field, data]) => [field, { ...data }]));
+	return item;
+}
+
+/** An item's task and options, read before any request is sent. */
+export interface TaskItem {
+	taskId: string;
+	options: ItemOptions;
+}
+
+/**
+ * Runs `perTask` for every item of an operation on existing tasks (Query, Wait Until Complete).
+ * Every item's Task ID and options are read first, so items with the same Task ID take one place
+ * of the pool and share their work; an item that cannot be read fails with its own message when
+ * its turn comes, as before.
+ */
+export async function runForEachTask(
+	context: IExecuteFunctions,
+	concurrency: number,
+	perTask: (itemIndex: number, item: TaskItem, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>,
+): Promise<INodeExecutionData[]> {
+	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
+		try {
+			return { taskId: readTaskId(context, itemIndex), options: readItemOptions(context, itemIndex) };
+		} catch (error) {
+			return error as Error;
+		}
+	});
+	const perItem: PerItem = async (itemIndex, signal, shared) => {
+		const item = read[itemIndex];
+		if (item instanceof Error) throw item;
+		return await perTask(itemIndex, item, signal, shared);
+	};
+	const taskOf = (itemIndex: number) => {
+		const item = read[itemIndex];
+		return item instanceof Error ? undefined : item.taskId;
+	};
+	return await runForEachItem(context, concurrency, perItem, { taskOf });
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
@@ -139,10 +220,10 @@ function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 }
 
 /** The Continue On Fail output of a failed item: the message, and the task's fields when they are known. */
-function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+function errorItem(error: unknown): INodeExecutionData {
 	const { message, context } = error as { message?: string; context?: IDataObject };
 	const json: IDataObject = { error: message ?? 'Unknown error' };
 	if (context?.taskId !== undefined) json.task_id = context.taskId;
 	if (context?.task !== undefined) json.task = context.task;
-	return { json, pairedItem: { item: itemIndex } };
+	return { json };
 }

@@ -32,7 +32,7 @@ export const NUMBER_OPTIONS = {
 		typeOptions: { minValue: 1, maxValue: 200, numberPrecision: 0 },
 		default: 50,
 		description:
-			'How many items are worked on at the same time (for Create: also how many tasks are submitted at once); the rest start as soon as one finishes',
+			'How many tasks are worked on at the same time (items with the same Task ID count once; for Create: also how many tasks are submitted at once); the rest start as soon as one finishes',
 	},
 	requestTimeout: {
 		displayName: 'Request Timeout (Seconds)',
