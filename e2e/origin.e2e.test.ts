@@ -1,8 +1,9 @@
 /**
  * The key never leaves the Base URL's origin, and a mirror's links cannot reach what the instance
- * blocks, in real n8n: the credential test through n8n's editor API (`POST /rest/credentials/test`,
- * as the editor's Test button calls it) on both release lines, and n8n 2.x's SSRF protection
- * refusing a video link on a blocked address in a workflow run with `n8n execute`.
+ * blocks, in real n8n: a Base URL that redirects to another origin, in a workflow run with
+ * `n8n execute` and in the credential test through n8n's editor API (`POST /rest/credentials/test`,
+ * as the editor's Test button calls it), on both release lines; and n8n 2.x's SSRF protection
+ * refusing a video link on a blocked address.
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -51,18 +52,17 @@ async function signIn(url: string): Promise<(path: string, body: unknown) => Pro
 	return post;
 }
 
-describe.each(LINES)('n8n %s.x: the credential test', (line) => {
+describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (line) => {
 	let install: N8nInstall;
 	let userFolder: string;
-	let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
+	let env: NodeJS.ProcessEnv;
 	let server: YunwuServer;
 	let redirector: Redirector;
-	let post: Awaited<ReturnType<typeof signIn>>;
 
 	beforeAll(async () => {
 		install = installN8n(line);
 		userFolder = makeUserFolder(tarball);
-		const env = await n8nEnv(install, userFolder);
+		env = await n8nEnv(install, userFolder);
 		server = await new YunwuServer({ apiHost: '127.0.0.1', fileHost: '127.0.0.2' }).start();
 		// The Base URL redirects to the real API on another origin, which would accept the key.
 		redirector = await new Redirector(() => server.apiUrl, '127.0.0.3').start();
@@ -70,68 +70,101 @@ describe.each(LINES)('n8n %s.x: the credential test', (line) => {
 			credential(server.apiKey, redirector.url, 'yunwuRedirecting', 'Yunwu redirecting'),
 			credential(server.apiKey, server.apiUrl, 'yunwuDirect', 'Yunwu direct'),
 		]);
-		n8n = await startN8n(install, env);
-		post = await signIn(n8n.url);
 	});
 
 	afterAll(async () => {
-		if (n8n) await stopN8n(n8n.process);
 		await redirector?.stop();
 		await server?.stop();
 		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 	});
 
-	const testCredential = async (id: string, name: string, baseUrl: string) => {
-		const { status, json } = await post('/credentials/test', { credentials: { id, name, type: 'yunwuApi', data: { apiKey: server.apiKey, baseUrl } } });
-		expect(status).toBe(200);
-		return json.data;
-	};
+	test('Query (n8n execute) does not follow it: the target never sees the key, and the error names where it points', async () => {
+		const id = server.addTask({ id: 'grok:e2e-redirected', processingPolls: 1 });
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRedirected', 'E2E redirected', [
+				manualTrigger(),
+				taskIds([id]),
+				yunwuVideo({ operation: 'query' }, { credentials: { yunwuApi: { id: 'yunwuRedirecting', name: 'Yunwu redirecting' } } }),
+			]),
+		]);
+		const asked = redirector.log.length;
 
-	/**
-	 * The test's message for an HTTP status that has a rule: n8n 2.x shows the rule's message. n8n
-	 * 1.123 shows its own: its errors drop their cause (n8n-workflow 1.120's ExecutionBaseError
-	 * re-declares `cause`), so its CredentialsTester never sees the status and applies no rule.
-	 */
-	const shown = (ruleMessage: string, n8nOneMessage: string) => (line === 2 ? ruleMessage : n8nOneMessage);
+		const outcome = await executeWorkflow(install, env, 'e2eRedirected');
 
-	test('a Base URL that redirects to another origin: not followed, the target never sees the key, the test fails and says why', async () => {
-		for (const status of [301, 302, 307, 308]) {
-			redirector.status = status;
-			const [asked, before] = [redirector.log.length, server.log.length];
-
-			const result = await testCredential('yunwuRedirecting', 'Yunwu redirecting', redirector.url);
-
-			expect(result).toEqual({
-				status: 'Error',
-				message: shown(
-					`The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
-					`Request failed with status code ${status}`,
-				),
-			});
-			// n8n asked the Base URL (the key's own origin) and went no further.
-			expect(redirector.log.slice(asked)).toEqual([{ method: 'GET', path: '/v1/models', authorization: `Bearer ${server.apiKey}` }]);
-			expect(server.log.slice(before)).toEqual([]);
-			expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
-		}
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		expect(said).toContain(
+			`The Base URL answered task "${id}" with a redirect (HTTP 302 to ${server.apiUrl}), which the node does not follow so your key stays with Yunwu.`,
+		);
+		expect(said).not.toContain(REDIRECT_TOKEN);
+		expect(redirector.log.slice(asked).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/video/query', `Bearer ${server.apiKey}`]]);
+		expect(server.apiRequests(id)).toEqual([]);
 	});
 
-	test('the same key with the API itself as Base URL passes: the test reaches the API with the key', async () => {
-		const before = server.log.length;
+	describe('the credential test, through the editor API', () => {
+		let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
+		let post: Awaited<ReturnType<typeof signIn>>;
 
-		const result = await testCredential('yunwuDirect', 'Yunwu direct', server.apiUrl);
-
-		expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-		expect(server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/models', `Bearer ${server.apiKey}`]]);
-	});
-
-	test('a wrong key fails the test', async () => {
-		const { json } = await post('/credentials/test', {
-			credentials: { id: 'yunwuDirect', name: 'Yunwu direct', type: 'yunwuApi', data: { apiKey: 'sk-wrong', baseUrl: server.apiUrl } },
+		beforeAll(async () => {
+			n8n = await startN8n(install, env);
+			post = await signIn(n8n.url);
 		});
 
-		expect(json.data).toEqual({
-			status: 'Error',
-			message: shown('Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.', 'Authorization failed - please check your credentials'),
+		afterAll(async () => {
+			if (n8n) await stopN8n(n8n.process);
+		});
+
+		const testCredential = async (id: string, name: string, baseUrl: string) => {
+			const { status, json } = await post('/credentials/test', { credentials: { id, name, type: 'yunwuApi', data: { apiKey: server.apiKey, baseUrl } } });
+			expect(status).toBe(200);
+			return json.data;
+		};
+
+		/**
+		 * The test's message for an HTTP status that has a rule: n8n 2.x shows the rule's message. n8n
+		 * 1.123 shows its own: its errors drop their cause (n8n-workflow 1.120's ExecutionBaseError
+		 * re-declares `cause`), so its CredentialsTester never sees the status and applies no rule.
+		 */
+		const shown = (ruleMessage: string, n8nOneMessage: string) => (line === 2 ? ruleMessage : n8nOneMessage);
+
+		test('301, 302, 307, 308: not followed, the target never sees the key, and the test fails and says why', async () => {
+			for (const status of [301, 302, 307, 308]) {
+				redirector.status = status;
+				const [asked, before] = [redirector.log.length, server.log.length];
+
+				const result = await testCredential('yunwuRedirecting', 'Yunwu redirecting', redirector.url);
+
+				expect(result).toEqual({
+					status: 'Error',
+					message: shown(
+						`The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
+						`Request failed with status code ${status}`,
+					),
+				});
+				// n8n asked the Base URL (the key's own origin) and went no further.
+				expect(redirector.log.slice(asked)).toEqual([{ method: 'GET', path: '/v1/models', authorization: `Bearer ${server.apiKey}` }]);
+				expect(server.log.slice(before)).toEqual([]);
+				expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
+			}
+		});
+
+		test('the same key with the API itself as Base URL passes: the test reaches the API with the key', async () => {
+			const before = server.log.length;
+
+			const result = await testCredential('yunwuDirect', 'Yunwu direct', server.apiUrl);
+
+			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/models', `Bearer ${server.apiKey}`]]);
+		});
+
+		test('a wrong key fails the test', async () => {
+			const { json } = await post('/credentials/test', {
+				credentials: { id: 'yunwuDirect', name: 'Yunwu direct', type: 'yunwuApi', data: { apiKey: 'sk-wrong', baseUrl: server.apiUrl } },
+			});
+
+			expect(json.data).toEqual({
+				status: 'Error',
+				message: shown('Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.', 'Authorization failed - please check your credentials'),
+			});
 		});
 	});
 });
