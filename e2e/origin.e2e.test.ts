@@ -52,35 +52,43 @@ async function signIn(url: string): Promise<(path: string, body: unknown) => Pro
 	return post;
 }
 
+/**
+ * For a describe block: the pinned n8n of `line` with the packed package in a fresh user folder,
+ * and a local Yunwu server whose file host listens on another loopback address than its API.
+ */
+function useN8nAndYunwu(line: 1 | 2, extraEnv: Record<string, string> = {}) {
+	const setup = {} as { install: N8nInstall; userFolder: string; env: NodeJS.ProcessEnv; server: YunwuServer };
+	beforeAll(async () => {
+		setup.install = installN8n(line);
+		setup.userFolder = makeUserFolder(tarball);
+		setup.env = await n8nEnv(setup.install, setup.userFolder, extraEnv);
+		setup.server = await new YunwuServer({ apiHost: '127.0.0.1', fileHost: '127.0.0.2' }).start();
+	});
+	afterAll(async () => {
+		await setup.server?.stop();
+		if (setup.userFolder) rmSync(setup.userFolder, { recursive: true, force: true });
+	});
+	return setup;
+}
+
 describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (line) => {
-	let install: N8nInstall;
-	let userFolder: string;
-	let env: NodeJS.ProcessEnv;
-	let server: YunwuServer;
+	const setup = useN8nAndYunwu(line);
 	let redirector: Redirector;
 
 	beforeAll(async () => {
-		install = installN8n(line);
-		userFolder = makeUserFolder(tarball);
-		env = await n8nEnv(install, userFolder);
-		server = await new YunwuServer({ apiHost: '127.0.0.1', fileHost: '127.0.0.2' }).start();
 		// The Base URL redirects to the real API on another origin, which would accept the key.
-		redirector = await new Redirector(() => server.apiUrl, '127.0.0.3').start();
-		await importIntoN8n(install, env, 'credentials', [
-			credential(server.apiKey, redirector.url, 'yunwuRedirecting', 'Yunwu redirecting'),
-			credential(server.apiKey, server.apiUrl, 'yunwuDirect', 'Yunwu direct'),
+		redirector = await new Redirector(() => setup.server.apiUrl, '127.0.0.3').start();
+		await importIntoN8n(setup.install, setup.env, 'credentials', [
+			credential(setup.server.apiKey, redirector.url, 'yunwuRedirecting', 'Yunwu redirecting'),
+			credential(setup.server.apiKey, setup.server.apiUrl, 'yunwuDirect', 'Yunwu direct'),
 		]);
 	});
 
-	afterAll(async () => {
-		await redirector?.stop();
-		await server?.stop();
-		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
-	});
+	afterAll(async () => await redirector?.stop());
 
 	test('Query (n8n execute) does not follow it: the target never sees the key, and the error names where it points', async () => {
-		const id = server.addTask({ id: 'grok:e2e-redirected', processingPolls: 1 });
-		await importIntoN8n(install, env, 'workflow', [
+		const id = setup.server.addTask({ id: 'grok:e2e-redirected', processingPolls: 1 });
+		await importIntoN8n(setup.install, setup.env, 'workflow', [
 			chain('e2eRedirected', 'E2E redirected', [
 				manualTrigger(),
 				taskIds([id]),
@@ -89,15 +97,15 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		]);
 		const asked = redirector.log.length;
 
-		const outcome = await executeWorkflow(install, env, 'e2eRedirected');
+		const outcome = await executeWorkflow(setup.install, setup.env, 'e2eRedirected');
 
 		const said = `${outcome.stdout}\n${outcome.stderr}`;
 		expect(said).toContain(
-			`The Base URL answered task "${id}" with a redirect (HTTP 302 to ${server.apiUrl}), which the node does not follow so your key stays with Yunwu.`,
+			`The Base URL answered task "${id}" with a redirect (HTTP 302 to ${setup.server.apiUrl}), which the node does not follow so your key stays with Yunwu.`,
 		);
 		expect(said).not.toContain(REDIRECT_TOKEN);
-		expect(redirector.log.slice(asked).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/video/query', `Bearer ${server.apiKey}`]]);
-		expect(server.apiRequests(id)).toEqual([]);
+		expect(redirector.log.slice(asked).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/video/query', `Bearer ${setup.server.apiKey}`]]);
+		expect(setup.server.apiRequests(id)).toEqual([]);
 	});
 
 	describe('the credential test, through the editor API', () => {
@@ -105,7 +113,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		let post: Awaited<ReturnType<typeof signIn>>;
 
 		beforeAll(async () => {
-			n8n = await startN8n(install, env);
+			n8n = await startN8n(setup.install, setup.env);
 			post = await signIn(n8n.url);
 		});
 
@@ -114,7 +122,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		});
 
 		const testCredential = async (id: string, name: string, baseUrl: string) => {
-			const { status, json } = await post('/credentials/test', { credentials: { id, name, type: 'yunwuApi', data: { apiKey: server.apiKey, baseUrl } } });
+			const { status, json } = await post('/credentials/test', { credentials: { id, name, type: 'yunwuApi', data: { apiKey: setup.server.apiKey, baseUrl } } });
 			expect(status).toBe(200);
 			return json.data;
 		};
@@ -129,7 +137,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		test('301, 302, 307, 308: not followed, the target never sees the key, and the test fails and says why', async () => {
 			for (const status of [301, 302, 307, 308]) {
 				redirector.status = status;
-				const [asked, before] = [redirector.log.length, server.log.length];
+				const [asked, before] = [redirector.log.length, setup.server.log.length];
 
 				const result = await testCredential('yunwuRedirecting', 'Yunwu redirecting', redirector.url);
 
@@ -141,24 +149,24 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 					),
 				});
 				// n8n asked the Base URL (the key's own origin) and went no further.
-				expect(redirector.log.slice(asked)).toEqual([{ method: 'GET', path: '/v1/models', authorization: `Bearer ${server.apiKey}` }]);
-				expect(server.log.slice(before)).toEqual([]);
+				expect(redirector.log.slice(asked)).toEqual([{ method: 'GET', path: '/v1/models', authorization: `Bearer ${setup.server.apiKey}` }]);
+				expect(setup.server.log.slice(before)).toEqual([]);
 				expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
 			}
 		});
 
 		test('the same key with the API itself as Base URL passes: the test reaches the API with the key', async () => {
-			const before = server.log.length;
+			const before = setup.server.log.length;
 
-			const result = await testCredential('yunwuDirect', 'Yunwu direct', server.apiUrl);
+			const result = await testCredential('yunwuDirect', 'Yunwu direct', setup.server.apiUrl);
 
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-			expect(server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/models', `Bearer ${server.apiKey}`]]);
+			expect(setup.server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/models', `Bearer ${setup.server.apiKey}`]]);
 		});
 
 		test('a wrong key fails the test', async () => {
 			const { json } = await post('/credentials/test', {
-				credentials: { id: 'yunwuDirect', name: 'Yunwu direct', type: 'yunwuApi', data: { apiKey: 'sk-wrong', baseUrl: server.apiUrl } },
+				credentials: { id: 'yunwuDirect', name: 'Yunwu direct', type: 'yunwuApi', data: { apiKey: 'sk-wrong', baseUrl: setup.server.apiUrl } },
 			});
 
 			expect(json.data).toEqual({
@@ -171,29 +179,17 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 
 // SSRF protection exists in n8n 2.x only.
 (LINES.includes(2) ? describe : describe.skip)('n8n 2.x: SSRF protection against a mirror\'s video links', () => {
-	let install: N8nInstall;
-	let userFolder: string;
-	let env: NodeJS.ProcessEnv;
-	let server: YunwuServer;
+	// The tested configuration: protection on, its default blocked ranges (private and loopback
+	// networks, so the file host's 127.0.0.2), the API's address allowed.
+	const setup = useN8nAndYunwu(2, { N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' });
 
 	beforeAll(async () => {
-		install = installN8n(2);
-		userFolder = makeUserFolder(tarball);
-		// The tested configuration: protection on, its default blocked ranges (private and loopback
-		// networks, so the file host's 127.0.0.2), the API's address allowed.
-		env = await n8nEnv(install, userFolder, { N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' });
-		server = await new YunwuServer({ apiHost: '127.0.0.1', fileHost: '127.0.0.2' }).start();
-		await importIntoN8n(install, env, 'credentials', [credential(server.apiKey, server.apiUrl)]);
-	});
-
-	afterAll(async () => {
-		await server?.stop();
-		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+		await importIntoN8n(setup.install, setup.env, 'credentials', [credential(setup.server.apiKey, setup.server.apiUrl)]);
 	});
 
 	test('Wait Until Complete: the video on a blocked address is refused, and the item says so in one line', async () => {
-		const id = server.addTask({ id: 'grok:e2e-ssrf', processingPolls: 1, end: 'completed', video: { size: 4096 } });
-		await importIntoN8n(install, env, 'workflow', [
+		const id = setup.server.addTask({ id: 'grok:e2e-ssrf', processingPolls: 1, end: 'completed', video: { size: 4096 } });
+		await importIntoN8n(setup.install, setup.env, 'workflow', [
 			chain('e2eSsrf', 'E2E SSRF', [
 				manualTrigger(),
 				taskIds([id]),
@@ -201,7 +197,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 			]),
 		]);
 
-		const outcome = await executeWorkflow(install, env, 'e2eSsrf');
+		const outcome = await executeWorkflow(setup.install, setup.env, 'e2eSsrf');
 
 		const [item] = nodeOutput(outcome, 'Yunwu Video');
 		expect(item.json).toMatchObject({
@@ -210,7 +206,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		});
 		expect(item.binary).toBeUndefined();
 		// The API, allowed, was asked; the blocked file host never was.
-		expect(server.apiRequests(id).length).toBeGreaterThan(0);
-		expect(server.fileRequests()).toEqual([]);
+		expect(setup.server.apiRequests(id).length).toBeGreaterThan(0);
+		expect(setup.server.fileRequests()).toEqual([]);
 	});
 });

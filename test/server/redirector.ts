@@ -4,7 +4,7 @@
  * boundary; its Location carries a token in the query, which no message may repeat.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 /** The token in every Location's query (`token=`): no message may show it. */
 export const REDIRECT_TOKEN = 'redirect-secret-0123';
@@ -16,7 +16,6 @@ export class Redirector {
 	readonly log: Array<{ method: string; path: string; authorization?: string }> = [];
 	url = '';
 	private server?: Server;
-	private readonly sockets = new Set<Socket>();
 
 	/** `target()`: the origin it redirects to, read at each request (a server started later). */
 	constructor(
@@ -31,10 +30,6 @@ export class Redirector {
 			url.searchParams.append('token', REDIRECT_TOKEN);
 			res.writeHead(this.status, { Location: `${this.target()}${url.pathname}${url.search}` }).end();
 		});
-		server.on('connection', (socket) => {
-			this.sockets.add(socket);
-			socket.on('close', () => this.sockets.delete(socket));
-		});
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(0, this.host, resolve);
@@ -46,7 +41,7 @@ export class Redirector {
 	}
 
 	async stop(): Promise<void> {
-		for (const socket of this.sockets) socket.destroy();
+		this.server?.closeAllConnections();
 		await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
 	}
 }
