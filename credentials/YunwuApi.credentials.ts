@@ -50,8 +50,18 @@ export class YunwuApi implements ICredentialType {
 			baseURL: '={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "").replace(/\\/v1$/i, "") }}',
 			url: '/v1/models',
 			method: 'GET',
+			// n8n follows redirects and re-sends the key across origins: the key must stay with the Base URL.
+			disableFollowRedirect: true,
 		},
 		rules: [
+			// A rule's message is fixed text, so it cannot name where the redirect points (the node's own errors do).
+			...[301, 302, 303, 307, 308].map((code) => ({
+				type: 'responseCode' as const,
+				properties: {
+					value: code,
+					message: `The Base URL answered with a redirect (HTTP ${code}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
+				},
+			})),
 			{
 				type: 'responseCode',
 				properties: {

@@ -216,7 +216,7 @@ export function nodeOutput(outcome: ExecutionOutcome, nodeName: string): OutputI
 	return outcome.data?.resultData.runData[nodeName]?.[0]?.data?.main[0] ?? [];
 }
 
-/** Starts `n8n start` and resolves once its HTTP server answers. */
+/** Starts `n8n start` and resolves once its HTTP server and its REST API answer. */
 export async function startN8n(install: N8nInstall, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<{ process: ChildProcess; url: string; log: () => string }> {
 	const child = spawn(install.nodeBin, [install.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio: ['ignore', 'pipe', 'pipe'] });
 	let log = '';
@@ -227,8 +227,9 @@ export async function startN8n(install: N8nInstall, env: NodeJS.ProcessEnv, time
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}:\n${log}`);
 		try {
-			const response = await fetch(`${url}/healthz/readiness`);
-			if (response.ok) break;
+			// n8n 1.x reports ready a few seconds before its REST API (/rest/...) is mounted.
+			const ready = await fetch(`${url}/healthz/readiness`);
+			if (ready.ok && (await fetch(`${url}/rest/settings`)).ok) break;
 		} catch {
 			// not listening yet
 		}

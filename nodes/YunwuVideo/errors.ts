@@ -72,17 +72,25 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${networkWords(failure.code)}. Check the Base URL in your Yunwu API credential and the network, then retry.`;
 		case 'requestTimeout':
 			return `Yunwu did not answer within ${formatSeconds(failure.timeoutMs)} for ${subject}. Retry later, or raise Request Timeout in the node's options.`;
+		case 'blocked':
+			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${blockedWords(failure.host)}. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	}
 	return `Yunwu could not handle ${subject}.`;
 }
+
+/** n8n 2.x refuses addresses its SSRF settings (N8N_SSRF_*) block; a mirror's links may point at them. */
+const blockedWords = (host?: string) => `its address${host ? ` (${host})` : ''} is blocked by this n8n instance's SSRF protection`;
 
 /** What went wrong downloading a completed task's video or thumbnail. */
 export function describeDownloadFailure(failure: DownloadFailure, taskId: string, kind: MediaKind, attempts: number): string {
 	const file = kind === 'video' ? 'video' : 'thumbnail';
 	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+	const toggle = `Download ${kind === 'video' ? 'Video' : 'Thumbnail'}`;
 	switch (failure.kind) {
 		case 'badUrl':
-			return `Task "${taskId}" is completed but its ${file} URL is not a web address. Turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
+			return `Task "${taskId}" is completed but its ${file} URL is not a web address. Turn off ${toggle} to output the task without it.`;
+		case 'blocked':
+			return `The ${file} of task "${taskId}" was not downloaded: ${blockedWords(failure.host)}. If you trust that file host, ask your n8n administrator to allow it, or turn off ${toggle} to output the task without it.`;
 		case 'expired':
 			return `The ${file} link of task "${taskId}" has expired or is no longer accessible (HTTP ${failure.httpCode}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`;
 		case 'refused':

@@ -294,7 +294,8 @@ export function everythingSaid(run: NodeRun): string {
 /**
  * Runs the credential's test as n8n's CredentialsTester does for a request-based test: the
  * credential's `test.request` becomes the routing of a temporary node, executed by n8n-core's
- * RoutingNode with the credential applied; a failed request is judged by the test's rules.
+ * RoutingNode with the credential applied; a failed request is judged by the test's rules (as
+ * n8n 2.x does; n8n 1.123 loses the status on the way and applies none: e2e/origin.e2e.test.ts).
  */
 export async function testCredential(credentials: { apiKey: string; baseUrl: string }): Promise<{ status: 'OK' | 'Error'; message: string }> {
 	const credentialType = credentialTypes.yunwuApi;

@@ -1,3 +1,4 @@
+import { SsrfBlockedHostnameError, SsrfBlockedIpError } from '@n8n/backend-network';
 import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
 import {
@@ -22,6 +23,7 @@ describe('isTransient', () => {
 		[{ kind: 'notFound', httpCode: 404 }, false],
 		[{ kind: 'notFound', httpCode: 200, apiMessage: 'task_not_exist' }, false],
 		[{ kind: 'rejected', httpCode: 400, apiMessage: 'bad' }, false],
+		[{ kind: 'blocked', host: '10.0.0.5' }, false],
 	])('%j → %s', (failure, transient) => {
 		expect(isTransient(failure)).toBe(transient);
 	});
@@ -79,6 +81,17 @@ describe('failureFromException: objects shaped like Node and axios errors', () =
 		expect(
 			failureFromException({ message: 'Request failed', cause: { message: 'timeout of 77ms exceeded' } }, 77),
 		).toEqual({ kind: 'requestTimeout', timeoutMs: 77 });
+	});
+
+	test("n8n's SSRF refusals (@n8n/backend-network's own errors), thrown or wrapped → blocked, naming the host", () => {
+		expect(failureFromException(new SsrfBlockedIpError('10.0.0.5'), 10)).toEqual({ kind: 'blocked', host: '10.0.0.5' });
+		expect(failureFromException(new SsrfBlockedHostnameError('files.internal'), 10)).toEqual({ kind: 'blocked', host: 'files.internal' });
+		// As follow-redirects and axios wrap a refusal raised at a redirect or while connecting.
+		const wrapped = Object.assign(new Error('Redirected request failed'), {
+			code: 'ERR_FR_REDIRECTION_FAILURE',
+			cause: new SsrfBlockedIpError('10.0.0.5', 'cdn.example'),
+		});
+		expect(failureFromException({ message: 'Request failed', cause: wrapped }, 10)).toEqual({ kind: 'blocked', host: 'cdn.example' });
 	});
 
 	test('the outermost valid code wins over an inner one', () => {

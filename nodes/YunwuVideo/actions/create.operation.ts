@@ -265,7 +265,7 @@ function isRetryableRefusal(failure: ApiFailure): boolean {
 function certainlyNotCreated(failure: ApiFailure): boolean {
 	return (
 		isRetryableRefusal(failure) ||
-		['unauthorized', 'forbidden', 'notFound', 'endpointNotFound', 'redirected', 'rejected'].includes(failure.kind)
+		['unauthorized', 'forbidden', 'notFound', 'endpointNotFound', 'redirected', 'rejected', 'blocked'].includes(failure.kind)
 	);
 }
 

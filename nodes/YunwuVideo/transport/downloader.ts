@@ -20,6 +20,7 @@ export type DownloadFailure =
 	| { kind: 'hostError'; httpCode: number }
 	| { kind: 'network'; code: string }
 	| { kind: 'requestTimeout'; timeoutMs: number }
+	| { kind: 'blocked'; host?: string }
 	| { kind: 'incomplete'; expectedBytes?: number; receivedBytes?: number }
 	/** The host answered 200 with a web page or an error document instead of the file. */
 	| { kind: 'notMedia'; contentType: string }

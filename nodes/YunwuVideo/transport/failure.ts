@@ -16,10 +16,12 @@ export type ApiFailure =
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
 	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem }
 	| { kind: 'network'; code: string }
-	| { kind: 'requestTimeout'; timeoutMs: number };
+	| { kind: 'requestTimeout'; timeoutMs: number }
+	/** n8n's SSRF protection refused the address before any request was sent. */
+	| { kind: 'blocked'; host?: string };
 
 /** No HTTP answer arrived at all. */
-export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' }>;
+export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' | 'blocked' }>;
 
 export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId';
 
@@ -45,11 +47,17 @@ export function isTransient(failure: ApiFailure): boolean {
 /** Node's and axios' codes for a request that took longer than its time limit. */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_TIMEOUT']);
 
+/** The errors n8n 2.x's SSRF protection (@n8n/backend-network) throws, by class name. */
+const SSRF_ERRORS = new Set(['SsrfBlockedIpError', 'SsrfBlockedHostnameError']);
+
 /**
  * Classifies an exception thrown by n8n's request helpers (no HTTP answer arrived: refused,
- * reset, DNS, TLS or timed out). Reads only the error code, never the request it carries.
+ * reset, DNS, TLS, timed out, or blocked by SSRF protection). Reads only the error's code, name
+ * and blocked host, never the request it carries.
  */
 export function failureFromException(error: unknown, timeoutMs: number): ConnectionFailure {
+	const blocked = findSsrfError(error);
+	if (blocked) return { kind: 'blocked', host: blocked.hostname ?? blocked.ip };
 	const code = findErrorCode(error);
 	const message = findMessage(error);
 	if ((code && TIMEOUT_CODES.has(code)) || /timeout of \d+ms exceeded|timed? ?out/i.test(message)) {
@@ -58,23 +66,36 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 	return { kind: 'network', code: code ?? 'UNKNOWN' };
 }
 
-function findErrorCode(error: unknown): string | undefined {
+/** The error and its causes, four levels deep (n8n and axios wrap the original error). */
+function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 	for (let level = 0, current = error; level < 4 && current && typeof current === 'object'; level++) {
-		const { code, cause } = current as { code?: unknown; cause?: unknown };
+		yield current as Record<string, unknown>;
+		current = (current as { cause?: unknown }).cause;
+	}
+}
+
+/** The SSRF refusal in the error or its causes (axios wraps one raised while connecting). */
+function findSsrfError(error: unknown): { hostname?: string; ip?: string } | undefined {
+	for (const { name, hostname, ip } of causeChain(error)) {
+		if (typeof name === 'string' && SSRF_ERRORS.has(name)) {
+			return { hostname: typeof hostname === 'string' ? hostname : undefined, ip: typeof ip === 'string' ? ip : undefined };
+		}
+	}
+	return undefined;
+}
+
+function findErrorCode(error: unknown): string | undefined {
+	for (const { code } of causeChain(error)) {
 		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-		current = cause;
 	}
 	return undefined;
 }
 
 function findMessage(error: unknown): string {
-	const parts: string[] = [];
-	for (let level = 0, current = error; level < 4 && current && typeof current === 'object'; level++) {
-		const { message, cause } = current as { message?: unknown; cause?: unknown };
-		if (typeof message === 'string') parts.push(message);
-		current = cause;
-	}
-	return parts.join(' ');
+	return [...causeChain(error)]
+		.map(({ message }) => message)
+		.filter((message) => typeof message === 'string')
+		.join(' ');
 }
 
 /** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date), if it holds one. */
