@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import type { ApiFailure } from './transport/failure';
+import type { ApiFailure, RedirectTarget } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
 import type { MediaKind } from './task/media';
 
@@ -43,7 +43,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'endpointNotFound':
 			return `Yunwu has no such API address (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. ${checkBaseUrl}`;
 		case 'redirected':
-			return `The Base URL answered ${subject} with a redirect (HTTP ${failure.httpCode}${failure.location ? ` to ${failure.location}` : ''}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`;
+			return describeRedirect(failure.httpCode, failure.target, subject, checkBaseUrl);
 		case 'rateLimited':
 			return `Yunwu is rate-limiting requests (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Wait a minute and retry, or run fewer tasks at once.`;
 		case 'serverError':
@@ -74,6 +74,23 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 			return `Yunwu did not answer within ${formatSeconds(failure.timeoutMs)} for ${subject}. Retry later, or raise Request Timeout in the node's options.`;
 	}
 	return `Yunwu could not handle ${subject}.`;
+}
+
+/** An API redirect, never followed: where it points (origin or scheme only) and what to change. */
+function describeRedirect(httpCode: number, target: RedirectTarget, subject: string, checkBaseUrl: string): string {
+	const answered = `The Base URL answered ${subject} with a redirect (HTTP ${httpCode}`;
+	switch (target.kind) {
+		case 'otherOrigin':
+			return `${answered} to ${target.origin}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`;
+		case 'sameOrigin':
+			return `${answered} to another path on ${target.origin}), which the node does not follow. ${checkBaseUrl}`;
+		case 'loop':
+			return `${answered} back to the same address on ${target.origin}), a redirect loop, which the node does not follow. ${checkBaseUrl}`;
+		case 'notWeb':
+			return `${answered} to a "${target.scheme}" address), which is not a web address and is not followed. ${checkBaseUrl}`;
+		case 'none':
+			return `${answered} that names no valid address), which the node does not follow. ${checkBaseUrl}`;
+	}
 }
 
 /** What went wrong downloading a completed task's video or thumbnail. */

@@ -91,6 +91,7 @@ export class YunwuApiClient {
 				},
 			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
 			return {
+				url: request.url,
 				statusCode: response.statusCode,
 				headers: response.headers ?? {},
 				body: bodyText(response.body),

@@ -10,7 +10,7 @@ export type ApiFailure =
 	/** The Base URL has no such route: it points somewhere else than the API (or has a path). */
 	| { kind: 'endpointNotFound'; httpCode: number; apiMessage?: string }
 	/** The API answered with a redirect; it is not followed, so the key stays on this origin. */
-	| { kind: 'redirected'; httpCode: number; location?: string }
+	| { kind: 'redirected'; httpCode: number; target: RedirectTarget }
 	| { kind: 'rateLimited'; httpCode: number; retryAfterMs?: number; apiMessage?: string }
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
@@ -20,6 +20,19 @@ export type ApiFailure =
 
 /** No HTTP answer arrived at all. */
 export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' }>;
+
+/** Where a redirect points, never with its path or query (a Location may carry tokens there). */
+export type RedirectTarget =
+	/** An http(s) address on another origin than the one asked. */
+	| { kind: 'otherOrigin'; origin: string }
+	/** Another path on the origin asked. */
+	| { kind: 'sameOrigin'; origin: string }
+	/** The very address asked: a redirect loop. */
+	| { kind: 'loop'; origin: string }
+	/** Not a web address (ftp:, file:, javascript: …): only its scheme. */
+	| { kind: 'notWeb'; scheme: string }
+	/** No Location, or one that is not an address. */
+	| { kind: 'none' };
 
 export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId';
 
