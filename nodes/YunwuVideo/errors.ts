@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import type { ApiFailure, RedirectTarget } from './transport/failure';
+import type { ApiFailure, RedirectTarget, RetryAfter } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
 import type { MediaKind } from './task/media';
 
@@ -91,6 +91,14 @@ function describeRedirect(httpCode: number, target: RedirectTarget, subject: str
 		case 'none':
 			return `${answered} that names no valid address), which the node does not follow. ${checkBaseUrl}`;
 	}
+}
+
+/**
+ * Yunwu asked (429 with Retry-After) for a longer pause than the Timeout leaves: the wait or the
+ * create ends at once instead of sleeping past it.
+ */
+export function describeRetryAfterBeyondTimeout(failure: RetryAfter, before: string, leftMs: number): string {
+	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
 }
 
 /** What went wrong downloading a completed task's video or thumbnail. */

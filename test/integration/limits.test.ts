@@ -4,7 +4,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
+import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
 import type { TaskScript } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
@@ -19,6 +19,68 @@ function waitFor(ids: string[], options: IDataObject, baseUrl = yunwu().apiUrl) 
 		credentials: { apiKey: yunwu().apiKey, baseUrl },
 	});
 }
+
+const RATE_LIMITED = 'HTTP 429: Too many requests, please slow down (rate_limit_error)';
+
+/** A message with its "N s left" taken out (N depends on how long the first request took), and N. */
+function leftShown(message = '') {
+	const left = / ([\d.]+) s left /.exec(message);
+	return { message: message.replace(/ [\d.]+ s left /, ' … left '), leftSeconds: left ? Number(left[1]) : undefined };
+}
+
+describe('Retry-After longer than the time left', () => {
+	test('Wait Until Complete ends at once, saying what Yunwu asked and what the Timeout left (On Timeout applies)', async () => {
+		const id = newTask({ processingPolls: 1000, faults: [{ type: 'rateLimit', retryAfter: '3600' }] });
+		const startedAt = Date.now();
+
+		const run = await waitFor([id], { pollInterval: 5, timeout: 1200 });
+
+		// Sooner than a retry could come (the poll interval is 5 s).
+		expect(Date.now() - startedAt).toBeLessThan(3000);
+		expect(leftShown(run.error?.message)).toEqual({
+			message: `Yunwu asked to wait 3600 s before the next query of task "${id}" (${RATE_LIMITED}), longer than the … left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`,
+			leftSeconds: expect.closeTo(1200, 0),
+		});
+		expect(yunwu().apiRequests(id)).toHaveLength(1);
+
+		// With On Timeout "Output Last Status" the item goes on at once, flagged timed_out.
+		const other = newTask({ processingPolls: 1000, faults: [{ type: 'rateLimit', retryAfter: '3600' }] });
+		const output = await waitFor([other], { pollInterval: 5, timeout: 1200, onTimeout: 'outputLastStatus' });
+		expect(output.items![0].json).toMatchObject({ task_id: other, state: 'unknown', timed_out: true, polls: 1 });
+	});
+});
+
+
+describe('the Timeout holds, whatever the other settings', () => {
+	test('a Timeout under a second: a hung query is abandoned at the Timeout, not after a second', async () => {
+		const id = newTask({ faults: [{ type: 'hang' }] });
+
+		const run = await waitFor([id], { pollInterval: 0.05, timeout: 0.3, requestTimeout: 30 });
+
+		// Measured from the query's arrival, so the engine's start-up does not count.
+		expect(Date.now() - yunwu().apiRequests(id)[0].at).toBeLessThan(700);
+		expect(run.error?.message).toBe(
+			`Task "${id}" did not finish within 0.3 s (no status received). Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.`,
+		);
+	});
+
+	test('Create with Wait for Completion and a Poll Interval not shorter than Timeout: named at once, the task id kept', async () => {
+		const before = yunwu().createdTaskIds.length;
+		const startedAt = Date.now();
+
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'grok-video-3', prompt: 'x', options: { pollInterval: 3, timeout: 2 } },
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(Date.now() - startedAt).toBeLessThan(1500);
+		const [taskId] = yunwu().createdTaskIds.slice(before);
+		expect(run.error?.message).toBe(
+			`Task "${taskId}" was created, but a new task is first queried after one Poll Interval (3 s), which leaves nothing of Timeout (2 s). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`,
+		);
+		expect(yunwu().apiRequests(taskId)).toHaveLength(0);
+	});
+});
 
 describe('an API redirect of any kind ends the wait at once, naming only where it points', () => {
 	// An absolute Location on another origin: see query.test.ts.

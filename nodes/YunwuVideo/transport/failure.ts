@@ -18,6 +18,9 @@ export type ApiFailure =
 	| { kind: 'network'; code: string }
 	| { kind: 'requestTimeout'; timeoutMs: number };
 
+/** A 429 whose Retry-After said how long to wait. */
+export type RetryAfter = Extract<ApiFailure, { kind: 'rateLimited' }> & { retryAfterMs: number };
+
 /** No HTTP answer arrived at all. */
 export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' }>;
 
@@ -53,6 +56,10 @@ export function isTransient(failure: ApiFailure): boolean {
 		default:
 			return false;
 	}
+}
+
+export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
+	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? { ...failure, retryAfterMs: failure.retryAfterMs } : undefined;
 }
 
 /** Node's and axios' codes for a request that took longer than its time limit. */
