@@ -4,13 +4,16 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
-import type { TaskScript } from '../server/yunwu-server';
+import { freePort } from '../../e2e/lib/n8n';
+import { credentialsFor, itemsWithIds, runNode, startNode, useYunwuServer } from '../harness/n8n';
+import { YunwuServer, type TaskScript } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
 let counter = 0;
 const newTask = (script: Omit<TaskScript, 'id'>) => yunwu().addTask({ id: `grok:l${++counter}`, ...script });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function waitFor(ids: string[], options: IDataObject, baseUrl = yunwu().apiUrl) {
 	return runNode({
@@ -48,8 +51,51 @@ describe('Retry-After longer than the time left', () => {
 		const output = await waitFor([other], { pollInterval: 5, timeout: 1200, onTimeout: 'outputLastStatus' });
 		expect(output.items![0].json).toMatchObject({ task_id: other, state: 'unknown', timed_out: true, polls: 1 });
 	});
-});
 
+	test('Create fails at once instead of sleeping, says no task was created, and sends the create once', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '40' });
+		const before = yunwu().createBodies.length;
+		const startedAt = Date.now();
+
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'veo3', prompt: 'patience', waitForCompletion: false, options: { timeout: 5 } },
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(Date.now() - startedAt).toBeLessThan(3000);
+		expect(leftShown(run.error?.message)).toEqual({
+			message: `Yunwu asked to wait 40 s before retrying the create request for model "veo3" (${RATE_LIMITED}), longer than the … left of Timeout. Raise Timeout in the options, or run fewer tasks at once. No task was created.`,
+			leftSeconds: expect.closeTo(5, 0),
+		});
+		expect(yunwu().createBodies.length).toBe(before + 1);
+	});
+
+	test('Create retries a refused connection only while the pause fits in Timeout', async () => {
+		const port = await freePort();
+		const startedAt = Date.now();
+
+		const refused = await runNode({
+			parameters: { operation: 'create', model: 'veo3', prompt: 'x', waitForCompletion: false, options: { timeout: 0.5 } },
+			credentials: { apiKey: 'sk-any', baseUrl: `http://127.0.0.1:${port}` },
+		});
+
+		// Without the bound: three attempts, 1 s and 2 s apart.
+		expect(Date.now() - startedAt).toBeLessThan(2000);
+		expect(refused.error?.message).toMatch(/^Could not reach Yunwu at http:\/\/127\.0\.0\.1:\d+ for the create request for model "veo3": the connection was refused\./);
+
+		// With the default Timeout the refused create is retried, and succeeds once the API is up.
+		const execution = startNode({
+			parameters: { operation: 'create', model: 'veo3', prompt: 'x', waitForCompletion: false },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: `http://127.0.0.1:${port}` },
+		});
+		await sleep(300);
+		const late = await new YunwuServer({ apiKey: yunwu().apiKey, apiPort: port }).start();
+		const created = await execution.done;
+		await late.stop();
+		expect(created.items![0].json).toMatchObject({ task_id: late.createdTaskIds[0], state: 'pending' });
+		expect(late.createBodies).toHaveLength(1);
+	});
+});
 
 describe('the Timeout holds, whatever the other settings', () => {
 	test('a Timeout under a second: a hung query is abandoned at the Timeout, not after a second', async () => {
