@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import type { ApiFailure, RedirectTarget, RetryAfter } from './transport/failure';
+import { isTlsCode, type ApiFailure, type RedirectTarget, type RetryAfter } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
 import type { MediaKind } from './task/media';
 
@@ -22,7 +22,8 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
 };
 
 function networkWords(code: string): string {
-	if (/CERT|SSL|TLS/i.test(code)) return 'its TLS certificate was not accepted';
+	if (/CERT/i.test(code)) return 'its TLS certificate was not accepted';
+	if (isTlsCode(code)) return 'the secure (TLS) connection failed';
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }
 

@@ -7,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { freePort } from '../../e2e/lib/n8n';
 import { credentialsFor, itemsWithIds, runNode, startNode, useYunwuServer } from '../harness/n8n';
 import { YunwuServer, type TaskScript } from '../server/yunwu-server';
+import * as waiting from '../../nodes/YunwuVideo/waiting/waitForTask';
 
 const yunwu = useYunwuServer();
 
@@ -14,6 +15,10 @@ let counter = 0;
 const newTask = (script: Omit<TaskScript, 'id'>) => yunwu().addTask({ id: `grok:l${++counter}`, ...script });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean): Promise<void> {
+	while (!condition()) await sleep(5);
+}
 
 function waitFor(ids: string[], options: IDataObject, baseUrl = yunwu().apiUrl) {
 	return runNode({
@@ -125,6 +130,75 @@ describe('the Timeout holds, whatever the other settings', () => {
 			`Task "${taskId}" was created, but a new task is first queried after one Poll Interval (3 s), which leaves nothing of Timeout (2 s). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`,
 		);
 		expect(yunwu().apiRequests(taskId)).toHaveLength(0);
+	});
+});
+
+describe('a Base URL that never answers is named within the bound, not at the Timeout', () => {
+	const BOUND_MS = 300;
+	// The node's one-minute bound, shortened as a test needs (restored after each test).
+	beforeEach(() => jest.replaceProperty(waiting as { UNREACHABLE_AFTER_MS: number }, 'UNREACHABLE_AFTER_MS', BOUND_MS));
+
+	test.each([
+		['refuses connections (a free loopback port: nothing listens there)', async () => `http://127.0.0.1:${await freePort()}`, 'the connection was refused'],
+		['fails TLS (https to a plain HTTP server)', async () => yunwu().apiUrl.replace('http:', 'https:'), 'the secure (TLS) connection failed'],
+	])('a Base URL that %s', async (_label, baseUrl, words) => {
+		const url = await baseUrl();
+		const startedAt = Date.now();
+
+		const run = await waitFor(['grok:never-reached'], { pollInterval: 0.02, timeout: 20 }, url);
+
+		const took = Date.now() - startedAt;
+		expect(took).toBeGreaterThanOrEqual(BOUND_MS);
+		expect(took).toBeLessThan(BOUND_MS + 1000);
+		expect(run.error?.message).toContain(`Could not reach Yunwu at ${url} for task "grok:never-reached": ${words}`);
+		expect(run.error?.message).toMatch(/Check the Base URL in your Yunwu API credential and the network, then retry\.$/);
+	});
+
+	/**
+	 * Once `goAway()` holds, stops `server` and keeps its API port closed for three bounds; then a
+	 * new server on that port serves the task `id()` as completed. Returns the new server.
+	 */
+	async function outage(server: YunwuServer, goAway: () => boolean, id: () => string): Promise<YunwuServer> {
+		const port = Number(new URL(server.apiUrl).port);
+		await until(goAway);
+		await server.stop();
+		await sleep(BOUND_MS * 3);
+		const back = await new YunwuServer({ apiKey: server.apiKey, apiPort: port }).start();
+		back.addTask({ id: id(), end: 'completed' });
+		return back;
+	}
+
+	test('a server that answered, then goes away mid-wait for longer than the bound, is retried until it comes back', async () => {
+		const first = await new YunwuServer({ apiKey: yunwu().apiKey }).start();
+		const id = first.addTask({ id: 'grok:outage', processingPolls: 1000 });
+		const execution = startNode({
+			parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.03, timeout: 20 }, downloadVideo: false },
+			items: itemsWithIds([id]),
+			credentials: credentialsFor(first),
+		});
+		const back = await outage(first, () => first.apiRequests(id).length >= 2, () => id);
+
+		const run = await execution.done;
+		await back.stop();
+
+		expect(run.items![0].json).toMatchObject({ task_id: id, state: 'completed' });
+		expect(back.apiRequests(id).length).toBeGreaterThanOrEqual(1);
+	});
+
+	test('an answer to another request of the node (the create) proves the address: the wait rides out an outage', async () => {
+		const first = await new YunwuServer({ apiKey: yunwu().apiKey }).start();
+		const execution = startNode({
+			parameters: { operation: 'create', model: 'grok-video-3', prompt: 'x', options: { pollInterval: 0.2, timeout: 20 }, downloadVideo: false },
+			credentials: credentialsFor(first),
+		});
+		// The server goes away between the create and the task's first query.
+		const back = await outage(first, () => first.createdTaskIds.length === 1, () => first.createdTaskIds[0]);
+
+		const run = await execution.done;
+		await back.stop();
+
+		expect(run.items![0].json).toMatchObject({ task_id: first.createdTaskIds[0], state: 'completed' });
+		expect(first.apiRequests(first.createdTaskIds[0])).toHaveLength(0);
 	});
 });
 

@@ -56,6 +56,7 @@ const settings = (overrides: Partial<WaitSettings> = {}): WaitSettings => ({
 	pollIntervalMs: 10_000,
 	timeoutMs: 1_800_000,
 	requestTimeoutMs: 30_000,
+	unreachableAfterMs: 60_000,
 	...overrides,
 });
 
@@ -595,3 +596,87 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 	});
 });
 
+describe('waitForTask: a Base URL that never answers', () => {
+	const refused = fail({ kind: 'network', code: 'ECONNREFUSED' });
+
+	test.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO'])(
+		'%s from the first query on: failed with that fault once it has lasted unreachableAfterMs, not at the Timeout',
+		async (code) => {
+			jest.spyOn(Math, 'random').mockReturnValue(0);
+			const clock = new FakeClock();
+			const failure: ApiFailure = { kind: 'network', code };
+			const { query, starts } = scriptedQuery(clock, [fail(failure)]);
+			const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+			expect(outcome).toEqual({ kind: 'failed', failure, polls: 4 });
+			// Backing off 10 s, 20 s, then the last retry brought forward to the bound.
+			expect(starts()).toEqual([0, 10_000, 30_000, 60_000]);
+		},
+	);
+
+	test('with jitter, the give-up still comes at the bound', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(1);
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(starts()).toEqual([0, 12_000, 36_000, 60_000]);
+	});
+
+	test('a poll interval longer than the bound: retried once at the bound (nothing reached Yunwu), then named', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(starts()).toEqual([0, 60_000]);
+	});
+
+	test('a bound of a few ms, as tests use', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 20, unreachableAfterMs: 100 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(clock.elapsed()).toBe(100);
+	});
+
+	/** Runs a wait on `steps` with a 10 s interval, a 10 min Timeout and the 1 min bound. */
+	async function outcomeOf(steps: Step[], apiAnsweredElsewhere?: () => boolean) {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, steps);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere }), new AbortController().signal, clock);
+		return { kind: outcome.kind, elapsed: clock.elapsed() };
+	}
+	const AT_THE_BOUND = { kind: 'failed', elapsed: 60_000 };
+	const AT_THE_TIMEOUT = { kind: 'timedOut', elapsed: expect.any(Number) as number };
+
+	test('only a connection that cannot be made counts: dropped connections and hung queries are retried until the Timeout', async () => {
+		expect(await outcomeOf([refused])).toEqual(AT_THE_BOUND);
+		expect(await outcomeOf([fail({ kind: 'network', code: 'ECONNRESET' })])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([fail({ kind: 'requestTimeout', timeoutMs: 30_000 })])).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('once this wait got an answer (a status, or even an error page), refusals are an outage, retried until the Timeout', async () => {
+		expect(await outcomeOf([refused])).toEqual(AT_THE_BOUND);
+		expect(await outcomeOf([PROCESSING, refused])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([refused, SERVER_ERROR, refused])).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('once another request of the node got an answer, the address is right: refusals are retried until the Timeout', async () => {
+		expect(await outcomeOf([refused], () => false)).toEqual(AT_THE_BOUND);
+		let calls = 0;
+		// Another item's query is answered while this one is backing off.
+		expect(await outcomeOf([refused], () => ++calls > 1)).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('a Timeout shorter than the bound comes first, saying what failed last', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 }), new AbortController().signal, clock);
+		expect(outcome).toMatchObject({ kind: 'timedOut', lastFailure: { kind: 'network', code: 'ECONNREFUSED' } });
+		expect(clock.elapsed()).toBeLessThan(5_000);
+		// and a bound shorter than the Timeout comes first
+		const clock2 = new FakeClock();
+		const again = scriptedQuery(clock2, [refused]);
+		expect(await waitForTask(again.query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 }), new AbortController().signal, clock2)).toMatchObject({ kind: 'failed' });
+		expect(clock2.elapsed()).toBe(4_000);
+	});
+});

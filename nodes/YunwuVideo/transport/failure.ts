@@ -62,6 +62,24 @@ export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
 	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? { ...failure, retryAfterMs: failure.retryAfterMs } : undefined;
 }
 
+export function isConnectionFailure(failure: ApiFailure): failure is ConnectionFailure {
+	return failure.kind === 'network' || failure.kind === 'requestTimeout';
+}
+
+/** Node's codes for a host that cannot be connected to at all: refused, unknown name, no route. */
+const NO_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
+export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
+
+/**
+ * No connection could be made (refused, unknown host, no route, TLS failed): unlike a dropped or
+ * hung connection, the host never spoke HTTP, so the address itself may be wrong.
+ */
+export function isUnreachable(failure: ApiFailure): boolean {
+	return failure.kind === 'network' && (NO_CONNECTION_CODES.has(failure.code) || isTlsCode(failure.code));
+}
+
 /** Node's and axios' codes for a request that took longer than its time limit. */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_TIMEOUT']);
 

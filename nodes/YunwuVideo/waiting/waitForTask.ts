@@ -1,4 +1,4 @@
-import { isTransient, retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
+import { isConnectionFailure, isTransient, isUnreachable, retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
 import { pause } from './pause';
@@ -10,6 +10,14 @@ export interface WaitSettings {
 	requestTimeoutMs: number;
 	/** Pause before the first query: a task created a moment ago cannot be done yet. 0 queries at once. */
 	firstQueryAfterMs?: number;
+	/**
+	 * How long the Base URL may stay unreachable (refused, unknown host, TLS failed) while the API has
+	 * never answered, before the wait gives up: a wrong address is named then, not after the Timeout.
+	 * Once the API has answered, an outage is retried until the Timeout.
+	 */
+	unreachableAfterMs: number;
+	/** Whether the API answered another request of this node (another item's query, the create). */
+	apiAnsweredElsewhere?: () => boolean;
 }
 
 /** Why a wait gave up before its Timeout ran out: nothing more could happen within it. */
@@ -34,6 +42,8 @@ const realClock: WaitClock = { now: () => Date.now(), pause };
 
 /** Retries after transient faults back off from the poll interval, doubling up to this cap. */
 const MAX_BACKOFF_MS = 60_000;
+/** How long a Base URL that has never answered may stay unreachable before the wait names it. */
+export const UNREACHABLE_AFTER_MS = 60_000;
 /**
  * Successful (2xx) answers that are not a task, in a row, before the wait gives up: one may be a
  * gateway hiccup, a run of them is a Base URL pointing at a web site.
@@ -54,8 +64,9 @@ export function backoffDelay(pollIntervalMs: number, failures: number, failure: 
  * `firstQueryAfterMs` for a task just created); after a final answer there is no further sleep.
  * Between queries it waits the poll interval, or longer after a transient fault (5xx, HTML page,
  * dropped or hung connection, 429 and its Retry-After). Faults that concern the task or the key
- * (401, 403, 404, unknown task, redirect) end the wait at once. Nothing sleeps or queries past the
- * deadline: a pause that would end there ends the wait at once instead.
+ * (401, 403, 404, unknown task, redirect) end the wait at once, and so does a Base URL that has
+ * never answered and stays unreachable for `unreachableAfterMs`. Nothing sleeps or queries past
+ * the deadline: a pause that would end there ends the wait at once instead.
  */
 export async function waitForTask(
 	query: (requestTimeoutMs: number) => Promise<ApiResult<TaskAnswer>>,
@@ -67,6 +78,8 @@ export async function waitForTask(
 	let polls = 0;
 	let failuresInARow = 0;
 	let unreadableInARow = 0;
+	let answered = false;
+	let unreachableSince: number | undefined;
 	let lastAnswer: TaskAnswer | undefined;
 	let lastFailure: ApiFailure | undefined;
 
@@ -88,10 +101,12 @@ export async function waitForTask(
 		let earliest: number;
 		let delay: number;
 		if (result.ok) {
+			answered = true;
 			lastAnswer = result.value;
 			lastFailure = undefined;
 			failuresInARow = 0;
 			unreadableInARow = 0;
+			unreachableSince = undefined;
 			if (isFinalState(toTaskState(result.value.status))) return { kind: 'finished', answer: result.value, polls };
 			earliest = delay = settings.pollIntervalMs;
 		} else {
@@ -100,6 +115,7 @@ export async function waitForTask(
 			if (failure.kind === 'requestTimeout' && failure.timeoutMs < settings.requestTimeoutMs) {
 				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 			}
+			answered ||= !isConnectionFailure(failure);
 			const unreadable = failure.kind === 'invalidBody' && failure.httpCode < 300;
 			unreadableInARow = unreadable ? unreadableInARow + 1 : 0;
 			if (!isTransient(failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS) return { kind: 'failed', failure, polls };
@@ -107,6 +123,19 @@ export async function waitForTask(
 			failuresInARow++;
 			earliest = backoffDelay(settings.pollIntervalMs, failuresInARow, failure, 0);
 			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, failure);
+
+			if (isUnreachable(failure) && !answered && !settings.apiAnsweredElsewhere?.()) {
+				unreachableSince ??= queriedAt;
+				const giveUpAt = unreachableSince + settings.unreachableAfterMs;
+				if (clock.now() >= giveUpAt) return { kind: 'failed', failure, polls };
+				// The last retry comes at the bound, even within the poll interval: a connection that
+				// cannot be made never reaches Yunwu.
+				const retryBy = giveUpAt - clock.now();
+				earliest = Math.min(earliest, retryBy);
+				delay = Math.min(delay, retryBy);
+			} else {
+				unreachableSince = undefined;
+			}
 
 			const asked = retryAfterOf(failure);
 			const leftNow = deadline - clock.now();

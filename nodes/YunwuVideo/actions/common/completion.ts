@@ -5,7 +5,7 @@ import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
-import { waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
+import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
@@ -63,6 +63,8 @@ export async function waitAndDeliver(
 		requestTimeoutMs: options.requestTimeoutMs,
 		// A task created a moment ago is not done: its first query waits one poll interval.
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
+		unreachableAfterMs: UNREACHABLE_AFTER_MS,
+		apiAnsweredElsewhere: () => client.hasAnswered,
 	};
 	const startedAt = Date.now();
 	const outcome = await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, signal);
