@@ -178,6 +178,27 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(item.json.sha256).toBe(createHash('sha256').update(sample).digest('hex'));
 	});
 
+	test('an API redirect is not followed: the wait ends at once naming only the origin it points to, the key never goes there', async () => {
+		const fileHost = server.fileUrl.replace('http:', '');
+		server.addTask({ id: 'grok:e2e-redirect', faults: [{ type: 'status', code: 307, headers: { Location: `${fileHost}/v1/video/query?id=grok:e2e-redirect&token=secret` } }] });
+		const filesBefore = server.fileRequests().length;
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRedirect', 'E2E redirect', [
+				manualTrigger(),
+				taskIds(['grok:e2e-redirect']),
+				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 5, timeout: 60 } }),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eRedirect');
+
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		expect(said).toContain(`The Base URL answered task "grok:e2e-redirect" with a redirect (HTTP 307 to ${server.fileUrl}), which the node does not follow`);
+		expect(said).not.toContain('token=secret');
+		expect(server.apiRequests('grok:e2e-redirect')).toHaveLength(1);
+		expect(server.fileRequests().length).toBe(filesBefore);
+	});
+
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {
 		server.addTask({ id: 'grok:e2e-badkey', processingPolls: 1 });
 		await importIntoN8n(install, env, 'workflow', [

@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-import type { ApiFailure } from './transport/failure';
+import { isTlsCode, type ApiFailure, type RedirectTarget, type RetryAfter } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
 import type { MediaKind } from './task/media';
 
@@ -22,7 +22,8 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
 };
 
 function networkWords(code: string): string {
-	if (/CERT|SSL|TLS/i.test(code)) return 'its TLS certificate was not accepted';
+	if (/CERT/i.test(code)) return 'its TLS certificate was not accepted';
+	if (isTlsCode(code)) return 'the secure (TLS) connection failed';
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }
 
@@ -43,7 +44,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'endpointNotFound':
 			return `Yunwu has no such API address (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. ${checkBaseUrl}`;
 		case 'redirected':
-			return `The Base URL answered ${subject} with a redirect (HTTP ${failure.httpCode}${failure.location ? ` to ${failure.location}` : ''}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`;
+			return describeRedirect(failure.httpCode, failure.target, subject, checkBaseUrl);
 		case 'rateLimited':
 			return `Yunwu is rate-limiting requests (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Wait a minute and retry, or run fewer tasks at once.`;
 		case 'serverError':
@@ -80,6 +81,31 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 
 /** n8n 2.x refuses addresses its SSRF settings (N8N_SSRF_*) block; a mirror's links may point at them. */
 const blockedWords = (host?: string) => `its address${host ? ` (${host})` : ''} is blocked by this n8n instance's SSRF protection`;
+
+/** An API redirect, never followed: where it points (origin or scheme only) and what to change. */
+function describeRedirect(httpCode: number, target: RedirectTarget, subject: string, checkBaseUrl: string): string {
+	const answered = `The Base URL answered ${subject} with a redirect (HTTP ${httpCode}`;
+	switch (target.kind) {
+		case 'otherOrigin':
+			return `${answered} to ${target.origin}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`;
+		case 'sameOrigin':
+			return `${answered} to another path on ${target.origin}), which the node does not follow. ${checkBaseUrl}`;
+		case 'loop':
+			return `${answered} back to the same address on ${target.origin}), a redirect loop, which the node does not follow. ${checkBaseUrl}`;
+		case 'notWeb':
+			return `${answered} to a "${target.scheme}" address), which is not a web address and is not followed. ${checkBaseUrl}`;
+		case 'none':
+			return `${answered} that names no valid address), which the node does not follow. ${checkBaseUrl}`;
+	}
+}
+
+/**
+ * Yunwu asked (429 with Retry-After) for a longer pause than the Timeout leaves: the wait or the
+ * create ends at once instead of sleeping past it.
+ */
+export function describeRetryAfterBeyondTimeout(failure: RetryAfter, before: string, leftMs: number): string {
+	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
+}
 
 /** What went wrong downloading a completed task's video or thumbnail. */
 export function describeDownloadFailure(failure: DownloadFailure, taskId: string, kind: MediaKind, attempts: number): string {

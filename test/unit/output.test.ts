@@ -162,7 +162,7 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	test.each(recordedAnswers().map(({ name, text }) => [name, text] as const))(
 		'%s: after readTaskAnswer, too (the node parses, then shapes)',
 		(_name, text) => {
-			const read = readTaskAnswer({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: text }, 0);
+			const read = readTaskAnswer({ url: 'https://yunwu.ai/v1/video/query', statusCode: 200, headers: { 'content-type': 'application/json' }, body: text }, 0);
 			expect(read.ok).toBe(true);
 			if (!read.ok) return;
 			const json = JSON.parse(text) as Record<string, unknown>;

@@ -5,7 +5,10 @@ const NOW = Date.parse('Wed, 03 Dec 2025 10:00:00 GMT');
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8' };
 
+const ASKED = 'https://yunwu.example/v1/video/query';
+
 const answer = (statusCode: number, body: unknown, headers: Record<string, unknown> = JSON_HEADERS): HttpAnswer => ({
+	url: ASKED,
 	statusCode,
 	headers,
 	body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -139,6 +142,68 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 		expect(read(answer(400, envelope('task_not_exist', 'invalid_request_error', 'task_not_exist')), NOW)).toEqual({
 			ok: false,
 			failure: { kind: 'notFound', httpCode: 400, apiMessage: 'task_not_exist' },
+		});
+	});
+});
+
+describe.each(READERS)('%s: redirects are classified by where they point, never with path or query', (_name, read) => {
+	const redirect = (code: number, location?: string) => read(answer(code, '', location === undefined ? {} : { location }), NOW);
+
+	test.each([301, 302, 303, 307, 308])('HTTP %i to another origin → redirected, with that origin only', (code) => {
+		expect(redirect(code, 'https://user:pass@other.example:8443/v1/video/query?id=grok:1&token=secret#frag')).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: code, target: { kind: 'otherOrigin', origin: 'https://other.example:8443' } },
+		});
+	});
+
+	test('http → https on the same host is another origin', () => {
+		expect(read({ ...answer(301, ''), url: 'http://yunwu.example/v1/video/query', headers: { location: 'https://yunwu.example/v1/video/query' } }, NOW)).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: 301, target: { kind: 'otherOrigin', origin: 'https://yunwu.example' } },
+		});
+	});
+
+	test.each(['/api/v1/video/query?id=grok:1', 'status?token=secret', `${ASKED.replace('/query', '/other')}`])(
+		'a Location %j on the same origin → sameOrigin, read against the address asked',
+		(location) => {
+			expect(redirect(302, location)).toEqual({
+				ok: false,
+				failure: { kind: 'redirected', httpCode: 302, target: { kind: 'sameOrigin', origin: 'https://yunwu.example' } },
+			});
+		},
+	);
+
+	test('a scheme-relative Location (//host/path) → the other origin, with the scheme of the address asked', () => {
+		expect(redirect(307, '//evil.example/steal')).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: 307, target: { kind: 'otherOrigin', origin: 'https://evil.example' } },
+		});
+	});
+
+	test.each([ASKED, `${ASKED}?id=grok:1`, '/v1/video/query', '?again=1'])('a Location %j back to the address asked → loop', (location) => {
+		expect(redirect(302, location)).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: 302, target: { kind: 'loop', origin: 'https://yunwu.example' } },
+		});
+	});
+
+	test.each([
+		['ftp://files.example/video.mp4', 'ftp:'],
+		['file:///etc/passwd', 'file:'],
+		['javascript:alert(1)', 'javascript:'],
+		['data:text/html,<script>1</script>', 'data:'],
+		['mailto:ops@yunwu.example', 'mailto:'],
+	])('a Location %j that is not a web address → notWeb, with its scheme only', (location, scheme) => {
+		expect(redirect(308, location)).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: 308, target: { kind: 'notWeb', scheme } },
+		});
+	});
+
+	test.each([undefined, '', '   ', 'http://[::1'])('no usable Location (%j) → redirected to none', (location) => {
+		expect(redirect(303, location)).toEqual({
+			ok: false,
+			failure: { kind: 'redirected', httpCode: 303, target: { kind: 'none' } },
 		});
 	});
 });

@@ -56,6 +56,7 @@ const settings = (overrides: Partial<WaitSettings> = {}): WaitSettings => ({
 	pollIntervalMs: 10_000,
 	timeoutMs: 1_800_000,
 	requestTimeoutMs: 30_000,
+	unreachableAfterMs: 60_000,
 	...overrides,
 });
 
@@ -306,19 +307,20 @@ describe('waitForTask: faults that end the wait at once', () => {
 });
 
 describe('waitForTask: timeout', () => {
-	test('a task that stays processing → timedOut with the last answer, after the timeout and not long after', async () => {
+	test('a task that stays processing → timedOut with the last answer, without a query at the deadline itself', async () => {
+		// A query at 5 s would have no time left to answer in: the wait ends after the one at 4 s.
 		const clock = new FakeClock();
 		const last = status('processing', { status_update_time: 1764756499 });
-		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, PROCESSING, PROCESSING, PROCESSING, last]);
+		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, PROCESSING, PROCESSING, last]);
 		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }), new AbortController().signal, clock);
 		expect(outcome).toEqual({
 			kind: 'timedOut',
 			lastAnswer: last.ok && last.value,
 			lastFailure: undefined,
-			polls: 6,
+			polls: 5,
 		});
-		expect(starts()).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
-		expect(clock.elapsed()).toBe(5_000);
+		expect(starts()).toEqual([0, 1_000, 2_000, 3_000, 4_000]);
+		expect(clock.elapsed()).toBe(4_000);
 	});
 
 	test('only faults → timedOut with the last failure and no answer', async () => {
@@ -497,5 +499,184 @@ describe('waitForTask: answers that are not a task', () => {
 		const always = scriptedQuery(clock, [page]);
 		const outcome = await waitForTask(always.query, settings({ pollIntervalMs: 1_000, timeoutMs: 3_600_000 }), new AbortController().signal, clock);
 		expect(outcome).toEqual({ kind: 'failed', failure: { kind: 'invalidBody', httpCode: 200, problem: 'html' }, polls: 3 });
+	});
+});
+
+describe('waitForTask: nothing outlives the Timeout', () => {
+	/** A query whose hung answers report the limit they were given, as the API client's do. */
+	const hangingQuery = (clock: FakeClock, before: Step[]) => {
+		const calls: number[] = [];
+		const query = async (requestTimeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
+			calls.push(requestTimeoutMs);
+			const step = before[calls.length - 1];
+			if (step) return typeof step === 'function' ? step() : step;
+			clock.time += requestTimeoutMs;
+			return fail({ kind: 'requestTimeout', timeoutMs: requestTimeoutMs });
+		};
+		return { query, calls };
+	};
+
+	test('a 429 whose Retry-After is longer than the time left ends the wait at once, with what Yunwu asked and what was left', async () => {
+		const clock = new FakeClock();
+		const limited: ApiFailure = { kind: 'rateLimited', httpCode: 429, retryAfterMs: 3_600_000, apiMessage: 'slow down' };
+		const { query, starts } = scriptedQuery(clock, [PROCESSING, fail(limited)]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 600_000, timeoutMs: 1_800_000 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({
+			kind: 'timedOut',
+			lastAnswer: PROCESSING.ok && PROCESSING.value,
+			lastFailure: limited,
+			polls: 2,
+			early: { reason: 'retryAfter', failure: limited, leftMs: 1_200_000 },
+		});
+		expect(starts()).toEqual([0, 600_000]);
+		expect(clock.elapsed()).toBe(600_000);
+
+		// One that still leaves time is waited out, and the wait goes on.
+		const fits = new FakeClock();
+		const waited = scriptedQuery(fits, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 1_199_000 }), COMPLETED]);
+		expect(await waitForTask(waited.query, settings({ timeoutMs: 1_200_000 }), new AbortController().signal, fits)).toMatchObject({ kind: 'finished' });
+		expect(waited.starts()).toEqual([0, 1_199_000]);
+	});
+
+	test('a task just created whose first query would come at or after the deadline: no pause, no query, the reason said', async () => {
+		for (const timeoutMs of [5_000, 10_000]) {
+			const clock = new FakeClock();
+			const { query, calls } = scriptedQuery(clock, [COMPLETED]);
+			const outcome = await waitForTask(query, settings({ firstQueryAfterMs: 10_000, timeoutMs }), new AbortController().signal, clock);
+			expect(outcome).toEqual({ kind: 'timedOut', polls: 0, early: { reason: 'firstQueryTooLate' } });
+			expect(calls).toEqual([]);
+			expect(clock.pauses).toEqual([]);
+		}
+	});
+
+	test('the first query of a task just created gets only what is left of the Timeout', async () => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
+		await waitForTask(query, settings({ firstQueryAfterMs: 10_000, timeoutMs: 10_300 }), new AbortController().signal, clock);
+		expect(calls).toEqual([{ at: 10_000, requestTimeoutMs: 300 }]);
+	});
+
+	test('a query near the deadline gets only the time left, even under a second; a Timeout under a second holds too', async () => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
+		await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 4_300 }), new AbortController().signal, clock);
+		expect(calls.map((call) => call.requestTimeoutMs)).toEqual([4_300, 3_300, 2_300, 1_300, 300]);
+
+		const tiny = new FakeClock();
+		const short = scriptedQuery(tiny, [PROCESSING]);
+		await waitForTask(short.query, settings({ pollIntervalMs: 100, timeoutMs: 250 }), new AbortController().signal, tiny);
+		expect(short.calls.map((call) => call.requestTimeoutMs)).toEqual([250, 150, 50]);
+	});
+
+	test('a query cut short by the deadline ends the wait at the deadline as a timeout, keeping the last status', async () => {
+		const clock = new FakeClock();
+		const { query, calls } = hangingQuery(clock, [PROCESSING]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 1_500 }), new AbortController().signal, clock);
+		expect(outcome).toEqual({ kind: 'timedOut', lastAnswer: PROCESSING.ok && PROCESSING.value, lastFailure: undefined, polls: 2 });
+		expect(calls).toEqual([1_500, 500]);
+		expect(clock.elapsed()).toBe(1_500);
+
+		// A query that hangs for the whole Request Timeout is a fault: retried, and said at the end.
+		const hung = new FakeClock();
+		const always = hangingQuery(hung, []);
+		const outcome2 = await waitForTask(always.query, settings({ pollIntervalMs: 1_000, requestTimeoutMs: 2_000, timeoutMs: 60_000 }), new AbortController().signal, hung);
+		expect(outcome2).toMatchObject({ kind: 'timedOut', lastFailure: { kind: 'requestTimeout', timeoutMs: 2_000 } });
+		expect(always.calls.length).toBeGreaterThan(3);
+	});
+
+	test('jitter never pushes a retry past the deadline: the retry goes out without it', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(1);
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
+		await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 1_100 }), new AbortController().signal, clock);
+		expect(calls).toEqual([
+			{ at: 0, requestTimeoutMs: 1_100 },
+			{ at: 1_000, requestTimeoutMs: 100 },
+		]);
+	});
+});
+
+describe('waitForTask: a Base URL that never answers', () => {
+	const refused = fail({ kind: 'network', code: 'ECONNREFUSED' });
+
+	test.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO'])(
+		'%s from the first query on: failed with that fault once it has lasted unreachableAfterMs, not at the Timeout',
+		async (code) => {
+			jest.spyOn(Math, 'random').mockReturnValue(0);
+			const clock = new FakeClock();
+			const failure: ApiFailure = { kind: 'network', code };
+			const { query, starts } = scriptedQuery(clock, [fail(failure)]);
+			const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+			expect(outcome).toEqual({ kind: 'failed', failure, polls: 4 });
+			// Backing off 10 s, 20 s, then the last retry brought forward to the bound.
+			expect(starts()).toEqual([0, 10_000, 30_000, 60_000]);
+		},
+	);
+
+	test('with jitter, the give-up still comes at the bound', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(1);
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(starts()).toEqual([0, 12_000, 36_000, 60_000]);
+	});
+
+	test('a poll interval longer than the bound: retried once at the bound (nothing reached Yunwu), then named', async () => {
+		const clock = new FakeClock();
+		const { query, starts } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(starts()).toEqual([0, 60_000]);
+	});
+
+	test('a bound of a few ms, as tests use', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 20, unreachableAfterMs: 100 }), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('failed');
+		expect(clock.elapsed()).toBe(100);
+	});
+
+	/** Runs a wait on `steps` with a 10 s interval, a 10 min Timeout and the 1 min bound. */
+	async function outcomeOf(steps: Step[], apiAnsweredElsewhere?: () => boolean) {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, steps);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere }), new AbortController().signal, clock);
+		return { kind: outcome.kind, elapsed: clock.elapsed() };
+	}
+	const AT_THE_BOUND = { kind: 'failed', elapsed: 60_000 };
+	const AT_THE_TIMEOUT = { kind: 'timedOut', elapsed: expect.any(Number) as number };
+
+	test('only a connection that cannot be made counts: dropped connections and hung queries are retried until the Timeout', async () => {
+		expect(await outcomeOf([refused])).toEqual(AT_THE_BOUND);
+		expect(await outcomeOf([fail({ kind: 'network', code: 'ECONNRESET' })])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([fail({ kind: 'requestTimeout', timeoutMs: 30_000 })])).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('once this wait got an answer (a status, or even an error page), refusals are an outage, retried until the Timeout', async () => {
+		expect(await outcomeOf([refused])).toEqual(AT_THE_BOUND);
+		expect(await outcomeOf([PROCESSING, refused])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([refused, SERVER_ERROR, refused])).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('once another request of the node got an answer, the address is right: refusals are retried until the Timeout', async () => {
+		expect(await outcomeOf([refused], () => false)).toEqual(AT_THE_BOUND);
+		let calls = 0;
+		// Another item's query is answered while this one is backing off.
+		expect(await outcomeOf([refused], () => ++calls > 1)).toEqual(AT_THE_TIMEOUT);
+	});
+
+	test('a Timeout shorter than the bound comes first, saying what failed last', async () => {
+		const clock = new FakeClock();
+		const { query } = scriptedQuery(clock, [refused]);
+		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 }), new AbortController().signal, clock);
+		expect(outcome).toMatchObject({ kind: 'timedOut', lastFailure: { kind: 'network', code: 'ECONNREFUSED' } });
+		expect(clock.elapsed()).toBeLessThan(5_000);
+		// and a bound shorter than the Timeout comes first
+		const clock2 = new FakeClock();
+		const again = scriptedQuery(clock2, [refused]);
+		expect(await waitForTask(again.query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 }), new AbortController().signal, clock2)).toMatchObject({ kind: 'failed' });
+		expect(clock2.elapsed()).toBe(4_000);
 	});
 });

@@ -6,15 +6,15 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf, taskError } from '../errors';
+import { describeApiFailure, describeRetryAfterBeyondTimeout, httpCodeOf, taskError } from '../errors';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
-import type { ApiFailure } from '../transport/failure';
+import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem, type PerItem } from './common/items';
-import { readItemOptions } from './common/options';
+import { readItemOptions, type ItemOptions } from './common/options';
 import { pause } from '../waiting/pause';
 
 const OPERATION = 'create';
@@ -235,9 +235,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		if (item instanceof Error) throw item;
 		const { body, options } = item;
 		if (signal.aborted) throw taskError(this.getNode(), 'The node stopped before this item\'s task was created.', itemIndex);
-		const created = await createWithSafeRetries(client, body, options.requestTimeoutMs, signal);
+		const created = await createWithSafeRetries(client, body, options, signal);
 		if (!created.ok) {
-			const message = createFailureMessage(created.failure, String(body.model), client.shownBaseUrl);
+			const model = String(body.model);
+			const message =
+				'timeLeftMs' in created
+					? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${model}"`, created.timeLeftMs)} No task was created.`
+					: createFailureMessage(created.failure, model, client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
 		}
 		const taskId = created.value.id;
@@ -269,16 +273,31 @@ function certainlyNotCreated(failure: ApiFailure): boolean {
 	);
 }
 
+type CreateOutcome =
+	| ApiResult<IDataObject & { id: string }>
+	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
+	| { ok: false; failure: RetryAfter; timeLeftMs: number };
+
 /**
  * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
- * an unclear failure could hide a task, and a retry would create and charge a second one.
+ * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
+ * happen within the item's Timeout: a pause that would end past it ends the retries at once.
  */
-async function createWithSafeRetries(client: YunwuApiClient, body: IDataObject, timeoutMs: number, signal: AbortSignal) {
+async function createWithSafeRetries(
+	client: YunwuApiClient,
+	body: IDataObject,
+	{ requestTimeoutMs, timeoutMs }: Pick<ItemOptions, 'requestTimeoutMs' | 'timeoutMs'>,
+	signal: AbortSignal,
+): Promise<CreateOutcome> {
+	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 1; ; attempt++) {
-		const created = await client.createTask(body, timeoutMs);
+		const created = await client.createTask(body, requestTimeoutMs);
 		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS) return created;
-		const retryAfterMs = created.failure.kind === 'rateLimited' ? created.failure.retryAfterMs : undefined;
-		await pause(retryAfterMs ?? 1_000 * 2 ** (attempt - 1), signal);
+		const asked = retryAfterOf(created.failure);
+		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);
+		const left = deadline - Date.now();
+		if (delay >= left) return asked ? { ok: false, failure: asked, timeLeftMs: left } : created;
+		await pause(delay, signal);
 		if (signal.aborted) return created;
 	}
 }

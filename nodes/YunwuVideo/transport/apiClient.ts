@@ -31,12 +31,21 @@ function shownUrl(baseUrl: string): string {
 export class YunwuApiClient {
 	/** The base URL as messages show it. */
 	readonly shownBaseUrl: string;
+	private answered = false;
 
 	private constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly baseUrl: string,
 	) {
 		this.shownBaseUrl = shownUrl(baseUrl);
+	}
+
+	/**
+	 * Whether the API has given any HTTP answer (of any status) to this node's requests: then the
+	 * Base URL leads to a server, and a connection failure is an outage, not a wrong address.
+	 */
+	get hasAnswered(): boolean {
+		return this.answered;
 	}
 
 	static async forNode(context: IExecuteFunctions): Promise<YunwuApiClient> {
@@ -90,7 +99,9 @@ export class YunwuApiClient {
 					disableFollowRedirect: true,
 				},
 			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
+			this.answered = true;
 			return {
+				url: request.url,
 				statusCode: response.statusCode,
 				headers: response.headers ?? {},
 				body: bodyText(response.body),

@@ -10,7 +10,7 @@ export type ApiFailure =
 	/** The Base URL has no such route: it points somewhere else than the API (or has a path). */
 	| { kind: 'endpointNotFound'; httpCode: number; apiMessage?: string }
 	/** The API answered with a redirect; it is not followed, so the key stays on this origin. */
-	| { kind: 'redirected'; httpCode: number; location?: string }
+	| { kind: 'redirected'; httpCode: number; target: RedirectTarget }
 	| { kind: 'rateLimited'; httpCode: number; retryAfterMs?: number; apiMessage?: string }
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
@@ -20,8 +20,24 @@ export type ApiFailure =
 	/** n8n's SSRF protection refused the address before any request was sent. */
 	| { kind: 'blocked'; host?: string };
 
+/** A 429 whose Retry-After said how long to wait. */
+export type RetryAfter = Extract<ApiFailure, { kind: 'rateLimited' }> & { retryAfterMs: number };
+
 /** No HTTP answer arrived at all. */
 export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' | 'blocked' }>;
+
+/** Where a redirect points, never with its path or query (a Location may carry tokens there). */
+export type RedirectTarget =
+	/** An http(s) address on another origin than the one asked. */
+	| { kind: 'otherOrigin'; origin: string }
+	/** Another path on the origin asked. */
+	| { kind: 'sameOrigin'; origin: string }
+	/** The very address asked: a redirect loop. */
+	| { kind: 'loop'; origin: string }
+	/** Not a web address (ftp:, file:, javascript: …): only its scheme. */
+	| { kind: 'notWeb'; scheme: string }
+	/** No Location, or one that is not an address. */
+	| { kind: 'none' };
 
 export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId';
 
@@ -42,6 +58,28 @@ export function isTransient(failure: ApiFailure): boolean {
 		default:
 			return false;
 	}
+}
+
+export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
+	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? { ...failure, retryAfterMs: failure.retryAfterMs } : undefined;
+}
+
+export function isConnectionFailure(failure: ApiFailure): failure is ConnectionFailure {
+	return failure.kind === 'network' || failure.kind === 'requestTimeout';
+}
+
+/** Node's codes for a host that cannot be connected to at all: refused, unknown name, no route. */
+const NO_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
+export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
+
+/**
+ * No connection could be made (refused, unknown host, no route, TLS failed): unlike a dropped or
+ * hung connection, the host never spoke HTTP, so the address itself may be wrong.
+ */
+export function isUnreachable(failure: ApiFailure): boolean {
+	return failure.kind === 'network' && (NO_CONNECTION_CODES.has(failure.code) || isTlsCode(failure.code));
 }
 
 /** Node's and axios' codes for a request that took longer than its time limit. */

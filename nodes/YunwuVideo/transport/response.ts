@@ -2,9 +2,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { errorEnvelopeSchema, taskAnswerSchema, type TaskAnswer } from '../task/schema';
 import { oneLine, readableApiError } from '../task/output';
-import { parseRetryAfter, type ApiFailure, type ApiResult } from './failure';
+import { parseRetryAfter, type ApiFailure, type ApiResult, type RedirectTarget } from './failure';
+import { isWebAddress } from './url';
 
 export interface HttpAnswer {
+	/** The address asked, against which a relative redirect is read. */
+	url: string;
 	statusCode: number;
 	headers: Record<string, unknown>;
 	body: string;
@@ -32,13 +35,19 @@ const UNKNOWN_TASK =
 /** Gateways' words for a route that does not exist ("Invalid URL (GET /v1/v1/video/query)"). */
 const WRONG_ROUTE = /invalid url|no route|cannot (get|post)|page not found|404 page/i;
 
-/** Where a redirect points, as an origin only (a Location may carry tokens in its query). */
-function originOf(location: unknown): string | undefined {
+/** Where a redirect's Location points, read against the address asked (it may be relative). */
+function redirectTarget(location: unknown, asked: string): RedirectTarget {
+	let target: URL;
 	try {
-		return typeof location === 'string' ? new URL(location).origin : undefined;
+		if (typeof location !== 'string' || location.trim() === '') return { kind: 'none' };
+		target = new URL(location.trim(), asked);
 	} catch {
-		return undefined;
+		return { kind: 'none' };
 	}
+	if (!isWebAddress(target.href)) return { kind: 'notWeb', scheme: target.protocol };
+	const from = new URL(asked);
+	if (target.origin !== from.origin) return { kind: 'otherOrigin', origin: target.origin };
+	return { kind: target.pathname === from.pathname ? 'loop' : 'sameOrigin', origin: target.origin };
 }
 
 function parseJson(text: string): { parsed: true; value: unknown } | { parsed: false } {
@@ -71,7 +80,7 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 		return { ok: false, failure: { kind: wrongRoute ? 'endpointNotFound' : 'notFound', httpCode, apiMessage } };
 	}
 	if (httpCode >= 300 && httpCode < 400) {
-		return { ok: false, failure: { kind: 'redirected', httpCode, location: originOf(headers.location) } };
+		return { ok: false, failure: { kind: 'redirected', httpCode, target: redirectTarget(headers.location, answer.url) } };
 	}
 	if (httpCode === 429) {
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);

@@ -1,5 +1,4 @@
-import type { ApiFailure, ApiResult } from '../transport/failure';
-import { isTransient } from '../transport/failure';
+import { isConnectionFailure, isTransient, isUnreachable, retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
 import { pause } from './pause';
@@ -7,15 +6,30 @@ import { pause } from './pause';
 export interface WaitSettings {
 	pollIntervalMs: number;
 	timeoutMs: number;
-	/** Limit for one query; the last query before the deadline gets what is left, but at least a second. */
+	/** Limit for one query, cut to the time left before the deadline so no query outlives the Timeout. */
 	requestTimeoutMs: number;
 	/** Pause before the first query: a task created a moment ago cannot be done yet. 0 queries at once. */
 	firstQueryAfterMs?: number;
+	/**
+	 * How long the Base URL may stay unreachable (refused, unknown host, TLS failed) while the API has
+	 * never answered, before the wait gives up: a wrong address is named then, not after the Timeout.
+	 * Once the API has answered, an outage is retried until the Timeout.
+	 */
+	unreachableAfterMs: number;
+	/** Whether the API answered another request of this node (another item's query, the create). */
+	apiAnsweredElsewhere?: () => boolean;
 }
+
+/** Why a wait gave up before its Timeout ran out: nothing more could happen within it. */
+export type EarlyTimeout =
+	/** Yunwu's Retry-After reaches past the deadline. */
+	| { reason: 'retryAfter'; failure: RetryAfter; leftMs: number }
+	/** The first query of a task just created would only go out at or after the deadline. */
+	| { reason: 'firstQueryTooLate' };
 
 export type WaitOutcome =
 	| { kind: 'finished'; answer: TaskAnswer; polls: number }
-	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number }
+	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number; early?: EarlyTimeout }
 	| { kind: 'failed'; failure: ApiFailure; polls: number }
 	| { kind: 'cancelled'; polls: number };
 
@@ -28,8 +42,8 @@ const realClock: WaitClock = { now: () => Date.now(), pause };
 
 /** Retries after transient faults back off from the poll interval, doubling up to this cap. */
 const MAX_BACKOFF_MS = 60_000;
-/** Shortest time limit for one query, so a query just before the deadline can still succeed. */
-const MIN_REQUEST_MS = 1_000;
+/** How long a Base URL that has never answered may stay unreachable before the wait names it. */
+export const UNREACHABLE_AFTER_MS = 60_000;
 /**
  * Successful (2xx) answers that are not a task, in a row, before the wait gives up: one may be a
  * gateway hiccup, a run of them is a Base URL pointing at a web site.
@@ -47,10 +61,12 @@ export function backoffDelay(pollIntervalMs: number, failures: number, failure: 
 
 /**
  * Polls one task until it is completed or failed. The first query goes out at once (or after
- * `firstQueryAfterMs` for a task just created); after a final
- * answer there is no further sleep. Between queries it waits the poll interval, or longer after a
- * transient fault (5xx, HTML page, dropped or hung connection, 429 and its Retry-After). Faults that
- * concern the task or the key (401, 403, 404, unknown task) end the wait at once.
+ * `firstQueryAfterMs` for a task just created); after a final answer there is no further sleep.
+ * Between queries it waits the poll interval, or longer after a transient fault (5xx, HTML page,
+ * dropped or hung connection, 429 and its Retry-After). Faults that concern the task or the key
+ * (401, 403, 404, unknown task, redirect) end the wait at once, and so does a Base URL that has
+ * never answered and stays unreachable for `unreachableAfterMs`. Nothing sleeps or queries past
+ * the deadline: a pause that would end there ends the wait at once instead.
  */
 export async function waitForTask(
 	query: (requestTimeoutMs: number) => Promise<ApiResult<TaskAnswer>>,
@@ -62,44 +78,76 @@ export async function waitForTask(
 	let polls = 0;
 	let failuresInARow = 0;
 	let unreadableInARow = 0;
+	let answered = false;
+	let unreachableSince: number | undefined;
 	let lastAnswer: TaskAnswer | undefined;
 	let lastFailure: ApiFailure | undefined;
 
-	const firstPause = Math.min(settings.firstQueryAfterMs ?? 0, settings.timeoutMs);
+	const firstPause = settings.firstQueryAfterMs ?? 0;
+	if (firstPause >= settings.timeoutMs) return { kind: 'timedOut', polls, early: { reason: 'firstQueryTooLate' } };
 	if (firstPause > 0) await clock.pause(firstPause, signal);
 
 	for (;;) {
 		if (signal.aborted) return { kind: 'cancelled', polls };
-		const remaining = deadline - clock.now();
-		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, Math.max(remaining, MIN_REQUEST_MS));
+		const queriedAt = clock.now();
+		const left = deadline - queriedAt;
+		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
+		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, left);
 		const result = await query(requestTimeoutMs);
 		polls++;
 		if (signal.aborted) return { kind: 'cancelled', polls };
 
+		// The earliest the next query may go out, and when it goes out unless that passes the deadline.
+		let earliest: number;
 		let delay: number;
 		if (result.ok) {
+			answered = true;
 			lastAnswer = result.value;
 			lastFailure = undefined;
 			failuresInARow = 0;
 			unreadableInARow = 0;
+			unreachableSince = undefined;
 			if (isFinalState(toTaskState(result.value.status))) return { kind: 'finished', answer: result.value, polls };
-			delay = settings.pollIntervalMs;
+			earliest = delay = settings.pollIntervalMs;
 		} else {
-			const unreadable = result.failure.kind === 'invalidBody' && result.failure.httpCode < 300;
-			unreadableInARow = unreadable ? unreadableInARow + 1 : 0;
-			if (!isTransient(result.failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS) {
-				return { kind: 'failed', failure: result.failure, polls };
+			const { failure } = result;
+			// A query whose limit was cut to the time left did not fail: the Timeout ran out.
+			if (failure.kind === 'requestTimeout' && failure.timeoutMs < settings.requestTimeoutMs) {
+				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 			}
-			lastFailure = result.failure;
+			answered ||= !isConnectionFailure(failure);
+			const unreadable = failure.kind === 'invalidBody' && failure.httpCode < 300;
+			unreadableInARow = unreadable ? unreadableInARow + 1 : 0;
+			if (!isTransient(failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS) return { kind: 'failed', failure, polls };
+			lastFailure = failure;
 			failuresInARow++;
-			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, result.failure);
+			earliest = backoffDelay(settings.pollIntervalMs, failuresInARow, failure, 0);
+			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, failure);
+
+			if (isUnreachable(failure) && !answered && !settings.apiAnsweredElsewhere?.()) {
+				unreachableSince ??= queriedAt;
+				const giveUpAt = unreachableSince + settings.unreachableAfterMs;
+				if (clock.now() >= giveUpAt) return { kind: 'failed', failure, polls };
+				// The last retry comes at the bound, even within the poll interval: a connection that
+				// cannot be made never reaches Yunwu.
+				const retryBy = giveUpAt - clock.now();
+				earliest = Math.min(earliest, retryBy);
+				delay = Math.min(delay, retryBy);
+			} else {
+				unreachableSince = undefined;
+			}
+
+			const asked = retryAfterOf(failure);
+			const leftNow = deadline - clock.now();
+			if (asked && asked.retryAfterMs >= leftNow) {
+				return { kind: 'timedOut', lastAnswer, lastFailure, polls, early: { reason: 'retryAfter', failure: asked, leftMs: leftNow } };
+			}
 		}
 
-		// A query that could only go out after the deadline is not made: querying early at the
-		// deadline would break the poll interval (or the API's Retry-After).
-		if (clock.now() + delay > deadline) {
-			return { kind: 'timedOut', lastAnswer, lastFailure, polls };
-		}
-		await clock.pause(delay, signal);
+		// A query that could only go out at or after the deadline is not made: querying early
+		// would break the poll interval (or the API's Retry-After). Jitter never pushes one past it.
+		const now = clock.now();
+		if (now + earliest >= deadline) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
+		await clock.pause(now + delay < deadline ? delay : earliest, signal);
 	}
 }

@@ -1,13 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { describeApiFailure, formatSeconds, httpCodeOf, taskError } from '../../errors';
+import { describeApiFailure, describeRetryAfterBeyondTimeout, formatSeconds, httpCodeOf, taskError } from '../../errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
-import type { ApiFailure } from '../../transport/failure';
 import type { SharedWork } from '../../waiting/shared';
-import { waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
+import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
@@ -68,6 +67,8 @@ export async function waitAndDeliver(
 		requestTimeoutMs: options.requestTimeoutMs,
 		// A task created a moment ago is not done: its first query waits one poll interval.
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
+		unreachableAfterMs: UNREACHABLE_AFTER_MS,
+		apiAnsweredElsewhere: () => client.hasAnswered,
 	};
 	const startedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
@@ -93,7 +94,7 @@ export async function waitAndDeliver(
 				: { task_id: taskId, state: 'unknown', progress: null };
 			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
 			if (options.onTimeout === 'outputLastStatus') return { json: task };
-			const message = timeoutMessage(taskId, settings.timeoutMs, outcome.lastAnswer, outcome.lastFailure, client.shownBaseUrl);
+			const message = timeoutMessage(taskId, settings, outcome, client.shownBaseUrl);
 			throw taskError(context.getNode(), message, itemIndex, { taskId, task });
 		}
 		case 'failed': {
@@ -110,14 +111,13 @@ function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
 	return `Task "${taskId}" failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
-function timeoutMessage(
-	taskId: string,
-	timeoutMs: number,
-	lastAnswer: TaskAnswer | undefined,
-	lastFailure: ApiFailure | undefined,
-	baseUrl: string,
-): string {
-	const limit = formatSeconds(timeoutMs);
+function timeoutMessage(taskId: string, settings: WaitSettings, outcome: Extract<WaitOutcome, { kind: 'timedOut' }>, baseUrl: string): string {
+	const { lastAnswer, lastFailure, early } = outcome;
+	const limit = formatSeconds(settings.timeoutMs);
+	if (early?.reason === 'firstQueryTooLate') {
+		return `Task "${taskId}" was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
+	}
+	if (early?.reason === 'retryAfter') return describeRetryAfterBeyondTimeout(early.failure, `the next query of task "${taskId}"`, early.leftMs);
 	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
