@@ -24,7 +24,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const client = await YunwuApiClient.forNode(this);
 	return await runForEachItem(this, QUERIES_AT_ONCE, async (itemIndex, signal) => {
 		const taskId = readTaskId(this, itemIndex);
-		const options = { ...readItemOptions(this, itemIndex), retryDelayMs: DOWNLOAD_RETRY_DELAY_MS };
+		const options = { ...readItemOptions(this, itemIndex), retryDelayMs: DOWNLOAD_RETRY_DELAY_MS, apiOrigin: client.origin };
 		const result = await client.queryTask(taskId, options.requestTimeoutMs);
 		if (!result.ok) {
 			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);

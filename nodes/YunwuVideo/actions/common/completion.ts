@@ -78,7 +78,7 @@ export async function waitAndDeliver(
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs }, signal, waited(outcome.polls));
+			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs, apiOrigin: client.origin }, signal, waited(outcome.polls));
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer
