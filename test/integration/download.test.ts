@@ -51,6 +51,18 @@ describe('Video download: a broken file is never passed on as whole', () => {
 		expect(downloadsOf(id)).toHaveLength(2);
 	});
 
+	test('a download that stalls every time fails the item, naming the task, the pause and Request Timeout', async () => {
+		const id = newTask({ video: { size: 300_000 } });
+		yunwu().videoOf(id).faults.push(...[1, 2].map(() => ({ type: 'stall' as const, fraction: 0.5 })));
+
+		const run = await waitFor([id], { requestTimeout: 0.2, downloadAttempts: 2 }, true);
+
+		expect(run.items![0].binary).toBeUndefined();
+		expect(run.items![0].json.error).toBe(
+			`The video download of task "${id}" stalled for 0.2 s after 2 attempts. Retry later, or raise Request Timeout in the node's options.`,
+		);
+	});
+
 	test('a download that breaks off every time fails the item after the attempts, with no binary', async () => {
 		const id = newTask({ video: { size: 200_000 } });
 		yunwu().videoOf(id).faults.push(...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })));
