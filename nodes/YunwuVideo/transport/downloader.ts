@@ -7,8 +7,8 @@ import { isWebAddress } from './url';
 
 /** The credential whose key goes with a download on the API's own origin (the API client's). */
 const CREDENTIAL_TYPE = 'yunwuApi';
-/** Redirects followed per attempt, as many as a browser would need for a CDN hand-off and more. */
-export const MAX_REDIRECTS = 5;
+/** Redirects followed per attempt: a CDN hand-off needs one or two. */
+const MAX_REDIRECTS = 5;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
 export interface DownloadRequest {
@@ -51,7 +51,8 @@ export type DownloadResult = { ok: true; binary: IBinaryData } | { ok: false; fa
 
 /**
  * Failures worth another attempt: the file may well arrive whole next time. An empty answer is
- * one: it costs nothing to ask again, and a file host sends one while it is briefly unwell.
+ * one: asking again costs next to nothing, and a 200 with no bytes for a completed task's video
+ * says more about the host in that moment than about the video.
  */
 export function isRetryableDownload(failure: DownloadFailure): boolean {
 	return ['hostError', 'network', 'requestTimeout', 'incomplete', 'tooSlow', 'empty'].includes(failure.kind);
