@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { fileSha256, REPO_ROOT, YunwuServer } from '../test/server/yunwu-server';
+import { fileSha256, REPO_ROOT, YunwuServer, type TaskScript } from '../test/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -216,5 +216,71 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).toContain('Check the API key in your Yunwu API credential.');
 		expect(said).not.toContain('sk-not-the-right-key');
 		expect(server.apiRequests('grok:e2e-badkey').at(-1)?.authorization).toBe('Bearer sk-not-the-right-key');
+	});
+
+	// What depends on n8n's own request layer: whether it leaves redirects to the node, which credential a
+	// request carries, how it hands on a compressed or a never-ending body.
+	test('downloads: the key only on the API origin, redirects, compressed bodies, a trickle, an endless stream, an empty body, a failing thumbnail', async () => {
+		const task = (name: string, video: TaskScript['video'], thumbnail = false) =>
+			server.addTask({ id: `grok:e2e-${line}-${name}`, processingPolls: 1, end: 'completed', video, thumbnail });
+		const keyed = task('keyed', { size: 300_000, onApiHost: true });
+		const keyedVideo = server.videoOf(keyed);
+		keyedVideo.faults.push({ type: 'redirect' }, { type: 'redirectTo', location: `${server.fileUrl}${keyedVideo.path}?hop=2` });
+		const gzip = task('gzip', { size: 300_000, contentEncoding: 'gzip' });
+		const br = task('br', { size: 300_000, contentEncoding: 'br' });
+		const trickle = task('trickle', { size: 200_000 });
+		server.videoOf(trickle).faults.push({ type: 'trickle', intervalMs: 20 });
+		const thumbnail = task('thumbnail', { size: 5000 }, true);
+		server.thumbnailOf(thumbnail).faults.push({ type: 'status', code: 404 });
+		const endless = task('endless', { chunkDelayMs: 5 });
+		server.videoOf(endless).faults.push({ type: 'endless' });
+		const ftp = task('ftp', {});
+		server.videoOf(ftp).faults.push({ type: 'redirectTo', location: 'ftp://127.0.0.2/video.mp4' });
+		const empty = task('empty', { size: 0 });
+		const ids = [keyed, gzip, br, trickle, thumbnail, endless, ftp, empty];
+		const workflowId = 'e2eDownloads';
+		await importIntoN8n(install, env, 'workflow', [
+			chain(workflowId, 'E2E downloads', [
+				manualTrigger(),
+				taskIds(ids),
+				yunwuVideo(
+					{ operation: 'waitUntilComplete', options: { pollInterval: 0.2, requestTimeout: 1, maxFileSize: 0.5, downloadThumbnail: true } },
+					{ onError: 'continueRegularOutput' },
+				),
+				{ ...sha256OfVideo(), onError: 'continueRegularOutput' },
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, workflowId);
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		const items = nodeOutput(outcome, 'Yunwu Video');
+		const hashes = nodeOutput(outcome, 'SHA-256');
+		const byId = (id: string) => items[ids.indexOf(id)];
+		const hashOf = (id: string) => hashes[ids.indexOf(id)].json.sha256;
+		for (const id of [keyed, gzip, br, trickle, thumbnail]) {
+			expect({ id, state: byId(id).json.state, sha256: hashOf(id) }).toEqual({ id, state: 'completed', sha256: fileSha256(server.videoOf(id)) });
+		}
+		expect(server.log.filter((entry) => entry.path === keyedVideo.path).map((entry) => [entry.server, entry.authorization])).toEqual([
+			['api', `Bearer ${server.apiKey}`],
+			['api', `Bearer ${server.apiKey}`],
+			['files', undefined],
+		]);
+		for (const entry of server.fileRequests()) expect(entry.authorization).toBeUndefined();
+		expect(server.videoOf(trickle).downloads).toBe(2);
+		expect(byId(thumbnail).json.thumbnail_error).toBe(
+			`The thumbnail link of task "${thumbnail}" has expired or is no longer accessible (HTTP 404). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`,
+		);
+		expect(byId(endless).json.error).toBe(
+			`The video download of task "${endless}" grew past the Max File Size of 0.5 MB and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`,
+		);
+		expect(byId(ftp).json.error).toBe(
+			`The video link of task "${ftp}" redirects to a "ftp:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.`,
+		);
+		expect(byId(empty).json.error).toBe(
+			`The video of task "${empty}" arrived empty (0 bytes) after 3 attempts. Retry the execution later; if it stays empty, generate the video again.`,
+		);
+		for (const id of [endless, ftp, empty]) expect(byId(id).binary).toBeUndefined();
+		expect(outcome.stdout + outcome.stderr).not.toContain(server.apiKey);
 	});
 });

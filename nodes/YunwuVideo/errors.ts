@@ -107,16 +107,36 @@ export function describeRetryAfterBeyondTimeout(failure: RetryAfter, before: str
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
 }
 
+/** Bytes as megabytes of 1,000,000, as Max File Size counts them: 2048 MB, 0.5 MB, 3.146 MB. */
+const formatMegabytes = (bytes: number) => `${Math.round(bytes / 1000) / 1000} MB`;
+
 /** What went wrong downloading a completed task's video or thumbnail. */
 export function describeDownloadFailure(failure: DownloadFailure, taskId: string, kind: MediaKind, attempts: number): string {
 	const file = kind === 'video' ? 'video' : 'thumbnail';
 	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-	const toggle = `Download ${kind === 'video' ? 'Video' : 'Thumbnail'}`;
+	const withoutIt = `Turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
+	const misbehaving = 'The file host is misbehaving: retry later, or generate the video again.';
 	switch (failure.kind) {
 		case 'badUrl':
-			return `Task "${taskId}" is completed but its ${file} URL is not a web address. Turn off ${toggle} to output the task without it.`;
+			return `Task "${taskId}" is completed but its ${file} URL is not a web address. ${withoutIt}`;
 		case 'blocked':
-			return `The ${file} of task "${taskId}" was not downloaded: ${blockedWords(failure.host)}. If you trust that file host, ask your n8n administrator to allow it, or turn off ${toggle} to output the task without it.`;
+			return `The ${file} of task "${taskId}" was not downloaded: ${blockedWords(failure.host)}. If you trust that file host, ask your n8n administrator to allow it, or turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
+		case 'redirectLoop':
+			return `The ${file} link of task "${taskId}" redirects in a loop, back to an address it already passed through. ${misbehaving}`;
+		case 'tooManyRedirects':
+			return `The ${file} link of task "${taskId}" redirected more than ${failure.limit} times without reaching the file. ${misbehaving}`;
+		case 'redirectNotWeb': {
+			const target = failure.scheme ? `a "${failure.scheme}" address` : 'an invalid address';
+			return `The ${file} link of task "${taskId}" redirects to ${target}; only http and https addresses are downloaded. ${withoutIt}`;
+		}
+		case 'tooSlow':
+			return `The ${file} download of task "${taskId}" was too slow${tries}: ${failure.receivedBytes} bytes in ${formatSeconds(failure.periodMs)}, below the Minimum Download Speed of ${failure.minBytesPerSecond / 1000} KB/s; no partial file was passed on. Retry later, or lower Minimum Download Speed in the node's options (0 turns the check off).`;
+		case 'tooLarge':
+			return failure.declaredBytes !== undefined
+				? `The ${file} of task "${taskId}" is ${formatMegabytes(failure.declaredBytes)}, more than the Max File Size of ${formatMegabytes(failure.maxBytes)}, so it was not downloaded. Raise Max File Size in the node's options to accept it.`
+				: `The ${file} download of task "${taskId}" grew past the Max File Size of ${formatMegabytes(failure.maxBytes)} and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`;
+		case 'empty':
+			return `The ${file} of task "${taskId}" arrived empty (0 bytes)${tries}. Retry the execution later; if it stays empty, generate the video again.`;
 		case 'expired':
 			return `The ${file} link of task "${taskId}" has expired or is no longer accessible (HTTP ${failure.httpCode}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`;
 		case 'refused':
@@ -129,10 +149,11 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 			return `The ${file} download of task "${taskId}" stalled for ${formatSeconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
 		case 'incomplete': {
 			const { expectedBytes, receivedBytes } = failure;
+			// A decoded (gzip, br) body outgrows its Content-Length: then only the promise is shown.
 			const sizes =
 				expectedBytes === undefined
 					? ''
-					: receivedBytes === undefined
+					: receivedBytes === undefined || receivedBytes >= expectedBytes
 						? ` (${expectedBytes} bytes were promised)`
 						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
 			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;

@@ -38,6 +38,10 @@ describe('numbers from expressions are read strictly', () => {
 		['query', 'downloadAttempts', -1, 'Download Attempts of item 0 is -1. Enter a whole number from 1 to 10, such as 3.'],
 		['create', 'timeout', 'forever', 'Timeout (Seconds) of item 0 is "forever". Enter a number of seconds of at least 0.001, such as 1800.'],
 		['create', 'requestTimeout', 0, 'Request Timeout (Seconds) of item 0 is 0. Enter a number of seconds of at least 0.001, such as 30.'],
+		['waitUntilComplete', 'minDownloadSpeed', -1, 'Minimum Download Speed (KB/s) of item 0 is -1. Enter a number of at least 0, such as 10.'],
+		['query', 'minDownloadSpeed', 'fast', 'Minimum Download Speed (KB/s) of item 0 is "fast". Enter a number of at least 0, such as 10.'],
+		['waitUntilComplete', 'maxFileSize', 0, 'Max File Size (MB) of item 0 is 0. Enter a number of at least 0.001, such as 2048.'],
+		['create', 'maxFileSize', '2 GB', 'Max File Size (MB) of item 0 is "2 GB". Enter a number of at least 0.001, such as 2048.'],
 	];
 
 	test.each(cases)('%s: %s = %p fails before any request, naming the parameter and the item', async (operation, name, value, message) => {

@@ -65,7 +65,7 @@ test('a video link on an allowed host that redirects to a blocked address is ref
 	expect(yunwu().fileRequests().length).toBe(before);
 });
 
-test('Query: a blocked thumbnail is named as such', async () => {
+test('Query: a blocked thumbnail is named as such in thumbnail_error, and the item is still delivered', async () => {
 	const id = newTask(true);
 
 	const run = await runNode({
@@ -74,7 +74,9 @@ test('Query: a blocked thumbnail is named as such', async () => {
 		credentials: credentialsFor(yunwu()),
 	});
 
-	expect(run.error?.message).toBe(
+	expect(run.error).toBeUndefined();
+	expect(run.items![0].binary).toBeUndefined();
+	expect(run.items![0].json.thumbnail_error).toBe(
 		`The thumbnail of task "${id}" was not downloaded: its address (127.0.0.2) is blocked by this n8n instance's SSRF protection. If you trust that file host, ask your n8n administrator to allow it, or turn off Download Thumbnail to output the task without it.`,
 	);
 });

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 
@@ -47,9 +48,18 @@ export type FileFault =
 	| { type: 'stall'; fraction?: number }
 	/** Redirects to the same file on the API host (another origin). */
 	| { type: 'redirectCrossOrigin' }
+	/** Redirects to the same file on the host that serves it, under another address (`?redirected=1`). */
 	| { type: 'redirect' }
+	/** Redirects anywhere: another host, a loop, `ftp:`, `data:`… */
+	| { type: 'redirectTo'; location: string }
+	/** Promises the whole length, then sends `bytesPerTick` bytes every `intervalMs`: never stalled, barely moving. */
+	| { type: 'trickle'; intervalMs: number; bytesPerTick?: number }
+	/** Chunked (no Content-Length), and never ends: the file's pattern, on and on. */
+	| { type: 'endless' }
 	/** Answers 200 with an HTML page ("this link has expired") instead of the file. */
-	| { type: 'page' };
+	| { type: 'page' }
+	/** Answers 200 with no bytes at all (Content-Length: 0). */
+	| { type: 'empty' };
 
 export interface MediaFile {
 	/** Path on the file host, e.g. `/file_download/<uuid>.mp4`. */
@@ -64,6 +74,8 @@ export interface MediaFile {
 	deliveredAt: number[];
 	/** How long to wait before each chunk (to keep downloads in flight for cancellation tests). */
 	chunkDelayMs: number;
+	/** Sent compressed with this Content-Encoding (and the compressed Content-Length), whatever the client asks for. */
+	contentEncoding?: 'gzip' | 'br' | 'deflate';
 }
 
 export interface TaskScript {
@@ -87,7 +99,15 @@ export interface TaskScript {
 	extraFields?: Record<string, unknown>;
 	/** Faults answered before the lifecycle proceeds, one per query. */
 	faults?: ApiFault[];
-	video?: { size?: number; bytes?: Buffer; contentType?: string; chunkDelayMs?: number };
+	video?: {
+		size?: number;
+		bytes?: Buffer;
+		contentType?: string;
+		chunkDelayMs?: number;
+		contentEncoding?: MediaFile['contentEncoding'];
+		/** Served by the API host at `/v1/videos/<id>/content`, only with the API key (OpenAI-style gateways). */
+		onApiHost?: boolean;
+	};
 	thumbnail?: boolean;
 	/** Leave out video_url from the completed answer. */
 	noVideoUrl?: boolean;
@@ -152,6 +172,8 @@ export function fileSha256(file: { size: number; bytes?: Buffer }): string {
 export class YunwuServer {
 	readonly apiKey: string;
 	readonly log: LoggedRequest[] = [];
+	/** File answers that closed before the server had ended them: abandoned by the client, or cut by a fault. */
+	readonly abandoned: Array<{ path: string; at: number }> = [];
 	/** Bodies of create requests, in arrival order. */
 	readonly createBodies: Array<Record<string, unknown>> = [];
 	/** Ids of the tasks create requests made, in order. */
@@ -197,11 +219,12 @@ export class YunwuServer {
 		const state: TaskState = { script, queries: 0, faultsServed: 0 };
 		if (script.end !== 'failed' && !script.rawAnswers) {
 			const video = script.video ?? {};
-			state.video = this.addFile(`/file_download/${randomUUID()}.mp4`, {
+			state.video = this.addFile(video.onApiHost ? `/v1/videos/${randomUUID()}/content` : `/file_download/${randomUUID()}.mp4`, {
 				size: video.bytes?.length ?? video.size ?? 2048,
 				bytes: video.bytes,
 				contentType: video.contentType ?? 'video/mp4',
 				chunkDelayMs: video.chunkDelayMs ?? 0,
+				contentEncoding: video.contentEncoding,
 			});
 			if (script.thumbnail) {
 				state.thumbnail = this.addFile(`/file_download/${randomUUID()}.jpg`, { size: 512, contentType: 'image/jpeg', chunkDelayMs: 0 });
@@ -229,8 +252,19 @@ export class YunwuServer {
 		return video;
 	}
 
+	thumbnailOf(id: string): MediaFile {
+		const thumbnail = this.task(id).thumbnail;
+		if (!thumbnail) throw new Error(`task ${id} has no thumbnail`);
+		return thumbnail;
+	}
+
 	videoUrlOf(id: string): string {
-		return `${this.fileUrl}${this.videoOf(id).path}`;
+		return this.urlOfFile(this.videoOf(id));
+	}
+
+	/** Where a file is served: content under `/v1/` by the API host (behind the key), the rest by the file host. */
+	urlOfFile(file: MediaFile): string {
+		return `${file.path.startsWith('/v1/') ? this.apiUrl : this.fileUrl}${file.path}`;
 	}
 
 	apiRequests(taskId?: string): LoggedRequest[] {
@@ -281,6 +315,7 @@ export class YunwuServer {
 		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
 			return sendJson(res, 401, { error: { message: 'Invalid token (request id: 2025120318)', type: 'new_api_error', code: 'invalid_api_key' } });
 		}
+		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/')) return this.serveFile(url.pathname, req, res);
 		if (req.method === 'GET' && url.pathname === '/v1/models') {
 			return sendJson(res, 200, { object: 'list', data: [{ id: 'grok-video-3', object: 'model' }, { id: 'veo3.1-fast', object: 'model' }] });
 		}
@@ -347,8 +382,8 @@ export class YunwuServer {
 			status: words.completed,
 			progress: 100,
 			upscaled: true,
-			...(script.noVideoUrl || !state.video ? {} : { video_url: `${this.fileUrl}${state.video.path}` }),
-			...(state.thumbnail ? { thumbnail_url: `${this.fileUrl}${state.thumbnail.path}` } : {}),
+			...(script.noVideoUrl || !state.video ? {} : { video_url: this.urlOfFile(state.video) }),
+			...(state.thumbnail ? { thumbnail_url: this.urlOfFile(state.thumbnail) } : {}),
 			completed_at: now,
 			upscale_on_complete: true,
 			...script.extraFields,
@@ -387,17 +422,35 @@ export class YunwuServer {
 		const file = this.files.get(filePath);
 		if (!file) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
 		file.downloads++;
+		res.on('close', () => {
+			if (!res.writableEnded) this.abandoned.push({ path: filePath, at: Date.now() });
+		});
 		const fault = file.faults.shift();
 		if (fault?.type === 'status') return void res.writeHead(fault.code, { 'Content-Type': 'text/html' }).end(`<html><body>${fault.code}</body></html>`);
 		if (fault?.type === 'page') {
 			return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<html><body>This link has expired.</body></html>');
 		}
 		if (fault?.type === 'redirect') {
-			return void res.writeHead(302, { Location: `${this.fileUrl}${filePath}` }).end();
+			return void res.writeHead(302, { Location: `${this.urlOfFile(file)}?redirected=1` }).end();
 		}
 		if (fault?.type === 'redirectCrossOrigin') {
 			return void res.writeHead(302, { Location: `${this.apiUrl}${filePath}` }).end();
 		}
+		if (fault?.type === 'redirectTo') {
+			return void res.writeHead(302, { Location: fault.location }).end();
+		}
+		if (fault?.type === 'empty') {
+			return void res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': '0' }).end();
+		}
+		if (fault?.type === 'endless') {
+			res.writeHead(200, { 'Content-Type': file.contentType });
+			return void streamFile({ ...file, bytes: undefined, size: Infinity }, res, Infinity, 'cut');
+		}
+		if (fault?.type === 'trickle') {
+			res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(file.size) });
+			return void trickle(file, res, fault.intervalMs, fault.bytesPerTick ?? 1);
+		}
+		if (file.contentEncoding) return this.serveCompressed(file, fault, res);
 		const chunked = fault?.type === 'truncateChunked';
 		res.writeHead(200, {
 			'Content-Type': file.contentType,
@@ -407,6 +460,26 @@ export class YunwuServer {
 		const cutAt = fault && 'fraction' in fault ? Math.floor(file.size * (fault.fraction ?? 0.5)) : file.size;
 		void streamFile(file, res, cutAt, fault?.type === 'stall' ? 'stall' : fault ? 'cut' : 'end');
 	}
+
+	/** The whole file compressed at once (test files are small), with the compressed Content-Length; `truncate` cuts the compressed bytes. */
+	private serveCompressed(file: MediaFile, fault: FileFault | undefined, res: ServerResponse): void {
+		const whole = file.bytes ?? Buffer.concat(Array.from({ length: Math.ceil(file.size / CHUNK) }, (_, i) => patternChunk(i * CHUNK, Math.min(CHUNK, file.size - i * CHUNK))));
+		const compress = { gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync }[file.contentEncoding!];
+		const body = compress(whole);
+		res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Encoding': file.contentEncoding!, 'Content-Length': String(body.length) });
+		const cutAt = fault?.type === 'truncate' ? Math.floor(body.length * (fault.fraction ?? 0.5)) : body.length;
+		void streamFile({ ...file, bytes: body, size: body.length }, res, cutAt, cutAt < body.length ? 'cut' : 'end');
+	}
+}
+
+/** Sends a few bytes of the file at a time, `intervalMs` apart, until it is whole or the client hangs up. */
+async function trickle(file: MediaFile, res: ServerResponse, intervalMs: number, bytesPerTick: number): Promise<void> {
+	for (let offset = 0; offset < file.size && !res.destroyed; offset += bytesPerTick) {
+		await new Promise((resolve) => setTimeout(resolve, intervalMs));
+		const length = Math.min(bytesPerTick, file.size - offset);
+		res.write(file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length));
+	}
+	if (!res.destroyed) res.end(() => file.deliveredAt.push(Date.now()));
 }
 
 /** Streams a file (or its first `cutAt` bytes), without holding it in memory; records a whole delivery. */

@@ -329,4 +329,11 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 		const output = shapeTaskOutput('t', { status: 'failed', error_message: 'content policy violation' } as TaskAnswer);
 		expect(output.error_message).toBe('content policy violation');
 	});
+
+	test('API fields named like Object.prototype members keep their own names and values', () => {
+		const answer = JSON.parse('{"status":"completed","constructor":"c","hasOwnProperty":1,"toString":"t","valueOf":false,"isPrototypeOf":null}') as TaskAnswer;
+		const output = shapeTaskOutput('t', answer);
+		expect(output).toMatchObject({ constructor: 'c', hasOwnProperty: 1, toString: 't', valueOf: false, isPrototypeOf: null });
+		expect(Object.keys(output).filter((key) => key.startsWith('api_'))).toEqual([]);
+	});
 });

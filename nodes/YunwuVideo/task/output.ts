@@ -67,7 +67,8 @@ export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject
 	};
 	const output: IDataObject = { ...derived };
 	for (const [key, value] of Object.entries(answer)) {
-		if (!(key in derived)) output[key] = value as IDataObject[string];
+		// Own fields only: `in` would also find `constructor` or `toString` on Object.prototype.
+		if (!Object.hasOwn(derived, key)) output[key] = value as IDataObject[string];
 		else if (key !== 'progress' && value !== derived[key]) output[`api_${key}`] = value as IDataObject[string];
 		const iso = TIMESTAMP_FIELD.test(key) ? toIsoTime(value) : null;
 		if (iso) output[`${key}_iso`] = iso;

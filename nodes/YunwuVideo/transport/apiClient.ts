@@ -48,6 +48,11 @@ export class YunwuApiClient {
 		return this.answered;
 	}
 
+	/** The API's origin: the only one the key may be sent to (downloads check their URLs against it). */
+	get origin(): string {
+		return new URL(this.baseUrl).origin;
+	}
+
 	static async forNode(context: IExecuteFunctions): Promise<YunwuApiClient> {
 		const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 		const baseUrl = normaliseBaseUrl(credentials.baseUrl);

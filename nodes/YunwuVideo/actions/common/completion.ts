@@ -86,7 +86,7 @@ export async function waitAndDeliver(
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs, shared }, signal, waited(outcome.polls));
+			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs, shared, apiOrigin: client.origin }, signal, waited(outcome.polls));
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer

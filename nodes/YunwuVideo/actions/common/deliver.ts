@@ -1,4 +1,4 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { describeDownloadFailure, httpCodeOf, taskError } from '../../errors';
 import { shapeTaskOutput } from '../../task/output';
@@ -9,16 +9,24 @@ import { downloadShared } from '../../waiting/download';
 import type { SharedWork } from '../../waiting/shared';
 import type { ItemOptions } from './options';
 
-/** What delivering a task needs: the item's options, and the pause before a download's second try. */
-export type DeliveryOptions = Pick<ItemOptions, 'downloadVideo' | 'videoField' | 'downloadThumbnail' | 'thumbnailField' | 'requestTimeoutMs' | 'downloadAttempts'> & {
+/**
+ * What delivering a task needs: the item's options, the pause before a download's second try, and
+ * the API's origin (the only one a download may send the key to).
+ */
+export type DeliveryOptions = Pick<
+	ItemOptions,
+	'downloadVideo' | 'videoField' | 'downloadThumbnail' | 'thumbnailField' | 'requestTimeoutMs' | 'downloadAttempts' | 'minDownloadBytesPerSecond' | 'maxFileBytes'
+> & {
 	retryDelayMs: number;
 	/** The node run's shared work: items of one task download each file once. */
 	shared: SharedWork;
+	apiOrigin: string;
 };
 
 /**
  * The output item for a task answer: its parsed fields, plus the video (and thumbnail) as binary
- * data when the task is completed and downloads are on.
+ * data when the task is completed and downloads are on. A thumbnail that cannot be downloaded
+ * never costs the video: the item says why in `thumbnail_error`.
  */
 export async function deliverTask(
 	context: IExecuteFunctions,
@@ -29,10 +37,9 @@ export async function deliverTask(
 	signal: AbortSignal,
 	extraFields: IDataObject = {},
 ): Promise<INodeExecutionData> {
-	const json = { ...shapeTaskOutput(taskId, answer), ...extraFields };
+	const json: IDataObject = { ...shapeTaskOutput(taskId, answer), ...extraFields };
 	const binary: IBinaryKeyData = {};
 	if (toTaskState(answer.status) === 'completed') {
-		const wanted: Array<[MediaKind, string, unknown]> = [];
 		if (options.downloadVideo) {
 			if (typeof answer.video_url !== 'string' || answer.video_url.trim() === '') {
 				throw taskError(
@@ -42,14 +49,15 @@ export async function deliverTask(
 					{ taskId, task: json },
 				);
 			}
-			wanted.push(['video', options.videoField, answer.video_url]);
+			const video = await download(context, taskId, 'video', answer.video_url, options, signal);
+			if (!video.ok) throw taskError(context.getNode(), video.message, itemIndex, { taskId, httpCode: video.httpCode, task: json });
+			binary[options.videoField] = video.binary;
 		}
 		// A thumbnail is a nicety: a task without one still delivers its video.
 		if (options.downloadThumbnail && typeof answer.thumbnail_url === 'string' && answer.thumbnail_url) {
-			wanted.push(['thumbnail', options.thumbnailField, answer.thumbnail_url]);
-		}
-		for (const [kind, property, url] of wanted) {
-			binary[property] = await download(context, itemIndex, taskId, kind, String(url), options, signal, json);
+			const thumbnail = await download(context, taskId, 'thumbnail', answer.thumbnail_url, options, signal);
+			if (thumbnail.ok) binary[options.thumbnailField] = thumbnail.binary;
+			else json.thumbnail_error = thumbnail.message;
 		}
 	}
 	return Object.keys(binary).length > 0 ? { json, binary } : { json };
@@ -57,21 +65,27 @@ export async function deliverTask(
 
 async function download(
 	context: IExecuteFunctions,
-	itemIndex: number,
 	taskId: string,
 	kind: MediaKind,
 	url: string,
 	options: DeliveryOptions,
 	signal: AbortSignal,
-	task: IDataObject,
-) {
+): Promise<{ ok: true; binary: IBinaryData } | { ok: false; message: string; httpCode?: number }> {
 	const result = await downloadShared(
 		context,
 		options.shared,
-		{ url, taskId, kind, timeoutMs: options.requestTimeoutMs, signal },
+		{
+			url,
+			taskId,
+			kind,
+			apiOrigin: options.apiOrigin,
+			timeoutMs: options.requestTimeoutMs,
+			minBytesPerSecond: options.minDownloadBytesPerSecond,
+			maxBytes: options.maxFileBytes,
+			signal,
+		},
 		{ attempts: options.downloadAttempts, firstDelayMs: options.retryDelayMs },
 	);
-	if (result.ok) return result.binary;
-	const message = describeDownloadFailure(result.failure, taskId, kind, result.attempts);
-	throw taskError(context.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure), task });
+	if (result.ok) return result;
+	return { ok: false, message: describeDownloadFailure(result.failure, taskId, kind, result.attempts), httpCode: httpCodeOf(result.failure) };
 }

@@ -93,4 +93,6 @@ export const requestOptionFields: INodeProperties[] = [
 		description: "The name of the binary field the thumbnail is written to, when 'Download Thumbnail' is on",
 	},
 	NUMBER_OPTIONS.downloadAttempts,
+	NUMBER_OPTIONS.minDownloadSpeed,
+	NUMBER_OPTIONS.maxFileSize,
 ];

@@ -41,7 +41,7 @@ export const NUMBER_OPTIONS = {
 		typeOptions: { minValue: 0.001 },
 		default: 30,
 		description:
-			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried)',
+			'How long one request to Yunwu, or a pause in a download, may last before it is abandoned (and, while waiting, retried). Also the period over which Minimum Download Speed is measured.',
 	},
 	downloadAttempts: {
 		displayName: 'Download Attempts',
@@ -49,7 +49,26 @@ export const NUMBER_OPTIONS = {
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 0 },
 		default: 3,
-		description: 'How many times to try a download that breaks off, arrives short or meets a server error before the item fails',
+		description:
+			'How many times to try a download that breaks off, stalls, is too slow, arrives empty or meets a server error before the item fails',
+	},
+	minDownloadSpeed: {
+		displayName: 'Minimum Download Speed (KB/s)',
+		name: 'minDownloadSpeed',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 10,
+		description:
+			"A download that averages fewer kilobytes (1,000 bytes) per second than this over a Request Timeout period is abandoned and retried (see Download Attempts), like curl's --speed-limit with --speed-time. 0 turns the check off; a complete pause still ends after Request Timeout.",
+	},
+	maxFileSize: {
+		displayName: 'Max File Size (MB)',
+		name: 'maxFileSize',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 2048,
+		description:
+			'The largest video or thumbnail accepted, in megabytes (1,000,000 bytes). A file announced as larger is not downloaded; a download that grows past it (or never ends) is stopped before it fills the disk. Either fails the item without a retry.',
 	},
 } satisfies Record<string, INodeProperties>;
 
@@ -68,6 +87,10 @@ export interface ItemOptions {
 	onTimeout: 'fail' | 'outputLastStatus';
 	maxConcurrent: number;
 	downloadAttempts: number;
+	/** Minimum Download Speed in bytes per second; 0: no check. */
+	minDownloadBytesPerSecond: number;
+	/** Max File Size in bytes. */
+	maxFileBytes: number;
 	downloadVideo: boolean;
 	/** The binary field of the video; '' when Download Video is off. */
 	videoField: string;
@@ -168,6 +191,8 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		onTimeout,
 		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
 		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),
+		minDownloadBytesPerSecond: readNumberOption(context, itemIndex, options, 'minDownloadSpeed') * 1000,
+		maxFileBytes: Math.floor(readNumberOption(context, itemIndex, options, 'maxFileSize') * 1_000_000),
 		downloadVideo,
 		videoField,
 		downloadThumbnail,
