@@ -15,7 +15,7 @@ import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/comp
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem, type PerItem } from './common/items';
 import { readItemOptions, type ItemOptions } from './common/options';
-import { pause } from '../waiting/pause';
+import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
 const CUSTOM_MODEL = 'custom';

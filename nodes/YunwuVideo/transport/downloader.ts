@@ -1,7 +1,7 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
-import { pause } from '../waiting/pause';
+import { pause } from './pause';
 import { failureFromException } from './failure';
 import { isWebAddress } from './url';
 

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { downloadOnce, isRetryableDownload, type DownloadRequest, type DownloadResult } from '../transport/downloader';
-import { pause } from './pause';
+import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
 
 export interface RetryPolicy {

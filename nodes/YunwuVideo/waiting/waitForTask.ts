@@ -1,7 +1,7 @@
 import { isConnectionFailure, isTransient, isUnreachable, retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
-import { pause } from './pause';
+import { pause } from '../transport/pause';
 
 export interface WaitSettings {
 	pollIntervalMs: number;

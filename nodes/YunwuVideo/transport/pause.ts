@@ -1,6 +1,9 @@
 import * as workflow from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
+// The one way node code waits. It sits in transport/, the lowest layer that waits (the downloader's
+// speed and stall checks), so waiting/ and actions/ build on it without importing upwards.
+
 type SleepWithAbort = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /**
