@@ -3,11 +3,17 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { downloadOnce, isRetryableDownload, type DownloadRequest, type DownloadResult } from '../transport/downloader';
 import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
+import { MAX_BACKOFF_MS } from './waitForTask';
 
 export interface RetryPolicy {
 	attempts: number;
-	/** Pause before the second attempt; it doubles for each further one. */
+	/** Pause before the second attempt; it doubles for each further one, up to MAX_BACKOFF_MS. */
 	firstDelayMs: number;
+}
+
+/** The pause after failed attempt `attempt` (1, 2, …): doubling, and never longer than the waits' own cap. */
+export function downloadRetryDelay(firstDelayMs: number, attempt: number): number {
+	return Math.min(firstDelayMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
 }
 
 /**
@@ -22,7 +28,7 @@ export async function downloadWithRetries(
 	for (let attempt = 1; ; attempt++) {
 		const result = await downloadOnce(context, request);
 		if (result.ok || !isRetryableDownload(result.failure) || attempt >= policy.attempts) return { ...result, attempts: attempt };
-		await pause(policy.firstDelayMs * 2 ** (attempt - 1), request.signal);
+		await pause(downloadRetryDelay(policy.firstDelayMs, attempt), request.signal);
 		if (request.signal.aborted) return { ok: false, failure: { kind: 'cancelled' }, attempts: attempt };
 	}
 }

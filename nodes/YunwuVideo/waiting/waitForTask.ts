@@ -41,7 +41,7 @@ export interface WaitClock {
 const realClock: WaitClock = { now: () => Date.now(), pause };
 
 /** Retries after transient faults back off from the poll interval, doubling up to this cap. */
-const MAX_BACKOFF_MS = 60_000;
+export const MAX_BACKOFF_MS = 60_000;
 /** How long a Base URL that has never answered may stay unreachable before the wait names it. */
 export const UNREACHABLE_AFTER_MS = 60_000;
 /**
