@@ -21,7 +21,7 @@ export type ApiFailure =
 /** No HTTP answer arrived at all. */
 export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' }>;
 
-export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId';
+export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId' | 'noModels';
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
 
