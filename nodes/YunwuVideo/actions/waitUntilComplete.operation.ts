@@ -2,14 +2,13 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { YunwuApiClient } from '../transport/apiClient';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, optionsCollection, taskIdField } from './common/descriptions';
+import { downloadFields, optionsCollection } from './common/descriptions';
 import { readTaskId, runForEachItem } from './common/items';
 import { readItemOptions } from './common/options';
 
 const OPERATION = 'waitUntilComplete';
 
 export const description: INodeProperties[] = [
-	taskIdField(OPERATION),
 	...downloadFields(OPERATION, true),
 	optionsCollection(OPERATION, waitOptionFields),
 ];
