@@ -1,7 +1,8 @@
 /**
  * The editor in a real browser: n8n 2.x started with the packed package, the example workflow
  * opened in headless Chromium (Debian's package, driven by playwright-core), the Yunwu Video node
- * opened, its parameters checked, and screenshots saved to test-artifacts/.
+ * opened and used as a person would (operations switched, the model list opened, options added),
+ * against the local Yunwu server, and screenshots of each panel saved to test-artifacts/.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { importIntoN8n, installN8n, makeUserFolder, n8nEnv, packPackage, REPO_ROOT, startN8n, stopN8n } from './lib/n8n';
 import { credential } from './lib/workflows';
+import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/server/yunwu-server';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,15 +19,33 @@ const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Lovelac
 let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
 let browser: Browser | undefined;
 let userFolder: string;
+let yunwu: YunwuServer | undefined;
 
 beforeAll(async () => {
 	mkdirSync(ARTIFACTS, { recursive: true });
 	const install = installN8n(2);
 	userFolder = makeUserFolder(packPackage());
 	const env = await n8nEnv(install, userFolder);
-	await importIntoN8n(install, env, 'credentials', [credential('sk-editor-check', 'https://yunwu.ai', 'yunwuDemoCredential')]);
-	const example = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8')) as Record<string, unknown>;
-	await importIntoN8n(install, env, 'workflow', [{ ...example, id: 'exampleWorkflow' }]);
+	yunwu = await new YunwuServer().start();
+	await importIntoN8n(install, env, 'credentials', [
+		credential(yunwu.apiKey, yunwu.apiUrl, 'yunwuDemoCredential'),
+		credential('sk-revoked-key', yunwu.apiUrl, 'yunwuRevokedCredential', 'Revoked key'),
+	]);
+	const example = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8')) as {
+		name: string;
+		nodes: Array<Record<string, unknown>>;
+	};
+	// The same workflow with a key Yunwu rejects: the model list cannot load.
+	const revoked = {
+		...example,
+		id: 'revokedKeyWorkflow',
+		nodes: example.nodes.map((node) =>
+			node.name === 'Yunwu Video' ? { ...node, credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } } } : node,
+		),
+	};
+	// One copy per test: n8n locks a workflow to the tab that edited it last.
+	const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({ ...example, id, name: `${String(example.name)} (${id})` }));
+	await importIntoN8n(install, env, 'workflow', [...copies, revoked]);
 	n8n = await startN8n(install, env);
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
@@ -37,21 +57,24 @@ afterAll(async () => {
 	await browser?.close();
 	if (n8n) await stopN8n(n8n.process);
 	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+	await yunwu?.stop();
 });
 
-async function signIn(page: Page, url: string): Promise<void> {
+/** A browser tab signed in to n8n as its owner. */
+async function signedInPage(): Promise<Page> {
+	const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 } });
+	const url = n8n!.url;
 	const setup = await page.request.post(`${url}/rest/owner/setup`, { data: OWNER });
 	expect([200, 400]).toContain(setup.status());
 	const login = await page.request.post(`${url}/rest/login`, {
 		data: { emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password },
 	});
 	expect(login.status()).toBe(200);
+	return page;
 }
 
-test('the example workflow opens, and the Yunwu Video node and its parameters render', async () => {
-	const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 } });
-	await signIn(page, n8n!.url);
-
+test('Wait Until Complete renders, and Put Thumbnail in Field is offered only once Download Thumbnail is on', async () => {
+	const page = await signedInPage();
 	await page.goto(`${n8n!.url}/workflow/exampleWorkflow`);
 	const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' });
 	await node.waitFor({ timeout: 60_000 });
@@ -64,16 +87,143 @@ test('the example workflow opens, and the Yunwu Video node and its parameters re
 	}
 	const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
 	expect(inputValues).toEqual(expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']));
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-node.png') });
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
 
 	// Every further option, as a person adding one would see the list.
-	await page.getByPlaceholder('Add Option').or(page.getByText('Add Option', { exact: true })).first().click();
-	for (const option of ['On Timeout', 'Max Tasks at Once', 'Request Timeout (Seconds)', 'Download Thumbnail', 'Download Attempts']) {
-		await expectLocator(page.getByText(option, { exact: true }).last()).toBeVisible();
-	}
+	expect(await addOptionList(page)).toEqual(['On Timeout', 'Max Tasks at Once', 'Request Timeout (Seconds)', 'Download Thumbnail', 'Download Attempts']);
+	await page.waitForTimeout(500); // the list's opening animation
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-options.png') });
+	await page.keyboard.press('Escape');
+	await addOption(page, 'Download Thumbnail');
+	await page.locator('[data-test-id="parameter-input-downloadThumbnail"] .el-switch').click();
+	expect(await addOptionList(page)).toEqual(['On Timeout', 'Max Tasks at Once', 'Request Timeout (Seconds)', 'Put Thumbnail in Field', 'Download Attempts']);
+	await page.keyboard.press('Escape');
 	await page.close();
 });
+
+test('Task ID keeps its expression when the operation switches between Wait Until Complete and Query', async () => {
+	const page = await openYunwuNode('switchWorkflow');
+	expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
+	for (const operation of ['Query', 'Wait Until Complete', 'Query']) {
+		await chooseOption(page, 'operation', operation);
+		await expectInputValue(page, 'operation', operation);
+		expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
+	}
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-query.png') });
+	await page.close();
+});
+
+test("Create: the key's models, video models first, and Size offering what the chosen model takes", async () => {
+	const page = await openYunwuNode('createWorkflow');
+	await chooseOption(page, 'operation', 'Create');
+	await expectInputValue(page, 'model', 'veo3.1-fast');
+	await expectLocator(page.getByText('Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution')).toBeVisible();
+
+	const models = await openDropdown(page, 'model');
+	expect(models.slice(0, DEFAULT_VIDEO_MODEL_IDS.length + 1)).toEqual([...DEFAULT_VIDEO_MODEL_IDS, 'Other (Enter Model Name)\nType any model name Yunwu accepts']);
+	expect(models).toContain('gpt-4o-mini\nNot known as a video model');
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-list.png') });
+	// n8n's dropdown filters as you type.
+	await page.keyboard.type('sora');
+	await expectTexts(openItems(page), ['sora-2', 'sora-2-pro']);
+	await pickOpenOption(page, 'sora-2');
+	await expectInputValue(page, 'model', 'sora-2');
+
+	expect(await openDropdown(page, 'size')).toEqual(['Small (About 720p)', 'Large (1080p)', "Model's Default"]);
+	await pickOpenOption(page, 'Large (1080p)');
+	await expectLocator(page.getByText('Orientation', { exact: true }).first()).toBeVisible();
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-create.png') });
+	await page.close();
+});
+
+test('Create with a key Yunwu rejects: the model list says why, and Other still lets you type a name', async () => {
+	const page = await openYunwuNode('revokedKeyWorkflow');
+	await chooseOption(page, 'operation', 'Create');
+	const entries = await openDropdown(page, 'model');
+	expect(entries[0]).toMatch(/^Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\.$/);
+	expect(entries.slice(1)).toEqual(['veo3.1-fast', 'Other (Enter Model Name)\nType any model name Yunwu accepts']);
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-error.png') });
+	await pickOpenOption(page, 'Other (Enter Model Name)');
+	await expectLocator(page.locator('[data-test-id="parameter-input-customModel"]')).toBeVisible();
+	await page.close();
+});
+
+/** A signed-in tab with the Yunwu Video node of the workflow open. */
+async function openYunwuNode(workflowId: string): Promise<Page> {
+	const page = await signedInPage();
+	await page.goto(`${n8n!.url}/workflow/${workflowId}`);
+	const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' });
+	await node.waitFor({ timeout: 60_000 });
+	await node.dblclick();
+	await expectLocator(page.locator('[data-test-id="parameter-input-operation"]')).toBeVisible();
+	return page;
+}
+
+/** Picks `option` in the dropdown of the parameter `name`, as a person clicking it does. */
+async function chooseOption(page: Page, name: string, option: string): Promise<void> {
+	await openDropdown(page, name);
+	await pickOpenOption(page, option);
+}
+
+const openItems = (page: Page) => page.locator('[data-test-id="parameter-input-item"]').filter({ visible: true });
+
+/** Opens the dropdown of the parameter `name` and returns its entries once loaded, top to bottom. */
+async function openDropdown(page: Page, name: string): Promise<string[]> {
+	await page.locator(`[data-test-id="parameter-input-${name}"]`).click();
+	const deadline = Date.now() + 20_000;
+	for (;;) {
+		const texts = (await openItems(page).allInnerTexts()).map((text) => text.trim());
+		if (texts.length > 0) return texts;
+		if (Date.now() > deadline) throw new Error(`the dropdown of ${name} stayed empty`);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
+async function pickOpenOption(page: Page, option: string): Promise<void> {
+	await openItems(page).getByText(option, { exact: true }).first().click();
+	await expectLocator(openItems(page)).toHaveCount(0);
+}
+
+async function expectTexts(locator: ReturnType<Page['locator']>, texts: string[]): Promise<void> {
+	const deadline = Date.now() + 15_000;
+	let shown: string[] = [];
+	while (Date.now() < deadline) {
+		shown = (await locator.allInnerTexts()).map((text) => text.trim());
+		if (JSON.stringify(shown) === JSON.stringify(texts)) return;
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	throw new Error(`expected ${JSON.stringify(texts)}, found ${JSON.stringify(shown)}`);
+}
+
+const addOptionItems = (page: Page) => page.locator('[data-test-id="collection-parameter-option"]').filter({ visible: true });
+
+/** Opens the Options collection's "Add Option" list and returns its entries (the list stays open). */
+async function addOptionList(page: Page): Promise<string[]> {
+	await page.getByPlaceholder('Add Option').or(page.getByText('Add Option', { exact: true })).first().click();
+	await addOptionItems(page).first().waitFor({ state: 'visible', timeout: 15_000 });
+	return (await addOptionItems(page).allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+}
+
+async function addOption(page: Page, label: string): Promise<void> {
+	await addOptionList(page);
+	await addOptionItems(page).getByText(label, { exact: true }).first().click();
+}
+
+async function expectInputValue(page: Page, name: string, value: string): Promise<void> {
+	const input = page.locator(`[data-test-id="parameter-input-${name}"] input`).first();
+	const deadline = Date.now() + 15_000;
+	while ((await input.inputValue()) !== value) {
+		if (Date.now() > deadline) throw new Error(`${name} shows "${await input.inputValue()}", not "${value}"`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+/** What the Task ID field shows. */
+async function taskIdText(page: Page): Promise<string> {
+	const field = page.locator('[data-test-id="parameter-input-taskId"]');
+	await field.waitFor({ state: 'visible', timeout: 15_000 });
+	return await field.innerText();
+}
 
 /** Playwright's web-first assertions are not available in jest: a small polling stand-in. */
 function expectLocator(locator: ReturnType<Page['locator']>) {

@@ -18,7 +18,8 @@ import {
 	packPackage,
 	type N8nInstall,
 } from './lib/n8n';
-import { chain, credential, manualTrigger, sha256OfVideo, taskIds, yunwuVideo } from './lib/workflows';
+import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
+import { chain, credential, CREDENTIAL, manualTrigger, sha256OfVideo, taskIds, yunwuVideo } from './lib/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
 
@@ -197,6 +198,20 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).not.toContain('token=secret');
 		expect(server.apiRequests('grok:e2e-redirect')).toHaveLength(1);
 		expect(server.fileRequests().length).toBe(filesBefore);
+	});
+
+	test('a workflow saved by version 0.1.0 (Create with its models, Other, the default model) sends the same requests', async () => {
+		const saved = savedCreateWorkflow();
+		const created = server.createBodies.length;
+		const nodes = saved.nodes.map((node) => (node.credentials ? { ...node, credentials: { yunwuApi: CREDENTIAL } } : node));
+		await importIntoN8n(install, env, 'workflow', [{ ...saved, id: 'e2eSaved010', nodes }]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eSaved010');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		const byPrompt = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.prompt).localeCompare(String(b.prompt));
+		expect(server.createBodies.slice(created).sort(byPrompt)).toEqual(Object.values(SAVED_CREATE_BODIES).sort(byPrompt));
+		for (const name of Object.keys(SAVED_CREATE_BODIES)) expect(nodeOutput(outcome, name)[0].json.state).toBe('pending');
 	});
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {

@@ -10,6 +10,8 @@ import {
 import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
+import { taskIdField } from './actions/common/descriptions';
+import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
 
@@ -56,10 +58,13 @@ export class YunwuVideo implements INodeType {
 				default: 'waitUntilComplete',
 			},
 			...create.description,
+			taskIdField(['query', 'waitUntilComplete']),
 			...query.description,
 			...waitUntilComplete.description,
 		],
 	};
+
+	methods = { loadOptions: { listModels } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;

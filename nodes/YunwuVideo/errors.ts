@@ -67,6 +67,8 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 					return `Yunwu's answer for ${subject} has no status field (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'noId':
 					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}).`;
+				case 'noModels':
+					return `Yunwu's answer for ${subject} holds no list of models (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 			}
 			break;
 		case 'network':

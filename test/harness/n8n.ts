@@ -9,7 +9,7 @@ import { Container } from '@n8n/di';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BinaryDataConfig, BinaryDataService, ExecuteContext, ExecutionLifecycleHooks, RoutingNode, WorkflowExecute } from 'n8n-core';
+import { BinaryDataConfig, BinaryDataService, ExecuteContext, ExecutionLifecycleHooks, LoadOptionsContext, RoutingNode, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -22,6 +22,8 @@ import {
 	type IHttpRequestOptions,
 	type INode,
 	type INodeExecutionData,
+	type INodeParameters,
+	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypes,
 	type IRun,
@@ -291,6 +293,19 @@ export function everythingSaid(run: NodeRun): string {
 	return JSON.stringify({ items: run.items, error: run.error && { ...run.error, message: run.error.message, description: run.error.description, stack: run.error.stack } });
 }
 
+/** The temporary node n8n builds to test a credential or load a list, holding the panel's parameters. */
+function tempNode(parameters: INodeParameters, withCredential: boolean): INode {
+	return {
+		id: 'temp',
+		name: 'Temp-Node',
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		...(withCredential ? { credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } } } : {}),
+	};
+}
+
 /**
  * Runs the credential's test as n8n's CredentialsTester does for a request-based test: the
  * credential's `test.request` becomes the routing of a temporary node, executed by n8n-core's
@@ -301,15 +316,7 @@ export async function testCredential(credentials: { apiKey: string; baseUrl: str
 	const credentialType = credentialTypes.yunwuApi;
 	const testRequest = credentialType.test!;
 	const nodeType = new YunwuVideo();
-	const node: INode = {
-		id: 'temp',
-		name: 'Temp-Node',
-		type: NODE_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
-	};
+	const node = tempNode({}, true);
 	const testNodeType: INodeType = {
 		description: {
 			...nodeType.description,
@@ -340,4 +347,23 @@ export async function testCredential(credentials: { apiKey: string; baseUrl: str
 		return { status: 'Error', message: (error as Error).message };
 	}
 	return { status: 'OK', message: 'Connection successful!' };
+}
+
+/**
+ * Calls one of the node's `loadOptions` methods as the n8n editor's request does (n8n's
+ * DynamicNodeParametersService): a temporary node holding the panel's current parameters and
+ * credential, and n8n-core's LoadOptionsContext with the credential helper. `credentials: null`
+ * is a node without a credential chosen.
+ */
+export async function loadOptions(
+	method: keyof YunwuVideo['methods']['loadOptions'],
+	options: { parameters: INodeParameters; credentials: { apiKey: string; baseUrl: string } | null },
+): Promise<INodePropertyOptions[]> {
+	const load = new YunwuVideo().methods.loadOptions[method];
+	const node = tempNode(options.parameters, options.credentials !== null);
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+	const executionId = String(++executionCounter);
+	const hooks = new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase);
+	const additionalData = { ...buildAdditionalData(hooks, executionId, options.credentials ?? {}), currentNodeParameters: options.parameters };
+	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters.model'));
 }

@@ -132,6 +132,37 @@ export interface LoggedRequest {
 	body?: string;
 }
 
+/** One entry of the model list; the server adds `object`, `created` and (unless given) `supported_endpoint_types`. */
+export interface ListedModelEntry {
+	id: string;
+	owned_by: string;
+	supported_endpoint_types?: string[];
+}
+
+/**
+ * A key's models as a new-api gateway such as Yunwu lists them: chat, image and video models
+ * mixed, in the gateway's order (not sorted), video channels marked `openai-video` only where
+ * new-api knows the channel type (Sora, Jimeng, Kling), the unified-format ones plain `openai`.
+ */
+export const DEFAULT_MODELS: readonly ListedModelEntry[] = [
+	{ id: 'gpt-4o-mini', owned_by: 'openai' },
+	{ id: 'veo3.1-fast', owned_by: 'vertex-ai' },
+	{ id: 'claude-sonnet-4-20250514', owned_by: 'anthropic', supported_endpoint_types: ['anthropic', 'openai'] },
+	{ id: 'sora-2', owned_by: 'openai', supported_endpoint_types: ['openai-video'] },
+	{ id: 'gpt-image-1', owned_by: 'openai', supported_endpoint_types: ['image-generation', 'openai'] },
+	{ id: 'grok-video-3', owned_by: 'custom' },
+	{ id: 'deepseek-v3', owned_by: 'deepseek' },
+	{ id: 'veo3', owned_by: 'vertex-ai' },
+	{ id: 'jimeng-video-3.0', owned_by: 'jimeng', supported_endpoint_types: ['openai-video'] },
+	{ id: 'text-embedding-3-small', owned_by: 'openai', supported_endpoint_types: ['embeddings'] },
+	{ id: 'kling-v2-master', owned_by: 'kling', supported_endpoint_types: ['openai-video'] },
+	{ id: 'sora-2-pro', owned_by: 'openai', supported_endpoint_types: ['openai-video'] },
+	{ id: 'gemini-2.5-pro', owned_by: 'vertex-ai', supported_endpoint_types: ['gemini', 'openai'] },
+];
+
+/** The video models of DEFAULT_MODELS in name order: the Model dropdown's first entries. */
+export const DEFAULT_VIDEO_MODEL_IDS = ['grok-video-3', 'jimeng-video-3.0', 'kling-v2-master', 'sora-2', 'sora-2-pro', 'veo3', 'veo3.1-fast'];
+
 export type UnknownTaskStyle = 'http404' | 'http400' | 'http200';
 
 export interface YunwuServerOptions {
@@ -188,6 +219,10 @@ export class YunwuServer {
 	unknownTask: UnknownTaskStyle;
 	/** Faults answered to create requests, one each. */
 	createFaults: ApiFault[] = [];
+	/** Faults answered to model list requests, one each. */
+	modelListFaults: ApiFault[] = [];
+	/** The models the key may use, as `GET /v1/models` lists them. */
+	models: ListedModelEntry[] = DEFAULT_MODELS.map((model) => ({ ...model }));
 	/** What new tasks from create requests look like: fixed, or chosen from the request body. */
 	createdTaskTemplate: Omit<TaskScript, 'id'> | ((body: Record<string, unknown>) => Omit<TaskScript, 'id'>) = {
 		pendingPolls: 1,
@@ -316,12 +351,18 @@ export class YunwuServer {
 			return sendJson(res, 401, { error: { message: 'Invalid token (request id: 2025120318)', type: 'new_api_error', code: 'invalid_api_key' } });
 		}
 		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/')) return this.serveFile(url.pathname, req, res);
-		if (req.method === 'GET' && url.pathname === '/v1/models') {
-			return sendJson(res, 200, { object: 'list', data: [{ id: 'grok-video-3', object: 'model' }, { id: 'veo3.1-fast', object: 'model' }] });
-		}
+		if (req.method === 'GET' && url.pathname === '/v1/models') return this.answerModels(res);
 		if (req.method === 'GET' && url.pathname === '/v1/video/query') return this.answerQuery(url.searchParams.get('id') ?? '', res);
 		if (req.method === 'POST' && url.pathname === '/v1/video/create') return this.answerCreate(body, res);
 		sendJson(res, 404, { error: { message: `Invalid URL (${req.method} ${url.pathname})`, type: 'invalid_request_error' } });
+	}
+
+	/** new-api's `GET /v1/models`: the key's models in the gateway's order, each with its owner and endpoint types. */
+	private answerModels(res: ServerResponse): void {
+		const fault = this.modelListFaults.shift();
+		if (fault) return applyApiFault(fault, res);
+		const data = this.models.map((model) => ({ object: 'model', created: 1626777600, supported_endpoint_types: ['openai'], ...model }));
+		sendJson(res, 200, { success: true, data, object: 'list' });
 	}
 
 	private answerQuery(id: string, res: ServerResponse): void {

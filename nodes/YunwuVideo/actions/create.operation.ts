@@ -14,41 +14,31 @@ import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem, type PerItem } from './common/items';
+import { aspectRatioFields, CUSTOM_MODEL, familyOf, modelOfFamily, sizeFields, type ModelFamily } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
 import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
-const CUSTOM_MODEL = 'custom';
-const VEO_MODELS = ['veo3.1-fast', 'veo3.1', 'veo3-fast', 'veo3'];
-const SORA_MODELS = ['sora-2', 'sora-2-pro'];
-const GROK_MODELS = ['grok-video-3'];
 
 const forCreate = { operation: [OPERATION] };
-const forModels = (models: string[]) => ({ show: { ...forCreate, model: models } });
+const forFamily = (family: ModelFamily) => ({ show: { ...forCreate, ...modelOfFamily(family) } });
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Model',
+		// The models the credential's key can use, loaded when the panel opens (video models first).
+		// Saved names that are not listed still run: n8n checks option values only in the panel.
+		displayName: 'Model Name or ID',
 		name: 'model',
 		type: 'options',
 		required: true,
 		default: 'veo3.1-fast',
-		options: [
-			{ name: 'Grok Video 3', value: 'grok-video-3' },
-			{ name: 'Jimeng Video 3.0', value: 'jimeng-video-3.0' },
-			{ name: 'Other (Enter Model Name)', value: CUSTOM_MODEL },
-			{ name: 'Sora 2', value: 'sora-2' },
-			{ name: 'Sora 2 Pro', value: 'sora-2-pro' },
-			{ name: 'Veo 3', value: 'veo3' },
-			{ name: 'Veo 3 Fast', value: 'veo3-fast' },
-			{ name: 'Veo 3.1', value: 'veo3.1' },
-			{ name: 'Veo 3.1 Fast', value: 'veo3.1-fast' },
-		],
-		description: 'The video model. New models appear often: choose Other to enter any model name Yunwu accepts.',
+		typeOptions: { loadOptionsMethod: 'listModels' },
+		description:
+			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: { show: forCreate },
 	},
 	{
-		displayName: 'Model Name',
+		displayName: 'Custom Model Name',
 		name: 'customModel',
 		type: 'string',
 		required: true,
@@ -99,37 +89,15 @@ export const description: INodeProperties[] = [
 		description: 'Names of the binary fields holding the images, separated by commas',
 		displayOptions: { show: { ...forCreate, imageSource: ['binary'] } },
 	},
-	{
-		displayName: 'Aspect Ratio',
-		name: 'aspectRatio',
-		type: 'options',
-		default: '',
-		options: [
-			{ name: '1:1 (Square)', value: '1:1' },
-			{ name: '16:9 (Landscape)', value: '16:9' },
-			{ name: '3:4', value: '3:4' },
-			{ name: '4:3', value: '4:3' },
-			{ name: '9:16 (Portrait)', value: '9:16' },
-			{ name: "Model's Default", value: '' },
-		],
-		displayOptions: { show: forCreate },
-	},
-	{
-		displayName: 'Size',
-		name: 'size',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. 1280x720 or 720P',
-		description: "Resolution, in the form the model accepts; empty for the model's default",
-		displayOptions: { show: forCreate },
-	},
+	...aspectRatioFields(forCreate),
+	...sizeFields(forCreate),
 	{
 		displayName: 'Enhance Prompt',
 		name: 'enhancePrompt',
 		type: 'boolean',
 		default: false,
 		description: "Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
-		displayOptions: forModels(VEO_MODELS),
+		displayOptions: forFamily('veo'),
 	},
 	{
 		displayName: 'Upsample',
@@ -137,7 +105,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether Veo upscales the video to a higher resolution (takes longer)',
-		displayOptions: forModels(VEO_MODELS),
+		displayOptions: forFamily('veo'),
 	},
 	{
 		displayName: 'Orientation',
@@ -148,7 +116,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Landscape', value: 'landscape' },
 			{ name: 'Portrait', value: 'portrait' },
 		],
-		displayOptions: forModels(SORA_MODELS),
+		displayOptions: forFamily('sora'),
 	},
 	{
 		displayName: 'Duration (Seconds)',
@@ -160,7 +128,7 @@ export const description: INodeProperties[] = [
 			{ name: '15', value: 15 },
 			{ name: '25', value: 25 },
 		],
-		displayOptions: forModels(SORA_MODELS),
+		displayOptions: forFamily('sora'),
 	},
 	{
 		displayName: 'Watermark',
@@ -168,7 +136,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether Sora adds its watermark',
-		displayOptions: forModels(SORA_MODELS),
+		displayOptions: forFamily('sora'),
 	},
 	{
 		displayName: 'Private',
@@ -176,7 +144,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description: 'Whether the video stays private on Sora (not published to its feed)',
-		displayOptions: forModels(SORA_MODELS),
+		displayOptions: forFamily('sora'),
 	},
 	{
 		displayName: 'Custom Mode',
@@ -184,7 +152,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
-		displayOptions: forModels(GROK_MODELS),
+		displayOptions: forFamily('grok'),
 	},
 	{
 		displayName: 'Additional Body Fields (JSON)',
@@ -319,17 +287,18 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 	const size = readText(context, 'size', itemIndex);
 	if (size) body.size = size;
 
-	if (VEO_MODELS.includes(chosen)) {
+	const family = familyOf(chosen);
+	if (family === 'veo') {
 		body.enhance_prompt = context.getNodeParameter('enhancePrompt', itemIndex, false) as boolean;
 		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
 	}
-	if (SORA_MODELS.includes(chosen)) {
+	if (family === 'sora') {
 		body.orientation = readText(context, 'orientation', itemIndex, 'landscape');
 		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
 		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
 		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
 	}
-	if (GROK_MODELS.includes(chosen) && (context.getNodeParameter('customMode', itemIndex, false) as boolean)) {
+	if (family === 'grok' && (context.getNodeParameter('customMode', itemIndex, false) as boolean)) {
 		body.mode = 'custom';
 	}
 	return { ...body, ...readAdditionalFields(context, itemIndex) };

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { describeApiFailure, httpCodeOf, taskError } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
-import { downloadFields, optionsCollection, requestOptionFields, taskIdField } from './common/descriptions';
+import { downloadFields, optionsCollection, requestOptionFields } from './common/descriptions';
 import { runForEachTask } from './common/items';
 
 const OPERATION = 'query';
@@ -13,7 +13,6 @@ const QUERIES_AT_ONCE = 5;
 const DOWNLOAD_RETRY_DELAY_MS = 1_000;
 
 export const description: INodeProperties[] = [
-	taskIdField(OPERATION),
 	...downloadFields(OPERATION, false),
 	optionsCollection(OPERATION, requestOptionFields),
 ];

@@ -2,13 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { YunwuApiClient } from '../transport/apiClient';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, optionsCollection, taskIdField } from './common/descriptions';
+import { downloadFields, optionsCollection } from './common/descriptions';
 import { runForEachTask } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
 
 export const description: INodeProperties[] = [
-	taskIdField(OPERATION),
 	...downloadFields(OPERATION, true),
 	optionsCollection(OPERATION, waitOptionFields),
 ];

@@ -44,3 +44,6 @@ export const errorEnvelopeSchema = z
 		code: z.union([z.string(), z.number()]).nullable().optional(),
 	})
 	.passthrough();
+
+/** `GET /v1/models` (OpenAI's shape, as OneAPI and new-api gateways answer it); entries are checked one by one. */
+export const modelListSchema = z.object({ data: z.array(z.unknown()) }).passthrough();

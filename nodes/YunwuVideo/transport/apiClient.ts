@@ -1,8 +1,14 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type IHttpRequestOptions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
+} from 'n8n-workflow';
 
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
-import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
+import { readCreatedTask, readModelList, readTaskAnswer, type HttpAnswer, type ListedModel } from './response';
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
@@ -23,6 +29,9 @@ function shownUrl(baseUrl: string): string {
 	return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/** The contexts the client works in: a running node, and the panel loading a list. */
+type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
+
 /**
  * The Yunwu API: the only code that talks to it. Authentication goes through n8n's credential
  * mechanism (the credential's Bearer header), and only to the API's own origin: redirects are not
@@ -34,7 +43,7 @@ export class YunwuApiClient {
 	private answered = false;
 
 	private constructor(
-		private readonly context: IExecuteFunctions,
+		private readonly context: ApiContext,
 		private readonly baseUrl: string,
 	) {
 		this.shownBaseUrl = shownUrl(baseUrl);
@@ -53,7 +62,7 @@ export class YunwuApiClient {
 		return new URL(this.baseUrl).origin;
 	}
 
-	static async forNode(context: IExecuteFunctions): Promise<YunwuApiClient> {
+	static async forNode(context: ApiContext): Promise<YunwuApiClient> {
 		const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 		const baseUrl = normaliseBaseUrl(credentials.baseUrl);
 		if (!isWebAddress(baseUrl)) {
@@ -81,6 +90,12 @@ export class YunwuApiClient {
 			timeoutMs,
 		);
 		return 'failure' in answer ? answer : readCreatedTask(answer, Date.now());
+	}
+
+	/** `GET /v1/models`: the models this key may use, as the gateway lists them. */
+	async listModels(timeoutMs: number): Promise<ApiResult<ListedModel[]>> {
+		const answer = await this.send({ method: 'GET', url: `${this.baseUrl}/v1/models` }, timeoutMs);
+		return 'failure' in answer ? answer : readModelList(answer, Date.now());
 	}
 
 	private async send(

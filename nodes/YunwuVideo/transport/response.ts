@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { errorEnvelopeSchema, taskAnswerSchema, type TaskAnswer } from '../task/schema';
+import { errorEnvelopeSchema, modelListSchema, taskAnswerSchema, type TaskAnswer } from '../task/schema';
 import { oneLine, readableApiError } from '../task/output';
 import { parseRetryAfter, type ApiFailure, type ApiResult, type RedirectTarget } from './failure';
 import { isWebAddress } from './url';
@@ -127,7 +127,32 @@ export function readCreatedTask(answer: HttpAnswer, now: number): ApiResult<IDat
 	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noId') };
 }
 
-function refusalOrMalformed(httpCode: number, json: IDataObject, problem: 'noStatus' | 'noId'): ApiFailure {
+/** A model the key may use, as `GET /v1/models` lists it. */
+export interface ListedModel {
+	id: string;
+	/** What new-api gateways say the model serves (`openai-video` for video models); often absent. */
+	endpointTypes: string[];
+}
+
+/**
+ * Reads the OpenAI-style model list `{ "data": [{ "id", "owned_by", ... }] }`. Entries without an
+ * id are skipped rather than failing the list; a 404 means the Base URL is not the API.
+ */
+export function readModelList(answer: HttpAnswer, now: number): ApiResult<ListedModel[]> {
+	const object = readJsonObject(answer, now);
+	if (!object.ok) return object.failure.kind === 'notFound' ? { ok: false, failure: { ...object.failure, kind: 'endpointNotFound' } } : object;
+	const list = modelListSchema.safeParse(object.value);
+	if (!list.success) return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noModels') };
+	const models = list.data.data.flatMap((entry) => {
+		const { id, supported_endpoint_types: types } = (entry ?? {}) as { id?: unknown; supported_endpoint_types?: unknown };
+		if (typeof id !== 'string' || id.trim() === '') return [];
+		const endpointTypes = Array.isArray(types) ? types.filter((type): type is string => typeof type === 'string') : [];
+		return [{ id: id.trim(), endpointTypes }];
+	});
+	return { ok: true, value: models };
+}
+
+function refusalOrMalformed(httpCode: number, json: IDataObject, problem: 'noStatus' | 'noId' | 'noModels'): ApiFailure {
 	const apiMessage = apiMessageOf(json);
 	if (apiMessage === undefined) return { kind: 'invalidBody', httpCode, problem };
 	return { kind: UNKNOWN_TASK.test(apiMessage) ? 'notFound' : 'rejected', httpCode, apiMessage };

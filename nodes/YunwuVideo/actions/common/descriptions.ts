@@ -2,8 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_THUMBNAIL_FIELD, DEFAULT_VIDEO_FIELD, NUMBER_OPTIONS } from './options';
 
-/** Fields that Query and Wait Until Complete share, shown for the given operation only. */
-export function taskIdField(operation: string): INodeProperties {
+/** Task ID: one field, shown for every operation given (the node lists it once for Query and Wait Until Complete). */
+export function taskIdField(operations: string[]): INodeProperties {
 	return {
 		displayName: 'Task ID',
 		name: 'taskId',
@@ -13,7 +13,7 @@ export function taskIdField(operation: string): INodeProperties {
 		placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
 		description:
 			'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
-		displayOptions: { show: { operation: [operation] } },
+		displayOptions: { show: { operation: operations } },
 	};
 }
 
@@ -90,7 +90,9 @@ export const requestOptionFields: INodeProperties[] = [
 		name: 'thumbnailBinaryPropertyName',
 		type: 'string',
 		default: DEFAULT_THUMBNAIL_FIELD,
-		description: "The name of the binary field the thumbnail is written to, when 'Download Thumbnail' is on",
+		description: 'The name of the binary field the thumbnail is written to',
+		// Inside a collection, displayOptions refer to the collection's own values.
+		displayOptions: { show: { downloadThumbnail: [true] } },
 	},
 	NUMBER_OPTIONS.downloadAttempts,
 	NUMBER_OPTIONS.minDownloadSpeed,
