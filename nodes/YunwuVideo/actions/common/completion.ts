@@ -5,7 +5,7 @@ import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
-import type { ApiFailure } from '../../transport/failure';
+import type { ApiFailure, ApiResult } from '../../transport/failure';
 import { waitForTask, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
@@ -45,9 +45,10 @@ export function readConcurrency(context: IExecuteFunctions): number {
 
 /**
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
- * `justCreated`, the first query waits a poll interval). A failed
- * task, a timeout (unless On Timeout outputs the last status), an API fault or a cancel become the
- * item's error.
+ * `justCreated`, the first query waits a poll interval). A failed task (reported to `onTaskFailed`
+ * first), a timeout (unless On Timeout outputs the last status), an API fault or a cancel become
+ * the item's error. Each change of the task's state, and each failed query, goes to n8n's log at
+ * debug level.
  */
 export async function waitAndDeliver(
 	context: IExecuteFunctions,
@@ -56,7 +57,7 @@ export async function waitAndDeliver(
 	taskId: string,
 	signal: AbortSignal,
 	options: ItemOptions,
-	{ justCreated = false } = {},
+	{ justCreated = false, onTaskFailed }: { justCreated?: boolean; onTaskFailed?: () => void } = {},
 ): Promise<INodeExecutionData> {
 	const settings: WaitSettings = {
 		pollIntervalMs: options.pollIntervalMs,
@@ -66,13 +67,14 @@ export async function waitAndDeliver(
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
 	};
 	const startedAt = Date.now();
-	const outcome = await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, signal);
+	const outcome = await waitForTask(loggedQuery(context, client, itemIndex, taskId), settings, signal);
 	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
 
 	switch (outcome.kind) {
 		case 'finished': {
 			const { answer } = outcome;
 			if (toTaskState(answer.status) === 'failed') {
+				onTaskFailed?.();
 				throw taskError(context.getNode(), failedTaskMessage(taskId, answer), itemIndex, {
 					taskId,
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
@@ -96,6 +98,27 @@ export async function waitAndDeliver(
 		case 'cancelled':
 			throw taskError(context.getNode(), `The execution was stopped while waiting for task "${taskId}".`, itemIndex, { taskId });
 	}
+}
+
+/** Queries the task, logging (debug) when its state changes and when a query fails. */
+function loggedQuery(context: IExecuteFunctions, client: YunwuApiClient, itemIndex: number, taskId: string) {
+	const about = { node: context.getNode().name, executionId: context.getExecutionId(), itemIndex, taskId };
+	let lastState: string | undefined;
+	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
+		const result = await client.queryTask(taskId, timeoutMs);
+		if (!result.ok) {
+			const problem = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
+			context.logger.debug(`Yunwu Video: a query of task "${taskId}" (item ${itemIndex}) failed: ${problem}`, about);
+			return result;
+		}
+		const state = toTaskState(result.value.status);
+		if (state !== lastState) {
+			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
+			context.logger.debug(`Yunwu Video: task "${taskId}" (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`, { ...about, state });
+			lastState = state;
+		}
+		return result;
+	};
 }
 
 function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
