@@ -24,10 +24,10 @@ const createAndWait = (options: { items: ReturnType<typeof prompts>; continueOnF
 
 /** The create requests the server receives from now on: their prompts, and the tasks they made. */
 function createsFromNow() {
-	const [requests, tasks] = [yunwu().createBodies.length, yunwu().createdTaskIds.length];
+	const [requests, tasks] = [yunwu().createBodies.length, yunwu().createdTasks.length];
 	return {
 		prompts: () => yunwu().createBodies.slice(requests).map((body) => body.prompt),
-		taskIds: () => yunwu().createdTaskIds.slice(tasks),
+		taskIds: () => yunwu().createdTasks.slice(tasks).map((task) => task.id),
 	};
 }
 

@@ -250,9 +250,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return { json };
 	};
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	const output = await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
-	createdTasks.clearUnlessRerun(output);
-	return output;
+	return await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
 }
 
 /**
