@@ -33,23 +33,19 @@ const TIMED_OUT: Shape = { id: 'e2eRetryTimedOut', twoNodes: false, saveExecutio
 
 /** Webhook (answers at once) → one item per prompt → Create [→ Wait Until Complete] → SHA-256 of the video. */
 function workflow(shape: Shape, waitOptions: Record<string, unknown>): Record<string, unknown> {
+	const node = (key: string, name: string, type: string, typeVersion: number, x: number, parameters: Record<string, unknown>) => ({
+		id: `${shape.id}-${key}`,
+		name,
+		type: `n8n-nodes-base.${type}`,
+		typeVersion,
+		position: [x, 0],
+		parameters,
+	});
 	const webhook = {
-		id: `${shape.id}-webhook`,
-		name: 'Webhook',
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		position: [0, 0],
+		...node('webhook', 'Webhook', 'webhook', 2, 0, { httpMethod: 'POST', path: shape.id, responseMode: 'onReceived', options: {} }),
 		webhookId: `${shape.id}-webhook`,
-		parameters: { httpMethod: 'POST', path: shape.id, responseMode: 'onReceived', options: {} },
 	};
-	const split = {
-		id: `${shape.id}-split`,
-		name: 'Prompts',
-		type: 'n8n-nodes-base.splitOut',
-		typeVersion: 1,
-		position: [220, 0],
-		parameters: { fieldToSplitOut: 'body.prompts', options: { destinationFieldName: 'prompt' } },
-	};
+	const split = node('split', 'Prompts', 'splitOut', 1, 220, { fieldToSplitOut: 'body.prompts', options: { destinationFieldName: 'prompt' } });
 	const create = {
 		...yunwuVideo({ operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', waitForCompletion: !shape.twoNodes, options: waitOptions }),
 		name: 'Create',
@@ -286,7 +282,7 @@ test('n8n killed during the waits, started again, each execution retried: only C
 	// Without Save Execution Progress n8n kept only the execution's start: Retry runs Create again.
 	expect(noProgress.answer.status).toBe('success');
 	expect(createsOf(NO_PROGRESS)).toBe(2 * NO_PROGRESS.prompts.length);
-	figure(`without Save Execution Progress: Retry ran the workflow from the trigger, ${createsOf(NO_PROGRESS)} creates for ${NO_PROGRESS.prompts.length} prompts`);
+	figure(`without Save Execution Progress: Retry ran Create again, ${createsOf(NO_PROGRESS)} creates for ${NO_PROGRESS.prompts.length} prompts`);
 
 	// Create + Wait in one node: n8n saves progress only after a node, so Retry runs Create again.
 	expect(oneNode.answer.status).toBe('success');
