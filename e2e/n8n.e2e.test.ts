@@ -19,7 +19,7 @@ import {
 	type N8nInstall,
 } from './lib/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
-import { chain, credential, CREDENTIAL, manualTrigger, sha256OfVideo, taskIds, yunwuVideo } from './lib/workflows';
+import { chain, credential, CREDENTIAL, manualTrigger, promptItems, sha256OfVideo, taskIds, yunwuVideo } from './lib/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
 
@@ -212,6 +212,75 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const byPrompt = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.prompt).localeCompare(String(b.prompt));
 		expect(server.createBodies.slice(created).sort(byPrompt)).toEqual(Object.values(SAVED_CREATE_BODIES).sort(byPrompt));
 		for (const name of Object.keys(SAVED_CREATE_BODIES)) expect(nodeOutput(outcome, name)[0].json.state).toBe('pending');
+	});
+
+	test("Retry On Fail after a Create + Wait timed out: n8n re-runs the node, which waits on the tasks it created (one create per prompt) and delivers", async () => {
+		// Ready 3 s after creation: the first try gives up after 2 s, n8n waits 1 s and re-runs the node.
+		server.createdTaskTemplate = { readyAfterMs: 3000, end: 'completed', video: { size: 50_000 } };
+		const [requests, tasks] = [server.createBodies.length, server.createdTasks.length];
+		const prompts = ['a red kite over the sea', 'a blue kite over the hills'];
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRetryOnFail', 'E2E retry on fail', [
+				manualTrigger(),
+				promptItems(prompts),
+				yunwuVideo(
+					{ operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.25, timeout: 2 } },
+					{ retryOnFail: true, maxTries: 2, waitBetweenTries: 1000 },
+				),
+				sha256OfVideo(),
+			]),
+		]);
+
+		const started = Date.now();
+		const outcome = await executeWorkflow(install, env, 'e2eRetryOnFail');
+		const tookMs = Date.now() - started;
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		expect(server.createBodies.slice(requests).map((body) => body.prompt).sort()).toEqual([...prompts].sort());
+		const created = server.createdTasks.slice(tasks).map((task) => task.id);
+		const hashed = nodeOutput(outcome, 'SHA-256');
+		expect(hashed.map((item) => item.json.state)).toEqual(['completed', 'completed']);
+		expect(hashed.map((item) => item.json.task_id).sort()).toEqual([...created].sort());
+		for (const item of hashed) expect(item.json.sha256).toBe(fileSha256(server.videoOf(String(item.json.task_id))));
+		// n8n's log (level info) names every created task, and the re-run's reuse of it; never the key.
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		for (const id of created) {
+			expect(said).toMatch(new RegExp(`Yunwu Video: created task "${id}" for item \\d \\(model grok-video-3, execution \\d+, node "Yunwu Video"\\)`));
+			expect(said).toContain(`waits on task "${id}", created earlier in execution`);
+		}
+		expect(said).not.toContain(server.apiKey);
+		process.stdout.write(`n8n ${install.version}: Create + Wait with Retry On Fail, ${prompts.length} prompts: ${created.length} creates, \`n8n execute\` took ${(tookMs / 1000).toFixed(1)} s\n`);
+	});
+
+	test('Retry On Fail on a Create + Wait that succeeds, in a loop over the same prompt twice: n8n re-runs each pass anyway (a completed answer carries "error": ""), and each pass creates one task', async () => {
+		server.createdTaskTemplate = { pendingPolls: 1, end: 'completed', video: { size: 20_000 } };
+		const requests = server.createBodies.length;
+		const tasks = server.createdTasks.length;
+		const create = yunwuVideo(
+			{ operation: 'create', model: 'veo3.1-fast', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.2 } },
+			{ retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
+		);
+		const loop = { id: '00000000-0000-4000-8000-00000000a001', name: 'Loop', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, position: [330, 0], parameters: { options: {} } };
+		const looped = chain('e2eRetrySuccess', 'E2E retry on fail, success, in a loop', [manualTrigger(), promptItems(['a lighthouse at dusk', 'a lighthouse at dusk']), loop, create]);
+		const connections = looped.connections as Record<string, unknown>;
+		connections.Loop = { main: [[], [{ node: create.name, type: 'main', index: 0 }]] };
+		connections[create.name] = { main: [[{ node: 'Loop', type: 'main', index: 0 }]] };
+		await importIntoN8n(install, env, 'workflow', [looped]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eRetrySuccess');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		const passes = outcome.data!.resultData.runData[create.name].map((run) => run.data!.main[0][0].json);
+		expect(passes.map((json) => [json.state, json.error])).toEqual([
+			['completed', ''],
+			['completed', ''],
+		]);
+		// One task per pass: a re-run of a pass waits on its task, the next pass creates its own.
+		expect(server.createBodies.length - requests).toBe(2);
+		expect(passes.map((json) => json.task_id)).toEqual(server.createdTasks.slice(tasks).map((task) => task.id));
+		// n8n ran each pass three times; the second and third waited on the first one's task.
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		for (const json of passes) expect(said.split(`waits on task "${String(json.task_id)}", created earlier`).length - 1).toBe(2);
 	});
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {

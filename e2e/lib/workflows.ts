@@ -22,6 +22,11 @@ export function taskIds(ids: string[]): Node {
 	};
 }
 
+/** A Code node that outputs one item per prompt, as `{ prompt }`. */
+export function promptItems(prompts: string[]): Node {
+	return { ...taskIds([]), name: 'Prompts', parameters: { jsCode: `return ${JSON.stringify(prompts.map((prompt) => ({ json: { prompt } })))};` } };
+}
+
 export function yunwuVideo(parameters: Record<string, unknown>, settings: Record<string, unknown> = {}): Node {
 	return {
 		id: nodeId(),

@@ -5,8 +5,11 @@
  * `this.helpers` is mocked: requests go over real sockets to the local Yunwu server.
  */
 import { createHash } from 'node:crypto';
+import { Logger } from '@n8n/backend-common';
+import { GlobalConfig, InstanceSettingsConfig } from '@n8n/config';
 import { Container } from '@n8n/di';
 import { mkdtempSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BinaryDataConfig, BinaryDataService, ExecuteContext, ExecutionLifecycleHooks, LoadOptionsContext, RoutingNode, WorkflowExecute } from 'n8n-core';
@@ -32,6 +35,7 @@ import {
 	type IWorkflowExecuteAdditionalData,
 	type NodeParameterValueType,
 } from 'n8n-workflow';
+import winston from 'winston';
 
 import { YunwuApi } from '../../credentials/YunwuApi.credentials';
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
@@ -137,6 +141,8 @@ export interface RunOptions {
 	items?: INodeExecutionData[];
 	credentials?: { apiKey: string; baseUrl: string };
 	continueOnFail?: boolean;
+	/** The node's settings Retry On Fail, Max. Tries and Wait Between Tries (ms), as n8n stores them. */
+	retry?: { maxTries?: number; waitBetweenTries?: number };
 }
 
 export interface NodeRun {
@@ -145,6 +151,7 @@ export interface NodeRun {
 	error: ExecutionError | undefined;
 	status: IRun['status'];
 	run: IRun;
+	executionId: string;
 }
 
 let executionCounter = 0;
@@ -192,6 +199,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		parameters: options.parameters as INode['parameters'],
 		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.retry ? { retryOnFail: true, ...options.retry } : {}),
 	};
 	const workflowData: IWorkflowBase = {
 		id: 'wf-yunwu',
@@ -247,6 +255,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 			error: taskData?.error ?? run.data.resultData.error,
 			status: run.status,
 			run,
+			executionId,
 		};
 	})();
 	return { done, cancel: () => execution.cancel() };
@@ -254,6 +263,28 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 
 export async function runNode(options: RunOptions): Promise<NodeRun> {
 	return await startNode(options).done;
+}
+
+/**
+ * Makes n8n's own Logger (the one n8n-core hands nodes as `this.logger`, from the Container) log
+ * at debug level, every line kept as JSON (message and metadata): what an operator's log would hold.
+ * Nothing of the node's helpers is replaced.
+ */
+export function captureN8nLogs(): { lines: () => string[] } {
+	const config = Container.get(GlobalConfig);
+	config.logging.level = 'debug';
+	config.logging.outputs = [] as unknown as typeof config.logging.outputs;
+	const logger = new Logger(config, Container.get(InstanceSettingsConfig));
+	const lines: string[] = [];
+	const stream = new Writable({
+		write(chunk: Buffer, _encoding, done) {
+			lines.push(chunk.toString().trim());
+			done();
+		},
+	});
+	logger.getInternalLogger().add(new winston.transports.Stream({ stream, format: winston.format.combine(winston.format.metadata(), winston.format.json()) }));
+	Container.set(Logger, logger);
+	return { lines: () => [...lines] };
 }
 
 /** Input items carrying one task id each, mapped by the `taskId` expression `{{ $json.id }}`. */

@@ -97,7 +97,7 @@ describe('Retry-After longer than the time left', () => {
 		const late = await new YunwuServer({ apiKey: yunwu().apiKey, apiPort: port }).start();
 		const created = await execution.done;
 		await late.stop();
-		expect(created.items![0].json).toMatchObject({ task_id: late.createdTaskIds[0], state: 'pending' });
+		expect(created.items![0].json).toMatchObject({ task_id: late.createdTasks[0].id, state: 'pending' });
 		expect(late.createBodies).toHaveLength(1);
 	});
 });
@@ -116,7 +116,7 @@ describe('the Timeout holds, whatever the other settings', () => {
 	});
 
 	test('Create with Wait for Completion and a Poll Interval not shorter than Timeout: named at once, the task id kept', async () => {
-		const before = yunwu().createdTaskIds.length;
+		const before = yunwu().createdTasks.length;
 		const startedAt = Date.now();
 
 		const run = await runNode({
@@ -125,7 +125,7 @@ describe('the Timeout holds, whatever the other settings', () => {
 		});
 
 		expect(Date.now() - startedAt).toBeLessThan(1500);
-		const [taskId] = yunwu().createdTaskIds.slice(before);
+		const [taskId] = yunwu().createdTasks.slice(before).map((task) => task.id);
 		expect(run.error?.message).toBe(
 			`Task "${taskId}" was created, but a new task is first queried after one Poll Interval (3 s), which leaves nothing of Timeout (2 s). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`,
 		);
@@ -192,13 +192,13 @@ describe('a Base URL that never answers is named within the bound, not at the Ti
 			credentials: credentialsFor(first),
 		});
 		// The server goes away between the create and the task's first query.
-		const back = await outage(first, () => first.createdTaskIds.length === 1, () => first.createdTaskIds[0]);
+		const back = await outage(first, () => first.createdTasks.length === 1, () => first.createdTasks[0].id);
 
 		const run = await execution.done;
 		await back.stop();
 
-		expect(run.items![0].json).toMatchObject({ task_id: first.createdTaskIds[0], state: 'completed' });
-		expect(first.apiRequests(first.createdTaskIds[0])).toHaveLength(0);
+		expect(run.items![0].json).toMatchObject({ task_id: first.createdTasks[0].id, state: 'completed' });
+		expect(first.apiRequests(first.createdTasks[0].id)).toHaveLength(0);
 	});
 });
 

@@ -207,8 +207,8 @@ export class YunwuServer {
 	readonly abandoned: Array<{ path: string; at: number }> = [];
 	/** Bodies of create requests, in arrival order. */
 	readonly createBodies: Array<Record<string, unknown>> = [];
-	/** Ids of the tasks create requests made, in order. */
-	readonly createdTaskIds: string[] = [];
+	/** The tasks create requests made, in creation order, with the request's body. */
+	readonly createdTasks: Array<{ id: string; body: Record<string, unknown> }> = [];
 	private readonly tasks = new Map<string, TaskState>();
 	private readonly files = new Map<string, MediaFile>();
 	private readonly sockets = new Set<Socket>();
@@ -450,7 +450,7 @@ export class YunwuServer {
 		// A created task's clock starts at its creation, as on the real service.
 		const readyAt = template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
 		this.addTask({ id, ...template, readyAt });
-		this.createdTaskIds.push(id);
+		this.createdTasks.push({ id, body: parsed });
 		sendJson(res, 200, { id, status: 'pending', status_update_time: Math.floor(Date.now() / 1000) });
 	}
 

@@ -13,6 +13,7 @@ import { YunwuApiClient } from '../transport/apiClient';
 import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
 import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
+import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { readText, runForEachItem, type PerItem } from './common/items';
 import { aspectRatioFields, CUSTOM_MODEL, familyOf, modelOfFamily, sizeFields, type ModelFamily } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
@@ -197,27 +198,21 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	);
 	const invalid = prepared.find((item) => item instanceof Error);
 	if (invalid && !this.continueOnFail()) throw invalid;
+	const createdTasks = CreatedTasks.of(this);
 
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
 		const { body, options } = item;
-		if (signal.aborted) throw taskError(this.getNode(), 'The node stopped before this item\'s task was created.', itemIndex);
-		const created = await createWithSafeRetries(client, body, options, signal);
-		if (!created.ok) {
-			const model = String(body.model);
-			const message =
-				'timeLeftMs' in created
-					? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${model}"`, created.timeLeftMs)} No task was created.`
-					: createFailureMessage(created.failure, model, client.shownBaseUrl);
-			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
-		}
-		const taskId = created.value.id;
+		const { task, isNew } = await createOnce(this, client, createdTasks, itemIndex, body, options, signal);
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
-			return await waitAndDeliver(this, client, itemIndex, taskId, signal, shared, options, { justCreated: true });
+			return await waitAndDeliver(this, client, itemIndex, task.id, signal, shared, options, {
+				justCreated: isNew,
+				onTaskFailed: () => createdTasks.forget(itemIndex, body),
+			});
 		}
-		const answer = created.value as IDataObject as TaskAnswer;
-		const json = shapeTaskOutput(taskId, answer);
+		const answer = task as IDataObject as TaskAnswer;
+		const json = shapeTaskOutput(task.id, answer);
 		// A create answer without a status is a task that was just queued.
 		if (answer.status === undefined) json.state = 'pending';
 		return { json };
@@ -225,6 +220,56 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
 	return await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
 }
+
+/**
+ * The item's task: the one an earlier run of this execution created for the same request (n8n's
+ * Retry On Fail re-runs the whole node), or a new one. A request that may have created a task is
+ * not sent again in the same execution either. Every new task id goes to n8n's log at once, so an
+ * operator can find it after a crash.
+ */
+async function createOnce(
+	context: IExecuteFunctions,
+	client: YunwuApiClient,
+	createdTasks: CreatedTasks,
+	itemIndex: number,
+	body: IDataObject,
+	options: ItemOptions,
+	signal: AbortSignal,
+): Promise<{ task: CreatedTask; isNew: boolean }> {
+	const node = context.getNode();
+	const about = { node: node.name, executionId: context.getExecutionId(), itemIndex, model: String(body.model) };
+	const earlier = createdTasks.find(itemIndex, body);
+	if (earlier?.kind === 'created') {
+		context.logger.info(
+			`Yunwu Video: item ${itemIndex} waits on task "${earlier.task.id}", created earlier in execution ${about.executionId}, instead of creating a new one`,
+			{ ...about, taskId: earlier.task.id },
+		);
+		return { task: earlier.task, isNew: false };
+	}
+	if (earlier?.kind === 'uncertain') throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex);
+	if (signal.aborted) throw taskError(node, 'The node stopped before this item\'s task was created.', itemIndex);
+
+	const created = await createWithSafeRetries(client, body, options, signal);
+	if (!created.ok) {
+		const message =
+			'timeLeftMs' in created
+				? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${about.model}"`, created.timeLeftMs)} No task was created.`
+				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
+		if (!('timeLeftMs' in created) && !certainlyNotCreated(created.failure)) {
+			createdTasks.rememberUncertain(itemIndex, body, message);
+			context.logger.warn(`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`, about);
+		}
+		throw taskError(node, message, itemIndex, { httpCode: httpCodeOf(created.failure) });
+	}
+	createdTasks.rememberCreated(itemIndex, body, created.value);
+	context.logger.info(
+		`Yunwu Video: created task "${created.value.id}" for item ${itemIndex} (model ${about.model}, execution ${about.executionId}, node "${node.name}")`,
+		{ ...about, taskId: created.value.id },
+	);
+	return { task: created.value, isNew: true };
+}
+
+const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
 
 /** Connection errors that happen before a request is sent. */
 const NOTHING_SENT = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];

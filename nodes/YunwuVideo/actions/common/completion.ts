@@ -5,6 +5,7 @@ import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
+import type { ApiResult } from '../../transport/failure';
 import type { SharedWork } from '../../waiting/shared';
 import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
@@ -48,8 +49,9 @@ export function readConcurrency(context: IExecuteFunctions): number {
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
  * `justCreated`, the first query waits a poll interval). Items waiting on the same task with the same
  * wait settings share one poll loop and its downloads through `shared`; each reads the outcome with
- * its own On Timeout. A failed task, a timeout (unless On Timeout outputs the last status), an API
- * fault or a cancel become the item's error.
+ * its own On Timeout. A failed task (reported to `onTaskFailed` first), a timeout (unless On Timeout
+ * outputs the last status), an API fault or a cancel become the item's error. Each change of the
+ * task's state, and each failed query, goes to n8n's log at debug level.
  */
 export async function waitAndDeliver(
 	context: IExecuteFunctions,
@@ -59,7 +61,7 @@ export async function waitAndDeliver(
 	signal: AbortSignal,
 	shared: SharedWork,
 	options: ItemOptions,
-	{ justCreated = false } = {},
+	{ justCreated = false, onTaskFailed }: { justCreated?: boolean; onTaskFailed?: () => void } = {},
 ): Promise<INodeExecutionData> {
 	const settings: WaitSettings = {
 		pollIntervalMs: options.pollIntervalMs,
@@ -73,7 +75,7 @@ export async function waitAndDeliver(
 	const startedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
 	const key = JSON.stringify(['wait', taskId, settings]);
-	const pollLoop = async (loopSignal: AbortSignal) => await waitForTask((timeoutMs) => client.queryTask(taskId, timeoutMs), settings, loopSignal);
+	const pollLoop = async (loopSignal: AbortSignal) => await waitForTask(loggedQuery(context, client, itemIndex, taskId), settings, loopSignal);
 	const outcome: WaitOutcome = (await shared.join(key, signal, pollLoop)) ?? { kind: 'cancelled', polls: 0 };
 	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
 
@@ -81,6 +83,7 @@ export async function waitAndDeliver(
 		case 'finished': {
 			const { answer } = outcome;
 			if (toTaskState(answer.status) === 'failed') {
+				onTaskFailed?.();
 				throw taskError(context.getNode(), failedTaskMessage(taskId, answer), itemIndex, {
 					taskId,
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
@@ -104,6 +107,27 @@ export async function waitAndDeliver(
 		case 'cancelled':
 			throw taskError(context.getNode(), `The execution was stopped while waiting for task "${taskId}".`, itemIndex, { taskId });
 	}
+}
+
+/** Queries the task, logging (debug) when its state changes and when a query fails. */
+function loggedQuery(context: IExecuteFunctions, client: YunwuApiClient, itemIndex: number, taskId: string) {
+	const about = { node: context.getNode().name, executionId: context.getExecutionId(), itemIndex, taskId };
+	let lastState: string | undefined;
+	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
+		const result = await client.queryTask(taskId, timeoutMs);
+		if (!result.ok) {
+			const problem = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
+			context.logger.debug(`Yunwu Video: a query of task "${taskId}" (item ${itemIndex}) failed: ${problem}`, about);
+			return result;
+		}
+		const state = toTaskState(result.value.status);
+		if (state !== lastState) {
+			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
+			context.logger.debug(`Yunwu Video: task "${taskId}" (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`, { ...about, state });
+			lastState = state;
+		}
+		return result;
+	};
 }
 
 function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
