@@ -140,7 +140,8 @@ export interface RunOptions {
 	parameters: Record<string, NodeParameterValueType | IDataObject>;
 	items?: INodeExecutionData[];
 	credentials?: { apiKey: string; baseUrl: string };
-	continueOnFail?: boolean;
+	/** On Error: "Continue" (true), or "Continue (using error output)" ('errorOutput'). */
+	continueOnFail?: boolean | 'errorOutput';
 	/** The node's settings Retry On Fail, Max. Tries and Wait Between Tries (ms), as n8n stores them. */
 	retry?: { maxTries?: number; waitBetweenTries?: number };
 }
@@ -148,6 +149,8 @@ export interface RunOptions {
 export interface NodeRun {
 	/** Output items of the node, or undefined when it failed. */
 	items: INodeExecutionData[] | undefined;
+	/** Items n8n routed to the error output (On Error: "Continue (using error output)"). */
+	errorItems: INodeExecutionData[] | undefined;
 	error: ExecutionError | undefined;
 	status: IRun['status'];
 	run: IRun;
@@ -198,7 +201,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		position: [0, 0],
 		parameters: options.parameters as INode['parameters'],
 		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
-		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
 		...(options.retry ? { retryOnFail: true, ...options.retry } : {}),
 	};
 	const workflowData: IWorkflowBase = {
@@ -252,6 +255,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 		return {
 			items: taskData?.data?.main?.[0] ?? undefined,
+			errorItems: taskData?.data?.main?.[1] ?? undefined,
 			error: taskData?.error ?? run.data.resultData.error,
 			status: run.status,
 			run,

@@ -13,7 +13,7 @@ const newTask = (script: Omit<TaskScript, 'id'>, prefix = 'grok') => yunwu().add
 
 const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1 };
 
-function waitFor(ids: string[], options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, continueOnFail = false) {
+function waitFor(ids: string[], options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, continueOnFail: boolean | 'errorOutput' = false) {
 	return runNode({
 		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { ...FAST, ...options }, ...extra },
 		items: itemsWithIds(ids),
@@ -251,6 +251,25 @@ describe('Wait Until Complete: many items at once', () => {
 		expect((c.json.task as Record<string, unknown>).timed_out).toBe(true);
 		expect(d.json).toMatchObject({ task_id: ok2, state: 'completed' });
 		expect(d.binary!.data.bytes).toBe(2000);
+	});
+
+	test('On Error "Continue (using error output)": failed items go to the error output, with their task, and the others to the success output', async () => {
+		const ok = newTask({ processingPolls: 1, end: 'completed', video: { size: 1000 } });
+		const failed = newTask({ processingPolls: 1, end: 'failed', failure: 'NSFW content detected' });
+		const slow = newTask({ processingPolls: 1000 });
+
+		const run = await waitFor([ok, failed, slow], { timeout: 0.4 }, {}, 'errorOutput');
+
+		expect(run.status).toBe('success');
+		expect(run.items!.map((item) => [item.json.task_id, item.pairedItem])).toEqual([[ok, { item: 0 }]]);
+		expect(run.items![0].binary!.data.bytes).toBe(1000);
+		const errors = run.errorItems!;
+		expect(errors.map((item) => [item.json.details, item.pairedItem])).toEqual([
+			[expect.objectContaining({ task_id: failed, task: expect.objectContaining({ state: 'failed' }) }), { item: 1 }],
+			[expect.objectContaining({ task_id: slow, task: expect.objectContaining({ timed_out: true }) }), { item: 2 }],
+		]);
+		expect(errors[0].json.error).toEqual(expect.stringContaining('NSFW content detected'));
+		expect(errors[1].json.error).toEqual(expect.stringContaining('did not finish within 0.4 s'));
 	});
 
 	test('without Continue On Fail the first failure stops the others at once', async () => {

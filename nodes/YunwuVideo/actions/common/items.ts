@@ -103,7 +103,7 @@ export async function runForEachItem(
 			results[itemIndex] = outputItem(await perItem(itemIndex, controller.signal, shared), itemIndex);
 		} catch (error) {
 			if (!stopped && context.continueOnFail()) {
-				results[itemIndex] = outputItem(errorItem(error), itemIndex);
+				results[itemIndex] = outputItem(errorItem(context, error), itemIndex);
 				return;
 			}
 			if (stopped || stopOthersOnFailure) {
@@ -219,11 +219,17 @@ function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 	return error;
 }
 
-/** The Continue On Fail output of a failed item: the message, and the task's fields when they are known. */
-function errorItem(error: unknown): INodeExecutionData {
-	const { message, context } = error as { message?: string; context?: IDataObject };
-	const json: IDataObject = { error: message ?? 'Unknown error' };
-	if (context?.taskId !== undefined) json.task_id = context.taskId;
-	if (context?.task !== undefined) json.task = context.task;
-	return { json };
+/**
+ * The Continue On Fail output of a failed item: the message, and the task's fields when they are
+ * known. n8n's "Continue (using error output)" sends an item to the error output only when its json
+ * holds nothing but `error`, `message` and `details`, so there the task's fields go in `details`.
+ */
+function errorItem(context: IExecuteFunctions, error: unknown): INodeExecutionData {
+	const { message, context: errorContext } = error as { message?: string; context?: IDataObject };
+	const taskFields: IDataObject = {};
+	if (errorContext?.taskId !== undefined) taskFields.task_id = errorContext.taskId;
+	if (errorContext?.task !== undefined) taskFields.task = errorContext.task;
+	const text = message ?? 'Unknown error';
+	if (context.getNode().onError === 'continueErrorOutput') return { json: { error: text, details: taskFields } };
+	return { json: { error: text, ...taskFields } };
 }
