@@ -90,13 +90,29 @@ test('Wait Until Complete renders, and Put Thumbnail in Field is offered only on
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
 
 	// Every further option, as a person adding one would see the list.
-	expect(await addOptionList(page)).toEqual(['On Timeout', 'Max Tasks at Once', 'Request Timeout (Seconds)', 'Download Thumbnail', 'Download Attempts']);
+	expect(await addOptionList(page)).toEqual([
+		'Download Attempts',
+		'Download Thumbnail',
+		'Max File Size (MB)',
+		'Max Tasks at Once',
+		'Minimum Download Speed (KB/s)',
+		'On Timeout',
+		'Request Timeout (Seconds)',
+	]);
 	await page.waitForTimeout(500); // the list's opening animation
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-options.png') });
 	await page.keyboard.press('Escape');
 	await addOption(page, 'Download Thumbnail');
 	await page.locator('[data-test-id="parameter-input-downloadThumbnail"] .el-switch').click();
-	expect(await addOptionList(page)).toEqual(['On Timeout', 'Max Tasks at Once', 'Request Timeout (Seconds)', 'Put Thumbnail in Field', 'Download Attempts']);
+	expect(await addOptionList(page)).toEqual([
+		'Download Attempts',
+		'Max File Size (MB)',
+		'Max Tasks at Once',
+		'Minimum Download Speed (KB/s)',
+		'On Timeout',
+		'Put Thumbnail in Field',
+		'Request Timeout (Seconds)',
+	]);
 	await page.keyboard.press('Escape');
 	await page.close();
 });
