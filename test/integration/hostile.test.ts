@@ -1,0 +1,62 @@
+/**
+ * A hostile or broken mirror and file host, through n8n-core: answers a real server library would
+ * not send (raw TCP on 127.0.0.4), and answers that are valid HTTP but must not be taken at face value.
+ */
+import { runNode, useYunwuServer, type RunOptions } from '../harness/n8n';
+import { forever, RawHost } from '../server/raw-host';
+
+useYunwuServer();
+
+let raw: RawHost;
+beforeAll(async () => {
+	raw = await new RawHost().start();
+});
+afterAll(async () => await raw.stop());
+
+const API_KEY = 'sk-hostile-0123456789abcdef';
+
+/** A Base URL whose answers begin at once and then trickle a space every 20 ms, for minutes. */
+function trickleAnswers(start: string): void {
+	raw.answer = (socket, _head, host) => {
+		socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n${start}`);
+		host.trickle(socket, forever(' ', ' '), 20);
+	};
+}
+
+/** Runs the node on the raw host as Base URL; returns the run and how long it took. */
+async function timedRun(parameters: RunOptions['parameters']) {
+	const startedAt = Date.now();
+	const run = await runNode({ parameters, credentials: { apiKey: API_KEY, baseUrl: raw.url } });
+	return { run, tookMs: Date.now() - startedAt };
+}
+
+describe('An API answer that never finishes arriving is bounded like one that never starts', () => {
+	test('Query gives up after Request Timeout', async () => {
+		trickleAnswers('{"status":"processing"');
+
+		const { run, tookMs } = await timedRun({ operation: 'query', taskId: 'grok:trickle', options: { requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toBe(`Yunwu did not answer within 0.3 s for task "grok:trickle". Retry later, or raise Request Timeout in the node's options.`);
+		expect(tookMs).toBeLessThan(1500);
+	}, 5000);
+
+	test('Wait Until Complete ends within Timeout', async () => {
+		trickleAnswers('{"status":"processing"');
+
+		const { run, tookMs } = await timedRun({ operation: 'waitUntilComplete', taskId: 'grok:trickle', downloadVideo: false, options: { pollInterval: 0.05, timeout: 1, requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toMatch(/^Task "grok:trickle" did not finish within 1 s; the last query failed: Yunwu did not answer within 0\.3 s/);
+		expect(tookMs).toBeLessThan(2000);
+	}, 5000);
+
+	test('Create gives up after Request Timeout and says the task may exist', async () => {
+		trickleAnswers('{"id":"veo3:trickle"');
+
+		const { run, tookMs } = await timedRun({ operation: 'create', model: 'veo3', prompt: 'A cat', waitForCompletion: false, options: { requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toBe(
+			`Yunwu did not answer within 0.3 s for the create request for model "veo3". Retry later, or raise Request Timeout in the node's options. The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`,
+		);
+		expect(tookMs).toBeLessThan(1500);
+	}, 5000);
+});

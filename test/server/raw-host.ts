@@ -1,0 +1,75 @@
+/**
+ * A host that speaks raw TCP, for what an HTTP server library will not send: headers that never
+ * end, a body trickled a byte at a time, both Content-Length and chunked. Each connection's request
+ * head is logged and handed to the test's `answer`, which writes whatever bytes it likes.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export type RawAnswer = (socket: Socket, head: string, host: RawHost) => void;
+
+export class RawHost {
+	/** The request heads received, in order (request line and headers). */
+	readonly requests: string[] = [];
+	url = '';
+	answer: RawAnswer = (socket) => socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
+	private server?: Server;
+	private readonly sockets = new Set<Socket>();
+	private readonly timers = new Set<NodeJS.Timeout>();
+
+	constructor(private readonly host = '127.0.0.4') {}
+
+	async start(): Promise<this> {
+		const server = createServer((socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+			socket.on('error', () => undefined);
+			let received = '';
+			const onData = (chunk: Buffer) => {
+				received += chunk.toString('latin1');
+				const end = received.indexOf('\r\n\r\n');
+				if (end < 0) return;
+				socket.off('data', onData);
+				const head = received.slice(0, end);
+				this.requests.push(head);
+				this.answer(socket, head, this);
+			};
+			socket.on('data', onData);
+		});
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(0, this.host, resolve);
+		});
+		const { address, port } = server.address() as AddressInfo;
+		this.server = server;
+		this.url = `http://${address}:${port}`;
+		return this;
+	}
+
+	/** Writes `bytes` to `socket` one piece every `intervalMs`, until they run out or the client hangs up. */
+	trickle(socket: Socket, pieces: Iterable<string | Buffer>, intervalMs: number): void {
+		const iterator = pieces[Symbol.iterator]();
+		const timer = setInterval(() => {
+			const next = iterator.next();
+			if (next.done || socket.destroyed) {
+				clearInterval(timer);
+				this.timers.delete(timer);
+				return;
+			}
+			socket.write(next.value);
+		}, intervalMs);
+		this.timers.add(timer);
+	}
+
+	async stop(): Promise<void> {
+		for (const timer of this.timers) clearInterval(timer);
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+	}
+}
+
+/** Endless pieces: `first`, then `each` forever. */
+export function* forever(first: string, each: string): Generator<string> {
+	yield first;
+	for (;;) yield each;
+}
