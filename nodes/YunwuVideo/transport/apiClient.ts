@@ -2,6 +2,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type IHtt
 
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
+import { pause } from './pause';
 import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
 import { isWebAddress } from './url';
 
@@ -87,39 +88,52 @@ export class YunwuApiClient {
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
 		timeoutMs: number,
 	): Promise<HttpAnswer | { ok: false; failure: ConnectionFailure }> {
+		const startedAt = Date.now();
+		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
 		try {
-			// The body is read as text so an HTML page or broken JSON becomes a clear message, not a crash.
-			const response = (await this.context.helpers.httpRequestWithAuthentication.call(
-				this.context,
-				CREDENTIAL_TYPE,
-				{
-					...request,
-					headers: { Accept: 'application/json', ...request.headers },
-					json: false,
-					encoding: 'text',
-					returnFullResponse: true,
-					ignoreHttpStatusErrors: true,
-					timeout: timeoutMs,
-					// The API never needs a redirect: following one could carry the key to another host.
-					disableFollowRedirect: true,
-				},
-			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-			this.answered = true;
-			return {
-				url: request.url,
-				statusCode: response.statusCode,
-				headers: response.headers ?? {},
-				body: bodyText(response.body),
-			};
+			response = (await this.context.helpers.httpRequestWithAuthentication.call(this.context, CREDENTIAL_TYPE, {
+				...request,
+				headers: { Accept: 'application/json', ...request.headers },
+				json: false,
+				// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
+				// so a body trickled a byte at a time would never end the request.
+				encoding: 'stream',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout: timeoutMs,
+				// The API never needs a redirect: following one could carry the key to another host.
+				disableFollowRedirect: true,
+			})) as typeof response;
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
+		this.answered = true;
+		const body = await readWithin(response.body, startedAt + timeoutMs - Date.now());
+		if (typeof body !== 'string') return { ok: false, failure: body.late ? { kind: 'requestTimeout', timeoutMs } : failureFromException(body.error, timeoutMs) };
+		// The body is kept as text so an HTML page or broken JSON becomes a clear message, not a crash.
+		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body };
 	}
 }
 
-function bodyText(body: unknown): string {
-	if (typeof body === 'string') return body;
-	if (body === undefined || body === null) return '';
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	return JSON.stringify(body);
+/** The parts of a response stream read here, without importing `stream`. */
+type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+
+/** A whole answer body as text (without a byte order mark), or why it did not arrive within `ms`. */
+async function readWithin(body: AnswerStream, ms: number): Promise<string | { late: boolean; error?: unknown }> {
+	const finished = new AbortController();
+	let late = false;
+	void pause(ms, finished.signal).then(() => {
+		if (finished.signal.aborted) return;
+		late = true;
+		body.destroy();
+	});
+	const chunks: Uint8Array[] = [];
+	try {
+		for await (const chunk of body) chunks.push(chunk);
+	} catch (error) {
+		return { late, error };
+	} finally {
+		finished.abort();
+	}
+	return late ? { late } : Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
 }
