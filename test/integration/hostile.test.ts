@@ -2,10 +2,10 @@
  * A hostile or broken mirror and file host, through n8n-core: answers a real server library would
  * not send (raw TCP on 127.0.0.4), and answers that are valid HTTP but must not be taken at face value.
  */
-import { runNode, useYunwuServer, type RunOptions } from '../harness/n8n';
+import { credentialsFor, runNode, useYunwuServer, type RunOptions } from '../harness/n8n';
 import { forever, RawHost } from '../server/raw-host';
 
-useYunwuServer();
+const yunwu = useYunwuServer();
 
 let raw: RawHost;
 beforeAll(async () => {
@@ -59,4 +59,35 @@ describe('An API answer that never finishes arriving is bounded like one that ne
 		);
 		expect(tookMs).toBeLessThan(1500);
 	}, 5000);
+});
+
+let counter = 0;
+/** A completed task whose video (and any other field) is wherever the test says. */
+function completedTask(fields: Record<string, unknown>): string {
+	const id = `grok:hostile-${++counter}`;
+	yunwu().addTask({ id, rawAnswers: [JSON.stringify({ id, status: 'completed', ...fields })] });
+	return id;
+}
+
+/** Waits for a task and downloads its video; a failing item becomes an error item. */
+const waitWithVideo = (id: string, options: Record<string, unknown> = {}) =>
+	runNode({
+		parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02, requestTimeout: 1, ...options } },
+		credentials: credentialsFor(yunwu()),
+		continueOnFail: true,
+	});
+
+describe('A file host that sends part of the file as if it were all of it', () => {
+	test('a 206 Partial Content answer (no range was asked for) is not passed on as the video', async () => {
+		raw.answer = (socket) =>
+			socket.end('HTTP/1.1 206 Partial Content\r\nContent-Type: video/mp4\r\nContent-Range: bytes 0-9/1000\r\nContent-Length: 10\r\n\r\n0123456789');
+		const id = completedTask({ video_url: `${raw.url}/video.mp4` });
+
+		const run = await waitWithVideo(id, { downloadAttempts: 2 });
+
+		expect(run.items![0].binary).toBeUndefined();
+		expect(run.items![0].json.error).toBe(
+			`The file host sent only part of the video of task "${id}" (HTTP 206) after 2 attempts; no partial file was passed on. Retry the execution later.`,
+		);
+	});
 });
