@@ -158,6 +158,8 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
 			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
 		}
+		case 'partial':
+			return `The file host sent only part of the ${file} of task "${taskId}" (HTTP ${failure.httpCode})${tries}; no partial file was passed on. Retry the execution later.`;
 		case 'notMedia':
 			return `The ${file} link of task "${taskId}" returned a page (${failure.contentType}) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`;
 		case 'cancelled':
