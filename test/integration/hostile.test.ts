@@ -2,7 +2,7 @@
  * A hostile or broken mirror and file host, through n8n-core: answers a real server library would
  * not send (raw TCP on 127.0.0.4), and answers that are valid HTTP but must not be taken at face value.
  */
-import { credentialsFor, runNode, useYunwuServer, type RunOptions } from '../harness/n8n';
+import { credentialsFor, everythingSaid, runNode, useYunwuServer, type RunOptions } from '../harness/n8n';
 import { forever, RawHost } from '../server/raw-host';
 
 const yunwu = useYunwuServer();
@@ -89,5 +89,30 @@ describe('A file host that sends part of the file as if it were all of it', () =
 		expect(run.items![0].json.error).toBe(
 			`The file host sent only part of the video of task "${id}" (HTTP 206) after 2 attempts; no partial file was passed on. Retry the execution later.`,
 		);
+	});
+});
+
+describe('A mirror that echoes the key it was sent', () => {
+	test('the key is not repeated in the error message of a rejected request', async () => {
+		const key = yunwu().apiKey;
+		const echo = { type: 'status' as const, code: 401, body: JSON.stringify({ error: { message: `Invalid token: Bearer ${key}` } }) };
+		const id = yunwu().addTask({ id: `grok:echo-${++counter}`, processingPolls: 1, faults: [echo] });
+
+		const run = await runNode({ parameters: { operation: 'query', taskId: id }, credentials: credentialsFor(yunwu()) });
+
+		expect(run.error?.message).toBe(
+			`Yunwu rejected the API key (HTTP 401: Invalid token: Bearer [API key]) for task "${id}". Check the API key in your Yunwu API credential.`,
+		);
+		expect(everythingSaid(run)).not.toContain(key);
+	});
+
+	test("nor in a failed task's message and output", async () => {
+		const key = yunwu().apiKey;
+		const id = completedTask({ status: 'failed', error: { message: `quota exceeded for ${key}` } });
+
+		const run = await waitWithVideo(id);
+
+		expect(run.items![0].json.error).toBe(`Task "${id}" failed on Yunwu (status "failed"): quota exceeded for [API key]. Check the prompt and model, then create a new task.`);
+		expect(everythingSaid(run)).not.toContain(key);
 	});
 });
