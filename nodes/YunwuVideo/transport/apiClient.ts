@@ -8,6 +8,8 @@ import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
 const DEFAULT_BASE_URL = 'https://yunwu.ai';
+/** Yunwu's keys are `sk-` and 48 characters; anything this long does not turn up in an answer by chance. */
+const MIN_REDACTED_KEY_LENGTH = 8;
 
 /**
  * The credential's base URL without trailing slashes or a trailing `/v1` (OpenAI-style gateways
@@ -37,6 +39,7 @@ export class YunwuApiClient {
 	private constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly baseUrl: string,
+		private readonly apiKey: string,
 	) {
 		this.shownBaseUrl = shownUrl(baseUrl);
 	}
@@ -63,7 +66,7 @@ export class YunwuApiClient {
 				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
 			);
 		}
-		return new YunwuApiClient(context, baseUrl);
+		return new YunwuApiClient(context, baseUrl, typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '');
 	}
 
 	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
@@ -111,7 +114,16 @@ export class YunwuApiClient {
 		const body = await readWithin(response.body, startedAt + timeoutMs - Date.now());
 		if (typeof body !== 'string') return { ok: false, failure: body.late ? { kind: 'requestTimeout', timeoutMs } : failureFromException(body.error, timeoutMs) };
 		// The body is kept as text so an HTML page or broken JSON becomes a clear message, not a crash.
-		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body };
+		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(body) };
+	}
+
+	/**
+	 * The answer without the API key: a gateway that echoes the key it was sent ("Invalid token:
+	 * Bearer sk-…") would otherwise put it into error messages and outputs. A key too short to be
+	 * told apart from ordinary text is left alone.
+	 */
+	private withoutKey(text: string): string {
+		return this.apiKey.length >= MIN_REDACTED_KEY_LENGTH ? text.split(this.apiKey).join('[API key]') : text;
 	}
 }
 
