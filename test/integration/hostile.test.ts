@@ -116,3 +116,17 @@ describe('A mirror that echoes the key it was sent', () => {
 		expect(everythingSaid(run)).not.toContain(key);
 	});
 });
+
+describe('A JSON bomb from the mirror', () => {
+	test('an answer nested thousands of levels deep is named as such, not a stack overflow', async () => {
+		const id = `grok:deep-${++counter}`;
+		const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+		yunwu().addTask({ id, rawAnswers: [`{"status":"processing","nested":${deep}}`] });
+
+		const run = await runNode({ parameters: { operation: 'query', taskId: id }, credentials: credentialsFor(yunwu()) });
+
+		expect(run.error?.message).toBe(
+			`Yunwu's answer for task "${id}" is nested more than 64 levels deep, which no task answer is (HTTP 200). Check that the Base URL in your Yunwu API credential (${yunwu().apiUrl}) is the API address, such as https://yunwu.ai, with no path.`,
+		);
+	});
+});
