@@ -11,7 +11,7 @@ import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
-import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
+import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { readText, runForEachItem, type PerItem } from './common/items';
 import { readItemOptions, type ItemOptions } from './common/options';
@@ -255,7 +255,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return { json };
 	};
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	return await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
+	return await runForEachItem(this, maxConcurrentOf(prepared), perItem, { stopOthersOnFailure: false });
 }
 
 /** Connection errors that happen before a request is sent. */

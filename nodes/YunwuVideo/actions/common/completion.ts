@@ -9,7 +9,7 @@ import type { SharedWork } from '../../waiting/shared';
 import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
-import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
+import { NUMBER_OPTIONS, type ItemOptions } from './options';
 
 /** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
 export const waitOptionFields: INodeProperties[] = [
@@ -39,9 +39,14 @@ export const waitOptionFields: INodeProperties[] = [
 	...requestOptionFields,
 ];
 
-/** How many items a node waits on at once, from the first item's options. */
-export function readConcurrency(context: IExecuteFunctions): number {
-	return readNumberOption(context, 0, context.getNodeParameter('options', 0, {}) as IDataObject, 'maxConcurrent');
+/**
+ * How many tasks a node waits on at once: Max Tasks at Once of the first item whose options could be
+ * read. An item whose options cannot be read fails on its own (an error item with Continue On Fail)
+ * and takes no other item with it.
+ */
+export function maxConcurrentOf(items: ReadonlyArray<{ options: ItemOptions } | Error>): number {
+	const first = items.find((item): item is { options: ItemOptions } => !(item instanceof Error));
+	return first?.options.maxConcurrent ?? NUMBER_OPTIONS.maxConcurrent.default;
 }
 
 /**

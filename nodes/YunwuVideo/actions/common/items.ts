@@ -172,7 +172,8 @@ export interface TaskItem {
  */
 export async function runForEachTask(
 	context: IExecuteFunctions,
-	concurrency: number,
+	/** How many tasks run at once, given every item as read (an item that could not be read is its error). */
+	concurrency: (items: ReadonlyArray<TaskItem | Error>) => number,
 	perTask: (itemIndex: number, item: TaskItem, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>,
 ): Promise<INodeExecutionData[]> {
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
@@ -191,7 +192,7 @@ export async function runForEachTask(
 		const item = read[itemIndex];
 		return item instanceof Error ? undefined : item.taskId;
 	};
-	return await runForEachItem(context, concurrency, perItem, { taskOf });
+	return await runForEachItem(context, concurrency(read), perItem, { taskOf });
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
