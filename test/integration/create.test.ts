@@ -137,6 +137,29 @@ describe('Create: errors, and never paying twice', () => {
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
+	test('a prompt or model that an expression made an object, a list or true/false is refused, not paid for as text', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'custom', customModel: '={{ $json.model }}', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+			items: [
+				{ json: { model: 'veo3', prompt: { text: 'a cat' } } },
+				{ json: { model: 'veo3', prompt: true } },
+				{ json: { model: 'veo3', prompt: ['a cat'] } },
+				{ json: { model: false, prompt: 'a cat' } },
+			],
+			credentials: credentialsFor(yunwu()),
+			continueOnFail: true,
+		});
+
+		expect(run.items!.map((item) => item.json.error)).toEqual([
+			'Prompt of item 0 is {"text":"a cat"}, which is not text. Make the expression give text.',
+			'Prompt of item 1 is true, which is not text. Make the expression give text.',
+			'Prompt of item 2 is ["a cat"], which is not text. Make the expression give text.',
+			'Model Name of item 3 is false, which is not text. Make the expression give text.',
+		]);
+		expect(yunwu().createBodies.length).toBe(before);
+	});
+
 	test('every item is checked before any task is created: one bad item costs nothing', async () => {
 		const before = yunwu().createBodies.length;
 		const run = await runNode({
