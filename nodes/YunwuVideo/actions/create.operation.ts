@@ -302,21 +302,27 @@ async function createWithSafeRetries(
 	}
 }
 
+/** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
+function text(context: IExecuteFunctions, name: string, itemIndex: number, fallback?: string): string {
+	const label = description.find((field) => field.name === name)?.displayName ?? name;
+	return readText(context, name, itemIndex, label, fallback);
+}
+
 /** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
 async function requestBody(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = context.getNode();
-	const chosen = readText(context, 'model', itemIndex);
-	const model = chosen === CUSTOM_MODEL ? readText(context, 'customModel', itemIndex) : chosen;
-	const prompt = readText(context, 'prompt', itemIndex);
+	const chosen = text(context, 'model', itemIndex);
+	const model = chosen === CUSTOM_MODEL ? text(context, 'customModel', itemIndex) : chosen;
+	const prompt = text(context, 'prompt', itemIndex);
 	if (!model) throw new NodeOperationError(node, `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`, { itemIndex });
 	if (!prompt) throw new NodeOperationError(node, `The prompt of item ${itemIndex} is empty. Describe the video to generate.`, { itemIndex });
 
 	const body: IDataObject = { model, prompt };
 	const images = await readImages(context, itemIndex);
 	if (images.length > 0) body.images = images;
-	const aspectRatio = readText(context, 'aspectRatio', itemIndex);
+	const aspectRatio = text(context, 'aspectRatio', itemIndex);
 	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = readText(context, 'size', itemIndex);
+	const size = text(context, 'size', itemIndex);
 	if (size) body.size = size;
 
 	if (VEO_MODELS.includes(chosen)) {
@@ -324,7 +330,7 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
 	}
 	if (SORA_MODELS.includes(chosen)) {
-		body.orientation = readText(context, 'orientation', itemIndex, 'landscape');
+		body.orientation = text(context, 'orientation', itemIndex, 'landscape');
 		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
 		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
 		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
@@ -336,15 +342,15 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 }
 
 async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
-	const source = readText(context, 'imageSource', itemIndex, 'none');
+	const source = text(context, 'imageSource', itemIndex, 'none');
 	if (source === 'urls') {
-		return readText(context, 'imageUrls', itemIndex)
+		return text(context, 'imageUrls', itemIndex)
 			.split(/[\n,]+/)
 			.map((url) => url.trim())
 			.filter(Boolean);
 	}
 	if (source !== 'binary') return [];
-	const names = readText(context, 'imageBinaryProperties', itemIndex, 'data')
+	const names = text(context, 'imageBinaryProperties', itemIndex, 'data')
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
