@@ -110,6 +110,20 @@ describe('numbers from expressions are read strictly', () => {
 	});
 });
 
+describe('durations longer than a Node.js timer can hold (24.8 days)', () => {
+	test('a Request Timeout of 35 days is a long limit, not an instant timeout', async () => {
+		const id = newTask();
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: id, downloadVideo: true, options: { requestTimeout: 3_000_000 } },
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(run.error?.message).toBeUndefined();
+		expect(run.items![0].json.state).toBe('completed');
+		expect(run.items![0].binary!.data.bytes).toBe(100);
+	});
+});
+
 describe('binary field names are checked before any request', () => {
 	test.each([
 		['a thumbnail field equal to the video field', { downloadThumbnail: true, thumbnailBinaryPropertyName: 'data' }, 'Put Thumbnail in Field of item 0 is "data", the same field as the video. Choose another name, such as "thumbnail".'],
