@@ -283,4 +283,30 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		for (const id of [endless, ftp, empty]) expect(byId(id).binary).toBeUndefined();
 		expect(outcome.stdout + outcome.stderr).not.toContain(server.apiKey);
 	});
+
+	test('a Poll Interval longer than Node\'s longest timer (35 days) is waited, not polled every millisecond', async () => {
+		const id = 'grok:e2e-35-day-interval';
+		server.addTask({ id, processingPolls: 1_000_000 });
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eLongInterval', 'E2E long interval', [
+				manualTrigger(),
+				taskIds([id]),
+				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 3_000_000, timeout: 10_000_000 } }),
+			]),
+		]);
+
+		// The wait is meant to last 35 days: n8n is stopped two seconds after the first query.
+		await executeWorkflow(install, env, 'e2eLongInterval', {
+			onStart: (child) => {
+				const watch = setInterval(() => {
+					if (server.apiRequests(id).length === 0) return;
+					clearInterval(watch);
+					setTimeout(() => child.kill('SIGKILL'), 2000);
+				}, 50);
+				child.once('exit', () => clearInterval(watch));
+			},
+		});
+
+		expect(server.apiRequests(id)).toHaveLength(1);
+	});
 });
