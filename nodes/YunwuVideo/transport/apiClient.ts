@@ -2,7 +2,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type IHtt
 
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
-import { pause } from './pause';
+import { MAX_TIMER_MS, pause } from './pause';
 import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
 import { isWebAddress } from './url';
 
@@ -103,7 +103,8 @@ export class YunwuApiClient {
 				encoding: 'stream',
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
-				timeout: timeoutMs,
+				// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+				timeout: Math.min(timeoutMs, MAX_TIMER_MS),
 				// The API never needs a redirect: following one could carry the key to another host.
 				disableFollowRedirect: true,
 			})) as typeof response;

@@ -1,7 +1,7 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
-import { pause } from './pause';
+import { MAX_TIMER_MS, pause } from './pause';
 import { failureFromException } from './failure';
 import { isWebAddress } from './url';
 
@@ -140,7 +140,8 @@ async function send(context: IExecuteFunctions, url: string, keyed: boolean, tim
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		disableFollowRedirect: true,
-		timeout: timeoutMs,
+		// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+		timeout: Math.min(timeoutMs, MAX_TIMER_MS),
 		abortSignal: signal,
 		// Video does not compress; a host that compresses anyway is decoded by n8n.
 		headers: { Accept: '*/*', 'Accept-Encoding': 'identity' },
