@@ -123,11 +123,15 @@ function timeoutMessage(taskId: string, settings: WaitSettings, outcome: Extract
 		return `Task "${taskId}" was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
 	if (early?.reason === 'retryAfter') return describeRetryAfterBeyondTimeout(early.failure, `the next query of task "${taskId}"`, early.leftMs);
+	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	// The wait ended after one answer, long before Timeout: the settings allow no second query.
+	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= settings.timeoutMs) {
+		return `Task "${taskId}" was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
+	}
 	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
 		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
 	}
-	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	return `Task "${taskId}" did not finish within ${limit} (${status}). ${advice}`;
 }
