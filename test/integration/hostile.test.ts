@@ -118,6 +118,17 @@ describe('A mirror that echoes the key it was sent', () => {
 });
 
 describe('A JSON bomb from the mirror', () => {
+	test('an answer larger than any task answer (33 MB) is refused, not read into memory whatever its size', async () => {
+		const id = `grok:huge-${++counter}`;
+		yunwu().addTask({ id, rawAnswers: [JSON.stringify({ status: 'processing', padding: 'x'.repeat(33_000_000) })] });
+
+		const run = await runNode({ parameters: { operation: 'query', taskId: id }, credentials: credentialsFor(yunwu()) });
+
+		expect(run.error?.message).toBe(
+			`Yunwu's answer for task "${id}" is larger than 32 MB, which no task answer is (HTTP 200). Check that the Base URL in your Yunwu API credential (${yunwu().apiUrl}) is the API address, such as https://yunwu.ai, with no path.`,
+		);
+	});
+
 	test('an answer nested thousands of levels deep is named as such, not a stack overflow', async () => {
 		const id = `grok:deep-${++counter}`;
 		const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
