@@ -2,7 +2,7 @@ import { NodeApiError, NodeOperationError, type IDataObject, type INode, type Js
 
 import { isTlsCode, type ApiFailure, type RedirectTarget, type RetryAfter } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
-import { MAX_ANSWER_DEPTH } from './transport/response';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
 import type { MediaKind } from './task/media';
 
 /**
@@ -64,6 +64,8 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 					return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'tooDeep':
 					return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'tooLarge':
+					return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'empty':
 					return `Yunwu sent an empty answer (HTTP ${failure.httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
 				case 'noStatus':

@@ -1,9 +1,9 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type IHttpRequestOptions } from 'n8n-workflow';
 
 import type { TaskAnswer } from '../task/schema';
-import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
+import { failureFromException, type ApiFailure, type ApiResult } from './failure';
 import { MAX_TIMER_MS, pause } from './pause';
-import { readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
+import { MAX_ANSWER_BYTES, readCreatedTask, readTaskAnswer, type HttpAnswer } from './response';
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
@@ -90,7 +90,7 @@ export class YunwuApiClient {
 	private async send(
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
 		timeoutMs: number,
-	): Promise<HttpAnswer | { ok: false; failure: ConnectionFailure }> {
+	): Promise<HttpAnswer | { ok: false; failure: ApiFailure }> {
 		const startedAt = Date.now();
 		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
 		try {
@@ -113,9 +113,11 @@ export class YunwuApiClient {
 		}
 		this.answered = true;
 		const body = await readWithin(response.body, startedAt + timeoutMs - Date.now());
-		if (typeof body !== 'string') return { ok: false, failure: body.late ? { kind: 'requestTimeout', timeoutMs } : failureFromException(body.error, timeoutMs) };
+		if ('late' in body) return { ok: false, failure: { kind: 'requestTimeout', timeoutMs } };
+		if ('tooLarge' in body) return { ok: false, failure: { kind: 'invalidBody', httpCode: response.statusCode, problem: 'tooLarge' } };
+		if ('broken' in body) return { ok: false, failure: failureFromException(body.broken, timeoutMs) };
 		// The body is kept as text so an HTML page or broken JSON becomes a clear message, not a crash.
-		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(body) };
+		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(body.text) };
 	}
 
 	/**
@@ -131,8 +133,11 @@ export class YunwuApiClient {
 /** The parts of a response stream read here, without importing `stream`. */
 type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
 
-/** A whole answer body as text (without a byte order mark), or why it did not arrive within `ms`. */
-async function readWithin(body: AnswerStream, ms: number): Promise<string | { late: boolean; error?: unknown }> {
+/**
+ * A whole answer body as text (without a byte order mark), or why not: it did not arrive within
+ * `ms`, it grew past MAX_ANSWER_BYTES (then it is not read further), or the connection broke.
+ */
+async function readWithin(body: AnswerStream, ms: number): Promise<{ text: string } | { late: true } | { tooLarge: true } | { broken: unknown }> {
 	const finished = new AbortController();
 	let late = false;
 	void pause(ms, finished.signal).then(() => {
@@ -141,12 +146,20 @@ async function readWithin(body: AnswerStream, ms: number): Promise<string | { la
 		body.destroy();
 	});
 	const chunks: Uint8Array[] = [];
+	let size = 0;
 	try {
-		for await (const chunk of body) chunks.push(chunk);
+		for await (const chunk of body) {
+			chunks.push(chunk);
+			size += chunk.length;
+			if (size > MAX_ANSWER_BYTES) {
+				body.destroy();
+				return { tooLarge: true };
+			}
+		}
 	} catch (error) {
-		return { late, error };
+		return late ? { late } : { broken: error };
 	} finally {
 		finished.abort();
 	}
-	return late ? { late } : Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+	return late ? { late } : { text: Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '') };
 }

@@ -58,6 +58,9 @@ function parseJson(text: string): { parsed: true; value: unknown } | { parsed: f
 	}
 }
 
+/** The largest answer read (Yunwu's are a few kilobytes): a larger one is not read further. */
+export const MAX_ANSWER_BYTES = 32_000_000;
+
 /**
  * The deepest nesting accepted in an answer (Yunwu's go three levels deep). Copying and storing an
  * output item walks it recursively: thousands of levels overflow the stack.
