@@ -238,8 +238,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const created = await createWithSafeRetries(client, body, options, signal);
 		if (!created.ok) {
 			const model = String(body.model);
-			const message =
-				'timeLeftMs' in created
+			const message = signal.aborted
+				? stoppedWhileCreatingMessage(created.failure, model)
+				: 'timeLeftMs' in created
 					? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${model}"`, created.timeLeftMs)} No task was created.`
 					: createFailureMessage(created.failure, model, client.shownBaseUrl);
 			throw taskError(this.getNode(), message, itemIndex, { httpCode: httpCodeOf(created.failure) });
@@ -384,6 +385,12 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 		});
 	}
 	return value as IDataObject;
+}
+
+/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
+function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
+	if (certainlyNotCreated(failure)) return `The execution was stopped before a task was created for model "${model}".`;
+	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
 }
 
 /**
