@@ -1,10 +1,11 @@
 /**
- * A host that speaks raw TCP, for what an HTTP server library will not send: headers that never
- * end, a body trickled a byte at a time, both Content-Length and chunked. Each connection's request
+ * A host that speaks raw TCP, for answers an HTTP server library shapes for you (a body trickled
+ * forever under a Content-Length, a status line of the test's choosing). Each connection's request
  * head is logged and handed to the test's `answer`, which writes whatever bytes it likes.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+
+import { listenOn } from './listen';
 
 export type RawAnswer = (socket: Socket, head: string, host: RawHost) => void;
 
@@ -36,17 +37,12 @@ export class RawHost {
 			};
 			socket.on('data', onData);
 		});
-		await new Promise<void>((resolve, reject) => {
-			server.once('error', reject);
-			server.listen(0, this.host, resolve);
-		});
-		const { address, port } = server.address() as AddressInfo;
+		this.url = await listenOn(server, this.host);
 		this.server = server;
-		this.url = `http://${address}:${port}`;
 		return this;
 	}
 
-	/** Writes `bytes` to `socket` one piece every `intervalMs`, until they run out or the client hangs up. */
+	/** Writes `pieces` to `socket`, one every `intervalMs`, until they run out or the client hangs up. */
 	trickle(socket: Socket, pieces: Iterable<string | Buffer>, intervalMs: number): void {
 		const iterator = pieces[Symbol.iterator]();
 		const timer = setInterval(() => {
