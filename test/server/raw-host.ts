@@ -1,7 +1,7 @@
 /**
  * A host that speaks raw TCP, for answers an HTTP server library shapes for you (a body trickled
  * forever under a Content-Length, a status line of the test's choosing). Each connection's request
- * head is logged and handed to the test's `answer`, which writes whatever bytes it likes.
+ * head is handed to the test's `answer`, which writes whatever bytes it likes.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 
@@ -10,8 +10,6 @@ import { listenOn } from './listen';
 export type RawAnswer = (socket: Socket, head: string, host: RawHost) => void;
 
 export class RawHost {
-	/** The request heads received, in order (request line and headers). */
-	readonly requests: string[] = [];
 	url = '';
 	answer: RawAnswer = (socket) => socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
 	private server?: Server;
@@ -31,9 +29,7 @@ export class RawHost {
 				const end = received.indexOf('\r\n\r\n');
 				if (end < 0) return;
 				socket.off('data', onData);
-				const head = received.slice(0, end);
-				this.requests.push(head);
-				this.answer(socket, head, this);
+				this.answer(socket, received.slice(0, end), this);
 			};
 			socket.on('data', onData);
 		});
