@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+import { forever, RawHost } from '../test/server/raw-host';
 import { fileSha256, REPO_ROOT, YunwuServer, type TaskScript } from '../test/server/yunwu-server';
 import {
 	executeWorkflow,
@@ -366,5 +367,65 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		);
 		for (const id of [endless, ftp, empty]) expect(byId(id).binary).toBeUndefined();
 		expect(outcome.stdout + outcome.stderr).not.toContain(server.apiKey);
+	});
+
+	test('an API answer that begins at once and then trickles ends at Request Timeout: n8n\'s own timeout only measures silence', async () => {
+		const trickling = await new RawHost().start();
+		let firstRequestAt = 0;
+		trickling.answer = (socket, _head, host) => {
+			firstRequestAt ||= Date.now();
+			socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"status":"processing"');
+			host.trickle(socket, forever(' ', ' '), 20);
+		};
+		try {
+			await importIntoN8n(install, env, 'credentials', [credential(server.apiKey, trickling.url, 'yunwuTrickle', 'Yunwu trickle')]);
+			await importIntoN8n(install, env, 'workflow', [
+				chain('e2eTrickle', 'E2E trickle', [
+					manualTrigger(),
+					taskIds(['grok:e2e-trickle']),
+					yunwuVideo({ operation: 'query', options: { requestTimeout: 1 } }, { credentials: { yunwuApi: { id: 'yunwuTrickle', name: 'Yunwu trickle' } } }),
+				]),
+			]);
+
+			// Killed outright if it hangs: n8n would wait for the hung execution before exiting on SIGTERM.
+			const outcome = await executeWorkflow(install, env, 'e2eTrickle', {
+				onStart: (child) => {
+					const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+					child.once('exit', () => clearTimeout(kill));
+				},
+			});
+
+			expect(`${outcome.stdout}\n${outcome.stderr}`).toContain(`Yunwu did not answer within 1 s for task "grok:e2e-trickle".`);
+			// From the request's arrival to n8n's exit (which includes shutting down): far below the minutes the body would take.
+			expect(Date.now() - firstRequestAt).toBeLessThan(10_000);
+		} finally {
+			await trickling.stop();
+		}
+	});
+
+	test('a Poll Interval longer than Node\'s longest timer (35 days) is waited, not polled every millisecond', async () => {
+		const id = 'grok:e2e-35-day-interval';
+		server.addTask({ id, processingPolls: 1_000_000 });
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eLongInterval', 'E2E long interval', [
+				manualTrigger(),
+				taskIds([id]),
+				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 3_000_000, timeout: 10_000_000 } }),
+			]),
+		]);
+
+		// The wait is meant to last 35 days: n8n is stopped two seconds after the first query.
+		await executeWorkflow(install, env, 'e2eLongInterval', {
+			onStart: (child) => {
+				const watch = setInterval(() => {
+					if (server.apiRequests(id).length === 0) return;
+					clearInterval(watch);
+					setTimeout(() => child.kill('SIGKILL'), 2000);
+				}, 50);
+				child.once('exit', () => clearInterval(watch));
+			},
+		});
+
+		expect(server.apiRequests(id)).toHaveLength(1);
 	});
 });

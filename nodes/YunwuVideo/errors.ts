@@ -2,6 +2,7 @@ import { NodeApiError, NodeOperationError, type IDataObject, type INode, type Js
 
 import { isTlsCode, type ApiFailure, type RedirectTarget, type RetryAfter } from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
 import type { MediaKind } from './task/media';
 
 /**
@@ -61,6 +62,10 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 					return `Yunwu answered ${subject} with something that is not JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'notObject':
 					return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'tooDeep':
+					return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
+				case 'tooLarge':
+					return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
 				case 'empty':
 					return `Yunwu sent an empty answer (HTTP ${failure.httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
 				case 'noStatus':
@@ -160,6 +165,8 @@ export function describeDownloadFailure(failure: DownloadFailure, taskId: string
 						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
 			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
 		}
+		case 'partial':
+			return `The file host sent only part of the ${file} of task "${taskId}" (HTTP ${failure.httpCode})${tries}; no partial file was passed on. Retry the execution later.`;
 		case 'notMedia':
 			return `The ${file} link of task "${taskId}" returned a page (${failure.contentType}) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`;
 		case 'cancelled':

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
+import { credentialsFor, runNode, startNode, useYunwuServer } from '../harness/n8n';
 import { REPO_ROOT } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
@@ -137,6 +137,29 @@ describe('Create: errors, and never paying twice', () => {
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
+	test('a prompt or model that an expression made an object, a list or true/false is refused, not paid for as text', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await runNode({
+			parameters: { operation: 'create', model: 'custom', customModel: '={{ $json.model }}', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+			items: [
+				{ json: { model: 'veo3', prompt: { text: 'a cat' } } },
+				{ json: { model: 'veo3', prompt: true } },
+				{ json: { model: 'veo3', prompt: ['a cat'] } },
+				{ json: { model: false, prompt: 'a cat' } },
+			],
+			credentials: credentialsFor(yunwu()),
+			continueOnFail: true,
+		});
+
+		expect(run.items!.map((item) => item.json.error)).toEqual([
+			'Prompt of item 0 is {"text":"a cat"}, which is not text. Make the expression give text.',
+			'Prompt of item 1 is true, which is not text. Make the expression give text.',
+			'Prompt of item 2 is ["a cat"], which is not text. Make the expression give text.',
+			'Custom Model Name of item 3 is false, which is not text. Make the expression give text.',
+		]);
+		expect(yunwu().createBodies.length).toBe(before);
+	});
+
 	test('every item is checked before any task is created: one bad item costs nothing', async () => {
 		const before = yunwu().createBodies.length;
 		const run = await runNode({
@@ -223,5 +246,35 @@ describe('Create: errors, and never paying twice', () => {
 			[{ item: 1 }, 'pending'],
 		]);
 		expect(run.items![0].json.error).toMatch(/^Yunwu rejected the API key \(HTTP 401: bad key\)/);
+	});
+});
+
+describe('Create: stopping the execution while creating', () => {
+	/** Starts a create, stops the execution once the create request has reached Yunwu (and `settle` ms more), and returns the run. */
+	async function stopWhileCreating(settleMs: number) {
+		const before = yunwu().createBodies.length;
+		const execution = startNode({ parameters: { operation: 'create', model: 'veo3', prompt: 'A cat', waitForCompletion: false, options: { timeout: 60 } }, credentials: credentialsFor(yunwu()) });
+		while (yunwu().createBodies.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+		await new Promise((resolve) => setTimeout(resolve, settleMs));
+		execution.cancel();
+		return await execution.done;
+	}
+
+	test('during the create request: says the task may exist, not that Yunwu could not be reached', async () => {
+		yunwu().createFaults.push({ type: 'hang' });
+
+		const run = await stopWhileCreating(50);
+
+		expect(run.error?.message).toBe(
+			'The execution was stopped while the create request for model "veo3" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.',
+		);
+	});
+
+	test('during the pause before retrying a refused create: says no task was created', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '5' });
+
+		const run = await stopWhileCreating(50);
+
+		expect(run.error?.message).toBe('The execution was stopped before a task was created for model "veo3".');
 	});
 });

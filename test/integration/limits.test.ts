@@ -115,6 +115,17 @@ describe('the Timeout holds, whatever the other settings', () => {
 		);
 	});
 
+	test('Wait Until Complete with a Poll Interval not shorter than Timeout: the one query is all there is, and the message says why', async () => {
+		const id = newTask({ processingPolls: 100 });
+
+		const run = await waitFor([id], { pollInterval: 60, timeout: 30 });
+
+		expect(yunwu().apiRequests(id)).toHaveLength(1);
+		expect(run.error?.message).toBe(
+			`Task "${id}" was queried once (last status "processing"): Poll Interval (60 s) is not shorter than Timeout (30 s), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`,
+		);
+	});
+
 	test('Create with Wait for Completion and a Poll Interval not shorter than Timeout: named at once, the task id kept', async () => {
 		const before = yunwu().createdTasks.length;
 		const startedAt = Date.now();

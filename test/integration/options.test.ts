@@ -78,6 +78,25 @@ describe('numbers from expressions are read strictly', () => {
 		expect(run.items![1].json.error).toBe('Timeout (Seconds) of item 1 is "three". Enter a number of seconds of at least 0.001, such as 1800.');
 	});
 
+	// Max Tasks at Once is read from the first item: a bad value there must still cost only that item.
+	test.each([
+		['waitUntilComplete', 'Max Tasks at Once', { maxConcurrent: '={{ $json.value }}' }, 'Max Tasks at Once of item 0 is -1. Enter a whole number from 1 to 200, such as 50.'],
+		['create', 'Max Tasks at Once', { maxConcurrent: '={{ $json.value }}' }, 'Max Tasks at Once of item 0 is -1. Enter a whole number from 1 to 200, such as 50.'],
+	] as Array<[Operation, string, object, string]>)('%s with Continue On Fail: an invalid %s on the first item fails that item only', async (operation, _title, options, message) => {
+		const base = operation === 'create' ? { operation, model: 'grok-video-3', prompt: 'A cat' } : { operation, taskId: '={{ $json.id }}' };
+		const run = await runNode({
+			parameters: { ...base, options: { pollInterval: 0.02, ...options } },
+			items: [{ json: { id: newTask(), value: -1 } }, { json: { id: newTask(), value: 3 } }],
+			credentials: credentialsFor(yunwu()),
+			continueOnFail: true,
+		});
+
+		expect(run.error?.message).toBeUndefined();
+		expect(run.items!.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(run.items![0].json.error).toBe(message);
+		expect(run.items![1].json.state).toBe('completed');
+	});
+
 	test('Create checks every item\'s options before creating any task', async () => {
 		const before = yunwu().log.length;
 		const run = await runNode({
@@ -88,6 +107,20 @@ describe('numbers from expressions are read strictly', () => {
 
 		expect(run.error?.message).toBe('Timeout (Seconds) of item 1 is 0. Enter a number of seconds of at least 0.001, such as 1800.');
 		expect(yunwu().log.length - before).toBe(0);
+	});
+});
+
+describe('durations longer than a Node.js timer can hold (24.8 days)', () => {
+	test('a Request Timeout of 35 days is a long limit, not an instant timeout', async () => {
+		const id = newTask();
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: id, downloadVideo: true, options: { requestTimeout: 3_000_000 } },
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(run.error?.message).toBeUndefined();
+		expect(run.items![0].json.state).toBe('completed');
+		expect(run.items![0].binary!.data.bytes).toBe(100);
 	});
 });
 

@@ -4,7 +4,8 @@
  * boundary; its Location carries a token in the query, which no message may repeat.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { listenOn } from './listen';
 
 /** The token in every Location's query (`token=`): no message may show it. */
 export const REDIRECT_TOKEN = 'redirect-secret-0123';
@@ -30,13 +31,8 @@ export class Redirector {
 			url.searchParams.append('token', REDIRECT_TOKEN);
 			res.writeHead(this.status, { Location: `${this.target()}${url.pathname}${url.search}` }).end();
 		});
-		await new Promise<void>((resolve, reject) => {
-			server.once('error', reject);
-			server.listen(0, this.host, resolve);
-		});
-		const { address, port } = server.address() as AddressInfo;
+		this.url = await listenOn(server, this.host);
 		this.server = server;
-		this.url = `http://${address}:${port}`;
 		return this;
 	}
 

@@ -11,7 +11,7 @@ import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
-import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
+import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { readText, runForEachItem, type PerItem } from './common/items';
@@ -218,7 +218,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return { json };
 	};
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	return await runForEachItem(this, readConcurrency(this), perItem, { stopOthersOnFailure: false });
+	return await runForEachItem(this, maxConcurrentOf(prepared), perItem, { stopOthersOnFailure: false });
 }
 
 /**
@@ -251,8 +251,9 @@ async function createOnce(
 
 	const created = await createWithSafeRetries(client, body, options, signal);
 	if (!created.ok) {
-		const message =
-			'timeLeftMs' in created
+		const message = signal.aborted
+			? stoppedWhileCreatingMessage(created.failure, about.model)
+			: 'timeLeftMs' in created
 				? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${about.model}"`, created.timeLeftMs)} No task was created.`
 				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		if (!('timeLeftMs' in created) && !certainlyNotCreated(created.failure)) {
@@ -315,21 +316,27 @@ async function createWithSafeRetries(
 	}
 }
 
+/** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
+function text(context: IExecuteFunctions, name: string, itemIndex: number, fallback?: string): string {
+	const label = description.find((field) => field.name === name)?.displayName ?? name;
+	return readText(context, name, itemIndex, label, fallback);
+}
+
 /** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
 async function requestBody(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const node = context.getNode();
-	const chosen = readText(context, 'model', itemIndex);
-	const model = chosen === CUSTOM_MODEL ? readText(context, 'customModel', itemIndex) : chosen;
-	const prompt = readText(context, 'prompt', itemIndex);
+	const chosen = text(context, 'model', itemIndex);
+	const model = chosen === CUSTOM_MODEL ? text(context, 'customModel', itemIndex) : chosen;
+	const prompt = text(context, 'prompt', itemIndex);
 	if (!model) throw new NodeOperationError(node, `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`, { itemIndex });
 	if (!prompt) throw new NodeOperationError(node, `The prompt of item ${itemIndex} is empty. Describe the video to generate.`, { itemIndex });
 
 	const body: IDataObject = { model, prompt };
 	const images = await readImages(context, itemIndex);
 	if (images.length > 0) body.images = images;
-	const aspectRatio = readText(context, 'aspectRatio', itemIndex);
+	const aspectRatio = text(context, 'aspectRatio', itemIndex);
 	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = readText(context, 'size', itemIndex);
+	const size = text(context, 'size', itemIndex);
 	if (size) body.size = size;
 
 	const family = familyOf(chosen);
@@ -338,7 +345,7 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
 	}
 	if (family === 'sora') {
-		body.orientation = readText(context, 'orientation', itemIndex, 'landscape');
+		body.orientation = text(context, 'orientation', itemIndex, 'landscape');
 		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
 		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
 		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
@@ -350,15 +357,15 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 }
 
 async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
-	const source = readText(context, 'imageSource', itemIndex, 'none');
+	const source = text(context, 'imageSource', itemIndex, 'none');
 	if (source === 'urls') {
-		return readText(context, 'imageUrls', itemIndex)
+		return text(context, 'imageUrls', itemIndex)
 			.split(/[\n,]+/)
 			.map((url) => url.trim())
 			.filter(Boolean);
 	}
 	if (source !== 'binary') return [];
-	const names = readText(context, 'imageBinaryProperties', itemIndex, 'data')
+	const names = text(context, 'imageBinaryProperties', itemIndex, 'data')
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
@@ -392,6 +399,12 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 		});
 	}
 	return value as IDataObject;
+}
+
+/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
+function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
+	if (certainlyNotCreated(failure)) return `The execution was stopped before a task was created for model "${model}".`;
+	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
 }
 
 /**

@@ -23,7 +23,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachTask(this, QUERIES_AT_ONCE, async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
+	return await runForEachTask(this, () => QUERIES_AT_ONCE, async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
 		const options = { ...itemOptions, retryDelayMs: DOWNLOAD_RETRY_DELAY_MS, shared, apiOrigin: client.origin };
 		const key = JSON.stringify(['query', taskId, options.requestTimeoutMs]);
 		const result = await shared.join(key, signal, async () => await client.queryTask(taskId, options.requestTimeoutMs));

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { YunwuApiClient } from '../transport/apiClient';
-import { readConcurrency, waitAndDeliver, waitOptionFields } from './common/completion';
+import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { runForEachTask } from './common/items';
 
@@ -18,7 +18,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachTask(this, readConcurrency(this), async (itemIndex, { taskId, options }, signal, shared) =>
+	return await runForEachTask(this, maxConcurrentOf, async (itemIndex, { taskId, options }, signal, shared) =>
 		await waitAndDeliver(this, client, itemIndex, taskId, signal, shared, options),
 	);
 }

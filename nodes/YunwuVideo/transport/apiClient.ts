@@ -7,12 +7,15 @@ import {
 } from 'n8n-workflow';
 
 import type { TaskAnswer } from '../task/schema';
-import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
-import { readCreatedTask, readModelList, readTaskAnswer, type HttpAnswer, type ListedModel } from './response';
+import { failureFromException, type ApiFailure, type ApiResult } from './failure';
+import { MAX_TIMER_MS, pause } from './pause';
+import { MAX_ANSWER_BYTES, readCreatedTask, readModelList, readTaskAnswer, type HttpAnswer, type ListedModel } from './response';
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
 const DEFAULT_BASE_URL = 'https://yunwu.ai';
+/** Yunwu's keys are `sk-` and 48 characters; anything this long does not turn up in an answer by chance. */
+const MIN_REDACTED_KEY_LENGTH = 8;
 
 /**
  * The credential's base URL without trailing slashes or a trailing `/v1` (OpenAI-style gateways
@@ -45,6 +48,7 @@ export class YunwuApiClient {
 	private constructor(
 		private readonly context: ApiContext,
 		private readonly baseUrl: string,
+		private readonly apiKey: string,
 	) {
 		this.shownBaseUrl = shownUrl(baseUrl);
 	}
@@ -71,7 +75,7 @@ export class YunwuApiClient {
 				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
 			);
 		}
-		return new YunwuApiClient(context, baseUrl);
+		return new YunwuApiClient(context, baseUrl, typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '');
 	}
 
 	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
@@ -101,40 +105,76 @@ export class YunwuApiClient {
 	private async send(
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
 		timeoutMs: number,
-	): Promise<HttpAnswer | { ok: false; failure: ConnectionFailure }> {
+	): Promise<HttpAnswer | { ok: false; failure: ApiFailure }> {
+		const startedAt = Date.now();
+		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
 		try {
-			// The body is read as text so an HTML page or broken JSON becomes a clear message, not a crash.
-			const response = (await this.context.helpers.httpRequestWithAuthentication.call(
-				this.context,
-				CREDENTIAL_TYPE,
-				{
-					...request,
-					headers: { Accept: 'application/json', ...request.headers },
-					json: false,
-					encoding: 'text',
-					returnFullResponse: true,
-					ignoreHttpStatusErrors: true,
-					timeout: timeoutMs,
-					// The API never needs a redirect: following one could carry the key to another host.
-					disableFollowRedirect: true,
-				},
-			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-			this.answered = true;
-			return {
-				url: request.url,
-				statusCode: response.statusCode,
-				headers: response.headers ?? {},
-				body: bodyText(response.body),
-			};
+			response = (await this.context.helpers.httpRequestWithAuthentication.call(this.context, CREDENTIAL_TYPE, {
+				...request,
+				headers: { Accept: 'application/json', ...request.headers },
+				json: false,
+				// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
+				// so a body trickled a byte at a time would never end the request.
+				encoding: 'stream',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+				timeout: Math.min(timeoutMs, MAX_TIMER_MS),
+				// The API never needs a redirect: following one could carry the key to another host.
+				disableFollowRedirect: true,
+			})) as typeof response;
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
+		this.answered = true;
+		const body = await readWithin(response.body, startedAt + timeoutMs - Date.now());
+		if ('late' in body) return { ok: false, failure: { kind: 'requestTimeout', timeoutMs } };
+		if ('tooLarge' in body) return { ok: false, failure: { kind: 'invalidBody', httpCode: response.statusCode, problem: 'tooLarge' } };
+		if ('broken' in body) return { ok: false, failure: failureFromException(body.broken, timeoutMs) };
+		// The body is kept as text so an HTML page or broken JSON becomes a clear message, not a crash.
+		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(body.text) };
+	}
+
+	/**
+	 * The answer without the API key: a gateway that echoes the key it was sent ("Invalid token:
+	 * Bearer sk-…") would otherwise put it into error messages and outputs. A key too short to be
+	 * told apart from ordinary text is left alone.
+	 */
+	private withoutKey(text: string): string {
+		return this.apiKey.length >= MIN_REDACTED_KEY_LENGTH ? text.split(this.apiKey).join('[API key]') : text;
 	}
 }
 
-function bodyText(body: unknown): string {
-	if (typeof body === 'string') return body;
-	if (body === undefined || body === null) return '';
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	return JSON.stringify(body);
+/** The parts of a response stream read here, without importing `stream`. */
+type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+
+/**
+ * A whole answer body as text (without a byte order mark), or why not: it did not arrive within
+ * `ms`, it grew past MAX_ANSWER_BYTES (then it is not read further), or the connection broke.
+ */
+async function readWithin(body: AnswerStream, ms: number): Promise<{ text: string } | { late: true } | { tooLarge: true } | { broken: unknown }> {
+	const finished = new AbortController();
+	let late = false;
+	void pause(ms, finished.signal).then(() => {
+		if (finished.signal.aborted) return;
+		late = true;
+		body.destroy();
+	});
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	try {
+		for await (const chunk of body) {
+			chunks.push(chunk);
+			size += chunk.length;
+			if (size > MAX_ANSWER_BYTES) {
+				body.destroy();
+				return { tooLarge: true };
+			}
+		}
+	} catch (error) {
+		return late ? { late } : { broken: error };
+	} finally {
+		finished.abort();
+	}
+	return late ? { late } : { text: Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '') };
 }

@@ -1,7 +1,7 @@
 import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
-import { pause } from './pause';
+import { MAX_TIMER_MS, pause } from './pause';
 import { failureFromException } from './failure';
 import { isWebAddress } from './url';
 
@@ -39,6 +39,8 @@ export type DownloadFailure =
 	| { kind: 'requestTimeout'; timeoutMs: number }
 	| { kind: 'blocked'; host?: string }
 	| { kind: 'incomplete'; expectedBytes?: number; receivedBytes?: number }
+	/** A 206: part of the file, though the whole was asked for. */
+	| { kind: 'partial'; httpCode: number }
 	| { kind: 'tooSlow'; receivedBytes: number; periodMs: number; minBytesPerSecond: number }
 	/** Announced (`declaredBytes`, from Content-Length) or found while streaming to be larger than `maxBytes`. */
 	| { kind: 'tooLarge'; maxBytes: number; declaredBytes?: number }
@@ -56,7 +58,7 @@ export type DownloadResult = { ok: true; binary: IBinaryData } | { ok: false; fa
  * says more about the host in that moment than about the video.
  */
 export function isRetryableDownload(failure: DownloadFailure): boolean {
-	return ['hostError', 'network', 'requestTimeout', 'incomplete', 'tooSlow', 'empty'].includes(failure.kind);
+	return ['hostError', 'network', 'requestTimeout', 'incomplete', 'partial', 'tooSlow', 'empty'].includes(failure.kind);
 }
 
 /** The parts of the response stream the download relies on, without importing `stream`. */
@@ -138,7 +140,8 @@ async function send(context: IExecuteFunctions, url: string, keyed: boolean, tim
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		disableFollowRedirect: true,
-		timeout: timeoutMs,
+		// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+		timeout: Math.min(timeoutMs, MAX_TIMER_MS),
 		abortSignal: signal,
 		// Video does not compress; a host that compresses anyway is decoded by n8n.
 		headers: { Accept: '*/*', 'Accept-Encoding': 'identity' },
@@ -157,6 +160,8 @@ async function receive(context: IExecuteFunctions, request: DownloadRequest, res
 		body.destroy();
 		return { ok: false, failure };
 	};
+	// No range is asked for, so a 206 is a part of the file, however whole it looks.
+	if (statusCode === 206) return refuse({ kind: 'partial', httpCode: statusCode });
 	if (statusCode >= 300) {
 		if ([401, 403, 404, 410].includes(statusCode)) return refuse({ kind: 'expired', httpCode: statusCode });
 		if (statusCode >= 500 || statusCode === 429) return refuse({ kind: 'hostError', httpCode: statusCode });

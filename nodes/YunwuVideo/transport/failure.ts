@@ -39,7 +39,7 @@ export type RedirectTarget =
 	/** No Location, or one that is not an address. */
 	| { kind: 'none' };
 
-export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'noStatus' | 'noId' | 'noModels';
+export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'tooDeep' | 'tooLarge' | 'noStatus' | 'noId' | 'noModels';
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
 

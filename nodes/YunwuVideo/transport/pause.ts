@@ -12,12 +12,20 @@ type SleepWithAbort = (ms: number, signal?: AbortSignal) => Promise<void>;
  */
 const sleepWithAbort = (workflow as { sleepWithAbort?: SleepWithAbort }).sleepWithAbort;
 
+/** The longest timer Node.js runs (about 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Waits `ms`, or less when `signal` aborts: stopping an execution must not wait out a poll interval.
  * Never rejects; callers check `signal.aborted` afterwards.
  */
 export async function pause(ms: number, signal: AbortSignal): Promise<void> {
-	if (signal.aborted || ms <= 0) return;
+	const endsAt = Date.now() + ms;
+	for (let left = ms; left > 0 && !signal.aborted; left = endsAt - Date.now()) await pauseOnce(Math.min(left, MAX_TIMER_MS), signal);
+}
+
+/** One timer's worth of `pause`. */
+async function pauseOnce(ms: number, signal: AbortSignal): Promise<void> {
 	if (sleepWithAbort) {
 		// sleepWithAbort leaves its listener on the signal when the time runs out; give it a
 		// signal of its own, relayed from ours, so a long wait does not pile up listeners.

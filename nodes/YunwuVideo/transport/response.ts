@@ -58,6 +58,26 @@ function parseJson(text: string): { parsed: true; value: unknown } | { parsed: f
 	}
 }
 
+/** The largest answer read (Yunwu's are a few kilobytes): a larger one is not read further. */
+export const MAX_ANSWER_BYTES = 32_000_000;
+
+/**
+ * The deepest nesting accepted in an answer (Yunwu's go three levels deep). Copying and storing an
+ * output item walks it recursively: thousands of levels overflow the stack.
+ */
+export const MAX_ANSWER_DEPTH = 64;
+
+/** Whether a parsed answer holds an object or array more than `limit` levels down, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+	const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+	for (let next = pending.pop(); next; next = pending.pop()) {
+		if (next.value === null || typeof next.value !== 'object') continue;
+		if (next.depth > limit) return true;
+		for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+	}
+	return false;
+}
+
 function isHtml(headers: Record<string, unknown>, body: string): boolean {
 	return /html/i.test(String(headers['content-type'] ?? '')) || /^\s*</.test(body);
 }
@@ -102,6 +122,7 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
 		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'notObject' } };
 	}
+	if (nestsDeeperThan(value, MAX_ANSWER_DEPTH)) return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'tooDeep' } };
 	return { ok: true, value: value as IDataObject };
 }
 

@@ -10,7 +10,7 @@ import type { SharedWork } from '../../waiting/shared';
 import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
-import { NUMBER_OPTIONS, readNumberOption, type ItemOptions } from './options';
+import { NUMBER_OPTIONS, type ItemOptions } from './options';
 
 /** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
 export const waitOptionFields: INodeProperties[] = [
@@ -40,9 +40,14 @@ export const waitOptionFields: INodeProperties[] = [
 	...requestOptionFields,
 ];
 
-/** How many items a node waits on at once, from the first item's options. */
-export function readConcurrency(context: IExecuteFunctions): number {
-	return readNumberOption(context, 0, context.getNodeParameter('options', 0, {}) as IDataObject, 'maxConcurrent');
+/**
+ * How many tasks a node waits on at once: Max Tasks at Once of the first item whose options could be
+ * read. An item whose options cannot be read fails on its own (an error item with Continue On Fail)
+ * and takes no other item with it.
+ */
+export function maxConcurrentOf(items: ReadonlyArray<{ options: ItemOptions } | Error>): number {
+	const first = items.find((item): item is { options: ItemOptions } => !(item instanceof Error));
+	return first?.options.maxConcurrent ?? NUMBER_OPTIONS.maxConcurrent.default;
 }
 
 /**
@@ -142,11 +147,15 @@ function timeoutMessage(taskId: string, settings: WaitSettings, outcome: Extract
 		return `Task "${taskId}" was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
 	if (early?.reason === 'retryAfter') return describeRetryAfterBeyondTimeout(early.failure, `the next query of task "${taskId}"`, early.leftMs);
+	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	// The wait ended after one answer, long before Timeout: the settings allow no second query.
+	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= settings.timeoutMs) {
+		return `Task "${taskId}" was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
+	}
 	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
 		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
 	}
-	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	return `Task "${taskId}" did not finish within ${limit} (${status}). ${advice}`;
 }

@@ -10,19 +10,23 @@ import {
 
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
-import { readItemOptions, type ItemOptions } from './options';
+import { readItemOptions, shown, type ItemOptions } from './options';
 
 /** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
 const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
 
 /**
- * A text parameter of an item, trimmed; an expression that resolves to nothing (a missing field)
- * reads as empty text instead of crashing, so the caller can say what is missing.
+ * A text parameter of an item (`label` is its name on the panel), trimmed; an expression that
+ * resolves to nothing (a missing field) reads as empty text, so the caller can say what is missing.
+ * An object, a list or true/false is a mapping mistake, not text to send (and pay for).
  */
-export function readText(context: IExecuteFunctions, name: string, itemIndex: number, fallback = ''): string {
+export function readText(context: IExecuteFunctions, name: string, itemIndex: number, label: string, fallback = ''): string {
 	const value = context.getNodeParameter(name, itemIndex, fallback) as unknown;
 	if (value === undefined || value === null) return '';
-	return (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)).trim();
+	if (typeof value !== 'string' && typeof value !== 'number') {
+		throw new NodeOperationError(context.getNode(), `${label} of item ${itemIndex} is ${shown(value)}, which is not text. Make the expression give text.`, { itemIndex });
+	}
+	return String(value).trim();
 }
 
 /** The task ID of an item, trimmed, or a clear error before any request is sent. */
@@ -172,7 +176,8 @@ export interface TaskItem {
  */
 export async function runForEachTask(
 	context: IExecuteFunctions,
-	concurrency: number,
+	/** How many tasks run at once, given every item as read (an item that could not be read is its error). */
+	concurrency: (items: ReadonlyArray<TaskItem | Error>) => number,
 	perTask: (itemIndex: number, item: TaskItem, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>,
 ): Promise<INodeExecutionData[]> {
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
@@ -191,7 +196,7 @@ export async function runForEachTask(
 		const item = read[itemIndex];
 		return item instanceof Error ? undefined : item.taskId;
 	};
-	return await runForEachItem(context, concurrency, perItem, { taskOf });
+	return await runForEachItem(context, concurrency(read), perItem, { taskOf });
 }
 
 function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {

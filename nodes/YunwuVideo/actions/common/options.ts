@@ -104,7 +104,7 @@ function invalid(context: IExecuteFunctions, itemIndex: number, message: string)
 }
 
 /** What a value looks like in a message: short, one line. */
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
 	const text = typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'empty' : JSON.stringify(value) ?? String(value);
 	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
