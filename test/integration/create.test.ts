@@ -225,3 +225,15 @@ describe('Create: errors, and never paying twice', () => {
 		expect(run.items![0].json.error).toMatch(/^Yunwu rejected the API key \(HTTP 401: bad key\)/);
 	});
 });
+
+describe('Create: an answer that trickles', () => {
+	test('an answer that trickles a byte every 50 ms is cut at Request Timeout, not read for seconds', async () => {
+		yunwu().createFaults.push({ type: 'trickle', intervalMs: 50, ticks: 100, body: '{"id":"trickled","status":"pending"}' });
+		const startedAt = Date.now();
+
+		const run = await create({ model: 'veo3', prompt: 'Trickled', options: { requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toMatch(/did not answer within 0\.3 s/);
+		expect(Date.now() - startedAt).toBeLessThan(2_000);
+	});
+});
