@@ -9,6 +9,7 @@ import {
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiResult, type ConnectionFailure } from './failure';
 import { readCreatedTask, readModelList, readTaskAnswer, type HttpAnswer, type ListedModel } from './response';
+import { pause } from './pause';
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
@@ -102,8 +103,11 @@ export class YunwuApiClient {
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
 		timeoutMs: number,
 	): Promise<HttpAnswer | { ok: false; failure: ConnectionFailure }> {
+		const startedAt = Date.now();
 		try {
-			// The body is read as text so an HTML page or broken JSON becomes a clear message, not a crash.
+			// The body is read as a stream, as text, so an HTML page or broken JSON becomes a clear
+			// message, not a crash, and an answer that trickles is cut when the time is up (n8n's
+			// `timeout` only bounds silence).
 			const response = (await this.context.helpers.httpRequestWithAuthentication.call(
 				this.context,
 				CREDENTIAL_TYPE,
@@ -111,30 +115,45 @@ export class YunwuApiClient {
 					...request,
 					headers: { Accept: 'application/json', ...request.headers },
 					json: false,
-					encoding: 'text',
+					encoding: 'stream',
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
 					timeout: timeoutMs,
 					// The API never needs a redirect: following one could carry the key to another host.
 					disableFollowRedirect: true,
 				},
-			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
+			)) as { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
+			const read = await readWithin(response.body, startedAt + timeoutMs);
+			if (!read.ok) return { ok: false, failure: read.error === undefined ? { kind: 'requestTimeout', timeoutMs } : failureFromException(read.error, timeoutMs) };
 			this.answered = true;
-			return {
-				url: request.url,
-				statusCode: response.statusCode,
-				headers: response.headers ?? {},
-				body: bodyText(response.body),
-			};
+			return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: read.text };
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
 	}
 }
 
-function bodyText(body: unknown): string {
-	if (typeof body === 'string') return body;
-	if (body === undefined || body === null) return '';
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	return JSON.stringify(body);
+/** The parts of the answer's stream read here, without importing `stream`. */
+interface AnswerStream extends AsyncIterable<unknown> {
+	destroy(): void;
+}
+
+/** The whole body as text; or no error when it had not ended by `deadline` (the stream is then destroyed). */
+async function readWithin(stream: AnswerStream, deadline: number): Promise<{ ok: true; text: string } | { ok: false; error?: unknown }> {
+	const finished = new AbortController();
+	let timedOut = false;
+	void pause(deadline - Date.now(), finished.signal).then(() => {
+		if (finished.signal.aborted) return;
+		timedOut = true;
+		stream.destroy();
+	});
+	const chunks: Buffer[] = [];
+	try {
+		for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+	} catch (error) {
+		if (!timedOut) return { ok: false, error };
+	} finally {
+		finished.abort();
+	}
+	return timedOut ? { ok: false } : { ok: true, text: Buffer.concat(chunks).toString('utf8') };
 }
