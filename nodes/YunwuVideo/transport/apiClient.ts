@@ -46,6 +46,7 @@ export class YunwuApiClient {
 	private constructor(
 		private readonly context: ApiContext,
 		private readonly baseUrl: string,
+		private readonly apiKey: string,
 	) {
 		this.shownBaseUrl = shownUrl(baseUrl);
 	}
@@ -72,7 +73,7 @@ export class YunwuApiClient {
 				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
 			);
 		}
-		return new YunwuApiClient(context, baseUrl);
+		return new YunwuApiClient(context, baseUrl, typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '');
 	}
 
 	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
@@ -126,12 +127,20 @@ export class YunwuApiClient {
 			const read = await readWithin(response.body, startedAt + timeoutMs);
 			if (!read.ok) return { ok: false, failure: read.error === undefined ? { kind: 'requestTimeout', timeoutMs } : failureFromException(read.error, timeoutMs) };
 			this.answered = true;
-			return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: read.text };
+			return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(read.text) };
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
 	}
+
+	/** An answer with the key blotted out: a gateway that echoes it must not put it in a message, a log line or an output. */
+	private withoutKey(text: string): string {
+		return this.apiKey.length >= MIN_HIDDEN_KEY_LENGTH ? text.split(this.apiKey).join('***') : text;
+	}
 }
+
+/** Shortest key hidden in answers: a shorter one would blot out ordinary words. */
+const MIN_HIDDEN_KEY_LENGTH = 8;
 
 /** The parts of the answer's stream read here, without importing `stream`. */
 interface AnswerStream extends AsyncIterable<unknown> {
