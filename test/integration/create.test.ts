@@ -237,3 +237,14 @@ describe('Create: an answer that trickles', () => {
 		expect(Date.now() - startedAt).toBeLessThan(2_000);
 	});
 });
+
+describe('Create: a gateway that answers with a numeric task id', () => {
+	test('the task is output with its id as text, not failed as "no task ID" while it exists and is paid for', async () => {
+		yunwu().createFaults.push({ type: 'status', code: 200, body: '{"id":12345,"status":"pending"}' });
+
+		const run = await create({ model: 'grok-video-3', prompt: 'Numbered' });
+
+		expect(run.error).toBeUndefined();
+		expect(run.items?.[0].json).toMatchObject({ task_id: '12345', state: 'pending' });
+	});
+});
