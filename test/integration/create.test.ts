@@ -278,3 +278,26 @@ describe('Create: stopping the execution while creating', () => {
 		expect(run.error?.message).toBe('The execution was stopped before a task was created for model "veo3".');
 	});
 });
+
+describe('Create: an answer that trickles', () => {
+	test('an answer that trickles a byte every 50 ms is cut at Request Timeout, not read for seconds', async () => {
+		yunwu().createFaults.push({ type: 'trickle', intervalMs: 50, ticks: 100, body: '{"id":"trickled","status":"pending"}' });
+		const startedAt = Date.now();
+
+		const run = await create({ model: 'veo3', prompt: 'Trickled', options: { requestTimeout: 0.3 } });
+
+		expect(run.error?.message).toMatch(/did not answer within 0\.3 s/);
+		expect(Date.now() - startedAt).toBeLessThan(2_000);
+	});
+});
+
+describe('Create: a gateway that answers with a numeric task id', () => {
+	test('the task is output with its id as text, not failed as "no task ID" while it exists and is paid for', async () => {
+		yunwu().createFaults.push({ type: 'status', code: 200, body: '{"id":12345,"status":"pending"}' });
+
+		const run = await create({ model: 'grok-video-3', prompt: 'Numbered' });
+
+		expect(run.error).toBeUndefined();
+		expect(run.items?.[0].json).toMatchObject({ task_id: '12345', state: 'pending' });
+	});
+});

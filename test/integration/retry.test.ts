@@ -3,7 +3,7 @@
  * must then wait on the tasks it already created instead of creating and paying for them again.
  * And every created task id reaches n8n's log, the key never does.
  */
-import { captureN8nLogs, credentialsFor, runNode, useYunwuServer, type NodeRun } from '../harness/n8n';
+import { captureN8nLogs, credentialsFor, everythingSaid, runNode, useYunwuServer, type NodeRun } from '../harness/n8n';
 
 const yunwu = useYunwuServer();
 let logs: ReturnType<typeof captureN8nLogs>;
@@ -157,5 +157,26 @@ describe("n8n's log: every created task id, the waits' state changes, never the 
 		// n8n-core's own lines about this run are captured too, and none of the lines holds the key.
 		expect(logs.lines().some((line) => line.includes('Running node \\"Yunwu Video\\" started'))).toBe(true);
 		expect(logs.lines().join('\n')).not.toContain(yunwu().apiKey);
+	});
+});
+
+describe('A gateway that echoes the key', () => {
+	test('a 500 whose message repeats the Authorization header: the key reaches neither the error item, its details, nor n8n\'s log', async () => {
+		const key = yunwu().apiKey;
+		const echo = { type: 'status', code: 500, body: JSON.stringify({ error: { message: `upstream refused Authorization: Bearer ${key}` } }) } as const;
+		yunwu().createFaults.push(echo, echo);
+
+		const run = await createAndWait({ items: prompts('echo'), retry: RETRY });
+		const continued = await runNode({
+			parameters: { operation: 'create', model: 'grok-video-3', prompt: 'echo', waitForCompletion: false },
+			credentials: credentialsFor(yunwu()),
+			continueOnFail: 'errorOutput',
+		});
+
+		expect(run.error?.message).toMatch(/upstream refused Authorization: Bearer \[API key\]/);
+		expect(everythingSaid(run)).not.toContain(key);
+		expect(logLines(run).join('\n')).not.toContain(key);
+		expect(continued.errorItems?.[0].json.error).toMatch(/upstream refused Authorization: Bearer \[API key\]/);
+		expect(JSON.stringify(continued)).not.toContain(key);
 	});
 });

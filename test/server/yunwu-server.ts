@@ -34,6 +34,8 @@ export type ApiFault =
 	| { type: 'rateLimit'; retryAfter?: string }
 	| { type: 'drop' }
 	| { type: 'hang' }
+	/** 200, then one space every `intervalMs`, `ticks` times, then `body`: never idle, barely moving. */
+	| { type: 'trickle'; intervalMs: number; ticks: number; body: string }
 	| { type: 'notJson' }
 	| { type: 'notObject' };
 
@@ -556,6 +558,9 @@ function applyApiFault(fault: ApiFault, res: ServerResponse): void {
 			return;
 		case 'hang':
 			return;
+		case 'trickle':
+			void trickleAnswer(res, fault.intervalMs, fault.ticks, fault.body);
+			return;
 		case 'notJson':
 			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id": "grok:1", "status": "processing"');
 			return;
@@ -563,6 +568,15 @@ function applyApiFault(fault: ApiFault, res: ServerResponse): void {
 			res.writeHead(200, { 'Content-Type': 'application/json' }).end('["processing"]');
 			return;
 	}
+}
+
+async function trickleAnswer(res: ServerResponse, intervalMs: number, ticks: number, body: string): Promise<void> {
+	res.writeHead(200, { 'Content-Type': 'application/json' });
+	for (let tick = 0; tick < ticks && !res.destroyed; tick++) {
+		res.write(' ');
+		await new Promise((resolve) => setTimeout(resolve, intervalMs));
+	}
+	if (!res.destroyed) res.end(body);
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {

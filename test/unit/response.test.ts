@@ -362,9 +362,13 @@ describe('readCreatedTask', () => {
 		['no id', { status: 'pending' }],
 		['an empty id', { id: '', status: 'pending' }],
 		['a blank id', { id: '   ' }],
-		['a numeric id', { id: 42 }],
+		['a fractional id', { id: 4.2 }],
 	])('%s → invalidBody noId', (_label, body) => {
 		expect(readCreatedTask(answer(200, body), NOW)).toEqual({ ok: false, failure: { kind: 'invalidBody', httpCode: 200, problem: 'noId' } });
+	});
+
+	test('a whole-number id is the task\'s id, as text', () => {
+		expect(readCreatedTask(answer(200, { id: 42, status: 'pending' }), NOW)).toEqual({ ok: true, value: { id: '42', status: 'pending' } });
 	});
 
 	test('a 200 without id that carries a flat { code, message } → rejected with the message', () => {

@@ -143,7 +143,9 @@ export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskA
 export function readCreatedTask(answer: HttpAnswer, now: number): ApiResult<IDataObject & { id: string }> {
 	const object = readJsonObject(answer, now);
 	if (!object.ok) return object;
-	const { id } = object.value;
+	const { id: raw } = object.value;
+	// Some gateways number their tasks: the task exists all the same, and its id works as text.
+	const id = Number.isSafeInteger(raw) ? String(raw) : raw;
 	if (typeof id === 'string' && id.trim() !== '') return { ok: true, value: { ...object.value, id: id.trim() } };
 	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noId') };
 }
