@@ -32,7 +32,9 @@ export class OpenAiVideosServer {
 
 	constructor(
 		private readonly readyAfterFor: (prompt: string) => number,
-		private readonly fileFor: (prompt: string) => Omit<MediaFile, 'path' | 'faults' | 'downloads' | 'deliveredAt'>,
+		private readonly fileFor: (
+			prompt: string,
+		) => Omit<MediaFile, 'path' | 'faults' | 'downloads' | 'deliveredAt'>,
 	) {}
 
 	async start(host = '127.0.0.1'): Promise<this> {
@@ -52,10 +54,14 @@ export class OpenAiVideosServer {
 		const body = await readBody(req);
 		const url = new URL(req.url ?? '/', 'http://local');
 		const parts = url.pathname.split('/').filter(Boolean); // v1, videos, id?, content?
-		if (parts[0] !== 'v1' || parts[1] !== 'videos') return sendJson(res, 404, { error: { message: 'not found' } });
+		if (parts[0] !== 'v1' || parts[1] !== 'videos')
+			return sendJson(res, 404, { error: { message: 'not found' } });
 		if (req.method === 'POST' && parts.length === 2) return this.create(body, res);
 		const job = this.jobs.get(parts[2] ?? '');
-		if (!job) return sendJson(res, 404, { error: { message: `No video found with id '${parts[2]}'`, type: 'invalid_request_error' } });
+		if (!job)
+			return sendJson(res, 404, {
+				error: { message: `No video found with id '${parts[2]}'`, type: 'invalid_request_error' },
+			});
 		if (parts.length === 3) {
 			this.requests.status++;
 			const done = Date.now() >= job.readyAt;
@@ -63,7 +69,10 @@ export class OpenAiVideosServer {
 		}
 		if (parts[3] === 'content') {
 			this.requests.content++;
-			res.writeHead(200, { 'Content-Type': job.file.contentType, 'Content-Length': String(job.file.size) });
+			res.writeHead(200, {
+				'Content-Type': job.file.contentType,
+				'Content-Length': String(job.file.size),
+			});
 			return streamFile(job.file, res, job.file.size, 'end');
 		}
 		sendJson(res, 404, { error: { message: 'not found' } });
@@ -73,9 +82,21 @@ export class OpenAiVideosServer {
 		this.requests.create++;
 		const prompt = multipartField(body, 'prompt') ?? '';
 		const id = `video_${randomUUID().replace(/-/g, '')}`;
-		const file = { ...this.fileFor(prompt), path: `/v1/videos/${id}/content`, faults: [], downloads: 0, deliveredAt: [] };
+		const file = {
+			...this.fileFor(prompt),
+			path: `/v1/videos/${id}/content`,
+			faults: [],
+			downloads: 0,
+			deliveredAt: [],
+		};
 		const createdAt = Date.now();
-		const job: Job = { id, prompt, createdAt, readyAt: createdAt + this.readyAfterFor(prompt), file };
+		const job: Job = {
+			id,
+			prompt,
+			createdAt,
+			readyAt: createdAt + this.readyAfterFor(prompt),
+			file,
+		};
 		this.jobs.set(id, job);
 		sendJson(res, 200, this.describe(job, false));
 	}
@@ -98,7 +119,9 @@ export class OpenAiVideosServer {
 /** One text field of a multipart/form-data body. */
 function multipartField(body: Buffer, name: string): string | undefined {
 	const text = body.toString('latin1');
-	const match = new RegExp(`name="${name}"\\r\\n(?:[^\\r\\n]+\\r\\n)*\\r\\n([\\s\\S]*?)\\r\\n--`).exec(text);
+	const match = new RegExp(
+		`name="${name}"\\r\\n(?:[^\\r\\n]+\\r\\n)*\\r\\n([\\s\\S]*?)\\r\\n--`,
+	).exec(text);
 	return match ? Buffer.from(match[1], 'latin1').toString('utf8') : undefined;
 }
 

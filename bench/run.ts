@@ -95,10 +95,24 @@ const indexOf = (prompt: unknown) => Number(/bench job (\d+)/.exec(String(prompt
 
 function scenarios(): Scenario[] {
 	const random = seededRandom(SEED);
-	const times = (count: number) => Array.from({ length: count }, () => Math.round(READY_MIN_MS + random() * (READY_MAX_MS - READY_MIN_MS)));
-	const list: Scenario[] = SIZES.map((jobs) => ({ label: `${jobs} job${jobs > 1 ? 's' : ''}, ${VIDEO_BYTES / 1024 / 1024} MiB each`, jobs, videoBytes: VIDEO_BYTES, readyAfter: times(jobs) }));
+	const times = (count: number) =>
+		Array.from({ length: count }, () =>
+			Math.round(READY_MIN_MS + random() * (READY_MAX_MS - READY_MIN_MS)),
+		);
+	const list: Scenario[] = SIZES.map((jobs) => ({
+		label: `${jobs} job${jobs > 1 ? 's' : ''}, ${VIDEO_BYTES / 1024 / 1024} MiB each`,
+		jobs,
+		videoBytes: VIDEO_BYTES,
+		readyAfter: times(jobs),
+	}));
 	if (BIG_VIDEO_BYTES > 0) {
-		list.push({ label: `1 job, ${BIG_VIDEO_BYTES / 1024 / 1024} MiB video`, jobs: 1, videoBytes: BIG_VIDEO_BYTES, readyAfter: [READY_MIN_MS], sequential: true });
+		list.push({
+			label: `1 job, ${BIG_VIDEO_BYTES / 1024 / 1024} MiB video`,
+			jobs: 1,
+			videoBytes: BIG_VIDEO_BYTES,
+			readyAfter: [READY_MIN_MS],
+			sequential: true,
+		});
 	}
 	return list;
 }
@@ -106,14 +120,27 @@ function scenarios(): Scenario[] {
 /** A Code node that outputs one item per job, carrying its prompt. */
 function promptsNode(jobs: number): Record<string, unknown> & { name: string } {
 	const items = Array.from({ length: jobs }, (_, index) => ({ json: { prompt: promptOf(index) } }));
-	return { id: 'bench-prompts', name: 'Prompts', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 0], parameters: { jsCode: `return ${JSON.stringify(items)};` } };
+	return {
+		id: 'bench-prompts',
+		name: 'Prompts',
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		position: [220, 0],
+		parameters: { jsCode: `return ${JSON.stringify(items)};` },
+	};
 }
 
 function oursWorkflow(jobs: number): Record<string, unknown> {
 	return chain('benchOurs', 'Bench: Yunwu Video', [
 		manualTrigger(),
 		promptsNode(jobs),
-		yunwuVideo({ operation: 'create', model: 'veo3.1-fast', prompt: '={{ $json.prompt }}', waitForCompletion: true, options: { pollInterval: POLL_S, timeout: 3600 } }),
+		yunwuVideo({
+			operation: 'create',
+			model: 'veo3.1-fast',
+			prompt: '={{ $json.prompt }}',
+			waitForCompletion: true,
+			options: { pollInterval: POLL_S, timeout: 3600 },
+		}),
 	]);
 }
 
@@ -143,7 +170,10 @@ function officialWorkflow(jobs: number): Record<string, unknown> {
 
 /** The loop most tutorials teach. */
 function loopWorkflow(jobs: number, apiUrl: string): Record<string, unknown> {
-	const auth = { sendHeaders: true, headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${API_KEY}` }] } };
+	const auth = {
+		sendHeaders: true,
+		headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${API_KEY}` }] },
+	};
 	const http = (id: string, name: string, x: number, parameters: Record<string, unknown>) => ({
 		id,
 		name,
@@ -163,17 +193,34 @@ function loopWorkflow(jobs: number, apiUrl: string): Record<string, unknown> {
 			specifyBody: 'json',
 			jsonBody: '={{ JSON.stringify({ model: "veo3.1-fast", prompt: $json.prompt }) }}',
 		}),
-		http('bench-query', 'Query Task', 660, { url: `={{ "${apiUrl}/v1/video/query?id=" + $('Create Task').item.json.id }}`, ...auth }),
+		http('bench-query', 'Query Task', 660, {
+			url: `={{ "${apiUrl}/v1/video/query?id=" + $('Create Task').item.json.id }}`,
+			...auth,
+		}),
 		{
 			id: 'bench-if',
 			name: 'Completed?',
 			type: 'n8n-nodes-base.if',
 			typeVersion: 1,
 			position: [880, 0],
-			parameters: { conditions: { string: [{ value1: '={{ $json.status }}', operation: 'equal', value2: 'completed' }] } },
+			parameters: {
+				conditions: {
+					string: [{ value1: '={{ $json.status }}', operation: 'equal', value2: 'completed' }],
+				},
+			},
 		},
-		{ id: 'bench-wait', name: 'Wait', type: 'n8n-nodes-base.wait', typeVersion: 1.1, position: [880, 200], parameters: { amount: POLL_S, unit: 'seconds' } },
-		http('bench-download', 'Download Video', 1100, { url: '={{ $json.video_url }}', options: { response: { response: { responseFormat: 'file' } } } }),
+		{
+			id: 'bench-wait',
+			name: 'Wait',
+			type: 'n8n-nodes-base.wait',
+			typeVersion: 1.1,
+			position: [880, 200],
+			parameters: { amount: POLL_S, unit: 'seconds' },
+		},
+		http('bench-download', 'Download Video', 1100, {
+			url: '={{ $json.video_url }}',
+			options: { response: { response: { responseFormat: 'file' } } },
+		}),
 	];
 	const to = (node: string) => [{ node, type: 'main', index: 0 }];
 	return {
@@ -236,14 +283,26 @@ async function runContender(
 		if (contender === 'official') {
 			openai = await new OpenAiVideosServer(readyAfterFor, () => file).start();
 			await importIntoN8n(install, n8n, 'credentials', [
-				{ id: 'benchOpenAi', name: 'OpenAI (local)', type: 'openAiApi', data: { apiKey: API_KEY, url: openai.url, header: false } },
+				{
+					id: 'benchOpenAi',
+					name: 'OpenAI (local)',
+					type: 'openAiApi',
+					data: { apiKey: API_KEY, url: openai.url, header: false },
+				},
 			]);
 			workflow = officialWorkflow(scenario.jobs);
 		} else {
 			yunwu = await new YunwuServer({ apiKey: API_KEY }).start();
-			yunwu.createdTaskTemplate = (body) => ({ readyAfterMs: readyAfterFor(body.prompt), end: 'completed', video: { size: scenario.videoBytes } });
+			yunwu.createdTaskTemplate = (body) => ({
+				readyAfterMs: readyAfterFor(body.prompt),
+				end: 'completed',
+				video: { size: scenario.videoBytes },
+			});
 			await importIntoN8n(install, n8n, 'credentials', [credential(API_KEY, yunwu.apiUrl)]);
-			workflow = contender === 'ours' ? oursWorkflow(scenario.jobs) : loopWorkflow(scenario.jobs, yunwu.apiUrl);
+			workflow =
+				contender === 'ours'
+					? oursWorkflow(scenario.jobs)
+					: loopWorkflow(scenario.jobs, yunwu.apiUrl);
 		}
 		await importIntoN8n(install, n8n, 'workflow', [workflow]);
 
@@ -252,14 +311,32 @@ async function runContender(
 			timeoutMs: 3 * 3600_000,
 			onStart: (child) => (peakRss = watchPeakRss(child)),
 		});
-		const error = outcome.data?.resultData.error?.message ?? (outcome.data ? undefined : `no run data (exit ${outcome.code}): ${outcome.stderr.slice(-500)}`);
+		const error =
+			outcome.data?.resultData.error?.message ??
+			(outcome.data
+				? undefined
+				: `no run data (exit ${outcome.code}): ${outcome.stderr.slice(-500)}`);
 
 		const deliveries: Delivery[] = openai
-			? [...openai.jobs.values()].map((job) => ({ readyAt: job.readyAt, deliveredAt: job.file.deliveredAt[0] }))
-			: yunwuTasks(yunwu!).map((task) => ({ readyAt: task.script.readyAt ?? 0, deliveredAt: task.video?.deliveredAt[0] }));
-		const delivered = deliveries.filter((delivery): delivery is Required<Delivery> => delivery.deliveredAt !== undefined);
-		const apiRequests = openai ? openai.requests.create + openai.requests.status : yunwu!.apiRequests().length;
-		const [first, last] = { ours: ['Yunwu Video', 'Yunwu Video'], official: ['OpenAI', 'OpenAI'], loop: ['Create Task', 'Download Video'] }[contender];
+			? [...openai.jobs.values()].map((job) => ({
+					readyAt: job.readyAt,
+					deliveredAt: job.file.deliveredAt[0],
+				}))
+			: yunwuTasks(yunwu!).map((task) => ({
+					readyAt: task.script.readyAt ?? 0,
+					deliveredAt: task.video?.deliveredAt[0],
+				}));
+		const delivered = deliveries.filter(
+			(delivery): delivery is Required<Delivery> => delivery.deliveredAt !== undefined,
+		);
+		const apiRequests = openai
+			? openai.requests.create + openai.requests.status
+			: yunwu!.apiRequests().length;
+		const [first, last] = {
+			ours: ['Yunwu Video', 'Yunwu Video'],
+			official: ['OpenAI', 'OpenAI'],
+			loop: ['Create Task', 'Download Video'],
+		}[contender];
 		return {
 			contender,
 			ok: !error && delivered.length === scenario.jobs,
@@ -279,7 +356,12 @@ async function runContender(
 
 /** The tasks that were queried, once each. */
 function yunwuTasks(server: YunwuServer) {
-	const ids = new Set(server.apiRequests().filter((entry) => entry.path === '/v1/video/query' && entry.query.id).map((entry) => entry.query.id));
+	const ids = new Set(
+		server
+			.apiRequests()
+			.filter((entry) => entry.path === '/v1/video/query' && entry.query.id)
+			.map((entry) => entry.query.id),
+	);
 	return [...ids].map((id) => server.task(id));
 }
 
@@ -307,15 +389,24 @@ function table(scenario: Scenario, results: Result[]): string {
 		'| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
 	];
 	for (const result of results) {
-		const mean = result.delays.reduce((sum, delay) => sum + delay, 0) / Math.max(1, result.delays.length);
+		const mean =
+			result.delays.reduce((sum, delay) => sum + delay, 0) / Math.max(1, result.delays.length);
 		const worst = Math.max(0, ...result.delays);
-		const name = { ours: 'Yunwu Video (ours)', official: "n8n's OpenAI node", loop: 'hand-built loop' }[result.contender];
+		const name = {
+			ours: 'Yunwu Video (ours)',
+			official: "n8n's OpenAI node",
+			loop: 'hand-built loop',
+		}[result.contender];
 		const status = result.ok ? '' : ` ✗ ${result.error ?? 'not every video was delivered'}`;
 		lines.push(
 			`| ${name}${status} | ${seconds(result.wallMs)} | ${(result.wallMs / result.idealMs).toFixed(2)} | ${seconds(mean)} / ${seconds(worst)} | ${result.apiRequests.toFixed(1)} | ${result.peakRssMb.toFixed(0)} | ${NODES_BUILT[result.contender]} |`,
 		);
 	}
-	lines.push('', `Ideal: the last job's ready time plus one download = ${seconds(results[0]?.idealMs ?? 0)} s.`, '');
+	lines.push(
+		'',
+		`Ideal: the last job's ready time plus one download = ${seconds(results[0]?.idealMs ?? 0)} s.`,
+		'',
+	);
 	return lines.join('\n');
 }
 
@@ -337,12 +428,27 @@ async function main(): Promise<void> {
 		process.stdout.write(`running ${scenario.label} ...\n`);
 		const results: Result[] = [];
 		if (scenario.sequential) {
-			for (const contender of CONTENDERS) results.push(await runContender(contender, scenario, install, tarball, oneDownloadMs));
+			for (const contender of CONTENDERS)
+				results.push(await runContender(contender, scenario, install, tarball, oneDownloadMs));
 		} else {
-			results.push(...(await Promise.all(CONTENDERS.map(async (contender) => await runContender(contender, scenario, install, tarball, oneDownloadMs)))));
+			results.push(
+				...(await Promise.all(
+					CONTENDERS.map(
+						async (contender) =>
+							await runContender(contender, scenario, install, tarball, oneDownloadMs),
+					),
+				)),
+			);
 		}
 		const section = table(scenario, results);
-		failures.push(...results.filter((result) => !result.ok).map((result) => `${result.contender} on ${scenario.label}: ${result.error ?? 'not every video was delivered'}`));
+		failures.push(
+			...results
+				.filter((result) => !result.ok)
+				.map(
+					(result) =>
+						`${result.contender} on ${scenario.label}: ${result.error ?? 'not every video was delivered'}`,
+				),
+		);
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
 	}
@@ -353,7 +459,8 @@ async function main(): Promise<void> {
 		writeFileSync(file, `${sections.join('\n')}\n`);
 		process.stdout.write(`\nWritten to ${path.relative(REPO_ROOT, file)}\n`);
 	}
-	if (failures.length > 0) throw new Error(`not every contender delivered every video:\n${failures.join('\n')}`);
+	if (failures.length > 0)
+		throw new Error(`not every contender delivered every video:\n${failures.join('\n')}`);
 }
 
 main().then(

@@ -23,7 +23,8 @@ export class YunwuApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'Your Yunwu API key (it starts with "sk-"), from the token page of your Yunwu dashboard',
+			description:
+				'Your Yunwu API key (it starts with "sk-"), from the token page of your Yunwu dashboard',
 		},
 		{
 			displayName: 'Base URL',
@@ -47,7 +48,8 @@ export class YunwuApi implements ICredentialType {
 	// Listing models needs a valid key and nothing else, so it proves the key without touching a task.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "").replace(/\\/v1$/i, "") }}',
+			baseURL:
+				'={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "").replace(/\\/v1$/i, "") }}',
 			url: '/v1/models',
 			method: 'GET',
 			// n8n follows redirects and re-sends the key across origins: the key must stay with the Base URL.
@@ -66,14 +68,16 @@ export class YunwuApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 401,
-					message: 'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
+					message:
+						'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: 'Yunwu refused this API key (HTTP 403). Check that the key is enabled and has balance.',
+					message:
+						'Yunwu refused this API key (HTTP 403). Check that the key is enabled and has balance.',
 				},
 			},
 		],

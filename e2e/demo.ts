@@ -13,12 +13,27 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { YunwuServer, REPO_ROOT } from '../test/server/yunwu-server';
-import { executeWorkflow, importIntoN8n, installN8n, makeUserFolder, n8nEnv, nodeOutput, packPackage, startN8n, stopN8n } from './lib/n8n';
+import {
+	executeWorkflow,
+	importIntoN8n,
+	installN8n,
+	makeUserFolder,
+	n8nEnv,
+	nodeOutput,
+	packPackage,
+	startN8n,
+	stopN8n,
+} from './lib/n8n';
 import { credential } from './lib/workflows';
 
 const SAMPLE_VIDEO = path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4');
 const OUTPUT_DIR = path.join(REPO_ROOT, 'demo-output');
-const OWNER = { email: 'demo@example.com', firstName: 'Demo', lastName: 'User', password: 'Yunwu-demo-1' };
+const OWNER = {
+	email: 'demo@example.com',
+	firstName: 'Demo',
+	lastName: 'User',
+	password: 'Yunwu-demo-1',
+};
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -27,10 +42,14 @@ async function main(): Promise<void> {
 	const realApiKey = process.env.YUNWU_API_KEY;
 	const realTaskId = process.env.YUNWU_TASK_ID;
 	if (realApiKey && !realTaskId) {
-		throw new Error('With YUNWU_API_KEY set, also set YUNWU_TASK_ID to the id of a video task you created (for example grok:5cda…).');
+		throw new Error(
+			'With YUNWU_API_KEY set, also set YUNWU_TASK_ID to the id of a video task you created (for example grok:5cda…).',
+		);
 	}
 
-	say('1/5 Packing the package and preparing n8n 2.x (the first run downloads it, about 3 GB, in 4 to 10 minutes; later runs reuse it) ...');
+	say(
+		'1/5 Packing the package and preparing n8n 2.x (the first run downloads it, about 3 GB, in 4 to 10 minutes; later runs reuse it) ...',
+	);
 	const tarball = packPackage();
 	const install = installN8n(2, 'the demo');
 	const userFolder = makeUserFolder(tarball);
@@ -45,7 +64,9 @@ async function main(): Promise<void> {
 	let baseUrl: string;
 	let taskId: string;
 	if (realApiKey) {
-		say(`2/5 Using the real Yunwu API at ${process.env.YUNWU_BASE_URL ?? 'https://yunwu.ai'} for task ${realTaskId}`);
+		say(
+			`2/5 Using the real Yunwu API at ${process.env.YUNWU_BASE_URL ?? 'https://yunwu.ai'} for task ${realTaskId}`,
+		);
 		apiKey = realApiKey;
 		baseUrl = process.env.YUNWU_BASE_URL ?? 'https://yunwu.ai';
 		taskId = realTaskId!;
@@ -61,26 +82,36 @@ async function main(): Promise<void> {
 		});
 		apiKey = server.apiKey;
 		baseUrl = server.apiUrl;
-		say(`2/5 Started the bundled Yunwu server: API ${server.apiUrl}, file host ${server.fileUrl}; task ${taskId} completes after 4 queries`);
+		say(
+			`2/5 Started the bundled Yunwu server: API ${server.apiUrl}, file host ${server.fileUrl}; task ${taskId} completes after 4 queries`,
+		);
 	}
 
-	say('3/5 Importing the Yunwu API credential and examples/wait-and-save-video.json with n8n\'s CLI ...');
+	say(
+		"3/5 Importing the Yunwu API credential and examples/wait-and-save-video.json with n8n's CLI ...",
+	);
 	const workflow = exampleWorkflow(taskId, realApiKey ? 10 : 1);
-	await importIntoN8n(install, env, 'credentials', [credential(apiKey, baseUrl, 'yunwuDemoCredential')]);
+	await importIntoN8n(install, env, 'credentials', [
+		credential(apiKey, baseUrl, 'yunwuDemoCredential'),
+	]);
 	await importIntoN8n(install, env, 'workflow', [workflow]);
 
 	say('4/5 Running the workflow with `n8n execute` ...');
 	const outcome = await executeWorkflow(install, env, 'yunwuDemo');
 	const error = outcome.data?.resultData.error;
 	if (!outcome.data || error) {
-		throw new Error(`The workflow failed: ${error?.message ?? (outcome.stderr || outcome.stdout).slice(-2000)}`);
+		throw new Error(
+			`The workflow failed: ${error?.message ?? (outcome.stderr || outcome.stdout).slice(-2000)}`,
+		);
 	}
 	const [video] = nodeOutput(outcome, 'Yunwu Video');
 	const [saved] = nodeOutput(outcome, 'Save Video');
 	say('5/5 Done. The Yunwu Video node output these task fields:');
 	say(JSON.stringify(video.json, null, 2));
 	const file = (saved?.json.fileName as string | undefined) ?? '(not written)';
-	say(`\nThe video (${String(video.binary?.data?.fileSize ?? '?')}, ${String(video.binary?.data?.mimeType ?? '?')}) was written to:\n  ${file}`);
+	say(
+		`\nThe video (${String(video.binary?.data?.fileSize ?? '?')}, ${String(video.binary?.data?.mimeType ?? '?')}) was written to:\n  ${file}`,
+	);
 
 	if (keep) {
 		say('\nStarting n8n so you can open the editor ...');
@@ -101,15 +132,21 @@ async function main(): Promise<void> {
 
 /** The example workflow, pointed at this task and at demo-output/. */
 function exampleWorkflow(taskId: string, pollIntervalSeconds: number): Record<string, unknown> {
-	const workflow = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8')) as {
+	const workflow = JSON.parse(
+		readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8'),
+	) as {
 		nodes: Array<{ name: string; parameters: Record<string, unknown> }>;
 	};
 	for (const node of workflow.nodes) {
 		if (node.name === 'Task IDs') {
-			(node.parameters.assignments as { assignments: Array<{ value: string }> }).assignments[0].value = taskId;
+			(
+				node.parameters.assignments as { assignments: Array<{ value: string }> }
+			).assignments[0].value = taskId;
 		}
-		if (node.name === 'Yunwu Video') node.parameters.options = { pollInterval: pollIntervalSeconds, timeout: 1800 };
-		if (node.name === 'Save Video') node.parameters.fileName = `=${OUTPUT_DIR}/{{ $binary.data.fileName }}`;
+		if (node.name === 'Yunwu Video')
+			node.parameters.options = { pollInterval: pollIntervalSeconds, timeout: 1800 };
+		if (node.name === 'Save Video')
+			node.parameters.fileName = `=${OUTPUT_DIR}/{{ $binary.data.fileName }}`;
 	}
 	return { ...workflow, id: 'yunwuDemo', active: false };
 }

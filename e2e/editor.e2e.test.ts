@@ -8,13 +8,27 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-import { importIntoN8n, installN8n, makeUserFolder, n8nEnv, packPackage, REPO_ROOT, startN8n, stopN8n } from './lib/n8n';
+import {
+	importIntoN8n,
+	installN8n,
+	makeUserFolder,
+	n8nEnv,
+	packPackage,
+	REPO_ROOT,
+	startN8n,
+	stopN8n,
+} from './lib/n8n';
 import { credential } from './lib/workflows';
 import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/server/yunwu-server';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Lovelace', password: 'Yunwu-e2e-Passw0rd' };
+const OWNER = {
+	email: 'owner@example.com',
+	firstName: 'Ada',
+	lastName: 'Lovelace',
+	password: 'Yunwu-e2e-Passw0rd',
+};
 
 let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
 let browser: Browser | undefined;
@@ -31,7 +45,9 @@ beforeAll(async () => {
 		credential(yunwu.apiKey, yunwu.apiUrl, 'yunwuDemoCredential'),
 		credential('sk-revoked-key', yunwu.apiUrl, 'yunwuRevokedCredential', 'Revoked key'),
 	]);
-	const example = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8')) as {
+	const example = JSON.parse(
+		readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8'),
+	) as {
 		name: string;
 		nodes: Array<Record<string, unknown>>;
 	};
@@ -40,16 +56,33 @@ beforeAll(async () => {
 		...example,
 		id: 'revokedKeyWorkflow',
 		nodes: example.nodes.map((node) =>
-			node.name === 'Yunwu Video' ? { ...node, credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } } } : node,
+			node.name === 'Yunwu Video'
+				? {
+						...node,
+						credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } },
+					}
+				: node,
 		),
 	};
 	// One copy per test: n8n locks a workflow to the tab that edited it last.
-	const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({ ...example, id, name: `${String(example.name)} (${id})` }));
+	const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({
+		...example,
+		id,
+		name: `${String(example.name)} (${id})`,
+	}));
 	await importIntoN8n(install, env, 'workflow', [...copies, revoked]);
 	n8n = await startN8n(install, env);
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	});
 });
 
@@ -79,14 +112,28 @@ test('Wait Until Complete renders, and Put Thumbnail in Field is offered only on
 	const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' });
 	await node.waitFor({ timeout: 60_000 });
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-canvas.png') });
-	await expectLocator(page.getByText(/install this node|not currently installed|unknown node/i)).toHaveCount(0);
+	await expectLocator(
+		page.getByText(/install this node|not currently installed|unknown node/i),
+	).toHaveCount(0);
 
 	await node.dblclick();
-	for (const label of ['Operation', 'Task ID', 'Download Video', 'Put Video in Field', 'Options', 'Poll Interval (Seconds)', 'Timeout (Seconds)']) {
+	for (const label of [
+		'Operation',
+		'Task ID',
+		'Download Video',
+		'Put Video in Field',
+		'Options',
+		'Poll Interval (Seconds)',
+		'Timeout (Seconds)',
+	]) {
 		await expectLocator(page.getByText(label, { exact: true }).first()).toBeVisible();
 	}
-	const inputValues = await page.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
-	expect(inputValues).toEqual(expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']));
+	const inputValues = await page
+		.locator('input')
+		.evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
+	expect(inputValues).toEqual(
+		expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']),
+	);
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
 
 	// Every further option, as a person adding one would see the list.
@@ -133,10 +180,17 @@ test("Create: the key's models, video models first, and Size offering what the c
 	const page = await openYunwuNode('createWorkflow');
 	await chooseOption(page, 'operation', 'Create');
 	await expectInputValue(page, 'model', 'veo3.1-fast');
-	await expectLocator(page.getByText('Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution')).toBeVisible();
+	await expectLocator(
+		page.getByText(
+			'Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution',
+		),
+	).toBeVisible();
 
 	const models = await openDropdown(page, 'model');
-	expect(models.slice(0, DEFAULT_VIDEO_MODEL_IDS.length + 1)).toEqual([...DEFAULT_VIDEO_MODEL_IDS, 'Other (Enter Model Name)\nType any model name Yunwu accepts']);
+	expect(models.slice(0, DEFAULT_VIDEO_MODEL_IDS.length + 1)).toEqual([
+		...DEFAULT_VIDEO_MODEL_IDS,
+		'Other (Enter Model Name)\nType any model name Yunwu accepts',
+	]);
 	expect(models).toContain('gpt-4o-mini\nNot known as a video model');
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-list.png') });
 	// n8n's dropdown filters as you type.
@@ -145,7 +199,11 @@ test("Create: the key's models, video models first, and Size offering what the c
 	await pickOpenOption(page, 'sora-2');
 	await expectInputValue(page, 'model', 'sora-2');
 
-	expect(await openDropdown(page, 'size')).toEqual(['Small (About 720p)', 'Large (1080p)', "Model's Default"]);
+	expect(await openDropdown(page, 'size')).toEqual([
+		'Small (About 720p)',
+		'Large (1080p)',
+		"Model's Default",
+	]);
 	await pickOpenOption(page, 'Large (1080p)');
 	await expectLocator(page.getByText('Orientation', { exact: true }).first()).toBeVisible();
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-create.png') });
@@ -156,8 +214,13 @@ test('Create with a key Yunwu rejects: the model list says why, and Other still 
 	const page = await openYunwuNode('revokedKeyWorkflow');
 	await chooseOption(page, 'operation', 'Create');
 	const entries = await openDropdown(page, 'model');
-	expect(entries[0]).toMatch(/^Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\.$/);
-	expect(entries.slice(1)).toEqual(['veo3.1-fast', 'Other (Enter Model Name)\nType any model name Yunwu accepts']);
+	expect(entries[0]).toMatch(
+		/^Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\.$/,
+	);
+	expect(entries.slice(1)).toEqual([
+		'veo3.1-fast',
+		'Other (Enter Model Name)\nType any model name Yunwu accepts',
+	]);
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-error.png') });
 	await pickOpenOption(page, 'Other (Enter Model Name)');
 	await expectLocator(page.locator('[data-test-id="parameter-input-customModel"]')).toBeVisible();
@@ -181,7 +244,8 @@ async function chooseOption(page: Page, name: string, option: string): Promise<v
 	await pickOpenOption(page, option);
 }
 
-const openItems = (page: Page) => page.locator('[data-test-id="parameter-input-item"]').filter({ visible: true });
+const openItems = (page: Page) =>
+	page.locator('[data-test-id="parameter-input-item"]').filter({ visible: true });
 
 /** Opens the dropdown of the parameter `name` and returns its entries once loaded, top to bottom. */
 async function openDropdown(page: Page, name: string): Promise<string[]> {
@@ -211,11 +275,16 @@ async function expectTexts(locator: ReturnType<Page['locator']>, texts: string[]
 	throw new Error(`expected ${JSON.stringify(texts)}, found ${JSON.stringify(shown)}`);
 }
 
-const addOptionItems = (page: Page) => page.locator('[data-test-id="collection-parameter-option"]').filter({ visible: true });
+const addOptionItems = (page: Page) =>
+	page.locator('[data-test-id="collection-parameter-option"]').filter({ visible: true });
 
 /** Opens the Options collection's "Add Option" list and returns its entries (the list stays open). */
 async function addOptionList(page: Page): Promise<string[]> {
-	await page.getByPlaceholder('Add Option').or(page.getByText('Add Option', { exact: true })).first().click();
+	await page
+		.getByPlaceholder('Add Option')
+		.or(page.getByText('Add Option', { exact: true }))
+		.first()
+		.click();
 	await addOptionItems(page).first().waitFor({ state: 'visible', timeout: 15_000 });
 	return (await addOptionItems(page).allInnerTexts()).map((text) => text.trim()).filter(Boolean);
 }
@@ -229,7 +298,8 @@ async function expectInputValue(page: Page, name: string, value: string): Promis
 	const input = page.locator(`[data-test-id="parameter-input-${name}"] input`).first();
 	const deadline = Date.now() + 15_000;
 	while ((await input.inputValue()) !== value) {
-		if (Date.now() > deadline) throw new Error(`${name} shows "${await input.inputValue()}", not "${value}"`);
+		if (Date.now() > deadline)
+			throw new Error(`${name} shows "${await input.inputValue()}", not "${value}"`);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 }
@@ -249,8 +319,12 @@ function expectLocator(locator: ReturnType<Page['locator']>) {
 		},
 		async toHaveCount(count: number) {
 			const deadline = Date.now() + 2_000;
-			while ((await locator.count()) !== count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-			if ((await locator.count()) !== count) throw new Error(`expected ${count} of ${locator.toString()}, found ${await locator.count()}`);
+			while ((await locator.count()) !== count && Date.now() < deadline)
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			if ((await locator.count()) !== count)
+				throw new Error(
+					`expected ${count} of ${locator.toString()}, found ${await locator.count()}`,
+				);
 		},
 	};
 }

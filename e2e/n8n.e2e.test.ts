@@ -20,7 +20,16 @@ import {
 	type N8nInstall,
 } from './lib/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
-import { chain, credential, CREDENTIAL, manualTrigger, promptItems, sha256OfVideo, taskIds, yunwuVideo } from './lib/workflows';
+import {
+	chain,
+	credential,
+	CREDENTIAL,
+	manualTrigger,
+	promptItems,
+	sha256OfVideo,
+	taskIds,
+	yunwuVideo,
+} from './lib/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
 
@@ -54,8 +63,26 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 	test('the package is installed as n8n installs community packages, its peer dependency left to n8n', () => {
 		const installed = path.join(userFolder, '.n8n', 'nodes', 'node_modules');
-		expect(existsSync(path.join(installed, 'n8n-nodes-yunwu', 'dist', 'nodes', 'YunwuVideo', 'YunwuVideo.node.js'))).toBe(true);
-		for (const file of ['credentials/YunwuApi.credentials.js', 'credentials/yunwu.svg', 'credentials/yunwu.dark.svg', 'nodes/YunwuVideo/yunwu.svg', 'nodes/YunwuVideo/yunwu.dark.svg', 'nodes/YunwuVideo/YunwuVideo.node.json']) {
+		expect(
+			existsSync(
+				path.join(
+					installed,
+					'n8n-nodes-yunwu',
+					'dist',
+					'nodes',
+					'YunwuVideo',
+					'YunwuVideo.node.js',
+				),
+			),
+		).toBe(true);
+		for (const file of [
+			'credentials/YunwuApi.credentials.js',
+			'credentials/yunwu.svg',
+			'credentials/yunwu.dark.svg',
+			'nodes/YunwuVideo/yunwu.svg',
+			'nodes/YunwuVideo/yunwu.dark.svg',
+			'nodes/YunwuVideo/YunwuVideo.node.json',
+		]) {
 			expect(existsSync(path.join(installed, 'n8n-nodes-yunwu', 'dist', file))).toBe(true);
 		}
 		expect(existsSync(path.join(installed, 'n8n-workflow'))).toBe(false);
@@ -66,25 +93,44 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test('Query on a processing task: the parsed fields, progress null', async () => {
 		server.addTask({ id: 'grok:e2e-processing', processingPolls: 1000 });
 		await importIntoN8n(install, env, 'workflow', [
-			chain('e2eQuery', 'E2E query', [manualTrigger(), taskIds(['grok:e2e-processing']), yunwuVideo({ operation: 'query' })]),
+			chain('e2eQuery', 'E2E query', [
+				manualTrigger(),
+				taskIds(['grok:e2e-processing']),
+				yunwuVideo({ operation: 'query' }),
+			]),
 		]);
 
 		const outcome = await executeWorkflow(install, env, 'e2eQuery');
 
 		expect(outcome.data?.resultData.error).toBeUndefined();
 		const [item] = nodeOutput(outcome, 'Yunwu Video');
-		expect(item.json).toMatchObject({ task_id: 'grok:e2e-processing', state: 'processing', status: 'processing', progress: null });
+		expect(item.json).toMatchObject({
+			task_id: 'grok:e2e-processing',
+			state: 'processing',
+			status: 'processing',
+			progress: null,
+		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
 
-	test('Wait Until Complete on several tasks at once; each video reaches the next node intact (SHA-256 by n8n\'s Crypto node)', async () => {
+	test("Wait Until Complete on several tasks at once; each video reaches the next node intact (SHA-256 by n8n's Crypto node)", async () => {
 		const ids = ['grok:e2e-a', 'veo3.1-fast:e2e-b', 'sora-2:e2e-c'];
-		ids.forEach((id, index) => server.addTask({ id, readyAfterMs: 1500 + 500 * index, end: 'completed', video: { size: 700_000 + index } }));
+		ids.forEach((id, index) =>
+			server.addTask({
+				id,
+				readyAfterMs: 1500 + 500 * index,
+				end: 'completed',
+				video: { size: 700_000 + index },
+			}),
+		);
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eWait', 'E2E wait', [
 				manualTrigger(),
 				taskIds(ids),
-				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 0.25, timeout: 60 } }),
+				yunwuVideo({
+					operation: 'waitUntilComplete',
+					options: { pollInterval: 0.25, timeout: 60 },
+				}),
 				sha256OfVideo(),
 			]),
 		]);
@@ -100,7 +146,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		});
 		const videos = nodeOutput(outcome, 'Yunwu Video');
 		videos.forEach((item, index) => {
-			expect(item.binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: `${ids[index].replace(':', '_')}.mp4` });
+			expect(item.binary?.data).toMatchObject({
+				mimeType: 'video/mp4',
+				fileName: `${ids[index].replace(':', '_')}.mp4`,
+			});
 			// n8n 2.x records the exact size; 1.x only the rounded one.
 			if (line === 2) expect(item.binary?.data.bytes).toBe(700_000 + index);
 		});
@@ -114,13 +163,26 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	});
 
 	test('Continue On Fail: a failed task becomes an error item, the completed one still delivers', async () => {
-		server.addTask({ id: 'grok:e2e-ok', processingPolls: 1, end: 'completed', video: { size: 1234 } });
-		server.addTask({ id: 'grok:e2e-failed', processingPolls: 1, end: 'failed', failure: { code: 'policy', message: 'Prompt rejected by moderation' } });
+		server.addTask({
+			id: 'grok:e2e-ok',
+			processingPolls: 1,
+			end: 'completed',
+			video: { size: 1234 },
+		});
+		server.addTask({
+			id: 'grok:e2e-failed',
+			processingPolls: 1,
+			end: 'failed',
+			failure: { code: 'policy', message: 'Prompt rejected by moderation' },
+		});
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eContinue', 'E2E continue on fail', [
 				manualTrigger(),
 				taskIds(['grok:e2e-failed', 'grok:e2e-ok']),
-				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 0.2 } }, { onError: 'continueRegularOutput' }),
+				yunwuVideo(
+					{ operation: 'waitUntilComplete', options: { pollInterval: 0.2 } },
+					{ onError: 'continueRegularOutput' },
+				),
 			]),
 		]);
 
@@ -135,8 +197,13 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(ok.binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'grok_e2e-ok.mp4' });
 	});
 
-	test('items repeating one task id: one poll loop, one download, and every item\'s video reaches the next node intact', async () => {
-		const id = server.addTask({ id: 'grok:e2e-repeated', processingPolls: 1, end: 'completed', video: { size: 654_321 } });
+	test("items repeating one task id: one poll loop, one download, and every item's video reaches the next node intact", async () => {
+		const id = server.addTask({
+			id: 'grok:e2e-repeated',
+			processingPolls: 1,
+			end: 'completed',
+			video: { size: 654_321 },
+		});
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eRepeated', 'E2E repeated task id', [
 				manualTrigger(),
@@ -151,7 +218,11 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(outcome.data?.resultData.error).toBeUndefined();
 		expect(server.apiRequests(id)).toHaveLength(2);
 		expect(server.videoOf(id).downloads).toBe(1);
-		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		const hashed = nodeOutput(outcome, 'SHA-256');
 		expect(hashed).toHaveLength(3);
 		for (const item of hashed) expect(item.json.sha256).toBe(fileSha256(server.videoOf(id)));
@@ -159,12 +230,23 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
 		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-		server.createdTaskTemplate = { pendingPolls: 1, processingPolls: 1, end: 'completed', video: { bytes: sample } };
+		server.createdTaskTemplate = {
+			pendingPolls: 1,
+			processingPolls: 1,
+			end: 'completed',
+			video: { bytes: sample },
+		};
 		const created = server.createBodies.length;
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eCreate', 'E2E prompt to video', [
 				manualTrigger(),
-				yunwuVideo({ operation: 'create', model: 'veo3.1-fast', prompt: 'A cat walking on the beach', enhancePrompt: true, options: { pollInterval: 0.2 } }),
+				yunwuVideo({
+					operation: 'create',
+					model: 'veo3.1-fast',
+					prompt: 'A cat walking on the beach',
+					enhancePrompt: true,
+					options: { pollInterval: 0.2 },
+				}),
 				sha256OfVideo(),
 			]),
 		]);
@@ -173,7 +255,12 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 		expect(outcome.data?.resultData.error).toBeUndefined();
 		expect(server.createBodies.slice(created)).toEqual([
-			{ model: 'veo3.1-fast', prompt: 'A cat walking on the beach', enhance_prompt: true, enable_upsample: false },
+			{
+				model: 'veo3.1-fast',
+				prompt: 'A cat walking on the beach',
+				enhance_prompt: true,
+				enable_upsample: false,
+			},
 		]);
 		const [item] = nodeOutput(outcome, 'SHA-256');
 		expect(item.json.task_id).toMatch(/^veo3\.1:/);
@@ -182,7 +269,16 @@ describe.each(LINES)('n8n %s.x', (line) => {
 
 	test('an API redirect is not followed: the wait ends at once naming only the origin it points to, the key never goes there', async () => {
 		const fileHost = server.fileUrl.replace('http:', '');
-		server.addTask({ id: 'grok:e2e-redirect', faults: [{ type: 'status', code: 307, headers: { Location: `${fileHost}/v1/video/query?id=grok:e2e-redirect&token=secret` } }] });
+		server.addTask({
+			id: 'grok:e2e-redirect',
+			faults: [
+				{
+					type: 'status',
+					code: 307,
+					headers: { Location: `${fileHost}/v1/video/query?id=grok:e2e-redirect&token=secret` },
+				},
+			],
+		});
 		const filesBefore = server.fileRequests().length;
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eRedirect', 'E2E redirect', [
@@ -195,7 +291,9 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const outcome = await executeWorkflow(install, env, 'e2eRedirect');
 
 		const said = `${outcome.stdout}\n${outcome.stderr}`;
-		expect(said).toContain(`The Base URL answered task "grok:e2e-redirect" with a redirect (HTTP 307 to ${server.fileUrl}), which the node does not follow`);
+		expect(said).toContain(
+			`The Base URL answered task "grok:e2e-redirect" with a redirect (HTTP 307 to ${server.fileUrl}), which the node does not follow`,
+		);
 		expect(said).not.toContain('token=secret');
 		expect(server.apiRequests('grok:e2e-redirect')).toHaveLength(1);
 		expect(server.fileRequests().length).toBe(filesBefore);
@@ -204,18 +302,24 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	test('a workflow saved by version 0.1.0 (Create with its models, Other, the default model) sends the same requests', async () => {
 		const saved = savedCreateWorkflow();
 		const created = server.createBodies.length;
-		const nodes = saved.nodes.map((node) => (node.credentials ? { ...node, credentials: { yunwuApi: CREDENTIAL } } : node));
+		const nodes = saved.nodes.map((node) =>
+			node.credentials ? { ...node, credentials: { yunwuApi: CREDENTIAL } } : node,
+		);
 		await importIntoN8n(install, env, 'workflow', [{ ...saved, id: 'e2eSaved010', nodes }]);
 
 		const outcome = await executeWorkflow(install, env, 'e2eSaved010');
 
 		expect(outcome.data?.resultData.error).toBeUndefined();
-		const byPrompt = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.prompt).localeCompare(String(b.prompt));
-		expect(server.createBodies.slice(created).sort(byPrompt)).toEqual(Object.values(SAVED_CREATE_BODIES).sort(byPrompt));
-		for (const name of Object.keys(SAVED_CREATE_BODIES)) expect(nodeOutput(outcome, name)[0].json.state).toBe('pending');
+		const byPrompt = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+			String(a.prompt).localeCompare(String(b.prompt));
+		expect(server.createBodies.slice(created).sort(byPrompt)).toEqual(
+			Object.values(SAVED_CREATE_BODIES).sort(byPrompt),
+		);
+		for (const name of Object.keys(SAVED_CREATE_BODIES))
+			expect(nodeOutput(outcome, name)[0].json.state).toBe('pending');
 	});
 
-	test("Retry On Fail after a Create + Wait timed out: n8n re-runs the node, which waits on the tasks it created (one create per prompt) and delivers", async () => {
+	test('Retry On Fail after a Create + Wait timed out: n8n re-runs the node, which waits on the tasks it created (one create per prompt) and delivers', async () => {
 		// Ready 3 s after creation: the first try gives up after 2 s, n8n waits 1 s and re-runs the node.
 		server.createdTaskTemplate = { readyAfterMs: 3000, end: 'completed', video: { size: 50_000 } };
 		const [requests, tasks] = [server.createBodies.length, server.createdTasks.length];
@@ -225,7 +329,12 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				manualTrigger(),
 				promptItems(prompts),
 				yunwuVideo(
-					{ operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.25, timeout: 2 } },
+					{
+						operation: 'create',
+						model: 'grok-video-3',
+						prompt: '={{ $json.prompt }}',
+						options: { pollInterval: 0.25, timeout: 2 },
+					},
 					{ retryOnFail: true, maxTries: 2, waitBetweenTries: 1000 },
 				),
 				sha256OfVideo(),
@@ -237,20 +346,32 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const tookMs = Date.now() - started;
 
 		expect(outcome.data?.resultData.error).toBeUndefined();
-		expect(server.createBodies.slice(requests).map((body) => body.prompt).sort()).toEqual([...prompts].sort());
+		expect(
+			server.createBodies
+				.slice(requests)
+				.map((body) => body.prompt)
+				.sort(),
+		).toEqual([...prompts].sort());
 		const created = server.createdTasks.slice(tasks).map((task) => task.id);
 		const hashed = nodeOutput(outcome, 'SHA-256');
 		expect(hashed.map((item) => item.json.state)).toEqual(['completed', 'completed']);
 		expect(hashed.map((item) => item.json.task_id).sort()).toEqual([...created].sort());
-		for (const item of hashed) expect(item.json.sha256).toBe(fileSha256(server.videoOf(String(item.json.task_id))));
+		for (const item of hashed)
+			expect(item.json.sha256).toBe(fileSha256(server.videoOf(String(item.json.task_id))));
 		// n8n's log (level info) names every created task, and the re-run's reuse of it; never the key.
 		const said = `${outcome.stdout}\n${outcome.stderr}`;
 		for (const id of created) {
-			expect(said).toMatch(new RegExp(`Yunwu Video: created task "${id}" for item \\d \\(model grok-video-3, execution \\d+, node "Yunwu Video"\\)`));
+			expect(said).toMatch(
+				new RegExp(
+					`Yunwu Video: created task "${id}" for item \\d \\(model grok-video-3, execution \\d+, node "Yunwu Video"\\)`,
+				),
+			);
 			expect(said).toContain(`waits on task "${id}", created earlier in execution`);
 		}
 		expect(said).not.toContain(server.apiKey);
-		process.stdout.write(`n8n ${install.version}: Create + Wait with Retry On Fail, ${prompts.length} prompts: ${created.length} creates, \`n8n execute\` took ${(tookMs / 1000).toFixed(1)} s\n`);
+		process.stdout.write(
+			`n8n ${install.version}: Create + Wait with Retry On Fail, ${prompts.length} prompts: ${created.length} creates, \`n8n execute\` took ${(tookMs / 1000).toFixed(1)} s\n`,
+		);
 	});
 
 	test('Retry On Fail on a Create + Wait that succeeds, in a loop over the same prompt twice: n8n re-runs each pass anyway (a completed answer carries "error": ""), and each pass creates one task', async () => {
@@ -258,11 +379,28 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const requests = server.createBodies.length;
 		const tasks = server.createdTasks.length;
 		const create = yunwuVideo(
-			{ operation: 'create', model: 'veo3.1-fast', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.2 } },
+			{
+				operation: 'create',
+				model: 'veo3.1-fast',
+				prompt: '={{ $json.prompt }}',
+				options: { pollInterval: 0.2 },
+			},
 			{ retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
 		);
-		const loop = { id: '00000000-0000-4000-8000-00000000a001', name: 'Loop', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, position: [330, 0], parameters: { options: {} } };
-		const looped = chain('e2eRetrySuccess', 'E2E retry on fail, success, in a loop', [manualTrigger(), promptItems(['a lighthouse at dusk', 'a lighthouse at dusk']), loop, create]);
+		const loop = {
+			id: '00000000-0000-4000-8000-00000000a001',
+			name: 'Loop',
+			type: 'n8n-nodes-base.splitInBatches',
+			typeVersion: 3,
+			position: [330, 0],
+			parameters: { options: {} },
+		};
+		const looped = chain('e2eRetrySuccess', 'E2E retry on fail, success, in a loop', [
+			manualTrigger(),
+			promptItems(['a lighthouse at dusk', 'a lighthouse at dusk']),
+			loop,
+			create,
+		]);
 		const connections = looped.connections as Record<string, unknown>;
 		connections.Loop = { main: [[], [{ node: create.name, type: 'main', index: 0 }]] };
 		connections[create.name] = { main: [[{ node: 'Loop', type: 'main', index: 0 }]] };
@@ -271,17 +409,24 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const outcome = await executeWorkflow(install, env, 'e2eRetrySuccess');
 
 		expect(outcome.data?.resultData.error).toBeUndefined();
-		const passes = outcome.data!.resultData.runData[create.name].map((run) => run.data!.main[0][0].json);
+		const passes = outcome.data!.resultData.runData[create.name].map(
+			(run) => run.data!.main[0][0].json,
+		);
 		expect(passes.map((json) => [json.state, json.error])).toEqual([
 			['completed', ''],
 			['completed', ''],
 		]);
 		// One task per pass: a re-run of a pass waits on its task, the next pass creates its own.
 		expect(server.createBodies.length - requests).toBe(2);
-		expect(passes.map((json) => json.task_id)).toEqual(server.createdTasks.slice(tasks).map((task) => task.id));
+		expect(passes.map((json) => json.task_id)).toEqual(
+			server.createdTasks.slice(tasks).map((task) => task.id),
+		);
 		// n8n ran each pass three times; the second and third waited on the first one's task.
 		const said = `${outcome.stdout}\n${outcome.stderr}`;
-		for (const json of passes) expect(said.split(`waits on task "${String(json.task_id)}", created earlier`).length - 1).toBe(2);
+		for (const json of passes)
+			expect(
+				said.split(`waits on task "${String(json.task_id)}", created earlier`).length - 1,
+			).toBe(2);
 	});
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {
@@ -290,7 +435,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			chain('e2eBadKey', 'E2E bad key', [
 				manualTrigger(),
 				taskIds(['grok:e2e-badkey']),
-				yunwuVideo({ operation: 'query' }, { credentials: { yunwuApi: { id: 'yunwuWrongKey', name: 'Yunwu wrong key' } } }),
+				yunwuVideo(
+					{ operation: 'query' },
+					{ credentials: { yunwuApi: { id: 'yunwuWrongKey', name: 'Yunwu wrong key' } } },
+				),
 			]),
 		]);
 
@@ -300,17 +448,28 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).toContain('Yunwu rejected the API key (HTTP 401');
 		expect(said).toContain('Check the API key in your Yunwu API credential.');
 		expect(said).not.toContain('sk-not-the-right-key');
-		expect(server.apiRequests('grok:e2e-badkey').at(-1)?.authorization).toBe('Bearer sk-not-the-right-key');
+		expect(server.apiRequests('grok:e2e-badkey').at(-1)?.authorization).toBe(
+			'Bearer sk-not-the-right-key',
+		);
 	});
 
 	// What depends on n8n's own request layer: whether it leaves redirects to the node, which credential a
 	// request carries, how it hands on a compressed or a never-ending body.
 	test('downloads: the key only on the API origin, redirects, compressed bodies, a trickle, an endless stream, an empty body, a failing thumbnail', async () => {
 		const task = (name: string, video: TaskScript['video'], thumbnail = false) =>
-			server.addTask({ id: `grok:e2e-${line}-${name}`, processingPolls: 1, end: 'completed', video, thumbnail });
+			server.addTask({
+				id: `grok:e2e-${line}-${name}`,
+				processingPolls: 1,
+				end: 'completed',
+				video,
+				thumbnail,
+			});
 		const keyed = task('keyed', { size: 300_000, onApiHost: true });
 		const keyedVideo = server.videoOf(keyed);
-		keyedVideo.faults.push({ type: 'redirect' }, { type: 'redirectTo', location: `${server.fileUrl}${keyedVideo.path}?hop=2` });
+		keyedVideo.faults.push(
+			{ type: 'redirect' },
+			{ type: 'redirectTo', location: `${server.fileUrl}${keyedVideo.path}?hop=2` },
+		);
 		const gzip = task('gzip', { size: 300_000, contentEncoding: 'gzip' });
 		const br = task('br', { size: 300_000, contentEncoding: 'br' });
 		const trickle = task('trickle', { size: 200_000 });
@@ -329,7 +488,15 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				manualTrigger(),
 				taskIds(ids),
 				yunwuVideo(
-					{ operation: 'waitUntilComplete', options: { pollInterval: 0.2, requestTimeout: 1, maxFileSize: 0.5, downloadThumbnail: true } },
+					{
+						operation: 'waitUntilComplete',
+						options: {
+							pollInterval: 0.2,
+							requestTimeout: 1,
+							maxFileSize: 0.5,
+							downloadThumbnail: true,
+						},
+					},
 					{ onError: 'continueRegularOutput' },
 				),
 				{ ...sha256OfVideo(), onError: 'continueRegularOutput' },
@@ -344,9 +511,17 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const byId = (id: string) => items[ids.indexOf(id)];
 		const hashOf = (id: string) => hashes[ids.indexOf(id)].json.sha256;
 		for (const id of [keyed, gzip, br, trickle, thumbnail]) {
-			expect({ id, state: byId(id).json.state, sha256: hashOf(id) }).toEqual({ id, state: 'completed', sha256: fileSha256(server.videoOf(id)) });
+			expect({ id, state: byId(id).json.state, sha256: hashOf(id) }).toEqual({
+				id,
+				state: 'completed',
+				sha256: fileSha256(server.videoOf(id)),
+			});
 		}
-		expect(server.log.filter((entry) => entry.path === keyedVideo.path).map((entry) => [entry.server, entry.authorization])).toEqual([
+		expect(
+			server.log
+				.filter((entry) => entry.path === keyedVideo.path)
+				.map((entry) => [entry.server, entry.authorization]),
+		).toEqual([
 			['api', `Bearer ${server.apiKey}`],
 			['api', `Bearer ${server.apiKey}`],
 			['files', undefined],
@@ -369,21 +544,28 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(outcome.stdout + outcome.stderr).not.toContain(server.apiKey);
 	});
 
-	test('an API answer that begins at once and then trickles ends at Request Timeout: n8n\'s own timeout only measures silence', async () => {
+	test("an API answer that begins at once and then trickles ends at Request Timeout: n8n's own timeout only measures silence", async () => {
 		const trickling = await new RawHost().start();
 		let firstRequestAt = 0;
 		trickling.answer = (socket, _head, host) => {
 			firstRequestAt ||= Date.now();
-			socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"status":"processing"');
+			socket.write(
+				'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"status":"processing"',
+			);
 			host.trickle(socket, forever(' ', ' '), 20);
 		};
 		try {
-			await importIntoN8n(install, env, 'credentials', [credential(server.apiKey, trickling.url, 'yunwuTrickle', 'Yunwu trickle')]);
+			await importIntoN8n(install, env, 'credentials', [
+				credential(server.apiKey, trickling.url, 'yunwuTrickle', 'Yunwu trickle'),
+			]);
 			await importIntoN8n(install, env, 'workflow', [
 				chain('e2eTrickle', 'E2E trickle', [
 					manualTrigger(),
 					taskIds(['grok:e2e-trickle']),
-					yunwuVideo({ operation: 'query', options: { requestTimeout: 1 } }, { credentials: { yunwuApi: { id: 'yunwuTrickle', name: 'Yunwu trickle' } } }),
+					yunwuVideo(
+						{ operation: 'query', options: { requestTimeout: 1 } },
+						{ credentials: { yunwuApi: { id: 'yunwuTrickle', name: 'Yunwu trickle' } } },
+					),
 				]),
 			]);
 
@@ -395,7 +577,9 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				},
 			});
 
-			expect(`${outcome.stdout}\n${outcome.stderr}`).toContain(`Yunwu did not answer within 1 s for task "grok:e2e-trickle".`);
+			expect(`${outcome.stdout}\n${outcome.stderr}`).toContain(
+				`Yunwu did not answer within 1 s for task "grok:e2e-trickle".`,
+			);
 			// From the request's arrival to n8n's exit (which includes shutting down): far below the minutes the body would take.
 			expect(Date.now() - firstRequestAt).toBeLessThan(10_000);
 		} finally {
@@ -403,14 +587,17 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		}
 	});
 
-	test('a Poll Interval longer than Node\'s longest timer (35 days) is waited, not polled every millisecond', async () => {
+	test("a Poll Interval longer than Node's longest timer (35 days) is waited, not polled every millisecond", async () => {
 		const id = 'grok:e2e-35-day-interval';
 		server.addTask({ id, processingPolls: 1_000_000 });
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eLongInterval', 'E2E long interval', [
 				manualTrigger(),
 				taskIds([id]),
-				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 3_000_000, timeout: 10_000_000 } }),
+				yunwuVideo({
+					operation: 'waitUntilComplete',
+					options: { pollInterval: 3_000_000, timeout: 10_000_000 },
+				}),
 			]),
 		]);
 

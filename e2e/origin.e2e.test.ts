@@ -25,7 +25,12 @@ import {
 import { chain, credential, manualTrigger, taskIds, yunwuVideo } from './lib/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
-const OWNER = { email: 'owner@example.com', firstName: 'Ada', lastName: 'Lovelace', password: 'Yunwu-e2e-Passw0rd' };
+const OWNER = {
+	email: 'owner@example.com',
+	firstName: 'Ada',
+	lastName: 'Lovelace',
+	password: 'Yunwu-e2e-Passw0rd',
+};
 
 let tarball: string;
 beforeAll(() => {
@@ -33,20 +38,34 @@ beforeAll(() => {
 });
 
 /** Sets up n8n's owner, signs in, and returns a POST to n8n's editor API as that owner. */
-async function signIn(url: string): Promise<(path: string, body: unknown) => Promise<{ status: number; json: { data?: unknown } }>> {
+async function signIn(
+	url: string,
+): Promise<(path: string, body: unknown) => Promise<{ status: number; json: { data?: unknown } }>> {
 	// n8n ties its session cookie to the browser's id, sent as a header with every request.
 	const browserId = randomUUID();
 	let cookie = '';
 	const post = async (path: string, body: unknown) => {
 		const response = await fetch(`${url}/rest${path}`, {
 			method: 'POST',
-			headers: { 'Content-Type': 'application/json', 'browser-id': browserId, ...(cookie ? { Cookie: cookie } : {}) },
+			headers: {
+				'Content-Type': 'application/json',
+				'browser-id': browserId,
+				...(cookie ? { Cookie: cookie } : {}),
+			},
 			body: JSON.stringify(body),
 		});
-		return { status: response.status, json: (await response.json()) as { data?: unknown }, cookies: response.headers.getSetCookie() };
+		return {
+			status: response.status,
+			json: (await response.json()) as { data?: unknown },
+			cookies: response.headers.getSetCookie(),
+		};
 	};
 	expect((await post('/owner/setup', OWNER)).status).toBe(200);
-	const login = await post('/login', { emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password });
+	const login = await post('/login', {
+		emailOrLdapLoginId: OWNER.email,
+		email: OWNER.email,
+		password: OWNER.password,
+	});
 	expect(login.status).toBe(200);
 	cookie = login.cookies.map((entry) => entry.split(';')[0]).join('; ');
 	return post;
@@ -57,7 +76,12 @@ async function signIn(url: string): Promise<(path: string, body: unknown) => Pro
  * and a local Yunwu server whose file host listens on another loopback address than its API.
  */
 function useN8nAndYunwu(line: 1 | 2, extraEnv: Record<string, string> = {}) {
-	const setup = {} as { install: N8nInstall; userFolder: string; env: NodeJS.ProcessEnv; server: YunwuServer };
+	const setup = {} as {
+		install: N8nInstall;
+		userFolder: string;
+		env: NodeJS.ProcessEnv;
+		server: YunwuServer;
+	};
 	beforeAll(async () => {
 		setup.install = installN8n(line);
 		setup.userFolder = makeUserFolder(tarball);
@@ -92,7 +116,10 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 			chain('e2eRedirected', 'E2E redirected', [
 				manualTrigger(),
 				taskIds([id]),
-				yunwuVideo({ operation: 'query' }, { credentials: { yunwuApi: { id: 'yunwuRedirecting', name: 'Yunwu redirecting' } } }),
+				yunwuVideo(
+					{ operation: 'query' },
+					{ credentials: { yunwuApi: { id: 'yunwuRedirecting', name: 'Yunwu redirecting' } } },
+				),
 			]),
 		]);
 		const asked = redirector.log.length;
@@ -104,7 +131,9 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 			`The Base URL answered task "${id}" with a redirect (HTTP 302 to ${setup.server.apiUrl}), which the node does not follow so your key stays with Yunwu.`,
 		);
 		expect(said).not.toContain(REDIRECT_TOKEN);
-		expect(redirector.log.slice(asked).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/video/query', `Bearer ${setup.server.apiKey}`]]);
+		expect(redirector.log.slice(asked).map((entry) => [entry.path, entry.authorization])).toEqual([
+			['/v1/video/query', `Bearer ${setup.server.apiKey}`],
+		]);
 		expect(setup.server.apiRequests(id)).toEqual([]);
 	});
 
@@ -122,7 +151,9 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		});
 
 		const testCredential = async (id: string, name: string, baseUrl: string) => {
-			const { status, json } = await post('/credentials/test', { credentials: { id, name, type: 'yunwuApi', data: { apiKey: setup.server.apiKey, baseUrl } } });
+			const { status, json } = await post('/credentials/test', {
+				credentials: { id, name, type: 'yunwuApi', data: { apiKey: setup.server.apiKey, baseUrl } },
+			});
 			expect(status).toBe(200);
 			return json.data;
 		};
@@ -132,14 +163,19 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 		 * 1.123 shows its own: its errors drop their cause (n8n-workflow 1.120's ExecutionBaseError
 		 * re-declares `cause`), so its CredentialsTester never sees the status and applies no rule.
 		 */
-		const shown = (ruleMessage: string, n8nOneMessage: string) => (line === 2 ? ruleMessage : n8nOneMessage);
+		const shown = (ruleMessage: string, n8nOneMessage: string) =>
+			line === 2 ? ruleMessage : n8nOneMessage;
 
 		test('301, 302, 307, 308: not followed, the target never sees the key, and the test fails and says why', async () => {
 			for (const status of [301, 302, 307, 308]) {
 				redirector.status = status;
 				const [asked, before] = [redirector.log.length, setup.server.log.length];
 
-				const result = await testCredential('yunwuRedirecting', 'Yunwu redirecting', redirector.url);
+				const result = await testCredential(
+					'yunwuRedirecting',
+					'Yunwu redirecting',
+					redirector.url,
+				);
 
 				expect(result).toEqual({
 					status: 'Error',
@@ -149,7 +185,9 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 					),
 				});
 				// n8n asked the Base URL (the key's own origin) and went no further.
-				expect(redirector.log.slice(asked)).toEqual([{ method: 'GET', path: '/v1/models', authorization: `Bearer ${setup.server.apiKey}` }]);
+				expect(redirector.log.slice(asked)).toEqual([
+					{ method: 'GET', path: '/v1/models', authorization: `Bearer ${setup.server.apiKey}` },
+				]);
 				expect(setup.server.log.slice(before)).toEqual([]);
 				expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
 			}
@@ -161,52 +199,78 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 			const result = await testCredential('yunwuDirect', 'Yunwu direct', setup.server.apiUrl);
 
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
-			expect(setup.server.log.slice(before).map((entry) => [entry.path, entry.authorization])).toEqual([['/v1/models', `Bearer ${setup.server.apiKey}`]]);
+			expect(
+				setup.server.log.slice(before).map((entry) => [entry.path, entry.authorization]),
+			).toEqual([['/v1/models', `Bearer ${setup.server.apiKey}`]]);
 		});
 
 		test('a wrong key fails the test', async () => {
 			const { json } = await post('/credentials/test', {
-				credentials: { id: 'yunwuDirect', name: 'Yunwu direct', type: 'yunwuApi', data: { apiKey: 'sk-wrong', baseUrl: setup.server.apiUrl } },
+				credentials: {
+					id: 'yunwuDirect',
+					name: 'Yunwu direct',
+					type: 'yunwuApi',
+					data: { apiKey: 'sk-wrong', baseUrl: setup.server.apiUrl },
+				},
 			});
 
 			expect(json.data).toEqual({
 				status: 'Error',
-				message: shown('Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.', 'Authorization failed - please check your credentials'),
+				message: shown(
+					'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
+					'Authorization failed - please check your credentials',
+				),
 			});
 		});
 	});
 });
 
 // SSRF protection exists in n8n 2.x only.
-(LINES.includes(2) ? describe : describe.skip)('n8n 2.x: SSRF protection against a mirror\'s video links', () => {
-	// The tested configuration: protection on, its default blocked ranges (private and loopback
-	// networks, so the file host's 127.0.0.2), the API's address allowed.
-	const setup = useN8nAndYunwu(2, { N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' });
-
-	beforeAll(async () => {
-		await importIntoN8n(setup.install, setup.env, 'credentials', [credential(setup.server.apiKey, setup.server.apiUrl)]);
-	});
-
-	test('Wait Until Complete: the video on a blocked address is refused, and the item says so in one line', async () => {
-		const id = setup.server.addTask({ id: 'grok:e2e-ssrf', processingPolls: 1, end: 'completed', video: { size: 4096 } });
-		await importIntoN8n(setup.install, setup.env, 'workflow', [
-			chain('e2eSsrf', 'E2E SSRF', [
-				manualTrigger(),
-				taskIds([id]),
-				yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 0.2, timeout: 60 } }, { onError: 'continueRegularOutput' }),
-			]),
-		]);
-
-		const outcome = await executeWorkflow(setup.install, setup.env, 'e2eSsrf');
-
-		const [item] = nodeOutput(outcome, 'Yunwu Video');
-		expect(item.json).toMatchObject({
-			task_id: id,
-			error: `The video of task "${id}" was not downloaded: its address (127.0.0.2) is blocked by this n8n instance's SSRF protection. If you trust that file host, ask your n8n administrator to allow it, or turn off Download Video to output the task without it.`,
+(LINES.includes(2) ? describe : describe.skip)(
+	"n8n 2.x: SSRF protection against a mirror's video links",
+	() => {
+		// The tested configuration: protection on, its default blocked ranges (private and loopback
+		// networks, so the file host's 127.0.0.2), the API's address allowed.
+		const setup = useN8nAndYunwu(2, {
+			N8N_SSRF_PROTECTION_ENABLED: 'true',
+			N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32',
 		});
-		expect(item.binary).toBeUndefined();
-		// The API, allowed, was asked; the blocked file host never was.
-		expect(setup.server.apiRequests(id).length).toBeGreaterThan(0);
-		expect(setup.server.fileRequests()).toEqual([]);
-	});
-});
+
+		beforeAll(async () => {
+			await importIntoN8n(setup.install, setup.env, 'credentials', [
+				credential(setup.server.apiKey, setup.server.apiUrl),
+			]);
+		});
+
+		test('Wait Until Complete: the video on a blocked address is refused, and the item says so in one line', async () => {
+			const id = setup.server.addTask({
+				id: 'grok:e2e-ssrf',
+				processingPolls: 1,
+				end: 'completed',
+				video: { size: 4096 },
+			});
+			await importIntoN8n(setup.install, setup.env, 'workflow', [
+				chain('e2eSsrf', 'E2E SSRF', [
+					manualTrigger(),
+					taskIds([id]),
+					yunwuVideo(
+						{ operation: 'waitUntilComplete', options: { pollInterval: 0.2, timeout: 60 } },
+						{ onError: 'continueRegularOutput' },
+					),
+				]),
+			]);
+
+			const outcome = await executeWorkflow(setup.install, setup.env, 'e2eSsrf');
+
+			const [item] = nodeOutput(outcome, 'Yunwu Video');
+			expect(item.json).toMatchObject({
+				task_id: id,
+				error: `The video of task "${id}" was not downloaded: its address (127.0.0.2) is blocked by this n8n instance's SSRF protection. If you trust that file host, ask your n8n administrator to allow it, or turn off Download Video to output the task without it.`,
+			});
+			expect(item.binary).toBeUndefined();
+			// The API, allowed, was asked; the blocked file host never was.
+			expect(setup.server.apiRequests(id).length).toBeGreaterThan(0);
+			expect(setup.server.fileRequests()).toEqual([]);
+		});
+	},
+);

@@ -10,10 +10,25 @@ import { rmSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 
 import { fileSha256, YunwuServer } from '../test/server/yunwu-server';
-import { importIntoN8n, installN8n, makeUserFolder, n8nCli, n8nEnv, packPackage, startN8n, stopN8n, type N8nInstall } from './lib/n8n';
+import {
+	importIntoN8n,
+	installN8n,
+	makeUserFolder,
+	n8nCli,
+	n8nEnv,
+	packPackage,
+	startN8n,
+	stopN8n,
+	type N8nInstall,
+} from './lib/n8n';
 import { chain, credential, sha256OfVideo, yunwuVideo } from './lib/workflows';
 
-const OWNER = { email: 'restart@example.com', firstName: 'Re', lastName: 'Start', password: 'Yunwu-restart-Passw0rd' };
+const OWNER = {
+	email: 'restart@example.com',
+	firstName: 'Re',
+	lastName: 'Start',
+	password: 'Yunwu-restart-Passw0rd',
+};
 /** How long a task takes on the local Yunwu server, from its creation. */
 const TASK_MS = 45_000;
 
@@ -25,15 +40,42 @@ interface Shape {
 	prompts: string[];
 }
 
-const RECIPE: Shape = { id: 'e2eRestartRecipe', twoNodes: true, saveExecutionProgress: true, prompts: ['recipe: a kite', 'recipe: a boat'] };
-const NO_PROGRESS: Shape = { id: 'e2eRestartNoProgress', twoNodes: true, saveExecutionProgress: false, prompts: ['no progress: a kite', 'no progress: a boat'] };
-const ONE_NODE: Shape = { id: 'e2eRestartOneNode', twoNodes: false, saveExecutionProgress: true, prompts: ['one node: a kite', 'one node: a boat'] };
+const RECIPE: Shape = {
+	id: 'e2eRestartRecipe',
+	twoNodes: true,
+	saveExecutionProgress: true,
+	prompts: ['recipe: a kite', 'recipe: a boat'],
+};
+const NO_PROGRESS: Shape = {
+	id: 'e2eRestartNoProgress',
+	twoNodes: true,
+	saveExecutionProgress: false,
+	prompts: ['no progress: a kite', 'no progress: a boat'],
+};
+const ONE_NODE: Shape = {
+	id: 'e2eRestartOneNode',
+	twoNodes: false,
+	saveExecutionProgress: true,
+	prompts: ['one node: a kite', 'one node: a boat'],
+};
 /** Create + Wait whose wait times out (no crash): the execution fails, then is retried. */
-const TIMED_OUT: Shape = { id: 'e2eRetryTimedOut', twoNodes: false, saveExecutionProgress: false, prompts: ['timed out: a kite'] };
+const TIMED_OUT: Shape = {
+	id: 'e2eRetryTimedOut',
+	twoNodes: false,
+	saveExecutionProgress: false,
+	prompts: ['timed out: a kite'],
+};
 
 /** Webhook (answers at once) → one item per prompt → Create [→ Wait Until Complete] → SHA-256 of the video. */
 function workflow(shape: Shape, waitOptions: Record<string, unknown>): Record<string, unknown> {
-	const node = (key: string, name: string, type: string, typeVersion: number, x: number, parameters: Record<string, unknown>) => ({
+	const node = (
+		key: string,
+		name: string,
+		type: string,
+		typeVersion: number,
+		x: number,
+		parameters: Record<string, unknown>,
+	) => ({
 		id: `${shape.id}-${key}`,
 		name,
 		type: `n8n-nodes-base.${type}`,
@@ -42,18 +84,45 @@ function workflow(shape: Shape, waitOptions: Record<string, unknown>): Record<st
 		parameters,
 	});
 	const webhook = {
-		...node('webhook', 'Webhook', 'webhook', 2, 0, { httpMethod: 'POST', path: shape.id, responseMode: 'onReceived', options: {} }),
+		...node('webhook', 'Webhook', 'webhook', 2, 0, {
+			httpMethod: 'POST',
+			path: shape.id,
+			responseMode: 'onReceived',
+			options: {},
+		}),
 		webhookId: `${shape.id}-webhook`,
 	};
-	const split = node('split', 'Prompts', 'splitOut', 1, 220, { fieldToSplitOut: 'body.prompts', options: { destinationFieldName: 'prompt' } });
+	const split = node('split', 'Prompts', 'splitOut', 1, 220, {
+		fieldToSplitOut: 'body.prompts',
+		options: { destinationFieldName: 'prompt' },
+	});
 	const create = {
-		...yunwuVideo({ operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', waitForCompletion: !shape.twoNodes, options: waitOptions }),
+		...yunwuVideo({
+			operation: 'create',
+			model: 'grok-video-3',
+			prompt: '={{ $json.prompt }}',
+			waitForCompletion: !shape.twoNodes,
+			options: waitOptions,
+		}),
 		name: 'Create',
 	};
-	const wait = { ...yunwuVideo({ operation: 'waitUntilComplete', taskId: '={{ $json.task_id }}', options: waitOptions }), name: 'Wait Until Complete', position: [660, 0] };
-	const nodes = shape.twoNodes ? [webhook, split, create, wait, sha256OfVideo()] : [webhook, split, create, sha256OfVideo()];
+	const wait = {
+		...yunwuVideo({
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.task_id }}',
+			options: waitOptions,
+		}),
+		name: 'Wait Until Complete',
+		position: [660, 0],
+	};
+	const nodes = shape.twoNodes
+		? [webhook, split, create, wait, sha256OfVideo()]
+		: [webhook, split, create, sha256OfVideo()];
 	const flow = chain(shape.id, shape.id, nodes);
-	return { ...flow, settings: { executionOrder: 'v1', saveExecutionProgress: shape.saveExecutionProgress } };
+	return {
+		...flow,
+		settings: { executionOrder: 'v1', saveExecutionProgress: shape.saveExecutionProgress },
+	};
 }
 
 let install: N8nInstall;
@@ -77,16 +146,22 @@ async function rest<T>(method: 'GET' | 'POST', route: string, body?: unknown): P
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await response.text();
-	if (!response.ok) throw new Error(`${method} /rest/${route}: HTTP ${response.status} ${text.slice(0, 500)}`);
+	if (!response.ok)
+		throw new Error(`${method} /rest/${route}: HTTP ${response.status} ${text.slice(0, 500)}`);
 	return (JSON.parse(text) as { data: T }).data;
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+	what: string,
+	check: () => Promise<T | undefined>,
+	timeoutMs: number,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const result = await check().catch(() => undefined);
 		if (result !== undefined) return result;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
@@ -99,15 +174,25 @@ async function start(): Promise<void> {
 		async () => {
 			// A GET gets n8n's "registered for POST only" hint once the webhook is there.
 			const response = await fetch(`${n8n!.url}/webhook/${RECIPE.id}`);
-			return response.status !== 404 || /make a POST request/.test(await response.text()) ? true : undefined;
+			return response.status !== 404 || /make a POST request/.test(await response.text())
+				? true
+				: undefined;
 		},
 		120_000,
 	);
-	await fetch(`${n8n.url}/rest/owner/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(OWNER) });
+	await fetch(`${n8n.url}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify(OWNER),
+	});
 	const login = await fetch(`${n8n.url}/rest/login`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json' },
-		body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password }),
+		body: JSON.stringify({
+			emailOrLdapLoginId: OWNER.email,
+			email: OWNER.email,
+			password: OWNER.password,
+		}),
 	});
 	if (!login.ok) throw new Error(`login failed: HTTP ${login.status} ${await login.text()}`);
 	cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
@@ -115,7 +200,12 @@ async function start(): Promise<void> {
 
 /** SIGKILL, by pid, of the n8n process and of the processes it started (its task runner). */
 async function kill(child: ChildProcess): Promise<void> {
-	const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
+	const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], {
+		encoding: 'utf8',
+	})
+		.split('\n')
+		.map(Number)
+		.filter(Boolean);
 	const exited = new Promise((resolve) => child.once('exit', resolve));
 	process.kill(child.pid!, 'SIGKILL');
 	await exited;
@@ -136,27 +226,46 @@ interface ExecutionSummary {
 }
 
 async function executionsOf(workflowId: string): Promise<ExecutionSummary[]> {
-	const list = await rest<{ results: ExecutionSummary[] }>('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`);
+	const list = await rest<{ results: ExecutionSummary[] }>(
+		'GET',
+		`executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`,
+	);
 	return list.results;
 }
 
 interface RetryAnswer {
 	id: string;
 	status: string;
-	data: { resultData: { error?: { message: string }; runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }>> } }>> } };
+	data: {
+		resultData: {
+			error?: { message: string };
+			runData: Record<
+				string,
+				Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }>> } }>
+			>;
+		};
+	};
 }
 
 /** What the editor's Retry button does ("Retry with original workflow"): the call returns when the retry has finished. */
 async function retry(executionId: string): Promise<RetryAnswer> {
-	return await rest<RetryAnswer>('POST', `executions/${executionId}/retry`, { loadWorkflow: false });
+	return await rest<RetryAnswer>('POST', `executions/${executionId}/retry`, {
+		loadWorkflow: false,
+	});
 }
 
-const createsOf = (shape: Shape) => server.createBodies.filter((body) => shape.prompts.includes(String(body.prompt))).length;
+const createsOf = (shape: Shape) =>
+	server.createBodies.filter((body) => shape.prompts.includes(String(body.prompt))).length;
 const trigger = async (shape: Shape) => {
-	const response = await fetch(`${n8n!.url}/webhook/${shape.id}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prompts: shape.prompts }) });
+	const response = await fetch(`${n8n!.url}/webhook/${shape.id}`, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ prompts: shape.prompts }),
+	});
 	expect(response.status).toBe(200);
 };
-const lastOutput = (answer: RetryAnswer, node: string) => answer.data.resultData.runData[node]?.at(-1)?.data?.main[0]?.map((item) => item.json) ?? [];
+const lastOutput = (answer: RetryAnswer, node: string) =>
+	answer.data.resultData.runData[node]?.at(-1)?.data?.main[0]?.map((item) => item.json) ?? [];
 
 beforeAll(async () => {
 	install = installN8n(2);
@@ -179,11 +288,14 @@ beforeAll(async () => {
 	]);
 	for (const shape of [RECIPE, NO_PROGRESS, ONE_NODE, TIMED_OUT]) {
 		const published = await n8nCli(install, env, ['publish:workflow', `--id=${shape.id}`]);
-		if (published.code !== 0) throw new Error(`n8n publish:workflow failed: ${published.stderr || published.stdout}`);
+		if (published.code !== 0)
+			throw new Error(`n8n publish:workflow failed: ${published.stderr || published.stdout}`);
 	}
 	const started = Date.now();
 	await start();
-	figure(`n8n ${install.version} started (webhooks registered, owner signed in) in ${since(started)}`);
+	figure(
+		`n8n ${install.version} started (webhooks registered, owner signed in) in ${since(started)}`,
+	);
 });
 
 afterAll(async () => {
@@ -214,7 +326,9 @@ test('Retry of an execution whose Create + Wait timed out waits on the tasks it 
 	const [hashed] = lastOutput(retried, 'SHA-256');
 	expect(hashed.task_id).toBe(createdIdsOf(TIMED_OUT)[0]);
 	expect(hashed.sha256).toBe(fileSha256(server.videoOf(String(hashed.task_id))));
-	figure(`Create + Wait timed out (Timeout 3 s, task ready 4.5 s after creation), then Retry: the video delivered ${retryTook} after it was sent, 1 create for 1 prompt`);
+	figure(
+		`Create + Wait timed out (Timeout 3 s, task ready 4.5 s after creation), then Retry: the video delivered ${retryTook} after it was sent, 1 create for 1 prompt`,
+	);
 });
 
 test('n8n killed during the waits, started again, each execution retried: only Create → Wait Until Complete with Save Execution Progress delivers without creating again', async () => {
@@ -227,7 +341,9 @@ test('n8n killed during the waits, started again, each execution retried: only C
 		'every task to be created and queried',
 		async () => {
 			const ids = shapes.flatMap(createdIdsOf);
-			return ids.length === expected && ids.every((id) => server.task(id).queries > 0) ? true : undefined;
+			return ids.length === expected && ids.every((id) => server.task(id).queries > 0)
+				? true
+				: undefined;
 		},
 		60_000,
 	);
@@ -236,10 +352,13 @@ test('n8n killed during the waits, started again, each execution retried: only C
 	const logBeforeKill = n8n!.log();
 	await kill(n8n!.process);
 	n8n = undefined;
-	figure(`tasks created and waited on ${((killedAt - triggeredAt) / 1000).toFixed(1)} s after the webhook calls; n8n killed (SIGKILL) then`);
+	figure(
+		`tasks created and waited on ${((killedAt - triggeredAt) / 1000).toFixed(1)} s after the webhook calls; n8n killed (SIGKILL) then`,
+	);
 
 	// The killed n8n's log names every task it created: what an operator recovers them from.
-	for (const ids of createdBefore.values()) for (const id of ids) expect(logBeforeKill).toContain(`Yunwu Video: created task "${id}"`);
+	for (const ids of createdBefore.values())
+		for (const id of ids) expect(logBeforeKill).toContain(`Yunwu Video: created task "${id}"`);
 	expect(logBeforeKill).not.toContain(server.apiKey);
 
 	const restartedAt = Date.now();
@@ -248,16 +367,22 @@ test('n8n killed during the waits, started again, each execution retried: only C
 	const crashed = await waitFor(
 		'the executions to be marked crashed',
 		async () => {
-			const found = await Promise.all(shapes.map(async (shape) => (await executionsOf(shape.id))[0]));
+			const found = await Promise.all(
+				shapes.map(async (shape) => (await executionsOf(shape.id))[0]),
+			);
 			return found.every((execution) => execution?.status === 'crashed') ? found : undefined;
 		},
 		60_000,
 	);
-	figure(`n8n up again (webhooks registered, signed in) ${(upMs / 1000).toFixed(1)} s after the kill; the 3 executions it found running were marked crashed ${since(restartedAt)} after the kill`);
+	figure(
+		`n8n up again (webhooks registered, signed in) ${(upMs / 1000).toFixed(1)} s after the kill; the 3 executions it found running were marked crashed ${since(restartedAt)} after the kill`,
+	);
 
 	const retriedAt = Date.now();
 	const recipeIds = createdBefore.get(RECIPE.id)!;
-	const stillRunning = recipeIds.filter((id) => retriedAt < (server.task(id).script.readyAt ?? 0)).length;
+	const stillRunning = recipeIds.filter(
+		(id) => retriedAt < (server.task(id).script.readyAt ?? 0),
+	).length;
 	const [recipe, noProgress, oneNode] = await Promise.all(
 		crashed.map(async (execution) => {
 			const answer = await retry(execution.id);
@@ -269,12 +394,15 @@ test('n8n killed during the waits, started again, each execution retried: only C
 	expect(recipe.answer.status).toBe('success');
 	expect(createsOf(RECIPE)).toBe(RECIPE.prompts.length);
 	const delivered = lastOutput(recipe.answer, 'SHA-256');
-	expect(delivered.map((item) => item.task_id).sort()).toEqual([...createdBefore.get(RECIPE.id)!].sort());
+	expect(delivered.map((item) => item.task_id).sort()).toEqual(
+		[...createdBefore.get(RECIPE.id)!].sort(),
+	);
 	for (const item of delivered) {
 		expect(item.state).toBe('completed');
 		expect(item.sha256).toBe(fileSha256(server.videoOf(String(item.task_id))));
 	}
-	const readyAfterKillMs = Math.max(...recipeIds.map((id) => server.task(id).script.readyAt!)) - killedAt;
+	const readyAfterKillMs =
+		Math.max(...recipeIds.map((id) => server.task(id).script.readyAt!)) - killedAt;
 	figure(
 		`recipe (Create → Wait Until Complete, Save Execution Progress on): Retry sent ${((retriedAt - killedAt) / 1000).toFixed(1)} s after the kill (${stillRunning} of ${recipeIds.length} tasks still running), videos delivered ${((recipe.doneAt - retriedAt) / 1000).toFixed(1)} s later, ${((recipe.doneAt - killedAt) / 1000).toFixed(1)} s after the kill (the tasks were ready ${(readyAfterKillMs / 1000).toFixed(1)} s after it); ${createsOf(RECIPE)} creates for ${RECIPE.prompts.length} prompts`,
 	);
@@ -282,14 +410,20 @@ test('n8n killed during the waits, started again, each execution retried: only C
 	// Without Save Execution Progress n8n kept only the execution's start: Retry runs Create again.
 	expect(noProgress.answer.status).toBe('success');
 	expect(createsOf(NO_PROGRESS)).toBe(2 * NO_PROGRESS.prompts.length);
-	figure(`without Save Execution Progress: Retry ran Create again, ${createsOf(NO_PROGRESS)} creates for ${NO_PROGRESS.prompts.length} prompts`);
+	figure(
+		`without Save Execution Progress: Retry ran Create again, ${createsOf(NO_PROGRESS)} creates for ${NO_PROGRESS.prompts.length} prompts`,
+	);
 
 	// Create + Wait in one node: n8n saves progress only after a node, so Retry runs Create again.
 	expect(oneNode.answer.status).toBe('success');
 	expect(createsOf(ONE_NODE)).toBe(2 * ONE_NODE.prompts.length);
-	figure(`Create + Wait in one node (Save Execution Progress on): Retry ran Create again, ${createsOf(ONE_NODE)} creates for ${ONE_NODE.prompts.length} prompts`);
+	figure(
+		`Create + Wait in one node (Save Execution Progress on): Retry ran Create again, ${createsOf(ONE_NODE)} creates for ${ONE_NODE.prompts.length} prompts`,
+	);
 });
 
 function createdIdsOf(shape: Shape): string[] {
-	return server.createdTasks.filter((task) => shape.prompts.includes(String(task.body.prompt))).map((task) => task.id);
+	return server.createdTasks
+		.filter((task) => shape.prompts.includes(String(task.body.prompt)))
+		.map((task) => task.id);
 }

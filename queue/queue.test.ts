@@ -25,7 +25,16 @@ import {
 	type CallResult,
 	type N8nProcess,
 } from './lib/cluster';
-import { isOurs, Registry, startPostgres, startRedis, stopService, waitFor, type Postgres, type Redis } from './lib/services';
+import {
+	isOurs,
+	Registry,
+	startPostgres,
+	startRedis,
+	stopService,
+	waitFor,
+	type Postgres,
+	type Redis,
+} from './lib/services';
 
 const CALLS = 50;
 const TASKS_PER_CALL = 4;
@@ -63,7 +72,11 @@ function addLoadTasks(prefix: string, calls: number): string[][] {
 
 /** Every video of the call arrived in the last node: in order, completed, right size and hash. */
 function expectDelivered(result: CallResult, tasks: string[]): void {
-	expect({ call: result.call, status: result.status, error: result.error }).toEqual({ call: result.call, status: 200, error: undefined });
+	expect({ call: result.call, status: result.status, error: result.error }).toEqual({
+		call: result.call,
+		status: 200,
+		error: undefined,
+	});
 	const videos = result.body?.videos ?? [];
 	expect(videos.map((video) => video.task_id)).toEqual(tasks);
 	videos.forEach((video, index) => {
@@ -88,15 +101,40 @@ function stats(values: number[]): string {
 }
 
 /** Which worker ran an execution, from the workers' own logs. */
-function workerOf(executionId: string | undefined, fromOffsets: number[] = workers.map(() => 0)): string | undefined {
-	const index = workers.findIndex((worker, i) => startedExecutions(worker, fromOffsets[i]).includes(String(executionId)));
+function workerOf(
+	executionId: string | undefined,
+	fromOffsets: number[] = workers.map(() => 0),
+): string | undefined {
+	const index = workers.findIndex((worker, i) =>
+		startedExecutions(worker, fromOffsets[i]).includes(String(executionId)),
+	);
 	return index < 0 ? undefined : workers[index].name;
 }
 
-function executions(database: string, where: string): Array<{ id: string; status: string; finished: string; retryOf: string; startedAt: string; stoppedAt: string }> {
+function executions(
+	database: string,
+	where: string,
+): Array<{
+	id: string;
+	status: string;
+	finished: string;
+	retryOf: string;
+	startedAt: string;
+	stoppedAt: string;
+}> {
 	return postgres!
-		.query(database, `select id, status, finished, coalesce("retryOf", ''), coalesce("startedAt"::text, ''), coalesce("stoppedAt"::text, '') from execution_entity where "workflowId" = '${WORKFLOW_ID}' and ${where} order by id`)
-		.map(([id, status, finished, retryOf, startedAt, stoppedAt]) => ({ id, status, finished, retryOf, startedAt, stoppedAt }));
+		.query(
+			database,
+			`select id, status, finished, coalesce("retryOf", ''), coalesce("startedAt"::text, ''), coalesce("stoppedAt"::text, '') from execution_entity where "workflowId" = '${WORKFLOW_ID}' and ${where} order by id`,
+		)
+		.map(([id, status, finished, retryOf, startedAt, stoppedAt]) => ({
+			id,
+			status,
+			finished,
+			retryOf,
+			startedAt,
+			stoppedAt,
+		}));
 }
 
 /**
@@ -106,21 +144,30 @@ function executions(database: string, where: string): Array<{ id: string; status
  */
 async function waitForWebhook(target: N8nProcess): Promise<void> {
 	await waitFor(
-		'the published workflow\'s webhook to be registered',
+		"the published workflow's webhook to be registered",
 		async () => {
-			const response = await fetch(`${target.url}/webhook/${WEBHOOK_PATH}`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+			const response = await fetch(`${target.url}/webhook/${WEBHOOK_PATH}`, {
+				signal: AbortSignal.timeout(5000),
+			}).catch(() => undefined);
 			const text = (await response?.text()) ?? '';
-			return response && (response.status !== 404 || /make a POST request/.test(text)) ? true : undefined;
+			return response && (response.status !== 404 || /make a POST request/.test(text))
+				? true
+				: undefined;
 		},
 		120_000,
 		500,
 	);
 }
 
-async function fireLoad(target: N8nProcess, prefix: string): Promise<{ calls: CallResult[]; tasks: string[][]; wallMs: number }> {
+async function fireLoad(
+	target: N8nProcess,
+	prefix: string,
+): Promise<{ calls: CallResult[]; tasks: string[][]; wallMs: number }> {
 	const tasks = addLoadTasks(prefix, CALLS);
 	const started = Date.now();
-	const calls = await Promise.all(tasks.map((ids, call) => callWebhook(target, `${prefix}-${call}`, ids)));
+	const calls = await Promise.all(
+		tasks.map((ids, call) => callWebhook(target, `${prefix}-${call}`, ids)),
+	);
 	return { calls, tasks, wallMs: Date.now() - started };
 }
 
@@ -138,7 +185,12 @@ beforeAll(async () => {
 	postgres.createDatabase(SINGLE_DB);
 	server = await new YunwuServer({ apiHost: '127.0.0.1', fileHost: '127.0.0.2' }).start();
 
-	const env = await baseEnv(install, userFolder, { redisPort: redis.port, postgresPort: postgres.port, database: QUEUE_DB }, 'queue');
+	const env = await baseEnv(
+		install,
+		userFolder,
+		{ redisPort: redis.port, postgresPort: postgres.port, database: QUEUE_DB },
+		'queue',
+	);
 	await prepareDatabase(install, env, server.apiKey, server.apiUrl);
 	const setupStarted = Date.now();
 	main = await startMain(registry, install, env);
@@ -146,22 +198,35 @@ beforeAll(async () => {
 	// One at a time: the first worker also runs the database migrations' checks; two cores.
 	workers.push(await startWorker(registry, install, env, 'worker-1', CONCURRENCY));
 	workers.push(await startWorker(registry, install, env, 'worker-2', CONCURRENCY));
-	figure('setup', `n8n ${install.version}, Redis ${redisVersion()}, PostgreSQL ${postgres.version}, 1 main + 2 workers (--concurrency=${CONCURRENCY}), started in ${((Date.now() - setupStarted) / 1000).toFixed(0)} s`);
+	figure(
+		'setup',
+		`n8n ${install.version}, Redis ${redisVersion()}, PostgreSQL ${postgres.version}, 1 main + 2 workers (--concurrency=${CONCURRENCY}), started in ${((Date.now() - setupStarted) / 1000).toFixed(0)} s`,
+	);
 }, 600_000);
 
 function redisVersion(): string {
-	return /v=([\d.]+)/.exec(redis?.log() ?? '')?.[1] ?? /Redis version=([\d.]+)/.exec(redis?.log() ?? '')?.[1] ?? '?';
+	return (
+		/v=([\d.]+)/.exec(redis?.log() ?? '')?.[1] ??
+		/Redis version=([\d.]+)/.exec(redis?.log() ?? '')?.[1] ??
+		'?'
+	);
 }
 
 afterAll(async () => {
-	process.stdout.write(`\n== queue-mode figures ==\n${figures.map(([name, value]) => `${name.padEnd(34)} ${value}`).join('\n')}\n\n`);
+	process.stdout.write(
+		`\n== queue-mode figures ==\n${figures.map(([name, value]) => `${name.padEnd(34)} ${value}`).join('\n')}\n\n`,
+	);
 	try {
 		mkdirSync(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
-		writeFileSync(path.join(REPO_ROOT, 'test-artifacts', 'queue-figures.json'), JSON.stringify(Object.fromEntries(figures), null, 2));
+		writeFileSync(
+			path.join(REPO_ROOT, 'test-artifacts', 'queue-figures.json'),
+			JSON.stringify(Object.fromEntries(figures), null, 2),
+		);
 	} catch {
 		// figures are printed anyway
 	}
-	for (const instance of [single, main, ...workers]) await stopN8nProcess(instance).catch(() => undefined);
+	for (const instance of [single, main, ...workers])
+		await stopN8nProcess(instance).catch(() => undefined);
 	if (redis) await stopService(redis, 5000).catch(() => undefined);
 	postgres?.stop();
 	await server?.stop();
@@ -183,41 +248,68 @@ test(`load: ${CALLS} webhook calls at once, each waiting on its own ${TASKS_PER_
 	const executionIds = calls.map((result) => result.body?.execution);
 	expect(new Set(executionIds).size).toBe(CALLS);
 	for (const id of executionIds) expect(workerOf(id, offsets)).toBeDefined();
-	expect(executions(QUEUE_DB, `id in (${executionIds.join(',')}) and status <> 'success'`)).toEqual([]);
+	expect(executions(QUEUE_DB, `id in (${executionIds.join(',')}) and status <> 'success'`)).toEqual(
+		[],
+	);
 	const binaryRows = Number(postgres!.query(QUEUE_DB, 'select count(*) from binary_data')[0][0]);
 	expect(binaryRows).toBeGreaterThanOrEqual(CALLS * TASKS_PER_CALL);
 
-	figure('load: calls × tasks', `${CALLS} × ${TASKS_PER_CALL} = ${CALLS * TASKS_PER_CALL} videos, all delivered, sizes and SHA-256 match`);
+	figure(
+		'load: calls × tasks',
+		`${CALLS} × ${TASKS_PER_CALL} = ${CALLS * TASKS_PER_CALL} videos, all delivered, sizes and SHA-256 match`,
+	);
 	figure('load: wall time, queue mode', `${(wallMs / 1000).toFixed(1)} s`);
 	figure('load: per-call latency, queue mode', stats(calls.map((result) => result.ms)));
-	figure('load: executions per worker', workers.map((worker, i) => `${worker.name} ${perWorker[i]}`).join(', '));
+	figure(
+		'load: executions per worker',
+		workers.map((worker, i) => `${worker.name} ${perWorker[i]}`).join(', '),
+	);
 	figure('load: binary data', `database mode, ${binaryRows} rows in Postgres table binary_data`);
 }, 600_000);
 
 test('nothing shared in memory: two executions waiting on the same task id on different workers both deliver it', async () => {
 	let pairOnTwoWorkers: { taskId: string; workers: string[] } | undefined;
 	for (let attempt = 0; attempt < 6 && !pairOnTwoWorkers; attempt++) {
-		const taskId = server!.addTask({ id: `grok:shared-${attempt}`, readyAfterMs: 3000, end: 'completed', video: { size: 333_333 + attempt } });
+		const taskId = server!.addTask({
+			id: `grok:shared-${attempt}`,
+			readyAfterMs: 3000,
+			end: 'completed',
+			video: { size: 333_333 + attempt },
+		});
 		const offsets = workers.map((worker) => worker.log().length);
-		const pair = await Promise.all([callWebhook(main!, `shared-${attempt}-a`, [taskId]), callWebhook(main!, `shared-${attempt}-b`, [taskId])]);
+		const pair = await Promise.all([
+			callWebhook(main!, `shared-${attempt}-a`, [taskId]),
+			callWebhook(main!, `shared-${attempt}-b`, [taskId]),
+		]);
 
 		for (const result of pair) expectDelivered(result, [taskId]);
 		// Each execution polled and downloaded on its own: two downloads of the one video.
 		expect(server!.videoOf(taskId).downloads).toBe(2);
 		const ranOn = pair.map((result) => workerOf(result.body?.execution, offsets) ?? '?');
-		if (ranOn[0] !== ranOn[1] && !ranOn.includes('?')) pairOnTwoWorkers = { taskId, workers: ranOn };
+		if (ranOn[0] !== ranOn[1] && !ranOn.includes('?'))
+			pairOnTwoWorkers = { taskId, workers: ranOn };
 	}
 	expect(pairOnTwoWorkers).toBeDefined();
-	figure('shared task id', `${pairOnTwoWorkers!.taskId} waited on by two executions on ${pairOnTwoWorkers!.workers.join(' and ')}: both delivered the same SHA-256`);
+	figure(
+		'shared task id',
+		`${pairOnTwoWorkers!.taskId} waited on by two executions on ${pairOnTwoWorkers!.workers.join(' and ')}: both delivered the same SHA-256`,
+	);
 }, 300_000);
 
 test('a worker killed while it holds waiting executions: every execution ends as success or a recorded failure, none retried by n8n, a re-sent call succeeds', async () => {
-	const lastId = Number(postgres!.query(QUEUE_DB, 'select coalesce(max(id), 0) from execution_entity')[0][0]);
+	const lastId = Number(
+		postgres!.query(QUEUE_DB, 'select coalesce(max(id), 0) from execution_entity')[0][0],
+	);
 	const offsets = workers.map((worker) => worker.log().length);
 	const calls = 8;
 	const tasks = Array.from({ length: calls }, (_, call) =>
 		Array.from({ length: TASKS_PER_CALL }, (_, k) =>
-			server!.addTask({ id: `grok:kill-${call}-${k}`, readyAfterMs: 15_000 + 500 * k, end: 'completed', video: { size: 200_000 + 10 * call + k } }),
+			server!.addTask({
+				id: `grok:kill-${call}-${k}`,
+				readyAfterMs: 15_000 + 500 * k,
+				end: 'completed',
+				video: { size: 200_000 + 10 * call + k },
+			}),
 		),
 	);
 	const pending = tasks.map((ids, call) => callWebhook(main!, `kill-${call}`, ids));
@@ -250,7 +342,10 @@ test('a worker killed while it holds waiting executions: every execution ends as
 		'every execution of this round to end in the database',
 		() => {
 			const found = executions(QUEUE_DB, `id > ${lastId}`);
-			return found.length === calls && found.every((row) => !['new', 'running', 'waiting'].includes(row.status)) ? found : undefined;
+			return found.length === calls &&
+				found.every((row) => !['new', 'running', 'waiting'].includes(row.status))
+				? found
+				: undefined;
 		},
 		120_000,
 		1000,
@@ -268,8 +363,14 @@ test('a worker killed while it holds waiting executions: every execution ends as
 		expect(row.finished).toBe('f');
 		expect(row.stoppedAt).not.toBe('');
 	}
-	const reason = postgres!.query(QUEUE_DB, `select data from execution_data where "executionId" = ${failed[0].id}`)[0]?.[0] ?? '';
-	const message = /"(This execution failed to be processed[^"]*|[^"]*stalled[^"]*)"/.exec(reason)?.[1] ?? reason.slice(0, 300);
+	const reason =
+		postgres!.query(
+			QUEUE_DB,
+			`select data from execution_data where "executionId" = ${failed[0].id}`,
+		)[0]?.[0] ?? '';
+	const message =
+		/"(This execution failed to be processed[^"]*|[^"]*stalled[^"]*)"/.exec(reason)?.[1] ??
+		reason.slice(0, 300);
 	expect(message).toMatch(/stalled|processed too many times/);
 
 	// The webhook callers were told: 200 with the videos from the survivor, an error for the rest.
@@ -280,40 +381,73 @@ test('a worker killed while it holds waiting executions: every execution ends as
 	for (const result of ok) expectDelivered(result, tasks[Number(result.call.split('-')[1])]);
 	// n8n did not run the dead worker's executions again: the survivor never started them, and
 	// nobody polled their tasks after the kill.
-	expect(startedExecutions(survivor, survivorOffset).filter((id) => victimIds.includes(id))).toEqual([]);
+	expect(
+		startedExecutions(survivor, survivorOffset).filter((id) => victimIds.includes(id)),
+	).toEqual([]);
 	const lostTasks = notOk.flatMap((result) => tasks[Number(result.call.split('-')[1])]);
 	const stoppedMs = Math.max(...failed.map((row) => Date.parse(row.stoppedAt))) - killedAt;
 	await new Promise((resolve) => setTimeout(resolve, 2000));
-	for (const id of lostTasks) expect(server!.apiRequests(id).filter((entry) => entry.at > killedAt + 2000)).toEqual([]);
+	for (const id of lostTasks)
+		expect(server!.apiRequests(id).filter((entry) => entry.at > killedAt + 2000)).toEqual([]);
 
 	// n8n's Retry (the editor's button) of a failed one: n8n 2.40.7 saved the failure over the
 	// execution's data (no trigger output, empty node stack), so the retry has nothing to run.
 	const cookie = await signIn(main!);
 	const retryTarget = failed[0].id;
 	const retry = await retryExecution(main!, cookie, retryTarget, false);
-	const retryData = retry.body as { data?: { id?: string; status?: string; data?: { resultData?: { runData?: object; error?: { message?: string } } } } };
+	const retryData = retry.body as {
+		data?: {
+			id?: string;
+			status?: string;
+			data?: { resultData?: { runData?: object; error?: { message?: string } } };
+		};
+	};
 	const retryOutcome =
 		retry.status === 200
 			? `execution ${retryData.data?.id} status ${retryData.data?.status}, ${Object.keys(retryData.data?.data?.resultData?.runData ?? {}).length} nodes run` +
-				(retryData.data?.data?.resultData?.error?.message ? ` ("${retryData.data.data.resultData.error.message.slice(0, 60)}…")` : '')
+				(retryData.data?.data?.resultData?.error?.message
+					? ` ("${retryData.data.data.resultData.error.message.slice(0, 60)}…")`
+					: '')
 			: `HTTP ${retry.status}`;
 	for (const id of lostTasks) expect(server!.videoOf(id).downloads).toBe(0);
 
 	// The re-run that works: the caller, told 500, sends the same call again; the node waits on
 	// the same (still existing) Yunwu tasks on the surviving worker and delivers every video.
 	const rerunOffset = survivor.log().length;
-	const reruns = await Promise.all(notOk.map((result) => callWebhook(main!, `${result.call}-again`, tasks[Number(result.call.split('-')[1])])));
-	reruns.forEach((result, index) => expectDelivered(result, tasks[Number(notOk[index].call.split('-')[1])]));
-	for (const result of reruns) expect(startedExecutions(survivor, rerunOffset)).toContain(result.body?.execution);
+	const reruns = await Promise.all(
+		notOk.map((result) =>
+			callWebhook(main!, `${result.call}-again`, tasks[Number(result.call.split('-')[1])]),
+		),
+	);
+	reruns.forEach((result, index) =>
+		expectDelivered(result, tasks[Number(notOk[index].call.split('-')[1])]),
+	);
+	for (const result of reruns)
+		expect(startedExecutions(survivor, rerunOffset)).toContain(result.body?.execution);
 	for (const id of lostTasks) expect(server!.videoOf(id).downloads).toBe(1);
 
-	figure('kill: executions held at the kill', `${victim.name} ${victimIds.length}, ${survivor.name} ${held[1 - victimIndex].length} (of ${calls}, each waiting on ${TASKS_PER_CALL} tasks)`);
-	figure('kill: outcome', `${succeeded.length} success, ${failed.length} ${failureStatuses.join('/')} (the killed worker's, exactly), 0 still running, 0 retried by n8n`);
+	figure(
+		'kill: executions held at the kill',
+		`${victim.name} ${victimIds.length}, ${survivor.name} ${held[1 - victimIndex].length} (of ${calls}, each waiting on ${TASKS_PER_CALL} tasks)`,
+	);
+	figure(
+		'kill: outcome',
+		`${succeeded.length} success, ${failed.length} ${failureStatuses.join('/')} (the killed worker's, exactly), 0 still running, 0 retried by n8n`,
+	);
 	figure('kill: n8n recorded', message);
-	figure('kill: failed after the kill', `${(stoppedMs / 1000).toFixed(1)} s (lock ${LOCK.duration / 1000} s, stalled check ${LOCK.stalledInterval / 1000} s); all webhook calls answered within ${(answeredMs / 1000).toFixed(1)} s`);
-	figure('kill: webhook answers', `${ok.length} × 200 with all videos, ${notOk.length} × ${[...new Set(notOk.map((result) => `${result.status} ${JSON.stringify(result.body ?? result.error)}`))].join(', ')}`);
+	figure(
+		'kill: failed after the kill',
+		`${(stoppedMs / 1000).toFixed(1)} s (lock ${LOCK.duration / 1000} s, stalled check ${LOCK.stalledInterval / 1000} s); all webhook calls answered within ${(answeredMs / 1000).toFixed(1)} s`,
+	);
+	figure(
+		'kill: webhook answers',
+		`${ok.length} × 200 with all videos, ${notOk.length} × ${[...new Set(notOk.map((result) => `${result.status} ${JSON.stringify(result.body ?? result.error)}`))].join(', ')}`,
+	);
 	figure("kill: n8n's Retry of a failed one", retryOutcome);
-	figure('kill: re-sent webhook calls', `${reruns.length} of ${reruns.length} succeeded on ${survivor.name}, ${lostTasks.length} videos delivered (same tasks, no new ones)`);
+	figure(
+		'kill: re-sent webhook calls',
+		`${reruns.length} of ${reruns.length} succeeded on ${survivor.name}, ${lostTasks.length} videos delivered (same tasks, no new ones)`,
+	);
 }, 600_000);
 
 test(`the same ${CALLS} × ${TASKS_PER_CALL} load on a single n8n process (regular mode) for comparison`, async () => {
@@ -322,13 +456,21 @@ test(`the same ${CALLS} × ${TASKS_PER_CALL} load on a single n8n process (regul
 	main = undefined;
 	workers.length = 0;
 
-	const env = await baseEnv(install, userFolder!, { redisPort: redis!.port, postgresPort: postgres!.port, database: SINGLE_DB }, 'regular');
+	const env = await baseEnv(
+		install,
+		userFolder!,
+		{ redisPort: redis!.port, postgresPort: postgres!.port, database: SINGLE_DB },
+		'regular',
+	);
 	await prepareDatabase(install, env, server!.apiKey, server!.apiUrl);
 	single = await startMain(registry, install, env, 'single');
 	await waitForWebhook(single);
 	const { calls, tasks, wallMs } = await fireLoad(single, 'single');
 
 	calls.forEach((result, call) => expectDelivered(result, tasks[call]));
-	figure('load: wall time, single process', `${(wallMs / 1000).toFixed(1)} s (queue mode: ${queueWall ?? 'not measured'})`);
+	figure(
+		'load: wall time, single process',
+		`${(wallMs / 1000).toFixed(1)} s (queue mode: ${queueWall ?? 'not measured'})`,
+	);
 	figure('load: per-call latency, single', stats(calls.map((result) => result.ms)));
 }, 600_000);

@@ -21,7 +21,10 @@ if (files.length === 0) {
 const lint = await createLinter();
 let findings = 0;
 for (const file of files) {
-	for (const { line, column, message, kind } of lint(fs.readFileSync(path.join(root, file), 'utf8'), file)) {
+	for (const { line, column, message, kind } of lint(
+		fs.readFileSync(path.join(root, file), 'utf8'),
+		file,
+	)) {
 		findings++;
 		console.log(`${file}:${line}:${column}: ${message} [${kind}]`);
 	}

@@ -16,7 +16,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGE_FILES = ['package.json', 'eslint.config.mjs', 'tsconfig.json', 'index.js', 'nodes', 'credentials'];
+const PACKAGE_FILES = [
+	'package.json',
+	'eslint.config.mjs',
+	'tsconfig.json',
+	'index.js',
+	'nodes',
+	'credentials',
+];
 
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-nodes-yunwu-lint-'));
 let code = 1;

@@ -26,24 +26,43 @@ export interface N8nInstall {
 export function installN8n(line: 1 | 2, purpose = 'the end-to-end tests'): N8nInstall {
 	let dir: string;
 	try {
-		const out = execFileSync('bash', [path.join(REPO_ROOT, 'e2e', 'install-n8n.sh'), String(line)], {
-			encoding: 'utf8',
-			stdio: ['ignore', 'pipe', 'inherit'],
-			maxBuffer: 64 * 1024 * 1024,
-		});
+		const out = execFileSync(
+			'bash',
+			[path.join(REPO_ROOT, 'e2e', 'install-n8n.sh'), String(line)],
+			{
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'inherit'],
+				maxBuffer: 64 * 1024 * 1024,
+			},
+		);
 		dir = out.trim().split('\n').at(-1)!;
 	} catch (error) {
-		throw new Error(`Could not install n8n ${line}.x for ${purpose} (the lines above say why): ${(error as Error).message.split('\n')[0]}`);
+		throw new Error(
+			`Could not install n8n ${line}.x for ${purpose} (the lines above say why): ${(error as Error).message.split('\n')[0]}`,
+		);
 	}
 	const nodeBin = readFileSync(path.join(dir, '.node'), 'utf8').trim();
-	const version = (JSON.parse(readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')) as { version: string }).version;
-	return { line, version, dir, nodeBin, n8nBin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n') };
+	const version = (
+		JSON.parse(readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')) as {
+			version: string;
+		}
+	).version;
+	return {
+		line,
+		version,
+		dir,
+		nodeBin,
+		n8nBin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'),
+	};
 }
 
 /** `npm pack` of the built package; returns the tarball's path. */
 export function packPackage(): string {
 	const destination = mkdtempSync(path.join(tmpdir(), 'yunwu-pack-'));
-	execFileSync('npm', ['pack', '--pack-destination', destination, '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+	execFileSync('npm', ['pack', '--pack-destination', destination, '--silent'], {
+		cwd: REPO_ROOT,
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
 	if (!tarball) throw new Error('npm pack produced no tarball');
 	return path.join(destination, tarball);
@@ -57,14 +76,31 @@ export function makeUserFolder(tarball: string): string {
 	const userFolder = mkdtempSync(path.join(tmpdir(), 'yunwu-n8n-user-'));
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
+	writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }),
+	);
 	try {
-		execFileSync('npm', ['install', tarball, '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--loglevel=error'], {
-			cwd: nodesDir,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		execFileSync(
+			'npm',
+			[
+				'install',
+				tarball,
+				'--ignore-scripts',
+				'--legacy-peer-deps',
+				'--no-audit',
+				'--no-fund',
+				'--loglevel=error',
+			],
+			{
+				cwd: nodesDir,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 	} catch (error) {
-		throw new Error(`Could not install the packed package into ${nodesDir}: ${(error as Error).message}`);
+		throw new Error(
+			`Could not install the packed package into ${nodesDir}: ${(error as Error).message}`,
+		);
 	}
 	return userFolder;
 }
@@ -81,7 +117,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** The environment n8n runs with: offline, quiet, its own user folder and ports. */
-export async function n8nEnv(install: N8nInstall, userFolder: string, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+export async function n8nEnv(
+	install: N8nInstall,
+	userFolder: string,
+	extra: Record<string, string> = {},
+): Promise<NodeJS.ProcessEnv> {
 	return {
 		PATH: `${path.dirname(install.nodeBin)}:${process.env.PATH ?? ''}`,
 		HOME: userFolder,
@@ -145,7 +185,10 @@ export async function importIntoN8n(
 	const file = path.join(env.N8N_USER_FOLDER!, `import-${what}-${Date.now()}.json`);
 	writeFileSync(file, JSON.stringify(data));
 	const result = await n8nCli(install, env, [`import:${what}`, `--input=${file}`]);
-	if (result.code !== 0) throw new Error(`n8n import:${what} failed (${result.code}): ${result.stderr || result.stdout}`);
+	if (result.code !== 0)
+		throw new Error(
+			`n8n import:${what} failed (${result.code}): ${result.stderr || result.stdout}`,
+		);
 }
 
 export interface ExecutionOutcome {
@@ -217,8 +260,16 @@ export function nodeOutput(outcome: ExecutionOutcome, nodeName: string): OutputI
 }
 
 /** Starts `n8n start` and resolves once its HTTP server and its REST API answer. */
-export async function startN8n(install: N8nInstall, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<{ process: ChildProcess; url: string; log: () => string }> {
-	const child = spawn(install.nodeBin, [install.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startN8n(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	timeoutMs = 180_000,
+): Promise<{ process: ChildProcess; url: string; log: () => string }> {
+	const child = spawn(install.nodeBin, [install.n8nBin, 'start'], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let log = '';
 	child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
 	child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));

@@ -7,7 +7,14 @@ let nodeCounter = 0;
 const nodeId = () => `00000000-0000-4000-8000-${String(++nodeCounter).padStart(12, '0')}`;
 
 export function manualTrigger(): Node {
-	return { id: nodeId(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	return {
+		id: nodeId(),
+		name: 'Start',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 }
 
 /** A Code node that outputs one item per task id, as `{ id }`. */
@@ -24,10 +31,19 @@ export function taskIds(ids: string[]): Node {
 
 /** A Code node that outputs one item per prompt, as `{ prompt }`. */
 export function promptItems(prompts: string[]): Node {
-	return { ...taskIds([]), name: 'Prompts', parameters: { jsCode: `return ${JSON.stringify(prompts.map((prompt) => ({ json: { prompt } })))};` } };
+	return {
+		...taskIds([]),
+		name: 'Prompts',
+		parameters: {
+			jsCode: `return ${JSON.stringify(prompts.map((prompt) => ({ json: { prompt } })))};`,
+		},
+	};
 }
 
-export function yunwuVideo(parameters: Record<string, unknown>, settings: Record<string, unknown> = {}): Node {
+export function yunwuVideo(
+	parameters: Record<string, unknown>,
+	settings: Record<string, unknown> = {},
+): Node {
 	return {
 		id: nodeId(),
 		name: 'Yunwu Video',
@@ -48,7 +64,14 @@ export function sha256OfVideo(): Node {
 		type: 'n8n-nodes-base.crypto',
 		typeVersion: 1,
 		position: [660, 0],
-		parameters: { action: 'hash', type: 'SHA256', binaryData: true, binaryPropertyName: 'data', dataPropertyName: 'sha256', encoding: 'hex' },
+		parameters: {
+			action: 'hash',
+			type: 'SHA256',
+			binaryData: true,
+			binaryPropertyName: 'data',
+			dataPropertyName: 'sha256',
+			encoding: 'hex',
+		},
 	};
 }
 
@@ -58,9 +81,22 @@ export function chain(id: string, name: string, nodes: Node[]): Record<string, u
 	nodes.slice(0, -1).forEach((node, index) => {
 		connections[node.name] = { main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] };
 	});
-	return { id, name, nodes, connections, active: false, settings: { executionOrder: 'v1' }, pinData: {} };
+	return {
+		id,
+		name,
+		nodes,
+		connections,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
 }
 
-export function credential(apiKey: string, baseUrl: string, id = CREDENTIAL.id, name = CREDENTIAL.name) {
+export function credential(
+	apiKey: string,
+	baseUrl: string,
+	id = CREDENTIAL.id,
+	name = CREDENTIAL.name,
+) {
 	return { id, name, type: 'yunwuApi', data: { apiKey, baseUrl } };
 }

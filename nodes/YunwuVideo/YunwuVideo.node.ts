@@ -22,8 +22,10 @@ export class YunwuVideo implements INodeType {
 		icon: { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ {"create": "Create", "query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
-		description: 'Generate videos with Yunwu (云雾) AI, wait for them to finish and get the video file',
+		subtitle:
+			'={{ {"create": "Create", "query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
+		description:
+			'Generate videos with Yunwu (云雾) AI, wait for them to finish and get the video file',
 		defaults: { name: 'Yunwu Video' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -39,7 +41,8 @@ export class YunwuVideo implements INodeType {
 					{
 						name: 'Create',
 						value: 'create',
-						description: 'Submit a video task from a prompt; optionally wait for it and output the video',
+						description:
+							'Submit a video task from a prompt; optionally wait for it and output the video',
 						action: 'Create video',
 					},
 					{
@@ -51,7 +54,8 @@ export class YunwuVideo implements INodeType {
 					{
 						name: 'Wait Until Complete',
 						value: 'waitUntilComplete',
-						description: 'Check a video task until it is completed or failed, then output the video',
+						description:
+							'Check a video task until it is completed or failed, then output the video',
 						action: 'Wait until video task is complete',
 					},
 				],

@@ -1,6 +1,17 @@
-import { NodeApiError, NodeOperationError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type JsonObject,
+} from 'n8n-workflow';
 
-import { isTlsCode, type ApiFailure, type RedirectTarget, type RetryAfter } from './transport/failure';
+import {
+	isTlsCode,
+	type ApiFailure,
+	type RedirectTarget,
+	type RetryAfter,
+} from './transport/failure';
 import type { DownloadFailure } from './transport/downloader';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
 import type { MediaKind } from './task/media';
@@ -30,7 +41,8 @@ function networkWords(code: string): string {
 
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
-const detail = (httpCode: number, apiMessage?: string) => (apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`);
+const detail = (httpCode: number, apiMessage?: string) =>
+	apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`;
 
 /** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
 export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
@@ -87,10 +99,16 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 }
 
 /** n8n 2.x refuses addresses its SSRF settings (N8N_SSRF_*) block; a mirror's links may point at them. */
-const blockedWords = (host?: string) => `its address${host ? ` (${host})` : ''} is blocked by this n8n instance's SSRF protection`;
+const blockedWords = (host?: string) =>
+	`its address${host ? ` (${host})` : ''} is blocked by this n8n instance's SSRF protection`;
 
 /** An API redirect, never followed: where it points (origin or scheme only) and what to change. */
-function describeRedirect(httpCode: number, target: RedirectTarget, subject: string, checkBaseUrl: string): string {
+function describeRedirect(
+	httpCode: number,
+	target: RedirectTarget,
+	subject: string,
+	checkBaseUrl: string,
+): string {
 	const answered = `The Base URL answered ${subject} with a redirect (HTTP ${httpCode}`;
 	switch (target.kind) {
 		case 'otherOrigin':
@@ -110,7 +128,11 @@ function describeRedirect(httpCode: number, target: RedirectTarget, subject: str
  * Yunwu asked (429 with Retry-After) for a longer pause than the Timeout leaves: the wait or the
  * create ends at once instead of sleeping past it.
  */
-export function describeRetryAfterBeyondTimeout(failure: RetryAfter, before: string, leftMs: number): string {
+export function describeRetryAfterBeyondTimeout(
+	failure: RetryAfter,
+	before: string,
+	leftMs: number,
+): string {
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
 }
 
@@ -118,7 +140,12 @@ export function describeRetryAfterBeyondTimeout(failure: RetryAfter, before: str
 const formatMegabytes = (bytes: number) => `${Math.round(bytes / 1000) / 1000} MB`;
 
 /** What went wrong downloading a completed task's video or thumbnail. */
-export function describeDownloadFailure(failure: DownloadFailure, taskId: string, kind: MediaKind, attempts: number): string {
+export function describeDownloadFailure(
+	failure: DownloadFailure,
+	taskId: string,
+	kind: MediaKind,
+	attempts: number,
+): string {
 	const file = kind === 'video' ? 'video' : 'thumbnail';
 	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
 	const withoutIt = `Turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
@@ -183,7 +210,11 @@ export function taskError(
 ): NodeApiError | NodeOperationError {
 	const error =
 		extras.httpCode !== undefined
-			? new NodeApiError(node, { message } as JsonObject, { message, httpCode: String(extras.httpCode), itemIndex })
+			? new NodeApiError(node, { message } as JsonObject, {
+					message,
+					httpCode: String(extras.httpCode),
+					itemIndex,
+				})
 			: new NodeOperationError(node, message, { itemIndex });
 	if (extras.taskId !== undefined) error.context.taskId = extras.taskId;
 	if (extras.task) error.context.task = extras.task;

@@ -11,7 +11,12 @@ import { spawnService, stopService, waitFor, type Registry, type Service } from 
 
 export const WORKFLOW_ID = 'yunwuQueueWebhook';
 export const WEBHOOK_PATH = 'yunwu-queue';
-export const OWNER = { email: 'queue@example.com', firstName: 'Queue', lastName: 'Owner', password: 'Yunwu-queue-Passw0rd' };
+export const OWNER = {
+	email: 'queue@example.com',
+	firstName: 'Queue',
+	lastName: 'Owner',
+	password: 'Yunwu-queue-Passw0rd',
+};
 
 /** How quickly a dead worker's jobs are noticed: Bull's lock and stalled-job check (ms). */
 export const LOCK = { duration: 20_000, renew: 5_000, stalledInterval: 5_000 };
@@ -23,7 +28,12 @@ export interface Backing {
 }
 
 /** The environment every instance of one n8n setup shares. */
-export async function baseEnv(install: N8nInstall, userFolder: string, backing: Backing, mode: 'queue' | 'regular'): Promise<NodeJS.ProcessEnv> {
+export async function baseEnv(
+	install: N8nInstall,
+	userFolder: string,
+	backing: Backing,
+	mode: 'queue' | 'regular',
+): Promise<NodeJS.ProcessEnv> {
 	return await n8nEnv(install, userFolder, {
 		EXECUTIONS_MODE: mode,
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -49,11 +59,19 @@ export async function baseEnv(install: N8nInstall, userFolder: string, backing: 
 }
 
 /** Imports the credential and the webhook workflow into this setup's database and publishes it. */
-export async function prepareDatabase(install: N8nInstall, env: NodeJS.ProcessEnv, apiKey: string, apiUrl: string): Promise<void> {
+export async function prepareDatabase(
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	apiKey: string,
+	apiUrl: string,
+): Promise<void> {
 	await importIntoN8n(install, env, 'credentials', [credential(apiKey, apiUrl)]);
 	await importIntoN8n(install, env, 'workflow', [webhookWorkflow()]);
 	const published = await n8nCli(install, env, ['publish:workflow', `--id=${WORKFLOW_ID}`]);
-	if (published.code !== 0) throw new Error(`n8n publish:workflow failed (${published.code}): ${published.stderr || published.stdout}`);
+	if (published.code !== 0)
+		throw new Error(
+			`n8n publish:workflow failed (${published.code}): ${published.stderr || published.stdout}`,
+		);
 }
 
 /**
@@ -68,7 +86,13 @@ export function webhookWorkflow(): Record<string, unknown> {
 		typeVersion: 2,
 		position: [0, 0],
 		webhookId: '5e1f0c6a-7a1d-4c55-9d5e-5a0e2a9b7c01',
-		parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+		parameters: {
+			httpMethod: 'POST',
+			path: WEBHOOK_PATH,
+			responseMode: 'lastNode',
+			responseData: 'firstEntryJson',
+			options: {},
+		},
 	};
 	const split = {
 		id: randomUUID(),
@@ -78,7 +102,10 @@ export function webhookWorkflow(): Record<string, unknown> {
 		position: [220, 0],
 		parameters: { fieldToSplitOut: 'body.tasks', options: { destinationFieldName: 'id' } },
 	};
-	const wait = yunwuVideo({ operation: 'waitUntilComplete', options: { pollInterval: 0.5, timeout: 120, requestTimeout: 20 } });
+	const wait = yunwuVideo({
+		operation: 'waitUntilComplete',
+		options: { pollInterval: 0.5, timeout: 120, requestTimeout: 20 },
+	});
 	const report = {
 		id: randomUUID(),
 		name: 'Report',
@@ -108,7 +135,13 @@ export function webhookWorkflow(): Record<string, unknown> {
 			].join('\n'),
 		},
 	};
-	return chain(WORKFLOW_ID, 'Yunwu queue-mode webhook', [webhook, split, wait, sha256OfVideo(), report]);
+	return chain(WORKFLOW_ID, 'Yunwu queue-mode webhook', [
+		webhook,
+		split,
+		wait,
+		sha256OfVideo(),
+		report,
+	]);
 }
 
 export interface N8nProcess extends Service {
@@ -123,7 +156,9 @@ async function waitReady(service: Service, url: string, timeoutMs: number): Prom
 		`${service.name} to be ready at ${url}`,
 		async () => {
 			if (service.process.exitCode !== null || service.process.signalCode !== null) {
-				throw new Error(`${service.name} exited (${service.process.exitCode ?? service.process.signalCode}):\n${service.log().slice(-5000)}`);
+				throw new Error(
+					`${service.name} exited (${service.process.exitCode ?? service.process.signalCode}):\n${service.log().slice(-5000)}`,
+				);
 			}
 			try {
 				const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -138,8 +173,17 @@ async function waitReady(service: Service, url: string, timeoutMs: number): Prom
 }
 
 /** `n8n start`: the main instance (in queue mode it enqueues executions and serves the webhooks). */
-export async function startMain(registry: Registry, install: N8nInstall, env: NodeJS.ProcessEnv, name = 'main'): Promise<N8nProcess> {
-	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, marker: install.dir });
+export async function startMain(
+	registry: Registry,
+	install: N8nInstall,
+	env: NodeJS.ProcessEnv,
+	name = 'main',
+): Promise<N8nProcess> {
+	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'start'], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		marker: install.dir,
+	});
 	const port = Number(env.N8N_PORT);
 	const url = `http://127.0.0.1:${port}`;
 	await waitReady(service, `${url}/healthz/readiness`, 240_000);
@@ -147,14 +191,31 @@ export async function startMain(registry: Registry, install: N8nInstall, env: No
 }
 
 /** `n8n worker --concurrency=<n>` with its own task-runner broker port and health-check port. */
-export async function startWorker(registry: Registry, install: N8nInstall, shared: NodeJS.ProcessEnv, name: string, concurrency: number): Promise<N8nProcess> {
+export async function startWorker(
+	registry: Registry,
+	install: N8nInstall,
+	shared: NodeJS.ProcessEnv,
+	name: string,
+	concurrency: number,
+): Promise<N8nProcess> {
 	const port = await freePort();
-	const env: NodeJS.ProcessEnv = { ...shared, N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(port) };
-	const service = spawnService(registry, name, install.nodeBin, [install.n8nBin, 'worker', `--concurrency=${concurrency}`], {
-		env,
-		cwd: env.N8N_USER_FOLDER,
-		marker: install.dir,
-	});
+	const env: NodeJS.ProcessEnv = {
+		...shared,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+		QUEUE_HEALTH_CHECK_PORT: String(port),
+	};
+	const service = spawnService(
+		registry,
+		name,
+		install.nodeBin,
+		[install.n8nBin, 'worker', `--concurrency=${concurrency}`],
+		{
+			env,
+			cwd: env.N8N_USER_FOLDER,
+			marker: install.dir,
+		},
+	);
 	const url = `http://127.0.0.1:${port}`;
 	await waitReady(service, `${url}/healthz/readiness`, 240_000);
 	return { ...service, env, port, url };
@@ -166,7 +227,12 @@ export async function stopN8nProcess(service: N8nProcess | undefined): Promise<v
 
 /** The execution ids a worker's log says it started (n8n's "Worker started execution <id>"). */
 export function startedExecutions(worker: Service, fromOffset = 0): string[] {
-	return [...worker.log().slice(fromOffset).matchAll(/Worker started execution (\d+)/g)].map((match) => match[1]);
+	return [
+		...worker
+			.log()
+			.slice(fromOffset)
+			.matchAll(/Worker started execution (\d+)/g),
+	].map((match) => match[1]);
 }
 
 export interface CallResult {
@@ -190,7 +256,12 @@ export interface Video {
 }
 
 /** POSTs `{ call, tasks }` to the production webhook and waits for the last node's answer. */
-export async function callWebhook(main: N8nProcess, call: string, tasks: string[], timeoutMs = 240_000): Promise<CallResult> {
+export async function callWebhook(
+	main: N8nProcess,
+	call: string,
+	tasks: string[],
+	timeoutMs = 240_000,
+): Promise<CallResult> {
 	const started = Date.now();
 	try {
 		const response = await fetch(`${main.url}/webhook/${WEBHOOK_PATH}`, {
@@ -220,21 +291,34 @@ export async function signIn(main: N8nProcess): Promise<string> {
 		body: JSON.stringify(OWNER),
 		signal: AbortSignal.timeout(30_000),
 	});
-	if (!setup.ok && setup.status !== 400) throw new Error(`owner setup failed: HTTP ${setup.status} ${await setup.text()}`);
+	if (!setup.ok && setup.status !== 400)
+		throw new Error(`owner setup failed: HTTP ${setup.status} ${await setup.text()}`);
 	const login = await fetch(`${main.url}/rest/login`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json', 'browser-id': 'yunwu-queue-suite' },
-		body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password }),
+		body: JSON.stringify({
+			emailOrLdapLoginId: OWNER.email,
+			email: OWNER.email,
+			password: OWNER.password,
+		}),
 		signal: AbortSignal.timeout(30_000),
 	});
 	if (!login.ok) throw new Error(`sign-in failed: HTTP ${login.status} ${await login.text()}`);
-	const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+	const cookie = login.headers
+		.getSetCookie()
+		.map((line) => line.split(';')[0])
+		.join('; ');
 	if (!cookie) throw new Error('sign-in returned no cookie');
 	return cookie;
 }
 
 /** n8n's own "Retry" of an execution (the editor's retry button: POST /rest/executions/:id/retry). */
-export async function retryExecution(main: N8nProcess, cookie: string, executionId: string, loadWorkflow: boolean): Promise<{ status: number; body: unknown }> {
+export async function retryExecution(
+	main: N8nProcess,
+	cookie: string,
+	executionId: string,
+	loadWorkflow: boolean,
+): Promise<{ status: number; body: unknown }> {
 	const response = await fetch(`${main.url}/rest/executions/${executionId}/retry`, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json', cookie, 'browser-id': 'yunwu-queue-suite' },

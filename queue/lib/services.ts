@@ -4,7 +4,16 @@
  * trap can remove it even when jest itself is killed; afterAll removes them in the normal case.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+	appendFileSync,
+	chownSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -112,7 +121,12 @@ export function spawnService(
 	args: string[],
 	options: { env?: NodeJS.ProcessEnv; cwd?: string; marker: string },
 ): Service {
-	const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+	const child = spawn(command, args, {
+		env: options.env,
+		cwd: options.cwd,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
 	if (child.pid === undefined) throw new Error(`could not start ${name}`);
 	registry.process(child.pid, options.marker);
 	let log = '';
@@ -126,7 +140,12 @@ export function spawnService(
 }
 
 /** Waits for a condition, at most `timeoutMs`, checking every `everyMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+	what: string,
+	check: () => Promise<T | undefined> | T | undefined,
+	timeoutMs: number,
+	everyMs = 250,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 0; attempt < Math.ceil(timeoutMs / everyMs) + 1; attempt++) {
 		const result = await check();
@@ -159,8 +178,13 @@ export interface Redis extends Service {
 }
 
 export async function startRedis(registry: Registry): Promise<Redis> {
-	const redisBin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((bin) => existsSync(bin));
-	if (!redisBin) throw new Error('redis-server is not installed (apt-get install redis-server); queue/run.sh installs it');
+	const redisBin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((bin) =>
+		existsSync(bin),
+	);
+	if (!redisBin)
+		throw new Error(
+			'redis-server is not installed (apt-get install redis-server); queue/run.sh installs it',
+		);
 	const dir = mkdtempSync(path.join(tmpdir(), 'yunwu-queue-redis-'));
 	registry.dir(dir);
 	const port = await freePort();
@@ -168,13 +192,29 @@ export async function startRedis(registry: Registry): Promise<Redis> {
 		registry,
 		'redis',
 		redisBin,
-		['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes'],
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--dir',
+			dir,
+			'--daemonize',
+			'no',
+			'--protected-mode',
+			'yes',
+		],
 		{ marker: 'redis-server', cwd: dir },
 	);
 	await waitFor(
 		'redis to accept connections',
 		() => {
-			if (service.process.exitCode !== null) throw new Error(`redis-server exited:\n${service.log()}`);
+			if (service.process.exitCode !== null)
+				throw new Error(`redis-server exited:\n${service.log()}`);
 			return service.log().includes('Ready to accept connections') ? true : undefined;
 		},
 		20_000,
@@ -193,7 +233,10 @@ export function postgresBinDir(): string {
 				.filter((version) => existsSync(path.join(root, version, 'bin', 'initdb')))
 				.sort((a, b) => Number(b) - Number(a))
 		: [];
-	if (versions.length === 0) throw new Error('PostgreSQL is not installed (apt-get install postgresql); queue/run.sh installs it');
+	if (versions.length === 0)
+		throw new Error(
+			'PostgreSQL is not installed (apt-get install postgresql); queue/run.sh installs it',
+		);
 	return path.join(root, versions[0], 'bin');
 }
 
@@ -209,13 +252,26 @@ export interface Postgres {
 
 /** Runs a command as the `postgres` user (PostgreSQL refuses to run as root). */
 function asPostgres(command: string, args: string[]): string {
-	return execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+	return execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+		timeout: 60_000,
+	});
 }
 
 function stopCluster(dataDir: string): void {
 	if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return;
 	try {
-		asPostgres(path.join(postgresBinDir(), 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '20']);
+		asPostgres(path.join(postgresBinDir(), 'pg_ctl'), [
+			'stop',
+			'-D',
+			dataDir,
+			'-m',
+			'immediate',
+			'-w',
+			'-t',
+			'20',
+		]);
 	} catch {
 		// already stopped
 	}
@@ -233,7 +289,14 @@ export async function startPostgres(registry: Registry): Promise<Postgres> {
 	const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
 	const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
 	for (const dir of [root, dataDir, socketDir]) chownSync(dir, uid, gid);
-	asPostgres(path.join(bin, 'initdb'), ['-D', dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-instructions']);
+	asPostgres(path.join(bin, 'initdb'), [
+		'-D',
+		dataDir,
+		'--auth=trust',
+		'--username=postgres',
+		'--encoding=UTF8',
+		'--no-instructions',
+	]);
 	const port = await freePort();
 	registry.cluster(dataDir);
 	asPostgres(path.join(bin, 'pg_ctl'), [
@@ -250,12 +313,34 @@ export async function startPostgres(registry: Registry): Promise<Postgres> {
 	]);
 	const psql = path.join(bin, 'psql');
 	const query = (database: string, sql: string): string[][] => {
-		const out = execFileSync(psql, ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-X', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-			encoding: 'utf8',
-			stdio: ['ignore', 'pipe', 'pipe'],
-			timeout: 60_000,
-			maxBuffer: 256 * 1024 * 1024,
-		});
+		const out = execFileSync(
+			psql,
+			[
+				'-h',
+				'127.0.0.1',
+				'-p',
+				String(port),
+				'-U',
+				'postgres',
+				'-d',
+				database,
+				'-X',
+				'-A',
+				'-t',
+				'-F',
+				'|',
+				'-v',
+				'ON_ERROR_STOP=1',
+				'-c',
+				sql,
+			],
+			{
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'pipe'],
+				timeout: 60_000,
+				maxBuffer: 256 * 1024 * 1024,
+			},
+		);
 		return out
 			.split('\n')
 			.filter((line) => line !== '')

@@ -12,7 +12,15 @@ import { mkdtempSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BinaryDataConfig, BinaryDataService, ExecuteContext, ExecutionLifecycleHooks, LoadOptionsContext, RoutingNode, WorkflowExecute } from 'n8n-core';
+import {
+	BinaryDataConfig,
+	BinaryDataService,
+	ExecuteContext,
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	RoutingNode,
+	WorkflowExecute,
+} from 'n8n-core';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -70,7 +78,14 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		// As n8n's CLI does: resolve each expression of the generic definition against the credential.
 		const resolve = (value: unknown) =>
 			typeof value === 'string' && value.startsWith('=')
-				? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '')
+				? workflow.expression.getSimpleParameterValue(
+						node,
+						value,
+						'internal',
+						{ $credentials: credentials },
+						undefined,
+						'',
+					)
 				: value;
 		const target = requestOptions as unknown as Record<string, Record<string, unknown>>;
 		for (const [where, entries] of Object.entries(authenticate.properties)) {
@@ -90,7 +105,11 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return undefined;
 	}
 
-	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: unknown, type: string): Promise<ICredentialDataDecryptedObject> {
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_details: unknown,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
 		return this.data[type] ?? {};
 	}
 
@@ -201,7 +220,14 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		position: [0, 0],
 		parameters: options.parameters as INode['parameters'],
 		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },
-		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
+		...(options.continueOnFail
+			? {
+					onError:
+						options.continueOnFail === 'errorOutput'
+							? ('continueErrorOutput' as const)
+							: ('continueRegularOutput' as const),
+				}
+			: {}),
 		...(options.retry ? { retryOnFail: true, ...options.retry } : {}),
 	};
 	const workflowData: IWorkflowBase = {
@@ -248,7 +274,11 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		},
 	} as IRunExecutionData;
 
-	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const execution = new WorkflowExecute(
+		additionalData,
+		'manual',
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	const done = (async (): Promise<NodeRun> => {
 		await execution.catch(() => undefined);
 		const run = await finished;
@@ -286,7 +316,12 @@ export function captureN8nLogs(): { lines: () => string[] } {
 			done();
 		},
 	});
-	logger.getInternalLogger().add(new winston.transports.Stream({ stream, format: winston.format.combine(winston.format.metadata(), winston.format.json()) }));
+	logger.getInternalLogger().add(
+		new winston.transports.Stream({
+			stream,
+			format: winston.format.combine(winston.format.metadata(), winston.format.json()),
+		}),
+	);
 	Container.set(Logger, logger);
 	return { lines: () => [...lines] };
 }
@@ -314,18 +349,30 @@ export function useYunwuServer(mode: 'filesystem' | 'default' = 'filesystem'): (
 export async function storedSha256(binary: IBinaryData): Promise<string> {
 	const hash = createHash('sha256');
 	if (!binary.id) return hash.update(Buffer.from(binary.data, 'base64')).digest('hex');
-	for await (const chunk of await Container.get(BinaryDataService).getAsStream(binary.id)) hash.update(chunk as Buffer);
+	for await (const chunk of await Container.get(BinaryDataService).getAsStream(binary.id))
+		hash.update(chunk as Buffer);
 	return hash.digest('hex');
 }
 
 /** The credential a user would enter for the local server. */
-export function credentialsFor(server: { apiKey: string; apiUrl: string }): { apiKey: string; baseUrl: string } {
+export function credentialsFor(server: { apiKey: string; apiUrl: string }): {
+	apiKey: string;
+	baseUrl: string;
+} {
 	return { apiKey: server.apiKey, baseUrl: server.apiUrl };
 }
 
 /** Everything the node produced or said, as text: to prove the API key appears nowhere in it. */
 export function everythingSaid(run: NodeRun): string {
-	return JSON.stringify({ items: run.items, error: run.error && { ...run.error, message: run.error.message, description: run.error.description, stack: run.error.stack } });
+	return JSON.stringify({
+		items: run.items,
+		error: run.error && {
+			...run.error,
+			message: run.error.message,
+			description: run.error.description,
+			stack: run.error.stack,
+		},
+	});
 }
 
 /** The temporary node n8n builds to test a credential or load a list, holding the panel's parameters. */
@@ -347,7 +394,10 @@ function tempNode(parameters: INodeParameters, withCredential: boolean): INode {
  * RoutingNode with the credential applied; a failed request is judged by the test's rules (as
  * n8n 2.x does; n8n 1.123 loses the status on the way and applies none: e2e/origin.e2e.test.ts).
  */
-export async function testCredential(credentials: { apiKey: string; baseUrl: string }): Promise<{ status: 'OK' | 'Error'; message: string }> {
+export async function testCredential(credentials: {
+	apiKey: string;
+	baseUrl: string;
+}): Promise<{ status: 'OK' | 'Error'; message: string }> {
 	const credentialType = credentialTypes.yunwuApi;
 	const testRequest = credentialType.test!;
 	const nodeType = new YunwuVideo();
@@ -356,28 +406,63 @@ export async function testCredential(credentials: { apiKey: string; baseUrl: str
 		description: {
 			...nodeType.description,
 			credentials: [{ name: 'yunwuApi', required: true }],
-			properties: [{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: testRequest.request }, default: '' }],
+			properties: [
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: testRequest.request },
+					default: '',
+				},
+			],
 		},
 	};
 	const workflow = new Workflow({
 		nodes: [node],
 		connections: {},
 		active: false,
-		nodeTypes: { getByName: () => testNodeType, getByNameAndVersion: () => testNodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes,
+		nodeTypes: {
+			getByName: () => testNodeType,
+			getByNameAndVersion: () => testNodeType,
+			getKnownTypes: () => ({}),
+		} as unknown as INodeTypes,
 	});
 	const executionId = String(++executionCounter);
-	const additionalData = buildAdditionalData(new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase), executionId, credentials);
+	const additionalData = buildAdditionalData(
+		new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase),
+		executionId,
+		credentials,
+	);
 	const runExecutionData = { resultData: { runData: {} } } as IRunExecutionData;
-	const context = new ExecuteContext(workflow, node, additionalData, 'internal', runExecutionData, 0, [], { main: [[{ json: {} }]] }, { node, data: {}, source: null }, []);
+	const context = new ExecuteContext(
+		workflow,
+		node,
+		additionalData,
+		'internal',
+		runExecutionData,
+		0,
+		[],
+		{ main: [[{ json: {} }]] },
+		{ node, data: {}, source: null },
+		[],
+	);
 	const decrypted = { id: '1', name: 'Yunwu account', type: 'yunwuApi', data: credentials };
 	try {
 		await new RoutingNode(context, testNodeType, decrypted).runNode();
 	} catch (error) {
-		const response = (error as { cause?: { response?: { status: number; statusText?: string } } }).cause?.response;
+		const response = (error as { cause?: { response?: { status: number; statusText?: string } } })
+			.cause?.response;
 		if (response) {
-			const rule = testRequest.rules?.find((candidate) => candidate.type === 'responseCode' && candidate.properties.value === response.status);
-			if (rule) return { status: 'Error', message: (rule.properties as { message: string }).message };
-			return { status: 'Error', message: response.statusText || `Received HTTP status code: ${response.status}` };
+			const rule = testRequest.rules?.find(
+				(candidate) =>
+					candidate.type === 'responseCode' && candidate.properties.value === response.status,
+			);
+			if (rule)
+				return { status: 'Error', message: (rule.properties as { message: string }).message };
+			return {
+				status: 'Error',
+				message: response.statusText || `Received HTTP status code: ${response.status}`,
+			};
 		}
 		return { status: 'Error', message: (error as Error).message };
 	}
@@ -399,6 +484,11 @@ export async function loadOptions(
 	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 	const executionId = String(++executionCounter);
 	const hooks = new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase);
-	const additionalData = { ...buildAdditionalData(hooks, executionId, options.credentials ?? {}), currentNodeParameters: options.parameters };
-	return await load.call(new LoadOptionsContext(workflow, node, additionalData, 'parameters.model'));
+	const additionalData = {
+		...buildAdditionalData(hooks, executionId, options.credentials ?? {}),
+		currentNodeParameters: options.parameters,
+	};
+	return await load.call(
+		new LoadOptionsContext(workflow, node, additionalData, 'parameters.model'),
+	);
 }

@@ -9,7 +9,10 @@ import { REPO_ROOT } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
-const create = (parameters: Record<string, unknown>, options: { continueOnFail?: boolean; items?: Parameters<typeof runNode>[0]['items'] } = {}) =>
+const create = (
+	parameters: Record<string, unknown>,
+	options: { continueOnFail?: boolean; items?: Parameters<typeof runNode>[0]['items'] } = {},
+) =>
 	runNode({
 		parameters: { operation: 'create', waitForCompletion: false, ...parameters },
 		credentials: credentialsFor(yunwu()),
@@ -20,7 +23,12 @@ const lastBody = () => yunwu().createBodies.at(-1);
 
 describe('Create: the request body per model family', () => {
 	test('Veo: enhance prompt and upsample; the created task is output with its full id', async () => {
-		const run = await create({ model: 'veo3.1-fast', prompt: '  A cat walking on the beach\nslow dolly shot ', aspectRatio: '16:9', enhancePrompt: true });
+		const run = await create({
+			model: 'veo3.1-fast',
+			prompt: '  A cat walking on the beach\nslow dolly shot ',
+			aspectRatio: '16:9',
+			enhancePrompt: true,
+		});
 
 		expect(lastBody()).toEqual({
 			model: 'veo3.1-fast',
@@ -34,12 +42,21 @@ describe('Create: the request body per model family', () => {
 		expect(json).toMatchObject({ id: json.task_id, state: 'pending', status: 'pending' });
 		expect(pairedItem).toEqual({ item: 0 });
 		// A later Query node can take the id as it is.
-		const queried = await runNode({ parameters: { operation: 'query', taskId: String(json.task_id) }, credentials: credentialsFor(yunwu()) });
+		const queried = await runNode({
+			parameters: { operation: 'query', taskId: String(json.task_id) },
+			credentials: credentialsFor(yunwu()),
+		});
 		expect(queried.items![0].json.state).toBe('pending');
 	});
 
 	test('Sora: orientation, duration, watermark, private', async () => {
-		await create({ model: 'sora-2-pro', prompt: 'A paper boat in the rain', orientation: 'portrait', duration: 15, size: '1080P' });
+		await create({
+			model: 'sora-2-pro',
+			prompt: 'A paper boat in the rain',
+			orientation: 'portrait',
+			duration: 15,
+			size: '1080P',
+		});
 		expect(lastBody()).toEqual({
 			model: 'sora-2-pro',
 			prompt: 'A paper boat in the rain',
@@ -69,40 +86,66 @@ describe('Create: the request body per model family', () => {
 		expect(lastBody()).toEqual({
 			model: 'kling-v2-master',
 			prompt: 'Waves',
-			images: ['https://img.example/a.png', 'https://img.example/b.png', 'https://img.example/c.png'],
+			images: [
+				'https://img.example/a.png',
+				'https://img.example/b.png',
+				'https://img.example/c.png',
+			],
 			aspect_ratio: '21:9',
 			seed: 42,
 			camera: { motion: 'pan' },
 		});
 	});
 
-	test('reference images from the input item\'s binary fields are sent as base64 data URLs', async () => {
+	test("reference images from the input item's binary fields are sent as base64 data URLs", async () => {
 		const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 		const jpeg = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
 		await create(
-			{ model: 'veo3', prompt: 'Animate this', imageSource: 'binary', imageBinaryProperties: 'first, second' },
+			{
+				model: 'veo3',
+				prompt: 'Animate this',
+				imageSource: 'binary',
+				imageBinaryProperties: 'first, second',
+			},
 			{
 				items: [
 					{
 						json: {},
 						binary: {
 							first: { data: png.toString('base64'), mimeType: 'image/png', fileName: 'first.png' },
-							second: { data: jpeg.toString('base64'), mimeType: 'image/jpeg', fileName: 'second.jpg' },
+							second: {
+								data: jpeg.toString('base64'),
+								mimeType: 'image/jpeg',
+								fileName: 'second.jpg',
+							},
 						},
 					},
 				],
 			},
 		);
-		expect(lastBody()?.images).toEqual([`data:image/png;base64,${png.toString('base64')}`, `data:image/jpeg;base64,${jpeg.toString('base64')}`]);
+		expect(lastBody()?.images).toEqual([
+			`data:image/png;base64,${png.toString('base64')}`,
+			`data:image/jpeg;base64,${jpeg.toString('base64')}`,
+		]);
 	});
 });
 
 describe('Create with Wait for Completion: prompt in, video out, one node', () => {
 	test('creates, waits and outputs the MP4 as binary data', async () => {
 		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-		yunwu().createdTaskTemplate = { pendingPolls: 1, processingPolls: 2, end: 'completed', video: { bytes: sample } };
+		yunwu().createdTaskTemplate = {
+			pendingPolls: 1,
+			processingPolls: 2,
+			end: 'completed',
+			video: { bytes: sample },
+		};
 
-		const run = await create({ model: 'grok-video-3', prompt: 'A cat walking', waitForCompletion: true, options: { pollInterval: 0.02 } });
+		const run = await create({
+			model: 'grok-video-3',
+			prompt: 'A cat walking',
+			waitForCompletion: true,
+			options: { pollInterval: 0.02 },
+		});
 
 		const [item] = run.items!;
 		expect(item.json).toMatchObject({ state: 'completed', timed_out: false, polls: 4 });
@@ -114,14 +157,27 @@ describe('Create with Wait for Completion: prompt in, video out, one node', () =
 		const queries = yunwu().apiRequests(String(item.json.task_id));
 		expect(queries).toHaveLength(4);
 		// The task was created a moment ago: its first query waits one poll interval.
-		const createdAt = yunwu().log.filter((entry) => entry.path === '/v1/video/create').at(-1)!.at;
+		const createdAt = yunwu()
+			.log.filter((entry) => entry.path === '/v1/video/create')
+			.at(-1)!.at;
 		expect(queries[0].at - createdAt).toBeGreaterThanOrEqual(19);
 	});
 
-	test('a task that fails after creation fails the item with the API\'s reason', async () => {
-		yunwu().createdTaskTemplate = { processingPolls: 1, end: 'failed', failure: 'Prompt blocked by the safety system' };
-		const run = await create({ model: 'sora-2', prompt: 'Something', waitForCompletion: true, options: { pollInterval: 0.02 } });
-		expect(run.error?.message).toMatch(/^Task "sora:[0-9a-f-]+" failed on Yunwu \(status "failed"\): Prompt blocked by the safety system\./);
+	test("a task that fails after creation fails the item with the API's reason", async () => {
+		yunwu().createdTaskTemplate = {
+			processingPolls: 1,
+			end: 'failed',
+			failure: 'Prompt blocked by the safety system',
+		};
+		const run = await create({
+			model: 'sora-2',
+			prompt: 'Something',
+			waitForCompletion: true,
+			options: { pollInterval: 0.02 },
+		});
+		expect(run.error?.message).toMatch(
+			/^Task "sora:[0-9a-f-]+" failed on Yunwu \(status "failed"\): Prompt blocked by the safety system\./,
+		);
 	});
 });
 
@@ -129,18 +185,34 @@ describe('Create: errors, and never paying twice', () => {
 	test('a missing prompt or model is refused before any request', async () => {
 		const before = yunwu().createBodies.length;
 		const noPrompt = await create({ model: 'veo3', prompt: '   ' });
-		expect(noPrompt.error?.message).toBe('The prompt of item 0 is empty. Describe the video to generate.');
-		const noModel = await create({ model: 'custom', customModel: '={{ $json.model }}', prompt: 'x' });
-		expect(noModel.error?.message).toBe('The model of item 0 is empty. Choose a model, or enter its name under Other.');
+		expect(noPrompt.error?.message).toBe(
+			'The prompt of item 0 is empty. Describe the video to generate.',
+		);
+		const noModel = await create({
+			model: 'custom',
+			customModel: '={{ $json.model }}',
+			prompt: 'x',
+		});
+		expect(noModel.error?.message).toBe(
+			'The model of item 0 is empty. Choose a model, or enter its name under Other.',
+		);
 		const badJson = await create({ model: 'veo3', prompt: 'x', additionalFields: '{seed: 1' });
-		expect(badJson.error?.message).toBe('Additional Body Fields of item 0 is not valid JSON. Write an object such as {"seed": 42}.');
+		expect(badJson.error?.message).toBe(
+			'Additional Body Fields of item 0 is not valid JSON. Write an object such as {"seed": 42}.',
+		);
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
 	test('a prompt or model that an expression made an object, a list or true/false is refused, not paid for as text', async () => {
 		const before = yunwu().createBodies.length;
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'custom', customModel: '={{ $json.model }}', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+			parameters: {
+				operation: 'create',
+				model: 'custom',
+				customModel: '={{ $json.model }}',
+				prompt: '={{ $json.prompt }}',
+				waitForCompletion: false,
+			},
 			items: [
 				{ json: { model: 'veo3', prompt: { text: 'a cat' } } },
 				{ json: { model: 'veo3', prompt: true } },
@@ -163,30 +235,51 @@ describe('Create: errors, and never paying twice', () => {
 	test('every item is checked before any task is created: one bad item costs nothing', async () => {
 		const before = yunwu().createBodies.length;
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'veo3', prompt: '={{ $json.prompt }}', waitForCompletion: false },
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: '={{ $json.prompt }}',
+				waitForCompletion: false,
+			},
 			items: [{ json: { prompt: 'a cat' } }, { json: { prompt: '' } }],
 			credentials: credentialsFor(yunwu()),
 		});
-		expect(run.error?.message).toBe('The prompt of item 1 is empty. Describe the video to generate.');
+		expect(run.error?.message).toBe(
+			'The prompt of item 1 is empty. Describe the video to generate.',
+		);
 		await new Promise((resolve) => setTimeout(resolve, 300));
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
 	test('a task that fails does not abandon the tasks other items already paid for', async () => {
 		yunwu().createdTaskTemplate = (body) =>
-			body.prompt === 'doomed' ? { processingPolls: 1, end: 'failed', failure: 'policy' } : { processingPolls: 3, end: 'completed', video: { size: 1000 } };
+			body.prompt === 'doomed'
+				? { processingPolls: 1, end: 'failed', failure: 'policy' }
+				: { processingPolls: 3, end: 'completed', video: { size: 1000 } };
 		const before = yunwu().createBodies.length;
 		const logBefore = yunwu().log.length;
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'grok-video-3', prompt: '={{ $json.prompt }}', options: { pollInterval: 0.02 } },
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: '={{ $json.prompt }}',
+				options: { pollInterval: 0.02 },
+			},
 			items: [{ json: { prompt: 'doomed' } }, { json: { prompt: 'fine' } }],
 			credentials: credentialsFor(yunwu()),
 		});
-		const queried = new Set(yunwu().log.slice(logBefore).filter((entry) => entry.path === '/v1/video/query').map((entry) => entry.query.id));
+		const queried = new Set(
+			yunwu()
+				.log.slice(logBefore)
+				.filter((entry) => entry.path === '/v1/video/query')
+				.map((entry) => entry.query.id),
+		);
 		const fineTask = [...queried].find((id) => yunwu().task(id).script.end === 'completed');
 		// The other item's task was waited on to the end and its video fetched, not abandoned.
 		expect(yunwu().task(fineTask!).video?.deliveredAt).toHaveLength(1);
-		expect(run.error?.message).toMatch(/^Task "grok:[0-9a-f-]+" failed on Yunwu \(status "failed"\): policy\./);
+		expect(run.error?.message).toMatch(
+			/^Task "grok:[0-9a-f-]+" failed on Yunwu \(status "failed"\): policy\./,
+		);
 		expect(run.error?.message).toContain(
 			`The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${fineTask}.`,
 		);
@@ -202,11 +295,17 @@ describe('Create: errors, and never paying twice', () => {
 		expect(yunwu().createBodies.length).toBe(before + 2);
 	});
 
-	test('a rejected model gives the API\'s own message', async () => {
+	test("a rejected model gives the API's own message", async () => {
 		yunwu().createFaults.push({
 			type: 'status',
 			code: 400,
-			body: JSON.stringify({ error: { message: 'No available channel for model veo9 under group default', type: 'new_api_error', code: 'model_not_found' } }),
+			body: JSON.stringify({
+				error: {
+					message: 'No available channel for model veo9 under group default',
+					type: 'new_api_error',
+					code: 'model_not_found',
+				},
+			}),
 		});
 		const run = await create({ model: 'custom', customModel: 'veo9', prompt: 'x' });
 		expect(run.error?.message).toBe(
@@ -216,13 +315,21 @@ describe('Create: errors, and never paying twice', () => {
 
 	test.each([
 		['a 502 gateway page', { type: 'gatewayPage', code: 502 } as const, /error page \(HTTP 502\)/],
-		['a create that hangs past the request timeout', { type: 'hang' } as const, /did not answer within 0\.3 s/],
+		[
+			'a create that hangs past the request timeout',
+			{ type: 'hang' } as const,
+			/did not answer within 0\.3 s/,
+		],
 		['a dropped connection', { type: 'drop' } as const, /the connection was dropped/],
 	])('%s is not retried, and says the task may exist', async (_name, fault, detail) => {
 		const before = yunwu().createBodies.length;
 		yunwu().createFaults.push(fault);
 
-		const run = await create({ model: 'veo3', prompt: 'Only once', options: { requestTimeout: 0.3 } });
+		const run = await create({
+			model: 'veo3',
+			prompt: 'Only once',
+			options: { requestTimeout: 0.3 },
+		});
 
 		expect(run.error?.message).toMatch(detail);
 		expect(run.error?.message).toMatch(
@@ -233,15 +340,27 @@ describe('Create: errors, and never paying twice', () => {
 	});
 
 	test('Continue On Fail: one failed create does not stop the other items', async () => {
-		yunwu().createFaults.push({ type: 'status', code: 401, body: '{"error":{"message":"bad key"}}' });
+		yunwu().createFaults.push({
+			type: 'status',
+			code: 401,
+			body: '{"error":{"message":"bad key"}}',
+		});
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'veo3', prompt: '={{ $json.prompt }}', waitForCompletion: false, options: { maxConcurrent: 1 } },
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: '={{ $json.prompt }}',
+				waitForCompletion: false,
+				options: { maxConcurrent: 1 },
+			},
 			items: [{ json: { prompt: 'first' } }, { json: { prompt: 'second' } }],
 			credentials: credentialsFor(yunwu()),
 			continueOnFail: true,
 		});
-		expect(run.items!.map((item) => [item.pairedItem, item.json.error ? 'error' : item.json.state])).toEqual([
+		expect(
+			run.items!.map((item) => [item.pairedItem, item.json.error ? 'error' : item.json.state]),
+		).toEqual([
 			[{ item: 0 }, 'error'],
 			[{ item: 1 }, 'pending'],
 		]);
@@ -253,8 +372,18 @@ describe('Create: stopping the execution while creating', () => {
 	/** Starts a create, stops the execution once the create request has reached Yunwu (and `settle` ms more), and returns the run. */
 	async function stopWhileCreating(settleMs: number) {
 		const before = yunwu().createBodies.length;
-		const execution = startNode({ parameters: { operation: 'create', model: 'veo3', prompt: 'A cat', waitForCompletion: false, options: { timeout: 60 } }, credentials: credentialsFor(yunwu()) });
-		while (yunwu().createBodies.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+		const execution = startNode({
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: 'A cat',
+				waitForCompletion: false,
+				options: { timeout: 60 },
+			},
+			credentials: credentialsFor(yunwu()),
+		});
+		while (yunwu().createBodies.length === before)
+			await new Promise((resolve) => setTimeout(resolve, 5));
 		await new Promise((resolve) => setTimeout(resolve, settleMs));
 		execution.cancel();
 		return await execution.done;
@@ -275,16 +404,27 @@ describe('Create: stopping the execution while creating', () => {
 
 		const run = await stopWhileCreating(50);
 
-		expect(run.error?.message).toBe('The execution was stopped before a task was created for model "veo3".');
+		expect(run.error?.message).toBe(
+			'The execution was stopped before a task was created for model "veo3".',
+		);
 	});
 });
 
 describe('Create: an answer that trickles', () => {
 	test('an answer that trickles a byte every 50 ms is cut at Request Timeout, not read for seconds', async () => {
-		yunwu().createFaults.push({ type: 'trickle', intervalMs: 50, ticks: 100, body: '{"id":"trickled","status":"pending"}' });
+		yunwu().createFaults.push({
+			type: 'trickle',
+			intervalMs: 50,
+			ticks: 100,
+			body: '{"id":"trickled","status":"pending"}',
+		});
 		const startedAt = Date.now();
 
-		const run = await create({ model: 'veo3', prompt: 'Trickled', options: { requestTimeout: 0.3 } });
+		const run = await create({
+			model: 'veo3',
+			prompt: 'Trickled',
+			options: { requestTimeout: 0.3 },
+		});
 
 		expect(run.error?.message).toMatch(/did not answer within 0\.3 s/);
 		expect(Date.now() - startedAt).toBeLessThan(2_000);
@@ -293,7 +433,11 @@ describe('Create: an answer that trickles', () => {
 
 describe('Create: a gateway that answers with a numeric task id', () => {
 	test('the task is output with its id as text, not failed as "no task ID" while it exists and is paid for', async () => {
-		yunwu().createFaults.push({ type: 'status', code: 200, body: '{"id":12345,"status":"pending"}' });
+		yunwu().createFaults.push({
+			type: 'status',
+			code: 200,
+			body: '{"id":12345,"status":"pending"}',
+		});
 
 		const run = await create({ model: 'grok-video-3', prompt: 'Numbered' });
 

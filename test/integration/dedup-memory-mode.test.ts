@@ -8,10 +8,19 @@ import { fileSha256 } from '../server/yunwu-server';
 const yunwu = useYunwuServer('default');
 
 test('items of one task share one download, and each carries the whole inline video', async () => {
-	const id = yunwu().addTask({ id: 'grok:inline-shared', processingPolls: 1, end: 'completed', video: { size: 90_001 } });
+	const id = yunwu().addTask({
+		id: 'grok:inline-shared',
+		processingPolls: 1,
+		end: 'completed',
+		video: { size: 90_001 },
+	});
 
 	const run = await runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.02 } },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { pollInterval: 0.02 },
+		},
 		items: itemsWithIds([id, id, id]),
 		credentials: credentialsFor(yunwu()),
 	});
@@ -22,7 +31,9 @@ test('items of one task share one download, and each carries the whole inline vi
 		expect(item.pairedItem).toEqual({ item: index });
 		const video = item.binary!.data;
 		expect(video.id).toBeUndefined();
-		expect(createHash('sha256').update(Buffer.from(video.data, 'base64')).digest('hex')).toBe(fileSha256(yunwu().videoOf(id)));
+		expect(createHash('sha256').update(Buffer.from(video.data, 'base64')).digest('hex')).toBe(
+			fileSha256(yunwu().videoOf(id)),
+		);
 	}
 	run.items![0].binary!.data.data = '';
 	expect(Buffer.from(run.items![1].binary!.data.data, 'base64').length).toBe(90_001);

@@ -1,6 +1,12 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { credentialsFor, itemsWithIds, runNode, storedSha256, useYunwuServer } from '../harness/n8n';
+import {
+	credentialsFor,
+	itemsWithIds,
+	runNode,
+	storedSha256,
+	useYunwuServer,
+} from '../harness/n8n';
 import { fileSha256, type TaskScript } from '../server/yunwu-server';
 
 // Items often repeat a task id (a Merge, a retry, a fan-out): each distinct task is polled once
@@ -8,32 +14,57 @@ import { fileSha256, type TaskScript } from '../server/yunwu-server';
 const yunwu = useYunwuServer();
 
 let counter = 0;
-const newTask = (script: Omit<TaskScript, 'id'>) => yunwu().addTask({ id: `grok:d${++counter}`, ...script });
+const newTask = (script: Omit<TaskScript, 'id'>) =>
+	yunwu().addTask({ id: `grok:d${++counter}`, ...script });
 
 const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1 };
 
-function waitFor(items: INodeExecutionData[], options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, continueOnFail = false) {
+function waitFor(
+	items: INodeExecutionData[],
+	options: Record<string, unknown> = {},
+	extra: Record<string, unknown> = {},
+	continueOnFail = false,
+) {
 	return runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { ...FAST, ...options }, ...extra },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { ...FAST, ...options },
+			...extra,
+		},
 		items,
 		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 }
 
-const downloadsOf = (id: string) => yunwu().fileRequests().filter((entry) => entry.path === yunwu().videoOf(id).path).length;
-const queryTimes = (id: string) => yunwu().apiRequests(id).map((entry) => entry.at);
+const downloadsOf = (id: string) =>
+	yunwu()
+		.fileRequests()
+		.filter((entry) => entry.path === yunwu().videoOf(id).path).length;
+const queryTimes = (id: string) =>
+	yunwu()
+		.apiRequests(id)
+		.map((entry) => entry.at);
 
 describe('Wait Until Complete: items with the same task', () => {
 	test('50 items of one task: one query per poll interval, one download, 50 outputs each paired and holding the whole video', async () => {
-		const id = newTask({ processingPolls: 3, end: 'completed', video: { size: 200_000 }, extraFields: { meta: { tags: ['cat'] } } });
+		const id = newTask({
+			processingPolls: 3,
+			end: 'completed',
+			video: { size: 200_000 },
+			extraFields: { meta: { tags: ['cat'] } },
+		});
 
-		const run = await waitFor(itemsWithIds(Array.from({ length: 50 }, () => id)), { pollInterval: 0.1 });
+		const run = await waitFor(itemsWithIds(Array.from({ length: 50 }, () => id)), {
+			pollInterval: 0.1,
+		});
 
 		expect(run.status).toBe('success');
 		const times = queryTimes(id);
 		expect(times).toHaveLength(4);
-		for (const [index, at] of times.slice(1).entries()) expect(at - times[index]).toBeGreaterThanOrEqual(95);
+		for (const [index, at] of times.slice(1).entries())
+			expect(at - times[index]).toBeGreaterThanOrEqual(95);
 		expect(downloadsOf(id)).toBe(1);
 		const items = run.items!;
 		expect(items).toHaveLength(50);
@@ -54,8 +85,10 @@ describe('Wait Until Complete: items with the same task', () => {
 		expect(items[1].binary!.data.fileName).toBe('grok_' + id.slice(5) + '.mp4');
 	});
 
-	test('3 tasks across 10 interleaved items: 3 poll loops, 3 downloads, each item gets its own task\'s video', async () => {
-		const tasks = [1, 2, 3].map((polls) => newTask({ processingPolls: polls, end: 'completed', video: { size: 10_000 * polls } }));
+	test("3 tasks across 10 interleaved items: 3 poll loops, 3 downloads, each item gets its own task's video", async () => {
+		const tasks = [1, 2, 3].map((polls) =>
+			newTask({ processingPolls: polls, end: 'completed', video: { size: 10_000 * polls } }),
+		);
 		const ids = Array.from({ length: 10 }, (_, index) => tasks[index % 3]);
 
 		const run = await waitFor(itemsWithIds(ids));
@@ -73,9 +106,16 @@ describe('Wait Until Complete: items with the same task', () => {
 	});
 
 	test('Max Tasks at Once counts tasks: items waiting on a task already polled take no place', async () => {
-		const [a, b] = [newTask({ readyAfterMs: 300, end: 'completed' }), newTask({ readyAfterMs: 300, end: 'completed' })];
+		const [a, b] = [
+			newTask({ readyAfterMs: 300, end: 'completed' }),
+			newTask({ readyAfterMs: 300, end: 'completed' }),
+		];
 
-		const run = await waitFor(itemsWithIds([a, a, a, b]), { pollInterval: 0.05, maxConcurrent: 2 }, { downloadVideo: false });
+		const run = await waitFor(
+			itemsWithIds([a, a, a, b]),
+			{ pollInterval: 0.05, maxConcurrent: 2 },
+			{ downloadVideo: false },
+		);
 
 		expect(run.items).toHaveLength(4);
 		// Both tasks fit in two places: b is polled from the start, not after a's items are done.
@@ -84,7 +124,11 @@ describe('Wait Until Complete: items with the same task', () => {
 	});
 
 	test('Continue On Fail: every item of a failing task gets its own error item, from one poll loop', async () => {
-		const failing = newTask({ processingPolls: 1, end: 'failed', failure: { code: 'nsfw', message: 'NSFW content detected' } });
+		const failing = newTask({
+			processingPolls: 1,
+			end: 'failed',
+			failure: { code: 'nsfw', message: 'NSFW content detected' },
+		});
 		const ok = newTask({ processingPolls: 1, end: 'completed', video: { size: 3000 } });
 		const ids = [failing, ok, failing, failing, ok, failing];
 
@@ -107,7 +151,10 @@ describe('Wait Until Complete: items with the same task', () => {
 		}
 		// Error items are independent too.
 		((run.items![0].json.task as IDataObject).error as IDataObject).code = 'changed';
-		expect((run.items![2].json.task as IDataObject).error).toEqual({ code: 'nsfw', message: 'NSFW content detected' });
+		expect((run.items![2].json.task as IDataObject).error).toEqual({
+			code: 'nsfw',
+			message: 'NSFW content detected',
+		});
 	});
 
 	test('one poll loop per task and wait settings; each item applies its own On Timeout to it', async () => {
@@ -118,12 +165,19 @@ describe('Wait Until Complete: items with the same task', () => {
 			// Another poll interval is another wait: its own loop, which has time for one query.
 			{ json: { id, pollInterval: 10, onTimeout: 'fail' } },
 		];
-		const options = { pollInterval: '={{ $json.pollInterval }}', onTimeout: '={{ $json.onTimeout }}', timeout: 0.3 };
+		const options = {
+			pollInterval: '={{ $json.pollInterval }}',
+			onTimeout: '={{ $json.onTimeout }}',
+			timeout: 0.3,
+		};
 
 		const run = await waitFor(items, options, {}, true);
 
 		const [failed, lastStatus, own] = run.items!;
-		expect(failed.json).toMatchObject({ task_id: id, error: expect.stringContaining('did not finish within 0.3 s') });
+		expect(failed.json).toMatchObject({
+			task_id: id,
+			error: expect.stringContaining('did not finish within 0.3 s'),
+		});
 		expect(lastStatus.json).toMatchObject({ task_id: id, state: 'pending', timed_out: true });
 		const polls = (failed.json.task as IDataObject).polls as number;
 		expect(polls).toBeGreaterThanOrEqual(3);
@@ -149,7 +203,10 @@ describe('Wait Until Complete: items with the same task', () => {
 
 describe('Query: items with the same task', () => {
 	test('one query and one download per distinct task; every item gets its own output', async () => {
-		const [a, b] = [newTask({ end: 'completed', video: { size: 4000 } }), newTask({ processingPolls: 5 })];
+		const [a, b] = [
+			newTask({ end: 'completed', video: { size: 4000 } }),
+			newTask({ processingPolls: 5 }),
+		];
 		const ids = [a, b, a, a, b];
 
 		const run = await runNode({
@@ -163,7 +220,10 @@ describe('Query: items with the same task', () => {
 		expect(downloadsOf(a)).toBe(1);
 		for (const [index, item] of run.items!.entries()) {
 			expect(item.pairedItem).toEqual({ item: index });
-			expect(item.json).toMatchObject({ task_id: ids[index], state: ids[index] === a ? 'completed' : 'processing' });
+			expect(item.json).toMatchObject({
+				task_id: ids[index],
+				state: ids[index] === a ? 'completed' : 'processing',
+			});
 			expect(item.binary?.data.bytes).toBe(ids[index] === a ? 4000 : undefined);
 		}
 	});

@@ -1,23 +1,34 @@
-
-import { credentialsFor, itemsWithIds, runNode, startNode, storedSha256, useYunwuServer } from '../harness/n8n';
+import {
+	credentialsFor,
+	itemsWithIds,
+	runNode,
+	startNode,
+	storedSha256,
+	useYunwuServer,
+} from '../harness/n8n';
 import { fileSha256, type FileFault, type TaskScript } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
 let counter = 0;
-const newTask = (script: Omit<TaskScript, 'id'> = {}) => yunwu().addTask({ id: `grok:d${++counter}`, end: 'completed', ...script });
+const newTask = (script: Omit<TaskScript, 'id'> = {}) =>
+	yunwu().addTask({ id: `grok:d${++counter}`, end: 'completed', ...script });
 
 const waitFor = (ids: string[], options: Record<string, unknown> = {}, continueOnFail = false) =>
 	runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.02, requestTimeout: 2, ...options } },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { pollInterval: 0.02, requestTimeout: 2, ...options },
+		},
 		items: itemsWithIds(ids),
 		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 
-
 /** Every request for a task's video, on either host (a redirect may lead from one to the other). */
-const downloadsOf = (id: string) => yunwu().log.filter((entry) => entry.path === yunwu().videoOf(id).path);
+const downloadsOf = (id: string) =>
+	yunwu().log.filter((entry) => entry.path === yunwu().videoOf(id).path);
 /** Which host each request for a file went to, and the Authorization header it carried. */
 const hopsOf = (filePath: string) =>
 	yunwu()
@@ -53,7 +64,9 @@ describe('Video download: a broken file is never passed on as whole', () => {
 
 	test('a download that stalls every time fails the item, naming the task, the pause and Request Timeout', async () => {
 		const id = newTask({ video: { size: 300_000 } });
-		yunwu().videoOf(id).faults.push(...[1, 2].map(() => ({ type: 'stall' as const, fraction: 0.5 })));
+		yunwu()
+			.videoOf(id)
+			.faults.push(...[1, 2].map(() => ({ type: 'stall' as const, fraction: 0.5 })));
 
 		const run = await waitFor([id], { requestTimeout: 0.2, downloadAttempts: 2 }, true);
 
@@ -65,14 +78,20 @@ describe('Video download: a broken file is never passed on as whole', () => {
 
 	test('a download that breaks off every time fails the item after the attempts, with no binary', async () => {
 		const id = newTask({ video: { size: 200_000 } });
-		yunwu().videoOf(id).faults.push(...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })));
+		yunwu()
+			.videoOf(id)
+			.faults.push(
+				...Array.from({ length: 3 }, () => ({ type: 'truncate' as const, fraction: 0.5 })),
+			);
 
 		const run = await waitFor([id], {}, true);
 
 		const [item] = run.items!;
 		expect(item.binary).toBeUndefined();
 		expect(item.json.error).toMatch(
-			new RegExp(`^The video download of task "${id}" broke off after 3 attempts \\((\\d+ of 200000 bytes|200000 bytes were promised)\\); no partial file was passed on\\. Retry the execution\\.$`),
+			new RegExp(
+				`^The video download of task "${id}" broke off after 3 attempts \\((\\d+ of 200000 bytes|200000 bytes were promised)\\); no partial file was passed on\\. Retry the execution\\.$`,
+			),
 		);
 		expect(downloadsOf(id)).toHaveLength(3);
 		expect(item.json.task_id).toBe(id);
@@ -80,17 +99,20 @@ describe('Video download: a broken file is never passed on as whole', () => {
 });
 
 describe('Video download: links and hosts', () => {
-	test.each([403, 404])('an expired link (HTTP %s) is a clear error naming the task, not retried', async (code) => {
-		const id = newTask();
-		yunwu().videoOf(id).faults.push({ type: 'status', code });
+	test.each([403, 404])(
+		'an expired link (HTTP %s) is a clear error naming the task, not retried',
+		async (code) => {
+			const id = newTask();
+			yunwu().videoOf(id).faults.push({ type: 'status', code });
 
-		const run = await waitFor([id]);
+			const run = await waitFor([id]);
 
-		expect(run.error?.message).toBe(
-			`The video link of task "${id}" has expired or is no longer accessible (HTTP ${code}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`,
-		);
-		expect(downloadsOf(id)).toHaveLength(1);
-	});
+			expect(run.error?.message).toBe(
+				`The video link of task "${id}" has expired or is no longer accessible (HTTP ${code}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`,
+			);
+			expect(downloadsOf(id)).toHaveLength(1);
+		},
+	);
 
 	test('redirects are followed, and a redirect to the API origin still carries no key', async () => {
 		const id = newTask({ video: { size: 5000 } });
@@ -126,14 +148,25 @@ describe('Video download: links and hosts', () => {
 
 		const run = await waitFor([vague, webm]);
 
-		expect(run.items![0].binary!.data).toMatchObject({ mimeType: 'video/mp4', fileName: `grok_${vague.slice(5)}.mp4` });
-		expect(run.items![1].binary!.data).toMatchObject({ mimeType: 'video/webm', fileName: `grok_${webm.slice(5)}.webm` });
+		expect(run.items![0].binary!.data).toMatchObject({
+			mimeType: 'video/mp4',
+			fileName: `grok_${vague.slice(5)}.mp4`,
+		});
+		expect(run.items![1].binary!.data).toMatchObject({
+			mimeType: 'video/webm',
+			fileName: `grok_${webm.slice(5)}.webm`,
+		});
 	});
 
 	test('the video goes into the binary field the user named', async () => {
 		const id = newTask();
 		const run = await runNode({
-			parameters: { operation: 'waitUntilComplete', taskId: id, binaryPropertyName: 'clip', options: { pollInterval: 0.02 } },
+			parameters: {
+				operation: 'waitUntilComplete',
+				taskId: id,
+				binaryPropertyName: 'clip',
+				options: { pollInterval: 0.02 },
+			},
 			credentials: credentialsFor(yunwu()),
 		});
 		expect(Object.keys(run.items![0].binary!)).toEqual(['clip']);
@@ -149,7 +182,7 @@ describe('Video download: links and hosts', () => {
 });
 
 describe('Video download: the API key goes to the API origin only', () => {
-	test('a video on the API\'s own origin is fetched with the key; a thumbnail on another origin without it', async () => {
+	test("a video on the API's own origin is fetched with the key; a thumbnail on another origin without it", async () => {
 		const id = newTask({ video: { size: 7000, onApiHost: true }, thumbnail: true });
 
 		const run = await waitFor([id], { downloadThumbnail: true });
@@ -166,7 +199,11 @@ describe('Video download: the API key goes to the API origin only', () => {
 		const id = newTask({ video: { size: 8000, onApiHost: true } });
 		const video = yunwu().videoOf(id);
 		// The API host serves /file_download/ paths without a key: the last hop shows what was sent, not what was needed.
-		const elsewhere = yunwu().addFile(`/file_download/elsewhere-${id}.mp4`, { size: 9000, contentType: 'video/mp4', chunkDelayMs: 0 });
+		const elsewhere = yunwu().addFile(`/file_download/elsewhere-${id}.mp4`, {
+			size: 9000,
+			contentType: 'video/mp4',
+			chunkDelayMs: 0,
+		});
 		video.faults.push(
 			{ type: 'redirect' },
 			{ type: 'redirectTo', location: `${yunwu().fileUrl}${video.path}?hop=2` },
@@ -192,16 +229,42 @@ describe('Video download: the API key goes to the API origin only', () => {
 
 describe('Video download: redirects that cannot lead to the file fail at once, without a retry', () => {
 	test.each<[string, (fileUrl: string) => string[], string]>([
-		['a loop', (url) => [`${url}?hop=1`, url], 'redirects in a loop, back to an address it already passed through. The file host is misbehaving: retry later, or generate the video again.'],
-		['more than 5 redirects', (url) => [1, 2, 3, 4, 5, 6].map((hop) => `${url}?hop=${hop}`), 'redirected more than 5 times without reaching the file. The file host is misbehaving: retry later, or generate the video again.'],
-		['an ftp: address', () => ['ftp://127.0.0.2/video.mp4'], 'redirects to a "ftp:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.'],
-		['a file: address', () => ['file:///etc/passwd'], 'redirects to a "file:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.'],
-		['a data: address', () => ['data:video/mp4;base64,AAAAIGZ0eXBpc29t'], 'redirects to a "data:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.'],
-		['a javascript: address', () => ['javascript:alert(1)'], 'redirects to a "javascript:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.'],
+		[
+			'a loop',
+			(url) => [`${url}?hop=1`, url],
+			'redirects in a loop, back to an address it already passed through. The file host is misbehaving: retry later, or generate the video again.',
+		],
+		[
+			'more than 5 redirects',
+			(url) => [1, 2, 3, 4, 5, 6].map((hop) => `${url}?hop=${hop}`),
+			'redirected more than 5 times without reaching the file. The file host is misbehaving: retry later, or generate the video again.',
+		],
+		[
+			'an ftp: address',
+			() => ['ftp://127.0.0.2/video.mp4'],
+			'redirects to a "ftp:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.',
+		],
+		[
+			'a file: address',
+			() => ['file:///etc/passwd'],
+			'redirects to a "file:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.',
+		],
+		[
+			'a data: address',
+			() => ['data:video/mp4;base64,AAAAIGZ0eXBpc29t'],
+			'redirects to a "data:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.',
+		],
+		[
+			'a javascript: address',
+			() => ['javascript:alert(1)'],
+			'redirects to a "javascript:" address; only http and https addresses are downloaded. Turn off Download Video to output the task without it.',
+		],
 	])('%s', async (_name, locations, message) => {
 		const id = newTask();
 		const locationsFor = locations(yunwu().videoUrlOf(id));
-		yunwu().videoOf(id).faults.push(...locationsFor.map((location) => ({ type: 'redirectTo' as const, location })));
+		yunwu()
+			.videoOf(id)
+			.faults.push(...locationsFor.map((location) => ({ type: 'redirectTo' as const, location })));
 
 		const run = await waitFor([id], {}, true);
 
@@ -223,13 +286,17 @@ describe('Video download: limits', () => {
 		expect(run.items![0].binary!.data.bytes).toBe(300_000);
 		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
 		expect(downloadsOf(id)).toHaveLength(2);
-		const [abandoned] = yunwu().abandoned.filter((entry) => entry.path === yunwu().videoOf(id).path);
+		const [abandoned] = yunwu().abandoned.filter(
+			(entry) => entry.path === yunwu().videoOf(id).path,
+		);
 		expect(abandoned.at - startedAt).toBeLessThan(2000);
 	});
 
 	test('a download too slow on every attempt fails, naming the task, the speed and the option; Minimum Download Speed 0 turns the check off', async () => {
 		const id = newTask({ video: { size: 40 } });
-		yunwu().videoOf(id).faults.push(...[1, 2].map(() => ({ type: 'trickle' as const, intervalMs: 20 })));
+		yunwu()
+			.videoOf(id)
+			.faults.push(...[1, 2].map(() => ({ type: 'trickle' as const, intervalMs: 20 })));
 
 		const slow = await waitFor([id], { requestTimeout: 0.3, downloadAttempts: 2 }, true);
 
@@ -262,19 +329,29 @@ describe('Video download: limits', () => {
 
 	test.each<[string, Omit<TaskScript, 'id'>, FileFault[]]>([
 		['a stream that never ends', { video: { chunkDelayMs: 5 } }, [{ type: 'endless' }]],
-		['a gzip body whose decoded size passes the cap (its Content-Length does not)', { video: { size: 3_000_000, contentEncoding: 'gzip' } }, []],
-	])('%s is cut off at Max File Size, not retried, and nothing is passed on', async (_name, script, faults) => {
-		const id = newTask(script);
-		yunwu().videoOf(id).faults.push(...faults);
+		[
+			'a gzip body whose decoded size passes the cap (its Content-Length does not)',
+			{ video: { size: 3_000_000, contentEncoding: 'gzip' } },
+			[],
+		],
+	])(
+		'%s is cut off at Max File Size, not retried, and nothing is passed on',
+		async (_name, script, faults) => {
+			const id = newTask(script);
+			yunwu()
+				.videoOf(id)
+				.faults.push(...faults);
 
-		const run = await waitFor([id], { maxFileSize: 0.5 }, true);
+			const run = await waitFor([id], { maxFileSize: 0.5 }, true);
 
-		expect(run.items![0].binary).toBeUndefined();
-		expect(run.items![0].json.error).toBe(
-			`The video download of task "${id}" grew past the Max File Size of 0.5 MB and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`,
-		);
-		expect(downloadsOf(id)).toHaveLength(1);
-	}, 10_000);
+			expect(run.items![0].binary).toBeUndefined();
+			expect(run.items![0].json.error).toBe(
+				`The video download of task "${id}" grew past the Max File Size of 0.5 MB and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`,
+			);
+			expect(downloadsOf(id)).toHaveLength(1);
+		},
+		10_000,
+	);
 
 	test('an answer with no bytes is not a video: it is retried, and an empty file every time fails the item', async () => {
 		const recovers = newTask({ video: { size: 3000 } });
@@ -294,26 +371,32 @@ describe('Video download: limits', () => {
 });
 
 describe('Video download: compressed answers', () => {
-	test.each(['gzip', 'br', 'deflate'] as const)('a body sent with Content-Encoding %s and the compressed Content-Length is delivered whole, decoded', async (contentEncoding) => {
-		const id = newTask({ video: { size: 300_000, contentEncoding } });
+	test.each(['gzip', 'br', 'deflate'] as const)(
+		'a body sent with Content-Encoding %s and the compressed Content-Length is delivered whole, decoded',
+		async (contentEncoding) => {
+			const id = newTask({ video: { size: 300_000, contentEncoding } });
 
-		const run = await waitFor([id]);
+			const run = await waitFor([id]);
 
-		expect(run.error).toBeUndefined();
-		expect(run.items![0].binary!.data.bytes).toBe(300_000);
-		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
-		expect(downloadsOf(id)).toHaveLength(1);
-	});
+			expect(run.error).toBeUndefined();
+			expect(run.items![0].binary!.data.bytes).toBe(300_000);
+			expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
+			expect(downloadsOf(id)).toHaveLength(1);
+		},
+	);
 
-	test.each(['gzip', 'br'] as const)('a %s body cut short is retried, and never passed on', async (contentEncoding) => {
-		const id = newTask({ video: { size: 300_000, contentEncoding } });
-		yunwu().videoOf(id).faults.push({ type: 'truncate', fraction: 0.5 });
+	test.each(['gzip', 'br'] as const)(
+		'a %s body cut short is retried, and never passed on',
+		async (contentEncoding) => {
+			const id = newTask({ video: { size: 300_000, contentEncoding } });
+			yunwu().videoOf(id).faults.push({ type: 'truncate', fraction: 0.5 });
 
-		const run = await waitFor([id]);
+			const run = await waitFor([id]);
 
-		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
-		expect(downloadsOf(id)).toHaveLength(2);
-	});
+			expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
+			expect(downloadsOf(id)).toHaveLength(2);
+		},
+	);
 });
 
 describe('Thumbnail', () => {

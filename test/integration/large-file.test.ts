@@ -16,7 +16,11 @@ test(`a ${SIZE / 1024 / 1024} MiB video is streamed to disk in filesystem mode w
 	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
 
 	const run = await runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02, requestTimeout: 10 } },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: id,
+			options: { pollInterval: 0.02, requestTimeout: 10 },
+		},
 		credentials: credentialsFor(yunwu()),
 	});
 	clearInterval(sampler);
@@ -25,7 +29,9 @@ test(`a ${SIZE / 1024 / 1024} MiB video is streamed to disk in filesystem mode w
 	expect(video.bytes).toBe(SIZE);
 	expect(statSync(await Container.get(BinaryDataService).getPath(video.id!)).size).toBe(SIZE);
 	const growthMiB = (peak - baseline) / 1024 / 1024;
-	console.log(`peak RSS growth while downloading ${SIZE / 1024 / 1024} MiB: ${growthMiB.toFixed(1)} MiB`);
+	console.log(
+		`peak RSS growth while downloading ${SIZE / 1024 / 1024} MiB: ${growthMiB.toFixed(1)} MiB`,
+	);
 	// Buffering would cost at least the file's size; streaming costs a few socket and file buffers.
 	expect(growthMiB).toBeLessThan(128);
 }, 120_000);

@@ -12,7 +12,8 @@ import * as waiting from '../../nodes/YunwuVideo/waiting/waitForTask';
 const yunwu = useYunwuServer();
 
 let counter = 0;
-const newTask = (script: Omit<TaskScript, 'id'>) => yunwu().addTask({ id: `grok:l${++counter}`, ...script });
+const newTask = (script: Omit<TaskScript, 'id'>) =>
+	yunwu().addTask({ id: `grok:l${++counter}`, ...script });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,7 +23,12 @@ async function until(condition: () => boolean): Promise<void> {
 
 function waitFor(ids: string[], options: IDataObject, baseUrl = yunwu().apiUrl) {
 	return runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options, downloadVideo: false },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options,
+			downloadVideo: false,
+		},
 		items: itemsWithIds(ids),
 		credentials: { apiKey: yunwu().apiKey, baseUrl },
 	});
@@ -33,12 +39,18 @@ const RATE_LIMITED = 'HTTP 429: Too many requests, please slow down (rate_limit_
 /** A message with its "N s left" taken out (N depends on how long the first request took), and N. */
 function leftShown(message = '') {
 	const left = / ([\d.]+) s left /.exec(message);
-	return { message: message.replace(/ [\d.]+ s left /, ' … left '), leftSeconds: left ? Number(left[1]) : undefined };
+	return {
+		message: message.replace(/ [\d.]+ s left /, ' … left '),
+		leftSeconds: left ? Number(left[1]) : undefined,
+	};
 }
 
 describe('Retry-After longer than the time left', () => {
 	test('Wait Until Complete ends at once, saying what Yunwu asked and what the Timeout left (On Timeout applies)', async () => {
-		const id = newTask({ processingPolls: 1000, faults: [{ type: 'rateLimit', retryAfter: '3600' }] });
+		const id = newTask({
+			processingPolls: 1000,
+			faults: [{ type: 'rateLimit', retryAfter: '3600' }],
+		});
 		const startedAt = Date.now();
 
 		const run = await waitFor([id], { pollInterval: 5, timeout: 1200 });
@@ -52,9 +64,21 @@ describe('Retry-After longer than the time left', () => {
 		expect(yunwu().apiRequests(id)).toHaveLength(1);
 
 		// With On Timeout "Output Last Status" the item goes on at once, flagged timed_out.
-		const other = newTask({ processingPolls: 1000, faults: [{ type: 'rateLimit', retryAfter: '3600' }] });
-		const output = await waitFor([other], { pollInterval: 5, timeout: 1200, onTimeout: 'outputLastStatus' });
-		expect(output.items![0].json).toMatchObject({ task_id: other, state: 'unknown', timed_out: true, polls: 1 });
+		const other = newTask({
+			processingPolls: 1000,
+			faults: [{ type: 'rateLimit', retryAfter: '3600' }],
+		});
+		const output = await waitFor([other], {
+			pollInterval: 5,
+			timeout: 1200,
+			onTimeout: 'outputLastStatus',
+		});
+		expect(output.items![0].json).toMatchObject({
+			task_id: other,
+			state: 'unknown',
+			timed_out: true,
+			polls: 1,
+		});
 	});
 
 	test('Create fails at once instead of sleeping, says no task was created, and sends the create once', async () => {
@@ -63,7 +87,13 @@ describe('Retry-After longer than the time left', () => {
 		const startedAt = Date.now();
 
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'veo3', prompt: 'patience', waitForCompletion: false, options: { timeout: 5 } },
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: 'patience',
+				waitForCompletion: false,
+				options: { timeout: 5 },
+			},
 			credentials: credentialsFor(yunwu()),
 		});
 
@@ -80,13 +110,21 @@ describe('Retry-After longer than the time left', () => {
 		const startedAt = Date.now();
 
 		const refused = await runNode({
-			parameters: { operation: 'create', model: 'veo3', prompt: 'x', waitForCompletion: false, options: { timeout: 0.5 } },
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: 'x',
+				waitForCompletion: false,
+				options: { timeout: 0.5 },
+			},
 			credentials: { apiKey: 'sk-any', baseUrl: `http://127.0.0.1:${port}` },
 		});
 
 		// Without the bound: three attempts, 1 s and 2 s apart.
 		expect(Date.now() - startedAt).toBeLessThan(2000);
-		expect(refused.error?.message).toMatch(/^Could not reach Yunwu at http:\/\/127\.0\.0\.1:\d+ for the create request for model "veo3": the connection was refused\./);
+		expect(refused.error?.message).toMatch(
+			/^Could not reach Yunwu at http:\/\/127\.0\.0\.1:\d+ for the create request for model "veo3": the connection was refused\./,
+		);
 
 		// With the default Timeout the refused create is retried, and succeeds once the API is up.
 		const execution = startNode({
@@ -97,7 +135,10 @@ describe('Retry-After longer than the time left', () => {
 		const late = await new YunwuServer({ apiKey: yunwu().apiKey, apiPort: port }).start();
 		const created = await execution.done;
 		await late.stop();
-		expect(created.items![0].json).toMatchObject({ task_id: late.createdTasks[0].id, state: 'pending' });
+		expect(created.items![0].json).toMatchObject({
+			task_id: late.createdTasks[0].id,
+			state: 'pending',
+		});
 		expect(late.createBodies).toHaveLength(1);
 	});
 });
@@ -131,12 +172,19 @@ describe('the Timeout holds, whatever the other settings', () => {
 		const startedAt = Date.now();
 
 		const run = await runNode({
-			parameters: { operation: 'create', model: 'grok-video-3', prompt: 'x', options: { pollInterval: 3, timeout: 2 } },
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'x',
+				options: { pollInterval: 3, timeout: 2 },
+			},
 			credentials: credentialsFor(yunwu()),
 		});
 
 		expect(Date.now() - startedAt).toBeLessThan(1500);
-		const [taskId] = yunwu().createdTasks.slice(before).map((task) => task.id);
+		const [taskId] = yunwu()
+			.createdTasks.slice(before)
+			.map((task) => task.id);
 		expect(run.error?.message).toBe(
 			`Task "${taskId}" was created, but a new task is first queried after one Poll Interval (3 s), which leaves nothing of Timeout (2 s). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`,
 		);
@@ -147,11 +195,25 @@ describe('the Timeout holds, whatever the other settings', () => {
 describe('a Base URL that never answers is named within the bound, not at the Timeout', () => {
 	const BOUND_MS = 300;
 	// The node's one-minute bound, shortened as a test needs (restored after each test).
-	beforeEach(() => jest.replaceProperty(waiting as { UNREACHABLE_AFTER_MS: number }, 'UNREACHABLE_AFTER_MS', BOUND_MS));
+	beforeEach(() =>
+		jest.replaceProperty(
+			waiting as { UNREACHABLE_AFTER_MS: number },
+			'UNREACHABLE_AFTER_MS',
+			BOUND_MS,
+		),
+	);
 
 	test.each([
-		['refuses connections (a free loopback port: nothing listens there)', async () => `http://127.0.0.1:${await freePort()}`, 'the connection was refused'],
-		['fails TLS (https to a plain HTTP server)', async () => yunwu().apiUrl.replace('http:', 'https:'), 'the secure (TLS) connection failed'],
+		[
+			'refuses connections (a free loopback port: nothing listens there)',
+			async () => `http://127.0.0.1:${await freePort()}`,
+			'the connection was refused',
+		],
+		[
+			'fails TLS (https to a plain HTTP server)',
+			async () => yunwu().apiUrl.replace('http:', 'https:'),
+			'the secure (TLS) connection failed',
+		],
 	])('a Base URL that %s', async (_label, baseUrl, words) => {
 		const url = await baseUrl();
 		const startedAt = Date.now();
@@ -161,15 +223,23 @@ describe('a Base URL that never answers is named within the bound, not at the Ti
 		const took = Date.now() - startedAt;
 		expect(took).toBeGreaterThanOrEqual(BOUND_MS);
 		expect(took).toBeLessThan(BOUND_MS + 1000);
-		expect(run.error?.message).toContain(`Could not reach Yunwu at ${url} for task "grok:never-reached": ${words}`);
-		expect(run.error?.message).toMatch(/Check the Base URL in your Yunwu API credential and the network, then retry\.$/);
+		expect(run.error?.message).toContain(
+			`Could not reach Yunwu at ${url} for task "grok:never-reached": ${words}`,
+		);
+		expect(run.error?.message).toMatch(
+			/Check the Base URL in your Yunwu API credential and the network, then retry\.$/,
+		);
 	});
 
 	/**
 	 * Once `goAway()` holds, stops `server` and keeps its API port closed for three bounds; then a
 	 * new server on that port serves the task `id()` as completed. Returns the new server.
 	 */
-	async function outage(server: YunwuServer, goAway: () => boolean, id: () => string): Promise<YunwuServer> {
+	async function outage(
+		server: YunwuServer,
+		goAway: () => boolean,
+		id: () => string,
+	): Promise<YunwuServer> {
 		const port = Number(new URL(server.apiUrl).port);
 		await until(goAway);
 		await server.stop();
@@ -183,11 +253,20 @@ describe('a Base URL that never answers is named within the bound, not at the Ti
 		const first = await new YunwuServer({ apiKey: yunwu().apiKey }).start();
 		const id = first.addTask({ id: 'grok:outage', processingPolls: 1000 });
 		const execution = startNode({
-			parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.03, timeout: 20 }, downloadVideo: false },
+			parameters: {
+				operation: 'waitUntilComplete',
+				taskId: '={{ $json.id }}',
+				options: { pollInterval: 0.03, timeout: 20 },
+				downloadVideo: false,
+			},
 			items: itemsWithIds([id]),
 			credentials: credentialsFor(first),
 		});
-		const back = await outage(first, () => first.apiRequests(id).length >= 2, () => id);
+		const back = await outage(
+			first,
+			() => first.apiRequests(id).length >= 2,
+			() => id,
+		);
 
 		const run = await execution.done;
 		await back.stop();
@@ -199,32 +278,76 @@ describe('a Base URL that never answers is named within the bound, not at the Ti
 	test('an answer to another request of the node (the create) proves the address: the wait rides out an outage', async () => {
 		const first = await new YunwuServer({ apiKey: yunwu().apiKey }).start();
 		const execution = startNode({
-			parameters: { operation: 'create', model: 'grok-video-3', prompt: 'x', options: { pollInterval: 0.2, timeout: 20 }, downloadVideo: false },
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'x',
+				options: { pollInterval: 0.2, timeout: 20 },
+				downloadVideo: false,
+			},
 			credentials: credentialsFor(first),
 		});
 		// The server goes away between the create and the task's first query.
-		const back = await outage(first, () => first.createdTasks.length === 1, () => first.createdTasks[0].id);
+		const back = await outage(
+			first,
+			() => first.createdTasks.length === 1,
+			() => first.createdTasks[0].id,
+		);
 
 		const run = await execution.done;
 		await back.stop();
 
-		expect(run.items![0].json).toMatchObject({ task_id: first.createdTasks[0].id, state: 'completed' });
+		expect(run.items![0].json).toMatchObject({
+			task_id: first.createdTasks[0].id,
+			state: 'completed',
+		});
 		expect(first.apiRequests(first.createdTasks[0].id)).toHaveLength(0);
 	});
 });
 
 describe('an API redirect of any kind ends the wait at once, naming only where it points', () => {
 	// An absolute Location on another origin: see query.test.ts.
-	test.each<[number, (apiUrl: string, fileUrl: string) => string | undefined, (apiUrl: string, fileUrl: string) => string]>([
-		[301, (_api, files) => `${files.replace('http:', '')}/v1/video/query?token=secret`, (_api, files) => `(HTTP 301 to ${files}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`],
-		[302, () => '/api/v1/video/query?token=secret', (api) => `(HTTP 302 to another path on ${api}), which the node does not follow.`],
-		[303, () => undefined, () => '(HTTP 303 that names no valid address), which the node does not follow.'],
-		[307, () => 'ftp://files.example/secret/video.mp4', () => '(HTTP 307 to a "ftp:" address), which is not a web address and is not followed.'],
-		[308, (api) => `${api}/v1/video/query`, (api) => `(HTTP 308 back to the same address on ${api}), a redirect loop, which the node does not follow.`],
+	test.each<
+		[
+			number,
+			(apiUrl: string, fileUrl: string) => string | undefined,
+			(apiUrl: string, fileUrl: string) => string,
+		]
+	>([
+		[
+			301,
+			(_api, files) => `${files.replace('http:', '')}/v1/video/query?token=secret`,
+			(_api, files) =>
+				`(HTTP 301 to ${files}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`,
+		],
+		[
+			302,
+			() => '/api/v1/video/query?token=secret',
+			(api) => `(HTTP 302 to another path on ${api}), which the node does not follow.`,
+		],
+		[
+			303,
+			() => undefined,
+			() => '(HTTP 303 that names no valid address), which the node does not follow.',
+		],
+		[
+			307,
+			() => 'ftp://files.example/secret/video.mp4',
+			() => '(HTTP 307 to a "ftp:" address), which is not a web address and is not followed.',
+		],
+		[
+			308,
+			(api) => `${api}/v1/video/query`,
+			(api) =>
+				`(HTTP 308 back to the same address on ${api}), a redirect loop, which the node does not follow.`,
+		],
 	])('HTTP %i', async (code, location, words) => {
 		const { apiUrl, fileUrl } = yunwu();
 		const target = location(apiUrl, fileUrl);
-		const id = newTask({ processingPolls: 1000, faults: [{ type: 'status', code, headers: target === undefined ? {} : { Location: target } }] });
+		const id = newTask({
+			processingPolls: 1000,
+			faults: [{ type: 'status', code, headers: target === undefined ? {} : { Location: target } }],
+		});
 		const filesBefore = yunwu().fileRequests().length;
 		const startedAt = Date.now();
 
@@ -232,10 +355,14 @@ describe('an API redirect of any kind ends the wait at once, naming only where i
 
 		// Sooner than a retry could come (the poll interval is 5 s).
 		expect(Date.now() - startedAt).toBeLessThan(3000);
-		expect(run.error?.message).toContain(`The Base URL answered task "${id}" with a redirect ${words(apiUrl, fileUrl)}`);
+		expect(run.error?.message).toContain(
+			`The Base URL answered task "${id}" with a redirect ${words(apiUrl, fileUrl)}`,
+		);
 		expect(run.error?.message).not.toMatch(/secret|token/);
 		if (code !== 301) {
-			expect(run.error?.message).toMatch(/Check that the Base URL in your Yunwu API credential \(http:\/\/127\.0\.0\.1:\d+\) is the API address, such as https:\/\/yunwu\.ai, with no path\.$/);
+			expect(run.error?.message).toMatch(
+				/Check that the Base URL in your Yunwu API credential \(http:\/\/127\.0\.0\.1:\d+\) is the API address, such as https:\/\/yunwu\.ai, with no path\.$/,
+			);
 		}
 		expect(yunwu().apiRequests(id)).toHaveLength(1);
 		expect(yunwu().fileRequests().length).toBe(filesBefore);

@@ -21,7 +21,11 @@ test('the video arrives whole as inline binary data', async () => {
 });
 
 test('a truncated download is retried in memory mode as well', async () => {
-	const id = yunwu().addTask({ id: 'grok:inline-short', end: 'completed', video: { size: 80_000 } });
+	const id = yunwu().addTask({
+		id: 'grok:inline-short',
+		end: 'completed',
+		video: { size: 80_000 },
+	});
 	yunwu().videoOf(id).faults.push({ type: 'truncate', fraction: 0.3 });
 	const run = await runNode({
 		parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },

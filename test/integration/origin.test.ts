@@ -3,7 +3,14 @@
  * the real API, which would accept the key and answer) gets no request through, from the
  * credential test or from any operation, and the user is told the Base URL redirects.
  */
-import { everythingSaid, itemsWithIds, runNode, testCredential, useYunwuServer, type NodeRun } from '../harness/n8n';
+import {
+	everythingSaid,
+	itemsWithIds,
+	runNode,
+	testCredential,
+	useYunwuServer,
+	type NodeRun,
+} from '../harness/n8n';
 import { REDIRECT_TOKEN, Redirector } from '../server/redirector';
 
 const yunwu = useYunwuServer();
@@ -27,7 +34,9 @@ async function targetUntouched<T>(act: () => Promise<T>): Promise<T> {
 	const result = await act();
 	expect(yunwu().log.slice(before)).toEqual([]);
 	// The Base URL itself was asked, with the key: it is the origin the key belongs to.
-	expect(redirector.log.slice(asked).map((entry) => entry.authorization)).toEqual([`Bearer ${yunwu().apiKey}`]);
+	expect(redirector.log.slice(asked).map((entry) => entry.authorization)).toEqual([
+		`Bearer ${yunwu().apiKey}`,
+	]);
 	return result;
 }
 
@@ -37,54 +46,76 @@ function expectNothingLeaked(run: NodeRun): void {
 }
 
 let counter = 0;
-const newTask = () => yunwu().addTask({ id: `grok:origin-${++counter}`, end: 'completed', video: { size: 1024 } });
+const newTask = () =>
+	yunwu().addTask({ id: `grok:origin-${++counter}`, end: 'completed', video: { size: 1024 } });
 
-describe.each([301, 302, 303, 307, 308])('a Base URL answering %i with a redirect to another origin', (status) => {
-	beforeEach(() => {
-		redirector.status = status;
-	});
-
-	test('the credential test does not follow it, fails, and says the Base URL redirects', async () => {
-		const result = await targetUntouched(() => testCredential(credentials()));
-
-		expect(result).toEqual({
-			status: 'Error',
-			message: `The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
+describe.each([301, 302, 303, 307, 308])(
+	'a Base URL answering %i with a redirect to another origin',
+	(status) => {
+		beforeEach(() => {
+			redirector.status = status;
 		});
-	});
 
-	test('Query does not follow it; the error names where it points (origin only)', async () => {
-		const id = newTask();
-		const run = await targetUntouched(() =>
-			runNode({ parameters: { operation: 'query', taskId: '={{ $json.id }}' }, items: itemsWithIds([id]), credentials: credentials() }),
-		);
+		test('the credential test does not follow it, fails, and says the Base URL redirects', async () => {
+			const result = await targetUntouched(() => testCredential(credentials()));
 
-		expect(run.error?.message).toBe(redirectMessage(`task "${id}"`, status));
-		expectNothingLeaked(run);
-	});
+			expect(result).toEqual({
+				status: 'Error',
+				message: `The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
+			});
+		});
 
-	test('Wait Until Complete does not follow it and ends the item at once', async () => {
-		const id = newTask();
-		const run = await targetUntouched(() =>
-			runNode({
-				parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 0.02, timeout: 5, requestTimeout: 1 } },
-				items: itemsWithIds([id]),
-				credentials: credentials(),
-			}),
-		);
+		test('Query does not follow it; the error names where it points (origin only)', async () => {
+			const id = newTask();
+			const run = await targetUntouched(() =>
+				runNode({
+					parameters: { operation: 'query', taskId: '={{ $json.id }}' },
+					items: itemsWithIds([id]),
+					credentials: credentials(),
+				}),
+			);
 
-		expect(run.error?.message).toBe(redirectMessage(`task "${id}"`, status));
-		expectNothingLeaked(run);
-	});
+			expect(run.error?.message).toBe(redirectMessage(`task "${id}"`, status));
+			expectNothingLeaked(run);
+		});
 
-	test('Create does not follow it: no task is created, and the error says why', async () => {
-		const created = yunwu().createBodies.length;
-		const run = await targetUntouched(() =>
-			runNode({ parameters: { operation: 'create', model: 'veo3.1-fast', prompt: 'A cat', waitForCompletion: false }, credentials: credentials() }),
-		);
+		test('Wait Until Complete does not follow it and ends the item at once', async () => {
+			const id = newTask();
+			const run = await targetUntouched(() =>
+				runNode({
+					parameters: {
+						operation: 'waitUntilComplete',
+						taskId: '={{ $json.id }}',
+						options: { pollInterval: 0.02, timeout: 5, requestTimeout: 1 },
+					},
+					items: itemsWithIds([id]),
+					credentials: credentials(),
+				}),
+			);
 
-		expect(run.error?.message).toBe(redirectMessage('the create request for model "veo3.1-fast"', status));
-		expect(yunwu().createBodies.length).toBe(created);
-		expectNothingLeaked(run);
-	});
-});
+			expect(run.error?.message).toBe(redirectMessage(`task "${id}"`, status));
+			expectNothingLeaked(run);
+		});
+
+		test('Create does not follow it: no task is created, and the error says why', async () => {
+			const created = yunwu().createBodies.length;
+			const run = await targetUntouched(() =>
+				runNode({
+					parameters: {
+						operation: 'create',
+						model: 'veo3.1-fast',
+						prompt: 'A cat',
+						waitForCompletion: false,
+					},
+					credentials: credentials(),
+				}),
+			);
+
+			expect(run.error?.message).toBe(
+				redirectMessage('the create request for model "veo3.1-fast"', status),
+			);
+			expect(yunwu().createBodies.length).toBe(created);
+			expectNothingLeaked(run);
+		});
+	},
+);

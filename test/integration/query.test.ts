@@ -1,4 +1,10 @@
-import { credentialsFor, everythingSaid, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
+import {
+	credentialsFor,
+	everythingSaid,
+	itemsWithIds,
+	runNode,
+	useYunwuServer,
+} from '../harness/n8n';
 import { recordedAnswer } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
@@ -63,7 +69,10 @@ describe('Query: variants in the contract', () => {
 		['teleporting', 'unknown'],
 	])('status %s is state %s', async (status, state) => {
 		const id = `veo3:status-${status}`;
-		yunwu().addTask({ id, rawAnswers: [JSON.stringify({ id, status, status_update_time: 1764756435000 })] });
+		yunwu().addTask({
+			id,
+			rawAnswers: [JSON.stringify({ id, status, status_update_time: 1764756435000 })],
+		});
 
 		const run = await query([id]);
 
@@ -74,8 +83,16 @@ describe('Query: variants in the contract', () => {
 	});
 
 	test('an error object is reduced to a readable message and kept whole', async () => {
-		const error = { code: 'content_policy', message: 'The prompt was rejected by the safety system' };
-		yunwu().addTask({ id: 'sora:err-object', rawAnswers: [JSON.stringify({ id: 'err-object', status: 'FAILURE', error, progress: '100%' })] });
+		const error = {
+			code: 'content_policy',
+			message: 'The prompt was rejected by the safety system',
+		};
+		yunwu().addTask({
+			id: 'sora:err-object',
+			rawAnswers: [
+				JSON.stringify({ id: 'err-object', status: 'FAILURE', error, progress: '100%' }),
+			],
+		});
 
 		const { items } = await query(['sora:err-object']);
 
@@ -93,10 +110,12 @@ describe('Query: variants in the contract', () => {
 
 		const run = await query(['  grok:item-a\n', 'grok:item-b ']);
 
-		expect(run.items!.map((item) => [item.json.task_id, item.json.state, item.pairedItem])).toEqual([
-			['grok:item-a', 'pending', { item: 0 }],
-			['grok:item-b', 'processing', { item: 1 }],
-		]);
+		expect(run.items!.map((item) => [item.json.task_id, item.json.state, item.pairedItem])).toEqual(
+			[
+				['grok:item-a', 'pending', { item: 0 }],
+				['grok:item-b', 'processing', { item: 1 }],
+			],
+		);
 		expect(yunwu().apiRequests('grok:item-a')).toHaveLength(1);
 		expect(yunwu().apiRequests('grok:item-b')).toHaveLength(1);
 	});
@@ -120,14 +139,29 @@ describe('Query: variants in the contract', () => {
 		expect(run.items![0].json.state).toBe('processing');
 	});
 
-	test('an API redirect is not followed: the key stays with the base URL\'s origin', async () => {
+	test("an API redirect is not followed: the key stays with the base URL's origin", async () => {
 		const before = yunwu().log.length;
-		yunwu().addTask({ id: 'grok:redirected', faults: [{ type: 'status', code: 301, headers: { Location: `${yunwu().fileUrl}/v1/video/query?id=grok:redirected&token=secret` } }] });
+		yunwu().addTask({
+			id: 'grok:redirected',
+			faults: [
+				{
+					type: 'status',
+					code: 301,
+					headers: {
+						Location: `${yunwu().fileUrl}/v1/video/query?id=grok:redirected&token=secret`,
+					},
+				},
+			],
+		});
 		const run = await query(['grok:redirected']);
 		expect(run.error?.message).toBe(
 			`The Base URL answered task "grok:redirected" with a redirect (HTTP 301 to ${yunwu().fileUrl}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`,
 		);
-		expect(yunwu().log.slice(before).map((entry) => entry.server)).toEqual(['api']);
+		expect(
+			yunwu()
+				.log.slice(before)
+				.map((entry) => entry.server),
+		).toEqual(['api']);
 	});
 
 	test('a base URL with a wrong path says to check the base URL, not the task id', async () => {
@@ -142,14 +176,23 @@ describe('Query: variants in the contract', () => {
 	});
 
 	test('a base URL that is not a web address fails before any request', async () => {
-		const run = await runNode({ parameters: { operation: 'query', taskId: 'grok:x' }, credentials: { apiKey: yunwu().apiKey, baseUrl: 'yunwu.ai' } });
-		expect(run.error?.message).toBe('The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.');
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: 'grok:x' },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: 'yunwu.ai' },
+		});
+		expect(run.error?.message).toBe(
+			'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+		);
 	});
 
 	test('Download Video on a completed task attaches the video', async () => {
 		yunwu().addTask({ id: 'grok:query-download', end: 'completed', video: { size: 4096 } });
 		const run = await query(['grok:query-download'], { downloadVideo: true });
-		expect(run.items![0].binary?.data).toMatchObject({ mimeType: 'video/mp4', fileName: 'grok_query-download.mp4', bytes: 4096 });
+		expect(run.items![0].binary?.data).toMatchObject({
+			mimeType: 'video/mp4',
+			fileName: 'grok_query-download.mp4',
+			bytes: 4096,
+		});
 	});
 });
 
@@ -170,7 +213,9 @@ describe('Query: bad input and bad answers', () => {
 			items: [{ json: { id: 'grok:x' } }],
 			credentials: credentialsFor(yunwu()),
 		});
-		expect(run.error?.message).toMatch(/^The Task ID ".*" of item 0 is not a task ID\. Map the task's own ID field/);
+		expect(run.error?.message).toMatch(
+			/^The Task ID ".*" of item 0 is not a task ID\. Map the task's own ID field/,
+		);
 		expect(yunwu().log.length).toBe(before);
 	});
 
@@ -180,7 +225,11 @@ describe('Query: bad input and bad answers', () => {
 		['grok:abc def', 'grok:abc def'],
 	])('a malformed task id (%s) is refused before any request', async (taskId, shown) => {
 		const before = yunwu().log.length;
-		const run = await runNode({ parameters: { operation: 'query', taskId }, items: [{ json: {} }], credentials: credentialsFor(yunwu()) });
+		const run = await runNode({
+			parameters: { operation: 'query', taskId },
+			items: [{ json: {} }],
+			credentials: credentialsFor(yunwu()),
+		});
 		expect(run.error?.message).toBe(
 			`The Task ID "${shown}" of item 0 is not a task ID. Map the task's own ID field, for example {{ $json.id }}, not a whole item or an unresolved expression.`,
 		);
@@ -215,7 +264,18 @@ describe('Query: bad input and bad answers', () => {
 		],
 		[
 			'an HTML page with status 200',
-			(id) => yunwu().addTask({ id, faults: [{ type: 'status', code: 200, contentType: 'text/html', body: '<!doctype html><title>Welcome</title>' }] }),
+			(id) =>
+				yunwu().addTask({
+					id,
+					faults: [
+						{
+							type: 'status',
+							code: 200,
+							contentType: 'text/html',
+							body: '<!doctype html><title>Welcome</title>',
+						},
+					],
+				}),
 			/^Yunwu answered task "grok:missing-\d" with a web page instead of JSON \(HTTP 200\)\./,
 		],
 	];
@@ -237,7 +297,9 @@ describe('Query: bad input and bad answers', () => {
 		for (const style of ['http400', 'http200'] as const) {
 			yunwu().unknownTask = style;
 			const run = await query(['grok:nobody']);
-			expect(run.error?.message).toMatch(/^Yunwu does not know task "grok:nobody" \(HTTP (400|200): task_not_exist/);
+			expect(run.error?.message).toMatch(
+				/^Yunwu does not know task "grok:nobody" \(HTTP (400|200): task_not_exist/,
+			);
 		}
 		yunwu().unknownTask = 'http404';
 	});
@@ -273,10 +335,19 @@ describe('Query: bad input and bad answers', () => {
 		yunwu().addTask({ id: 'grok:cof-html', faults: [{ type: 'gatewayPage', code: 504 }] });
 		yunwu().addTask({ id: 'grok:cof-ok-2', end: 'completed' });
 
-		const run = await query(['grok:cof-ok-1', 'grok:cof-unknown', '', 'grok:cof-html', 'grok:cof-ok-2'], {}, true);
+		const run = await query(
+			['grok:cof-ok-1', 'grok:cof-unknown', '', 'grok:cof-html', 'grok:cof-ok-2'],
+			{},
+			true,
+		);
 
 		expect(run.status).toBe('success');
-		const summary = run.items!.map(({ json, pairedItem }) => [pairedItem, json.task_id ?? null, json.state ?? null, json.error ? 'error' : 'ok']);
+		const summary = run.items!.map(({ json, pairedItem }) => [
+			pairedItem,
+			json.task_id ?? null,
+			json.state ?? null,
+			json.error ? 'error' : 'ok',
+		]);
 		expect(summary).toEqual([
 			[{ item: 0 }, 'grok:cof-ok-1', 'processing', 'ok'],
 			[{ item: 1 }, 'grok:cof-unknown', null, 'error'],

@@ -3,7 +3,13 @@
  * file host's address blocked and the API's allowed: a link to a blocked address is refused
  * before any request, and the item says so in one line, without retrying.
  */
-import { credentialsFor, everythingSaid, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
+import {
+	credentialsFor,
+	everythingSaid,
+	itemsWithIds,
+	runNode,
+	useYunwuServer,
+} from '../harness/n8n';
 import { Redirector } from '../server/redirector';
 
 // Read by n8n's configuration when its request layer first starts, which is in the first test.
@@ -23,7 +29,13 @@ beforeAll(async () => {
 afterAll(async () => await redirector?.stop());
 
 let counter = 0;
-const newTask = (thumbnail = false) => yunwu().addTask({ id: `grok:ssrf-${++counter}`, end: 'completed', video: { size: 2048 }, thumbnail });
+const newTask = (thumbnail = false) =>
+	yunwu().addTask({
+		id: `grok:ssrf-${++counter}`,
+		end: 'completed',
+		video: { size: 2048 },
+		thumbnail,
+	});
 
 const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1, downloadAttempts: 3 };
 
@@ -69,7 +81,12 @@ test('Query: a blocked thumbnail is named as such in thumbnail_error, and the it
 	const id = newTask(true);
 
 	const run = await runNode({
-		parameters: { operation: 'query', taskId: '={{ $json.id }}', downloadVideo: false, options: { downloadThumbnail: true } },
+		parameters: {
+			operation: 'query',
+			taskId: '={{ $json.id }}',
+			downloadVideo: false,
+			options: { downloadThumbnail: true },
+		},
 		items: itemsWithIds([id]),
 		credentials: credentialsFor(yunwu()),
 	});
@@ -84,11 +101,28 @@ test('Query: a blocked thumbnail is named as such in thumbnail_error, and the it
 test('a Base URL on a blocked address fails at once, saying so, and Create says no task was created', async () => {
 	const credentials = { apiKey: yunwu().apiKey, baseUrl: yunwu().fileUrl };
 
-	const query = await runNode({ parameters: { operation: 'query', taskId: 'grok:ssrf-api' }, credentials });
-	const created = await runNode({ parameters: { operation: 'create', model: 'veo3.1-fast', prompt: 'A cat', waitForCompletion: false }, credentials });
+	const query = await runNode({
+		parameters: { operation: 'query', taskId: 'grok:ssrf-api' },
+		credentials,
+	});
+	const created = await runNode({
+		parameters: {
+			operation: 'create',
+			model: 'veo3.1-fast',
+			prompt: 'A cat',
+			waitForCompletion: false,
+		},
+		credentials,
+	});
 
 	const blocked = `Could not reach Yunwu at ${yunwu().fileUrl} for %s: its address (127.0.0.2) is blocked by this n8n instance's SSRF protection. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	expect(query.error?.message).toBe(blocked.replace('%s', 'task "grok:ssrf-api"'));
-	expect(created.error?.message).toBe(blocked.replace('%s', 'the create request for model "veo3.1-fast"'));
-	expect(yunwu().fileRequests().filter((entry) => entry.path.startsWith('/v1/'))).toEqual([]);
+	expect(created.error?.message).toBe(
+		blocked.replace('%s', 'the create request for model "veo3.1-fast"'),
+	);
+	expect(
+		yunwu()
+			.fileRequests()
+			.filter((entry) => entry.path.startsWith('/v1/')),
+	).toEqual([]);
 });

@@ -2,36 +2,62 @@ import { readFile } from 'node:fs/promises';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, everythingSaid, itemsWithIds, runNode, startNode, storedSha256, useYunwuServer } from '../harness/n8n';
+import {
+	credentialsFor,
+	everythingSaid,
+	itemsWithIds,
+	runNode,
+	startNode,
+	storedSha256,
+	useYunwuServer,
+} from '../harness/n8n';
 import { fileSha256, type TaskScript } from '../server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
 let counter = 0;
 /** A fresh task id per test, so request logs never mix between tests. */
-const newTask = (script: Omit<TaskScript, 'id'>, prefix = 'grok') => yunwu().addTask({ id: `${prefix}:w${++counter}`, ...script });
+const newTask = (script: Omit<TaskScript, 'id'>, prefix = 'grok') =>
+	yunwu().addTask({ id: `${prefix}:w${++counter}`, ...script });
 
 const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1 };
 
-function waitFor(ids: string[], options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, continueOnFail: boolean | 'errorOutput' = false) {
+function waitFor(
+	ids: string[],
+	options: Record<string, unknown> = {},
+	extra: Record<string, unknown> = {},
+	continueOnFail: boolean | 'errorOutput' = false,
+) {
 	return runNode({
-		parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { ...FAST, ...options }, ...extra },
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { ...FAST, ...options },
+			...extra,
+		},
 		items: itemsWithIds(ids),
 		credentials: credentialsFor(yunwu()),
 		continueOnFail,
 	});
 }
 
-
 /** Gaps in ms between consecutive queries of one task. */
 const gapsBetweenQueries = (taskId: string) => {
-	const times = yunwu().apiRequests(taskId).map((entry) => entry.at);
+	const times = yunwu()
+		.apiRequests(taskId)
+		.map((entry) => entry.at);
 	return times.slice(1).map((at, index) => at - times[index]);
 };
 
 describe('Wait Until Complete: lifecycles', () => {
 	test('pending → processing → completed: outputs the fields and the whole video as binary data', async () => {
-		const id = newTask({ pendingPolls: 2, processingPolls: 2, end: 'completed', video: { size: 300_000 }, extraFields: { enhanced_prompt: 'A cat, walking' } });
+		const id = newTask({
+			pendingPolls: 2,
+			processingPolls: 2,
+			end: 'completed',
+			video: { size: 300_000 },
+			extraFields: { enhanced_prompt: 'A cat, walking' },
+		});
 
 		const run = await waitFor([id]);
 
@@ -49,7 +75,12 @@ describe('Wait Until Complete: lifecycles', () => {
 			polls: 5,
 		});
 		const video = item.binary!.data;
-		expect(video).toMatchObject({ mimeType: 'video/mp4', fileExtension: 'mp4', fileName: `grok_${id.slice(5)}.mp4`, bytes: 300_000 });
+		expect(video).toMatchObject({
+			mimeType: 'video/mp4',
+			fileExtension: 'mp4',
+			fileName: `grok_${id.slice(5)}.mp4`,
+			bytes: 300_000,
+		});
 		expect(video.id).toMatch(/^filesystem-v2:/);
 		expect(await storedSha256(video)).toBe(fileSha256(yunwu().videoOf(id)));
 		expect(yunwu().apiRequests(id)).toHaveLength(5);
@@ -71,8 +102,15 @@ describe('Wait Until Complete: lifecycles', () => {
 		expect(run.items![0].json.state).toBe('completed');
 	});
 
-	test('a failed task fails its item with the API\'s own error text', async () => {
-		const id = newTask({ processingPolls: 1, end: 'failed', failure: { code: 'moderation', message: 'Prompt violates the content policy' } }, 'sora-2');
+	test("a failed task fails its item with the API's own error text", async () => {
+		const id = newTask(
+			{
+				processingPolls: 1,
+				end: 'failed',
+				failure: { code: 'moderation', message: 'Prompt violates the content policy' },
+			},
+			'sora-2',
+		);
 
 		const run = await waitFor([id]);
 
@@ -83,31 +121,53 @@ describe('Wait Until Complete: lifecycles', () => {
 	});
 
 	test('status words of other models are understood (video_generation_completed still waits for upscaling)', async () => {
-		const id = newTask({
-			pendingPolls: 1,
-			processingPolls: 2,
-			statuses: { pending: 'NOT_START', processing: 'video_generation_completed', completed: 'video_upsampling_completed' },
-			end: 'completed',
-		}, 'veo3.1-fast');
+		const id = newTask(
+			{
+				pendingPolls: 1,
+				processingPolls: 2,
+				statuses: {
+					pending: 'NOT_START',
+					processing: 'video_generation_completed',
+					completed: 'video_upsampling_completed',
+				},
+				end: 'completed',
+			},
+			'veo3.1-fast',
+		);
 
 		const run = await waitFor([id], {}, { downloadVideo: false });
 
-		expect(run.items![0].json).toMatchObject({ state: 'completed', status: 'video_upsampling_completed' });
+		expect(run.items![0].json).toMatchObject({
+			state: 'completed',
+			status: 'video_upsampling_completed',
+		});
 		expect(run.items![0].binary).toBeUndefined();
 		expect(yunwu().apiRequests(id)).toHaveLength(4);
-		expect(yunwu().fileRequests().filter((entry) => entry.path === yunwu().videoOf(id).path)).toHaveLength(0);
+		expect(
+			yunwu()
+				.fileRequests()
+				.filter((entry) => entry.path === yunwu().videoOf(id).path),
+		).toHaveLength(0);
 	});
 });
 
 describe('Wait Until Complete: transient faults are retried within the timeout', () => {
 	test.each([
 		['a 502 HTML gateway page', { type: 'gatewayPage', code: 502 }],
-		['a 500 JSON error', { type: 'status', code: 500, body: '{"error":{"message":"upstream error"}}' }],
+		[
+			'a 500 JSON error',
+			{ type: 'status', code: 500, body: '{"error":{"message":"upstream error"}}' },
+		],
 		['a dropped connection', { type: 'drop' }],
 		['a body that is not JSON', { type: 'notJson' }],
 		['a 429 without Retry-After', { type: 'rateLimit' }],
 	] as const)('%s', async (_name, fault) => {
-		const id = newTask({ processingPolls: 1, end: 'completed', faults: [fault, fault], video: { size: 100 } });
+		const id = newTask({
+			processingPolls: 1,
+			end: 'completed',
+			faults: [fault, fault],
+			video: { size: 100 },
+		});
 
 		const run = await waitFor([id]);
 
@@ -121,7 +181,12 @@ describe('Wait Until Complete: transient faults are retried within the timeout',
 	});
 
 	test('a request that hangs is abandoned after the request timeout and retried', async () => {
-		const id = newTask({ processingPolls: 1, end: 'completed', faults: [{ type: 'hang' }], video: { size: 100 } });
+		const id = newTask({
+			processingPolls: 1,
+			end: 'completed',
+			faults: [{ type: 'hang' }],
+			video: { size: 100 },
+		});
 
 		const run = await waitFor([id], { requestTimeout: 0.2 });
 
@@ -132,7 +197,12 @@ describe('Wait Until Complete: transient faults are retried within the timeout',
 	});
 
 	test('429 with Retry-After: the next query waits as long as the API asks', async () => {
-		const id = newTask({ processingPolls: 1, end: 'completed', faults: [{ type: 'rateLimit', retryAfter: '1' }], video: { size: 100 } });
+		const id = newTask({
+			processingPolls: 1,
+			end: 'completed',
+			faults: [{ type: 'rateLimit', retryAfter: '1' }],
+			video: { size: 100 },
+		});
 
 		const run = await waitFor([id]);
 
@@ -144,10 +214,21 @@ describe('Wait Until Complete: transient faults are retried within the timeout',
 describe('Wait Until Complete: faults about the key or the task end the item at once', () => {
 	test.each([
 		[401, /^Yunwu rejected the API key \(HTTP 401/],
-		[403, /^Yunwu refused access \(HTTP 403: quota exhausted\) for task "grok:w\d+"\. Check that your key may use this model/],
+		[
+			403,
+			/^Yunwu refused access \(HTTP 403: quota exhausted\) for task "grok:w\d+"\. Check that your key may use this model/,
+		],
 		[404, /^Yunwu does not know task "grok:w\d+" \(HTTP 404/],
 	])('HTTP %s: one query, then a clear error', async (code, message) => {
-		const id = newTask({ faults: [{ type: 'status', code, body: JSON.stringify({ error: { message: code === 403 ? 'quota exhausted' : 'nope' } }) }] });
+		const id = newTask({
+			faults: [
+				{
+					type: 'status',
+					code,
+					body: JSON.stringify({ error: { message: code === 403 ? 'quota exhausted' : 'nope' } }),
+				},
+			],
+		});
 
 		const run = await waitFor([id]);
 
@@ -179,27 +260,45 @@ describe('Wait Until Complete: timeouts', () => {
 	test('On Timeout "Output Last Status" outputs the last status flagged timed_out', async () => {
 		const id = newTask({ pendingPolls: 1000 });
 
-		const run = await waitFor([id], { timeout: 0.2, pollInterval: 0.05, onTimeout: 'outputLastStatus' });
+		const run = await waitFor([id], {
+			timeout: 0.2,
+			pollInterval: 0.05,
+			onTimeout: 'outputLastStatus',
+		});
 
 		expect(run.status).toBe('success');
-		expect(run.items![0].json).toMatchObject({ task_id: id, state: 'pending', timed_out: true, progress: null });
+		expect(run.items![0].json).toMatchObject({
+			task_id: id,
+			state: 'pending',
+			timed_out: true,
+			progress: null,
+		});
 		expect(run.items![0].binary).toBeUndefined();
 	});
 
 	test('a gateway that never recovers ends in a timeout that says what failed last', async () => {
-		const id = newTask({ faults: Array.from({ length: 100 }, () => ({ type: 'gatewayPage' as const, code: 503 as const })) });
+		const id = newTask({
+			faults: Array.from({ length: 100 }, () => ({
+				type: 'gatewayPage' as const,
+				code: 503 as const,
+			})),
+		});
 
 		const run = await waitFor([id], { timeout: 0.3, pollInterval: 0.03 });
 
 		expect(run.error?.message).toMatch(
-			new RegExp(`^Task "${id}" did not finish within 0.3 s; the last query failed: Yunwu's gateway answered with an error page \\(HTTP 503\\)`),
+			new RegExp(
+				`^Task "${id}" did not finish within 0.3 s; the last query failed: Yunwu's gateway answered with an error page \\(HTTP 503\\)`,
+			),
 		);
 	});
 });
 
 describe('Wait Until Complete: many items at once', () => {
 	test('twenty tasks that each take 600 ms finish together, not one after another', async () => {
-		const ids = Array.from({ length: 20 }, () => newTask({ readyAfterMs: 600, end: 'completed', video: { size: 50_000 } }));
+		const ids = Array.from({ length: 20 }, () =>
+			newTask({ readyAfterMs: 600, end: 'completed', video: { size: 50_000 } }),
+		);
 		const startedAt = Date.now();
 
 		const run = await waitFor(ids, { pollInterval: 0.05 });
@@ -216,14 +315,20 @@ describe('Wait Until Complete: many items at once', () => {
 			expect(item.json.task_id).toBe(ids[index]);
 			expect(item.binary!.data.bytes).toBe(50_000);
 		}
-		expect(await storedSha256(run.items![7].binary!.data)).toBe(fileSha256(yunwu().videoOf(ids[7])));
+		expect(await storedSha256(run.items![7].binary!.data)).toBe(
+			fileSha256(yunwu().videoOf(ids[7])),
+		);
 	});
 
 	test('Max Tasks at Once bounds how many tasks are polled at the same time', async () => {
 		const ids = Array.from({ length: 4 }, () => newTask({ readyAfterMs: 300, end: 'completed' }));
 		const startedAt = Date.now();
 
-		const run = await waitFor(ids, { pollInterval: 0.05, maxConcurrent: 2 }, { downloadVideo: false });
+		const run = await waitFor(
+			ids,
+			{ pollInterval: 0.05, maxConcurrent: 2 },
+			{ downloadVideo: false },
+		);
 
 		expect(run.items).toHaveLength(4);
 		// Two waves of ~300 ms.
@@ -242,12 +347,23 @@ describe('Wait Until Complete: many items at once', () => {
 
 		expect(run.status).toBe('success');
 		const [a, b, c, d] = run.items!;
-		expect([a, b, c, d].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect([a, b, c, d].map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(a.json).toMatchObject({ task_id: ok1, state: 'completed' });
 		expect(a.binary!.data.bytes).toBe(1000);
-		expect(b.json).toMatchObject({ task_id: failed, error: expect.stringContaining('NSFW content detected') });
+		expect(b.json).toMatchObject({
+			task_id: failed,
+			error: expect.stringContaining('NSFW content detected'),
+		});
 		expect((b.json.task as Record<string, unknown>).state).toBe('failed');
-		expect(c.json).toMatchObject({ task_id: slow, error: expect.stringContaining('did not finish within 0.4 s') });
+		expect(c.json).toMatchObject({
+			task_id: slow,
+			error: expect.stringContaining('did not finish within 0.4 s'),
+		});
 		expect((c.json.task as Record<string, unknown>).timed_out).toBe(true);
 		expect(d.json).toMatchObject({ task_id: ok2, state: 'completed' });
 		expect(d.binary!.data.bytes).toBe(2000);
@@ -261,12 +377,26 @@ describe('Wait Until Complete: many items at once', () => {
 		const run = await waitFor([ok, failed, slow], { timeout: 0.4 }, {}, 'errorOutput');
 
 		expect(run.status).toBe('success');
-		expect(run.items!.map((item) => [item.json.task_id, item.pairedItem])).toEqual([[ok, { item: 0 }]]);
+		expect(run.items!.map((item) => [item.json.task_id, item.pairedItem])).toEqual([
+			[ok, { item: 0 }],
+		]);
 		expect(run.items![0].binary!.data.bytes).toBe(1000);
 		const errors = run.errorItems!;
 		expect(errors.map((item) => [item.json.details, item.pairedItem])).toEqual([
-			[expect.objectContaining({ task_id: failed, task: expect.objectContaining({ state: 'failed' }) }), { item: 1 }],
-			[expect.objectContaining({ task_id: slow, task: expect.objectContaining({ timed_out: true }) }), { item: 2 }],
+			[
+				expect.objectContaining({
+					task_id: failed,
+					task: expect.objectContaining({ state: 'failed' }),
+				}),
+				{ item: 1 },
+			],
+			[
+				expect.objectContaining({
+					task_id: slow,
+					task: expect.objectContaining({ timed_out: true }),
+				}),
+				{ item: 2 },
+			],
 		]);
 		expect(errors[0].json.error).toEqual(expect.stringContaining('NSFW content detected'));
 		expect(errors[1].json.error).toEqual(expect.stringContaining('did not finish within 0.4 s'));
@@ -291,7 +421,11 @@ describe('Wait Until Complete: cancellation', () => {
 	test('stopping the execution ends every wait at once, not after the poll interval', async () => {
 		const ids = [newTask({ processingPolls: 1000 }), newTask({ pendingPolls: 1000 })];
 		const execution = startNode({
-			parameters: { operation: 'waitUntilComplete', taskId: '={{ $json.id }}', options: { pollInterval: 30, timeout: 600 } },
+			parameters: {
+				operation: 'waitUntilComplete',
+				taskId: '={{ $json.id }}',
+				options: { pollInterval: 30, timeout: 600 },
+			},
 			// 50 items on the two tasks: their shared poll loops end too, after one query each.
 			items: itemsWithIds(Array.from({ length: 50 }, (_, index) => ids[index % 2])),
 			credentials: credentialsFor(yunwu()),
@@ -319,11 +453,18 @@ describe('Wait Until Complete: secrets', () => {
 		const requests = yunwu().log.slice(before);
 		expect(requests.filter((entry) => entry.server === 'files')).toHaveLength(2);
 		for (const entry of requests) {
-			expect(entry.authorization).toBe(entry.server === 'api' ? `Bearer ${yunwu().apiKey}` : undefined);
+			expect(entry.authorization).toBe(
+				entry.server === 'api' ? `Bearer ${yunwu().apiKey}` : undefined,
+			);
 		}
 		expect(everythingSaid(run)).not.toContain(yunwu().apiKey);
-		expect(run.items![0].binary!.thumbnail).toMatchObject({ mimeType: 'image/jpeg', fileName: `grok_${id.slice(5)}-thumbnail.jpg` });
-		const stored = await readFile(await Container.get(BinaryDataService).getPath(run.items![0].binary!.data.id!));
+		expect(run.items![0].binary!.thumbnail).toMatchObject({
+			mimeType: 'image/jpeg',
+			fileName: `grok_${id.slice(5)}-thumbnail.jpg`,
+		});
+		const stored = await readFile(
+			await Container.get(BinaryDataService).getPath(run.items![0].binary!.data.id!),
+		);
 		expect(stored.toString('latin1')).not.toContain(yunwu().apiKey);
 	});
 });

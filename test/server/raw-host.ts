@@ -11,7 +11,8 @@ export type RawAnswer = (socket: Socket, head: string, host: RawHost) => void;
 
 export class RawHost {
 	url = '';
-	answer: RawAnswer = (socket) => socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
+	answer: RawAnswer = (socket) =>
+		socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
 	private server?: Server;
 	private readonly sockets = new Set<Socket>();
 	private readonly timers = new Set<NodeJS.Timeout>();

@@ -27,9 +27,15 @@ export class Redirector {
 	async start(): Promise<this> {
 		const server = createServer((req, res) => {
 			const url = new URL(req.url ?? '/', 'http://local');
-			this.log.push({ method: req.method ?? 'GET', path: url.pathname, authorization: req.headers.authorization });
+			this.log.push({
+				method: req.method ?? 'GET',
+				path: url.pathname,
+				authorization: req.headers.authorization,
+			});
 			url.searchParams.append('token', REDIRECT_TOKEN);
-			res.writeHead(this.status, { Location: `${this.target()}${url.pathname}${url.search}` }).end();
+			res
+				.writeHead(this.status, { Location: `${this.target()}${url.pathname}${url.search}` })
+				.end();
 		});
 		this.url = await listenOn(server, this.host);
 		this.server = server;

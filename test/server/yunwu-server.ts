@@ -15,7 +15,11 @@ import path from 'node:path';
 /** The repository root, found from this file whether it runs as TypeScript or compiled elsewhere. */
 export const REPO_ROOT = (() => {
 	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'test', 'fixtures'))) return dir;
+		if (
+			existsSync(path.join(dir, 'package.json')) &&
+			existsSync(path.join(dir, 'test', 'fixtures'))
+		)
+			return dir;
 	}
 	throw new Error(`no repository root above ${__dirname}`);
 })();
@@ -23,13 +27,21 @@ export const REPO_ROOT = (() => {
 export const RECORDED_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'recorded');
 
 /** A recorded answer, exactly as the contract captured it. */
-export function recordedAnswer(name: 'completed' | 'processing' | 'processing-then-completed'): string {
+export function recordedAnswer(
+	name: 'completed' | 'processing' | 'processing-then-completed',
+): string {
 	return readFileSync(path.join(RECORDED_DIR, `${name}.json`), 'utf8');
 }
 
 /** One answer the API gives instead of the task's status: a fault, consumed by one query. */
 export type ApiFault =
-	| { type: 'status'; code: number; body?: string; contentType?: string; headers?: Record<string, string> }
+	| {
+			type: 'status';
+			code: number;
+			body?: string;
+			contentType?: string;
+			headers?: Record<string, string>;
+	  }
 	| { type: 'gatewayPage'; code: 502 | 503 | 504 }
 	| { type: 'rateLimit'; retryAfter?: string }
 	| { type: 'drop' }
@@ -149,9 +161,17 @@ export interface ListedModelEntry {
 export const DEFAULT_MODELS: readonly ListedModelEntry[] = [
 	{ id: 'gpt-4o-mini', owned_by: 'openai' },
 	{ id: 'veo3.1-fast', owned_by: 'vertex-ai' },
-	{ id: 'claude-sonnet-4-20250514', owned_by: 'anthropic', supported_endpoint_types: ['anthropic', 'openai'] },
+	{
+		id: 'claude-sonnet-4-20250514',
+		owned_by: 'anthropic',
+		supported_endpoint_types: ['anthropic', 'openai'],
+	},
 	{ id: 'sora-2', owned_by: 'openai', supported_endpoint_types: ['openai-video'] },
-	{ id: 'gpt-image-1', owned_by: 'openai', supported_endpoint_types: ['image-generation', 'openai'] },
+	{
+		id: 'gpt-image-1',
+		owned_by: 'openai',
+		supported_endpoint_types: ['image-generation', 'openai'],
+	},
 	{ id: 'grok-video-3', owned_by: 'custom' },
 	{ id: 'deepseek-v3', owned_by: 'deepseek' },
 	{ id: 'veo3', owned_by: 'vertex-ai' },
@@ -163,7 +183,15 @@ export const DEFAULT_MODELS: readonly ListedModelEntry[] = [
 ];
 
 /** The video models of DEFAULT_MODELS in name order: the Model dropdown's first entries. */
-export const DEFAULT_VIDEO_MODEL_IDS = ['grok-video-3', 'jimeng-video-3.0', 'kling-v2-master', 'sora-2', 'sora-2-pro', 'veo3', 'veo3.1-fast'];
+export const DEFAULT_VIDEO_MODEL_IDS = [
+	'grok-video-3',
+	'jimeng-video-3.0',
+	'kling-v2-master',
+	'sora-2',
+	'sora-2-pro',
+	'veo3',
+	'veo3.1-fast',
+];
 
 export type UnknownTaskStyle = 'http404' | 'http400' | 'http200';
 
@@ -198,7 +226,8 @@ const PATTERN = (() => {
 export function fileSha256(file: { size: number; bytes?: Buffer }): string {
 	const hash = createHash('sha256');
 	if (file.bytes) return hash.update(file.bytes).digest('hex');
-	for (let offset = 0; offset < file.size; offset += CHUNK) hash.update(patternChunk(offset, Math.min(CHUNK, file.size - offset)));
+	for (let offset = 0; offset < file.size; offset += CHUNK)
+		hash.update(patternChunk(offset, Math.min(CHUNK, file.size - offset)));
 	return hash.digest('hex');
 }
 
@@ -226,7 +255,9 @@ export class YunwuServer {
 	/** The models the key may use, as `GET /v1/models` lists them. */
 	models: ListedModelEntry[] = DEFAULT_MODELS.map((model) => ({ ...model }));
 	/** What new tasks from create requests look like: fixed, or chosen from the request body. */
-	createdTaskTemplate: Omit<TaskScript, 'id'> | ((body: Record<string, unknown>) => Omit<TaskScript, 'id'>) = {
+	createdTaskTemplate:
+		| Omit<TaskScript, 'id'>
+		| ((body: Record<string, unknown>) => Omit<TaskScript, 'id'>) = {
 		pendingPolls: 1,
 		processingPolls: 1,
 		end: 'completed',
@@ -239,8 +270,16 @@ export class YunwuServer {
 	}
 
 	async start(): Promise<this> {
-		this.apiServer = await this.listen((req, res) => this.handleApi(req, res), this.options.apiHost ?? '127.0.0.1', this.options.apiPort);
-		this.fileServer = await this.listen((req, res) => this.handleFile(req, res), this.options.fileHost ?? '127.0.0.2', this.options.filePort);
+		this.apiServer = await this.listen(
+			(req, res) => this.handleApi(req, res),
+			this.options.apiHost ?? '127.0.0.1',
+			this.options.apiPort,
+		);
+		this.fileServer = await this.listen(
+			(req, res) => this.handleFile(req, res),
+			this.options.fileHost ?? '127.0.0.2',
+			this.options.filePort,
+		);
 		this.apiUrl = this.urlOf(this.apiServer);
 		this.fileUrl = this.urlOf(this.fileServer);
 		return this;
@@ -248,7 +287,11 @@ export class YunwuServer {
 
 	async stop(): Promise<void> {
 		for (const socket of this.sockets) socket.destroy();
-		await Promise.all([this.apiServer, this.fileServer].map((server) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)))));
+		await Promise.all(
+			[this.apiServer, this.fileServer].map(
+				(server) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined))),
+			),
+		);
 	}
 
 	/** Registers a task and its files; returns the script's id. */
@@ -256,22 +299,34 @@ export class YunwuServer {
 		const state: TaskState = { script, queries: 0, faultsServed: 0 };
 		if (script.end !== 'failed' && !script.rawAnswers) {
 			const video = script.video ?? {};
-			state.video = this.addFile(video.onApiHost ? `/v1/videos/${randomUUID()}/content` : `/file_download/${randomUUID()}.mp4`, {
-				size: video.bytes?.length ?? video.size ?? 2048,
-				bytes: video.bytes,
-				contentType: video.contentType ?? 'video/mp4',
-				chunkDelayMs: video.chunkDelayMs ?? 0,
-				contentEncoding: video.contentEncoding,
-			});
+			state.video = this.addFile(
+				video.onApiHost
+					? `/v1/videos/${randomUUID()}/content`
+					: `/file_download/${randomUUID()}.mp4`,
+				{
+					size: video.bytes?.length ?? video.size ?? 2048,
+					bytes: video.bytes,
+					contentType: video.contentType ?? 'video/mp4',
+					chunkDelayMs: video.chunkDelayMs ?? 0,
+					contentEncoding: video.contentEncoding,
+				},
+			);
 			if (script.thumbnail) {
-				state.thumbnail = this.addFile(`/file_download/${randomUUID()}.jpg`, { size: 512, contentType: 'image/jpeg', chunkDelayMs: 0 });
+				state.thumbnail = this.addFile(`/file_download/${randomUUID()}.jpg`, {
+					size: 512,
+					contentType: 'image/jpeg',
+					chunkDelayMs: 0,
+				});
 			}
 		}
 		this.tasks.set(script.id, state);
 		return script.id;
 	}
 
-	addFile(filePath: string, file: Omit<MediaFile, 'path' | 'faults' | 'downloads' | 'deliveredAt'>): MediaFile {
+	addFile(
+		filePath: string,
+		file: Omit<MediaFile, 'path' | 'faults' | 'downloads' | 'deliveredAt'>,
+	): MediaFile {
 		const media: MediaFile = { ...file, path: filePath, faults: [], downloads: 0, deliveredAt: [] };
 		this.files.set(filePath, media);
 		return media;
@@ -305,14 +360,20 @@ export class YunwuServer {
 	}
 
 	apiRequests(taskId?: string): LoggedRequest[] {
-		return this.log.filter((entry) => entry.server === 'api' && (taskId === undefined || entry.query.id === taskId));
+		return this.log.filter(
+			(entry) => entry.server === 'api' && (taskId === undefined || entry.query.id === taskId),
+		);
 	}
 
 	fileRequests(): LoggedRequest[] {
 		return this.log.filter((entry) => entry.server === 'files');
 	}
 
-	private async listen(handler: (req: IncomingMessage, res: ServerResponse) => void, host: string, port = 0): Promise<Server> {
+	private async listen(
+		handler: (req: IncomingMessage, res: ServerResponse) => void,
+		host: string,
+		port = 0,
+	): Promise<Server> {
 		const server = createServer(handler);
 		server.on('connection', (socket) => {
 			this.sockets.add(socket);
@@ -350,20 +411,39 @@ export class YunwuServer {
 		// A download redirected to the API host (cross-origin redirect test): files need no key.
 		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
 		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
-			return sendJson(res, 401, { error: { message: 'Invalid token (request id: 2025120318)', type: 'new_api_error', code: 'invalid_api_key' } });
+			return sendJson(res, 401, {
+				error: {
+					message: 'Invalid token (request id: 2025120318)',
+					type: 'new_api_error',
+					code: 'invalid_api_key',
+				},
+			});
 		}
-		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/')) return this.serveFile(url.pathname, req, res);
+		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/'))
+			return this.serveFile(url.pathname, req, res);
 		if (req.method === 'GET' && url.pathname === '/v1/models') return this.answerModels(res);
-		if (req.method === 'GET' && url.pathname === '/v1/video/query') return this.answerQuery(url.searchParams.get('id') ?? '', res);
-		if (req.method === 'POST' && url.pathname === '/v1/video/create') return this.answerCreate(body, res);
-		sendJson(res, 404, { error: { message: `Invalid URL (${req.method} ${url.pathname})`, type: 'invalid_request_error' } });
+		if (req.method === 'GET' && url.pathname === '/v1/video/query')
+			return this.answerQuery(url.searchParams.get('id') ?? '', res);
+		if (req.method === 'POST' && url.pathname === '/v1/video/create')
+			return this.answerCreate(body, res);
+		sendJson(res, 404, {
+			error: {
+				message: `Invalid URL (${req.method} ${url.pathname})`,
+				type: 'invalid_request_error',
+			},
+		});
 	}
 
 	/** new-api's `GET /v1/models`: the key's models in the gateway's order, each with its owner and endpoint types. */
 	private answerModels(res: ServerResponse): void {
 		const fault = this.modelListFaults.shift();
 		if (fault) return applyApiFault(fault, res);
-		const data = this.models.map((model) => ({ object: 'model', created: 1626777600, supported_endpoint_types: ['openai'], ...model }));
+		const data = this.models.map((model) => ({
+			object: 'model',
+			created: 1626777600,
+			supported_endpoint_types: ['openai'],
+			...model,
+		}));
 		sendJson(res, 200, { success: true, data, object: 'list' });
 	}
 
@@ -379,7 +459,10 @@ export class YunwuServer {
 			return applyApiFault(fault, res);
 		}
 		if (script.rawAnswers) {
-			const raw = script.rawAnswers[Math.min(state.queries - 1 - state.faultsServed, script.rawAnswers.length - 1)];
+			const raw =
+				script.rawAnswers[
+					Math.min(state.queries - 1 - state.faultsServed, script.rawAnswers.length - 1)
+				];
 			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(raw);
 			return;
 		}
@@ -387,7 +470,9 @@ export class YunwuServer {
 	}
 
 	private answerUnknownTask(res: ServerResponse): void {
-		const envelope = { error: { message: 'task_not_exist', type: 'invalid_request_error', code: 'task_not_exist' } };
+		const envelope = {
+			error: { message: 'task_not_exist', type: 'invalid_request_error', code: 'task_not_exist' },
+		};
 		if (this.unknownTask === 'http404') return sendJson(res, 404, envelope);
 		if (this.unknownTask === 'http400') return sendJson(res, 400, envelope);
 		sendJson(res, 200, { code: 'task_not_exist', message: 'task_not_exist', data: null });
@@ -396,9 +481,19 @@ export class YunwuServer {
 	/** The task's current answer in its lifecycle; counts only queries that were not faults. */
 	private answerFor(state: TaskState): Record<string, unknown> {
 		const { script } = state;
-		const words = { pending: 'pending', processing: 'processing', completed: 'completed', failed: 'failed', ...script.statuses };
+		const words = {
+			pending: 'pending',
+			processing: 'processing',
+			completed: 'completed',
+			failed: 'failed',
+			...script.statuses,
+		};
 		const now = Math.floor(Date.now() / 1000);
-		const base = { id: script.id.replace(/^[^:]+:/, ''), status_update_time: now, ...script.extraFields };
+		const base = {
+			id: script.id.replace(/^[^:]+:/, ''),
+			status_update_time: now,
+			...script.extraFields,
+		};
 		const answered = state.queries - 1 - state.faultsServed;
 		let phase: 'pending' | 'processing' | 'end';
 		if (script.readyAt !== undefined) {
@@ -408,11 +503,17 @@ export class YunwuServer {
 		} else {
 			const pending = script.pendingPolls ?? 0;
 			const processing = script.processingPolls ?? 0;
-			phase = answered < pending ? 'pending' : answered < pending + processing ? 'processing' : 'end';
+			phase =
+				answered < pending ? 'pending' : answered < pending + processing ? 'processing' : 'end';
 		}
 		if (phase !== 'end') return { ...base, status: words[phase] };
 		if (script.end === 'failed') {
-			return { ...base, status: words.failed, error: script.failure ?? 'content policy violation', progress: 100 };
+			return {
+				...base,
+				status: words.failed,
+				error: script.failure ?? 'content policy violation',
+				progress: 100,
+			};
 		}
 		return {
 			...base,
@@ -438,22 +539,34 @@ export class YunwuServer {
 		try {
 			parsed = JSON.parse(body) as Record<string, unknown>;
 		} catch {
-			return sendJson(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
+			return sendJson(res, 400, {
+				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
+			});
 		}
 		this.createBodies.push(parsed);
 		const fault = this.createFaults.shift();
 		if (fault) return applyApiFault(fault, res);
 		if (typeof parsed.model !== 'string' || !parsed.model) {
-			return sendJson(res, 400, { error: { message: 'model is required', type: 'invalid_request_error' } });
+			return sendJson(res, 400, {
+				error: { message: 'model is required', type: 'invalid_request_error' },
+			});
 		}
 		const prefix = parsed.model.split('-')[0];
 		const id = `${prefix}:${randomUUID()}`;
-		const template = typeof this.createdTaskTemplate === 'function' ? this.createdTaskTemplate(parsed) : this.createdTaskTemplate;
+		const template =
+			typeof this.createdTaskTemplate === 'function'
+				? this.createdTaskTemplate(parsed)
+				: this.createdTaskTemplate;
 		// A created task's clock starts at its creation, as on the real service.
-		const readyAt = template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
+		const readyAt =
+			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
 		this.addTask({ id, ...template, readyAt });
 		this.createdTasks.push({ id, body: parsed });
-		sendJson(res, 200, { id, status: 'pending', status_update_time: Math.floor(Date.now() / 1000) });
+		sendJson(res, 200, {
+			id,
+			status: 'pending',
+			status_update_time: Math.floor(Date.now() / 1000),
+		});
 	}
 
 	private handleFile(req: IncomingMessage, res: ServerResponse): void {
@@ -469,9 +582,14 @@ export class YunwuServer {
 			if (!res.writableEnded) this.abandoned.push({ path: filePath, at: Date.now() });
 		});
 		const fault = file.faults.shift();
-		if (fault?.type === 'status') return void res.writeHead(fault.code, { 'Content-Type': 'text/html' }).end(`<html><body>${fault.code}</body></html>`);
+		if (fault?.type === 'status')
+			return void res
+				.writeHead(fault.code, { 'Content-Type': 'text/html' })
+				.end(`<html><body>${fault.code}</body></html>`);
 		if (fault?.type === 'page') {
-			return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<html><body>This link has expired.</body></html>');
+			return void res
+				.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+				.end('<html><body>This link has expired.</body></html>');
 		}
 		if (fault?.type === 'redirect') {
 			return void res.writeHead(302, { Location: `${this.urlOfFile(file)}?redirected=1` }).end();
@@ -483,7 +601,9 @@ export class YunwuServer {
 			return void res.writeHead(302, { Location: fault.location }).end();
 		}
 		if (fault?.type === 'empty') {
-			return void res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': '0' }).end();
+			return void res
+				.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': '0' })
+				.end();
 		}
 		if (fault?.type === 'endless') {
 			res.writeHead(200, { 'Content-Type': file.contentType });
@@ -500,37 +620,75 @@ export class YunwuServer {
 			...(chunked ? {} : { 'Content-Length': String(file.size) }),
 		});
 		if (req.method === 'HEAD') return void res.end();
-		const cutAt = fault && 'fraction' in fault ? Math.floor(file.size * (fault.fraction ?? 0.5)) : file.size;
+		const cutAt =
+			fault && 'fraction' in fault ? Math.floor(file.size * (fault.fraction ?? 0.5)) : file.size;
 		void streamFile(file, res, cutAt, fault?.type === 'stall' ? 'stall' : fault ? 'cut' : 'end');
 	}
 
 	/** The whole file compressed at once (test files are small), with the compressed Content-Length; `truncate` cuts the compressed bytes. */
-	private serveCompressed(file: MediaFile, fault: FileFault | undefined, res: ServerResponse): void {
-		const whole = file.bytes ?? Buffer.concat(Array.from({ length: Math.ceil(file.size / CHUNK) }, (_, i) => patternChunk(i * CHUNK, Math.min(CHUNK, file.size - i * CHUNK))));
-		const compress = { gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync }[file.contentEncoding!];
+	private serveCompressed(
+		file: MediaFile,
+		fault: FileFault | undefined,
+		res: ServerResponse,
+	): void {
+		const whole =
+			file.bytes ??
+			Buffer.concat(
+				Array.from({ length: Math.ceil(file.size / CHUNK) }, (_, i) =>
+					patternChunk(i * CHUNK, Math.min(CHUNK, file.size - i * CHUNK)),
+				),
+			);
+		const compress = { gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync }[
+			file.contentEncoding!
+		];
 		const body = compress(whole);
-		res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Encoding': file.contentEncoding!, 'Content-Length': String(body.length) });
-		const cutAt = fault?.type === 'truncate' ? Math.floor(body.length * (fault.fraction ?? 0.5)) : body.length;
-		void streamFile({ ...file, bytes: body, size: body.length }, res, cutAt, cutAt < body.length ? 'cut' : 'end');
+		res.writeHead(200, {
+			'Content-Type': file.contentType,
+			'Content-Encoding': file.contentEncoding!,
+			'Content-Length': String(body.length),
+		});
+		const cutAt =
+			fault?.type === 'truncate' ? Math.floor(body.length * (fault.fraction ?? 0.5)) : body.length;
+		void streamFile(
+			{ ...file, bytes: body, size: body.length },
+			res,
+			cutAt,
+			cutAt < body.length ? 'cut' : 'end',
+		);
 	}
 }
 
 /** Sends a few bytes of the file at a time, `intervalMs` apart, until it is whole or the client hangs up. */
-async function trickle(file: MediaFile, res: ServerResponse, intervalMs: number, bytesPerTick: number): Promise<void> {
+async function trickle(
+	file: MediaFile,
+	res: ServerResponse,
+	intervalMs: number,
+	bytesPerTick: number,
+): Promise<void> {
 	for (let offset = 0; offset < file.size && !res.destroyed; offset += bytesPerTick) {
 		await new Promise((resolve) => setTimeout(resolve, intervalMs));
 		const length = Math.min(bytesPerTick, file.size - offset);
-		res.write(file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length));
+		res.write(
+			file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length),
+		);
 	}
 	if (!res.destroyed) res.end(() => file.deliveredAt.push(Date.now()));
 }
 
 /** Streams a file (or its first `cutAt` bytes), without holding it in memory; records a whole delivery. */
-export async function streamFile(file: MediaFile, res: ServerResponse, cutAt: number, ending: 'end' | 'cut' | 'stall'): Promise<void> {
+export async function streamFile(
+	file: MediaFile,
+	res: ServerResponse,
+	cutAt: number,
+	ending: 'end' | 'cut' | 'stall',
+): Promise<void> {
 	for (let offset = 0; offset < cutAt && !res.destroyed; offset += CHUNK) {
 		const length = Math.min(CHUNK, cutAt - offset);
-		const chunk = file.bytes ? file.bytes.subarray(offset, offset + length) : patternChunk(offset, length);
-		if (file.chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, file.chunkDelayMs));
+		const chunk = file.bytes
+			? file.bytes.subarray(offset, offset + length)
+			: patternChunk(offset, length);
+		if (file.chunkDelayMs > 0)
+			await new Promise((resolve) => setTimeout(resolve, file.chunkDelayMs));
 		if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
 	}
 	if (ending === 'end') res.end(() => file.deliveredAt.push(Date.now()));
@@ -541,17 +699,31 @@ export async function streamFile(file: MediaFile, res: ServerResponse, cutAt: nu
 function applyApiFault(fault: ApiFault, res: ServerResponse): void {
 	switch (fault.type) {
 		case 'status':
-			res.writeHead(fault.code, { 'Content-Type': fault.contentType ?? 'application/json', ...fault.headers }).end(fault.body ?? '');
+			res
+				.writeHead(fault.code, {
+					'Content-Type': fault.contentType ?? 'application/json',
+					...fault.headers,
+				})
+				.end(fault.body ?? '');
 			return;
 		case 'gatewayPage':
 			res
 				.writeHead(fault.code, { 'Content-Type': 'text/html' })
-				.end(`<html>\r\n<head><title>${fault.code} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${fault.code} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
+				.end(
+					`<html>\r\n<head><title>${fault.code} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${fault.code} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+				);
 			return;
 		case 'rateLimit':
 			res
-				.writeHead(429, { 'Content-Type': 'application/json', ...(fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {}) })
-				.end(JSON.stringify({ error: { message: 'Too many requests, please slow down', type: 'rate_limit_error' } }));
+				.writeHead(429, {
+					'Content-Type': 'application/json',
+					...(fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {}),
+				})
+				.end(
+					JSON.stringify({
+						error: { message: 'Too many requests, please slow down', type: 'rate_limit_error' },
+					}),
+				);
 			return;
 		case 'drop':
 			res.socket?.destroy();
@@ -562,7 +734,9 @@ function applyApiFault(fault: ApiFault, res: ServerResponse): void {
 			void trickleAnswer(res, fault.intervalMs, fault.ticks, fault.body);
 			return;
 		case 'notJson':
-			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id": "grok:1", "status": "processing"');
+			res
+				.writeHead(200, { 'Content-Type': 'application/json' })
+				.end('{"id": "grok:1", "status": "processing"');
 			return;
 		case 'notObject':
 			res.writeHead(200, { 'Content-Type': 'application/json' }).end('["processing"]');
@@ -570,7 +744,12 @@ function applyApiFault(fault: ApiFault, res: ServerResponse): void {
 	}
 }
 
-async function trickleAnswer(res: ServerResponse, intervalMs: number, ticks: number, body: string): Promise<void> {
+async function trickleAnswer(
+	res: ServerResponse,
+	intervalMs: number,
+	ticks: number,
+	body: string,
+): Promise<void> {
 	res.writeHead(200, { 'Content-Type': 'application/json' });
 	for (let tick = 0; tick < ticks && !res.destroyed; tick++) {
 		res.write(' ');
@@ -580,7 +759,9 @@ async function trickleAnswer(res: ServerResponse, intervalMs: number, ticks: num
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
-	res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+	res
+		.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8' })
+		.end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

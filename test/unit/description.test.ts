@@ -7,7 +7,9 @@ import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 const properties = new YunwuVideo().description.properties;
 
 function shownFor(operation: string, name: string): INodeProperties {
-	const found = properties.find((p) => p.name === name && p.displayOptions?.show?.operation?.includes(operation));
+	const found = properties.find(
+		(p) => p.name === name && p.displayOptions?.show?.operation?.includes(operation),
+	);
 	if (!found) throw new Error(`${name} not found for ${operation}`);
 	return found;
 }
@@ -15,13 +17,18 @@ function shownFor(operation: string, name: string): INodeProperties {
 describe('node description', () => {
 	test('Download Video: off for Query, on when waiting; shown for its operation only', () => {
 		expect(shownFor('query', 'downloadVideo')).toMatchObject({ type: 'boolean', default: false });
-		expect(shownFor('waitUntilComplete', 'downloadVideo')).toMatchObject({ type: 'boolean', default: true });
+		expect(shownFor('waitUntilComplete', 'downloadVideo')).toMatchObject({
+			type: 'boolean',
+			default: true,
+		});
 		expect(shownFor('create', 'downloadVideo')).toMatchObject({
 			type: 'boolean',
 			default: true,
 			displayOptions: { show: { operation: ['create'], waitForCompletion: [true] } },
 		});
-		expect(shownFor('query', 'downloadVideo').displayOptions).toEqual({ show: { operation: ['query'] } });
+		expect(shownFor('query', 'downloadVideo').displayOptions).toEqual({
+			show: { operation: ['query'] },
+		});
 	});
 
 	test('options collections list their items alphabetically by label', () => {
@@ -34,7 +41,9 @@ describe('node description', () => {
 	});
 
 	test('every boolean is described with "Whether"', () => {
-		const booleans = properties.flatMap((p) => [p, ...((p.options ?? []) as INodeProperties[])]).filter((p) => p.type === 'boolean');
+		const booleans = properties
+			.flatMap((p) => [p, ...((p.options ?? []) as INodeProperties[])])
+			.filter((p) => p.type === 'boolean');
 		expect(booleans.length).toBeGreaterThan(0);
 		for (const p of booleans) expect(p.description).toMatch(/^Whether /);
 	});

@@ -2,7 +2,9 @@ import { downloadRetryDelay } from '../../nodes/YunwuVideo/waiting/download';
 
 describe('pauses between download attempts', () => {
 	test('double from the first delay', () => {
-		expect([1, 2, 3].map((attempt) => downloadRetryDelay(1_000, attempt))).toEqual([1_000, 2_000, 4_000]);
+		expect([1, 2, 3].map((attempt) => downloadRetryDelay(1_000, attempt))).toEqual([
+			1_000, 2_000, 4_000,
+		]);
 	});
 
 	test('never exceed a minute, whatever the poll interval they start from (600 s, 10 attempts: not 42 h)', () => {

@@ -35,63 +35,104 @@ describe('failureFromException: objects shaped like Node and axios errors', () =
 			kind: 'network',
 			code: 'ECONNRESET',
 		});
-		expect(failureFromException({ code: 'ECONNRESET' }, 50)).toEqual({ kind: 'network', code: 'ECONNRESET' });
+		expect(failureFromException({ code: 'ECONNRESET' }, 50)).toEqual({
+			kind: 'network',
+			code: 'ECONNRESET',
+		});
 	});
 
 	test('axios timeout { code: ECONNABORTED, message: "timeout of 50ms exceeded" } → requestTimeout with the limit', () => {
-		expect(failureFromException({ code: 'ECONNABORTED', message: 'timeout of 50ms exceeded' }, 50)).toEqual({
+		expect(
+			failureFromException({ code: 'ECONNABORTED', message: 'timeout of 50ms exceeded' }, 50),
+		).toEqual({
 			kind: 'requestTimeout',
 			timeoutMs: 50,
 		});
 	});
 
-	test.each(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_TIMEOUT'])('code %s alone → requestTimeout', (code) => {
-		expect(failureFromException({ code }, 1234)).toEqual({ kind: 'requestTimeout', timeoutMs: 1234 });
+	test.each(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_TIMEOUT'])(
+		'code %s alone → requestTimeout',
+		(code) => {
+			expect(failureFromException({ code }, 1234)).toEqual({
+				kind: 'requestTimeout',
+				timeoutMs: 1234,
+			});
+		},
+	);
+
+	test.each([
+		'timeout of 30000ms exceeded',
+		'Request timed out',
+		'Connect Timeout Error',
+		'socket time out',
+	])('the message %j without a code → requestTimeout', (message) => {
+		expect(failureFromException(new Error(message), 30000)).toEqual({
+			kind: 'requestTimeout',
+			timeoutMs: 30000,
+		});
 	});
 
-	test.each(['timeout of 30000ms exceeded', 'Request timed out', 'Connect Timeout Error', 'socket time out'])(
-		'the message %j without a code → requestTimeout',
-		(message) => {
-			expect(failureFromException(new Error(message), 30000)).toEqual({ kind: 'requestTimeout', timeoutMs: 30000 });
-		},
-	);
-
-	test.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'EPIPE', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
-		'an Error with code %s → network with that code',
-		(code) => {
-			const error = Object.assign(new Error('request failed'), { code });
-			expect(failureFromException(error, 10)).toEqual({ kind: 'network', code });
-		},
-	);
+	test.each([
+		'ECONNREFUSED',
+		'ENOTFOUND',
+		'EAI_AGAIN',
+		'EHOSTUNREACH',
+		'EPIPE',
+		'ERR_TLS_CERT_ALTNAME_INVALID',
+	])('an Error with code %s → network with that code', (code) => {
+		const error = Object.assign(new Error('request failed'), { code });
+		expect(failureFromException(error, 10)).toEqual({ kind: 'network', code });
+	});
 
 	test('a code found in a nested cause', () => {
-		const error = new Error('fetch failed', { cause: Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' }) });
+		const error = new Error('fetch failed', {
+			cause: Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' }),
+		});
 		expect(failureFromException(error, 10)).toEqual({ kind: 'network', code: 'ECONNREFUSED' });
-		expect(failureFromException({ message: 'x', cause: { message: 'y', cause: { code: 'ENOTFOUND' } } }, 10)).toEqual({
+		expect(
+			failureFromException(
+				{ message: 'x', cause: { message: 'y', cause: { code: 'ENOTFOUND' } } },
+				10,
+			),
+		).toEqual({
 			kind: 'network',
 			code: 'ENOTFOUND',
 		});
 	});
 
 	test('a timeout found in a nested cause (code or message)', () => {
-		expect(failureFromException({ message: 'Request failed', cause: { code: 'ETIMEDOUT' } }, 77)).toEqual({
+		expect(
+			failureFromException({ message: 'Request failed', cause: { code: 'ETIMEDOUT' } }, 77),
+		).toEqual({
 			kind: 'requestTimeout',
 			timeoutMs: 77,
 		});
 		expect(
-			failureFromException({ message: 'Request failed', cause: { message: 'timeout of 77ms exceeded' } }, 77),
+			failureFromException(
+				{ message: 'Request failed', cause: { message: 'timeout of 77ms exceeded' } },
+				77,
+			),
 		).toEqual({ kind: 'requestTimeout', timeoutMs: 77 });
 	});
 
 	test("n8n's SSRF refusals (@n8n/backend-network's own errors), thrown or wrapped → blocked, naming the host", () => {
-		expect(failureFromException(new SsrfBlockedIpError('10.0.0.5'), 10)).toEqual({ kind: 'blocked', host: '10.0.0.5' });
-		expect(failureFromException(new SsrfBlockedHostnameError('files.internal'), 10)).toEqual({ kind: 'blocked', host: 'files.internal' });
+		expect(failureFromException(new SsrfBlockedIpError('10.0.0.5'), 10)).toEqual({
+			kind: 'blocked',
+			host: '10.0.0.5',
+		});
+		expect(failureFromException(new SsrfBlockedHostnameError('files.internal'), 10)).toEqual({
+			kind: 'blocked',
+			host: 'files.internal',
+		});
 		// As follow-redirects and axios wrap a refusal raised at a redirect or while connecting.
 		const wrapped = Object.assign(new Error('Redirected request failed'), {
 			code: 'ERR_FR_REDIRECTION_FAILURE',
 			cause: new SsrfBlockedIpError('10.0.0.5', 'cdn.example'),
 		});
-		expect(failureFromException({ message: 'Request failed', cause: wrapped }, 10)).toEqual({ kind: 'blocked', host: 'cdn.example' });
+		expect(failureFromException({ message: 'Request failed', cause: wrapped }, 10)).toEqual({
+			kind: 'blocked',
+			host: 'cdn.example',
+		});
 	});
 
 	test('the outermost valid code wins over an inner one', () => {
@@ -106,7 +147,10 @@ describe('failureFromException: objects shaped like Node and axios errors', () =
 			kind: 'network',
 			code: 'ECONNRESET',
 		});
-		expect(failureFromException({ code: 'not a code' }, 10)).toEqual({ kind: 'network', code: 'UNKNOWN' });
+		expect(failureFromException({ code: 'not a code' }, 10)).toEqual({
+			kind: 'network',
+			code: 'UNKNOWN',
+		});
 	});
 
 	test.each([
@@ -141,12 +185,16 @@ describe('failureFromException: objects shaped like Node and axios errors', () =
 	});
 
 	// OpenSSL's error codes carry digits (SSLV3, TLSV1, HTTP2); they are still error codes.
-	test.each(['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'ERR_HTTP2_STREAM_ERROR'])(
-		'a code with digits (%s) is kept',
-		(code) => {
-			expect(failureFromException(Object.assign(new Error('handshake'), { code }), 10)).toEqual({ kind: 'network', code });
-		},
-	);
+	test.each([
+		'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+		'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+		'ERR_HTTP2_STREAM_ERROR',
+	])('a code with digits (%s) is kept', (code) => {
+		expect(failureFromException(Object.assign(new Error('handshake'), { code }), 10)).toEqual({
+			kind: 'network',
+			code,
+		});
+	});
 });
 
 describe('failureFromException: errors as n8n hands them over (wrapped in NodeApiError)', () => {
@@ -172,7 +220,9 @@ describe('failureFromException: errors as n8n hands them over (wrapped in NodeAp
 	});
 
 	test('an unknown host', () => {
-		const cause = Object.assign(new Error('getaddrinfo ENOTFOUND yunwu.invalid'), { code: 'ENOTFOUND' });
+		const cause = Object.assign(new Error('getaddrinfo ENOTFOUND yunwu.invalid'), {
+			code: 'ENOTFOUND',
+		});
 		const wrapped = new NodeApiError(node, cause as unknown as JsonObject);
 		expect(failureFromException(wrapped, 50)).toEqual({ kind: 'network', code: 'ENOTFOUND' });
 	});

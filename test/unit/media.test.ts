@@ -1,7 +1,9 @@
 import { chooseFileName, chooseMimeType, promisedLength } from '../../nodes/YunwuVideo/task/media';
 
-const VIDEO_URL = 'https://soruxgpt-saas-yimeng.soruxgpt.com/file_download/15e6a163-a8af-441c-bea5-c59dd357657d.mp4';
-const THUMB_URL = 'https://soruxgpt-saas-yimeng.soruxgpt.com/file_download/29f2d06e-959a-4e05-8c7b-47ebde7fcbba.jpg';
+const VIDEO_URL =
+	'https://soruxgpt-saas-yimeng.soruxgpt.com/file_download/15e6a163-a8af-441c-bea5-c59dd357657d.mp4';
+const THUMB_URL =
+	'https://soruxgpt-saas-yimeng.soruxgpt.com/file_download/29f2d06e-959a-4e05-8c7b-47ebde7fcbba.jpg';
 const NO_EXTENSION = 'https://files.example.com/file_download/15e6a163-a8af-441c-bea5-c59dd357657d';
 
 describe('chooseMimeType: a specific Content-Type wins', () => {
@@ -60,14 +62,22 @@ describe('chooseMimeType: vague content types fall back to the URL extension', (
 		['thumb.webp', 'image/webp'],
 		['thumb.gif', 'image/gif'],
 	])('octet-stream with …/%s → %s', (file, expected) => {
-		expect(chooseMimeType('application/octet-stream', `https://files.example.com/a/${file}`, 'video')).toBe(expected);
+		expect(
+			chooseMimeType('application/octet-stream', `https://files.example.com/a/${file}`, 'video'),
+		).toBe(expected);
 	});
 
 	test('the query string and fragment of a signed URL are ignored', () => {
-		expect(chooseMimeType('application/octet-stream', `${NO_EXTENSION}.webm?X-Amz-Signature=abc.mp4#t=1`, 'video')).toBe(
-			'video/webm',
-		);
-		expect(chooseMimeType('application/octet-stream', `${NO_EXTENSION}?name=clip.webm`, 'video')).toBe('video/mp4');
+		expect(
+			chooseMimeType(
+				'application/octet-stream',
+				`${NO_EXTENSION}.webm?X-Amz-Signature=abc.mp4#t=1`,
+				'video',
+			),
+		).toBe('video/webm');
+		expect(
+			chooseMimeType('application/octet-stream', `${NO_EXTENSION}?name=clip.webm`, 'video'),
+		).toBe('video/mp4');
 	});
 
 	test('a missing Content-Type header counts as vague', () => {
@@ -92,16 +102,22 @@ describe('chooseMimeType: no hint at all → video/mp4 or image/jpeg by kind', (
 
 describe('chooseFileName', () => {
 	test('the task id with its prefix separator made safe, plus the extension of the MIME type', () => {
-		expect(chooseFileName('grok:5cdad6a7-0730-426f-88ec-d39b863ada15', 'video', 'video/mp4', VIDEO_URL)).toBe(
-			'grok_5cdad6a7-0730-426f-88ec-d39b863ada15.mp4',
+		expect(
+			chooseFileName('grok:5cdad6a7-0730-426f-88ec-d39b863ada15', 'video', 'video/mp4', VIDEO_URL),
+		).toBe('grok_5cdad6a7-0730-426f-88ec-d39b863ada15.mp4');
+		expect(chooseFileName('veo3.1-fast:abc', 'video', 'video/webm', VIDEO_URL)).toBe(
+			'veo3.1-fast_abc.webm',
 		);
-		expect(chooseFileName('veo3.1-fast:abc', 'video', 'video/webm', VIDEO_URL)).toBe('veo3.1-fast_abc.webm');
 		expect(chooseFileName('jimeng:x', 'video', 'video/quicktime', VIDEO_URL)).toBe('jimeng_x.mov');
 	});
 
 	test('a thumbnail gets a -thumbnail suffix', () => {
-		expect(chooseFileName('grok:abc', 'thumbnail', 'image/jpeg', THUMB_URL)).toBe('grok_abc-thumbnail.jpg');
-		expect(chooseFileName('grok:abc', 'thumbnail', 'image/png', THUMB_URL)).toBe('grok_abc-thumbnail.png');
+		expect(chooseFileName('grok:abc', 'thumbnail', 'image/jpeg', THUMB_URL)).toBe(
+			'grok_abc-thumbnail.jpg',
+		);
+		expect(chooseFileName('grok:abc', 'thumbnail', 'image/png', THUMB_URL)).toBe(
+			'grok_abc-thumbnail.png',
+		);
 	});
 
 	test('no path separators or leading dots survive', () => {
@@ -115,11 +131,15 @@ describe('chooseFileName', () => {
 	test('an id with nothing usable left becomes "video"', () => {
 		expect(chooseFileName('', 'video', 'video/mp4', VIDEO_URL)).toBe('video.mp4');
 		expect(chooseFileName(':::', 'video', 'video/mp4', VIDEO_URL)).toBe('video.mp4');
-		expect(chooseFileName('任务', 'thumbnail', 'image/jpeg', THUMB_URL)).toBe('video-thumbnail.jpg');
+		expect(chooseFileName('任务', 'thumbnail', 'image/jpeg', THUMB_URL)).toBe(
+			'video-thumbnail.jpg',
+		);
 	});
 
 	test('a MIME type without a known extension takes the URL extension, else mp4 / jpg', () => {
-		expect(chooseFileName('t', 'video', 'video/x-flv', 'https://h.example/a/clip.flv')).toBe('t.flv');
+		expect(chooseFileName('t', 'video', 'video/x-flv', 'https://h.example/a/clip.flv')).toBe(
+			't.flv',
+		);
 		expect(chooseFileName('t', 'video', 'video/x-flv', NO_EXTENSION)).toBe('t.mp4');
 		expect(chooseFileName('t', 'thumbnail', 'image/avif', NO_EXTENSION)).toBe('t-thumbnail.jpg');
 	});

@@ -1,4 +1,9 @@
-import { readableApiError, shapeTaskOutput, toIsoTime, toProgress } from '../../nodes/YunwuVideo/task/output';
+import {
+	readableApiError,
+	shapeTaskOutput,
+	toIsoTime,
+	toProgress,
+} from '../../nodes/YunwuVideo/task/output';
 import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
 import { readTaskAnswer } from '../../nodes/YunwuVideo/transport/response';
 import { recordedAnswer, recordedAnswers } from './recorded';
@@ -105,21 +110,33 @@ describe('readableApiError', () => {
 
 	test('OneAPI { message, type, code }: code wins over type', () => {
 		expect(
-			readableApiError({ message: 'Incorrect API key', type: 'invalid_request_error', code: 'invalid_api_key' }),
+			readableApiError({
+				message: 'Incorrect API key',
+				type: 'invalid_request_error',
+				code: 'invalid_api_key',
+			}),
 		).toBe('Incorrect API key (invalid_api_key)');
 	});
 
 	test('type is used when code is missing or null', () => {
-		expect(readableApiError({ message: '无效的令牌', type: 'new_api_error' })).toBe('无效的令牌 (new_api_error)');
-		expect(readableApiError({ message: 'Bad', type: 'upstream_error', code: null })).toBe('Bad (upstream_error)');
+		expect(readableApiError({ message: '无效的令牌', type: 'new_api_error' })).toBe(
+			'无效的令牌 (new_api_error)',
+		);
+		expect(readableApiError({ message: 'Bad', type: 'upstream_error', code: null })).toBe(
+			'Bad (upstream_error)',
+		);
 	});
 
 	test('a message that equals its code is not repeated', () => {
-		expect(readableApiError({ code: 'task_not_exist', message: 'task_not_exist' })).toBe('task_not_exist');
+		expect(readableApiError({ code: 'task_not_exist', message: 'task_not_exist' })).toBe(
+			'task_not_exist',
+		);
 	});
 
 	test('a multi-line message becomes one line', () => {
-		expect(readableApiError({ message: 'line one\nline two', code: 'E' })).toBe('line one line two (E)');
+		expect(readableApiError({ message: 'line one\nline two', code: 'E' })).toBe(
+			'line one line two (E)',
+		);
 	});
 
 	test('only a code (or type) reads as that code', () => {
@@ -162,17 +179,26 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	test.each(recordedAnswers().map(({ name, text }) => [name, text] as const))(
 		'%s: after readTaskAnswer, too (the node parses, then shapes)',
 		(_name, text) => {
-			const read = readTaskAnswer({ url: 'https://yunwu.ai/v1/video/query', statusCode: 200, headers: { 'content-type': 'application/json' }, body: text }, 0);
+			const read = readTaskAnswer(
+				{
+					url: 'https://yunwu.ai/v1/video/query',
+					statusCode: 200,
+					headers: { 'content-type': 'application/json' },
+					body: text,
+				},
+				0,
+			);
 			expect(read.ok).toBe(true);
 			if (!read.ok) return;
 			const json = JSON.parse(text) as Record<string, unknown>;
 			const output = shapeTaskOutput(QUERIED, read.value);
-			for (const [key, value] of Object.entries(json)) expect({ key, value: output[key] }).toEqual({ key, value });
+			for (const [key, value] of Object.entries(json))
+				expect({ key, value: output[key] }).toEqual({ key, value });
 		},
 	);
 
 	test.each(recordedAnswers().map(({ name, json }) => [name, json] as const))(
-		'%s: task_id is the id as queried, not the answer\'s id',
+		"%s: task_id is the id as queried, not the answer's id",
 		(_name, json) => {
 			const output = shapeTaskOutput(QUERIED, json as TaskAnswer);
 			expect(output.task_id).toBe(QUERIED);
@@ -186,15 +212,21 @@ describe('shapeTaskOutput: every recorded answer', () => {
 			const output = shapeTaskOutput(QUERIED, json as TaskAnswer);
 			const added = Object.keys(output).filter((key) => !(key in json));
 			for (const key of added) {
-				expect(['task_id', 'state', 'progress', 'error_message'].includes(key) || key.endsWith('_iso')).toBe(true);
+				expect(
+					['task_id', 'state', 'progress', 'error_message'].includes(key) || key.endsWith('_iso'),
+				).toBe(true);
 			}
-			expect(Object.keys(output)).toEqual(expect.arrayContaining(['task_id', 'state', 'progress', 'error_message']));
+			expect(Object.keys(output)).toEqual(
+				expect.arrayContaining(['task_id', 'state', 'progress', 'error_message']),
+			);
 		},
 	);
 
 	test('completed: exact output', () => {
 		const json = recordedAnswer('completed');
-		expect(shapeTaskOutput('grok:5cdad6a7-0730-426f-88ec-d39b863ada15', json as TaskAnswer)).toEqual({
+		expect(
+			shapeTaskOutput('grok:5cdad6a7-0730-426f-88ec-d39b863ada15', json as TaskAnswer),
+		).toEqual({
 			...json,
 			task_id: 'grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
 			state: 'completed',
@@ -208,7 +240,9 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	test('processing: progress is null because the API sends none, only the status time has a twin', () => {
 		const json = recordedAnswer('processing');
 		expect('progress' in json).toBe(false);
-		expect(shapeTaskOutput('grok:18e59915-22b0-4c62-9024-b7e3a0a37821', json as TaskAnswer)).toEqual({
+		expect(
+			shapeTaskOutput('grok:18e59915-22b0-4c62-9024-b7e3a0a37821', json as TaskAnswer),
+		).toEqual({
 			task_id: 'grok:18e59915-22b0-4c62-9024-b7e3a0a37821',
 			state: 'processing',
 			progress: null,
@@ -266,7 +300,11 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 	});
 
 	test('timestamps that are missing, zero or not times get no twin', () => {
-		const output = shapeTaskOutput('t', { status: 'processing', completed_at: 0, status_update_time: null });
+		const output = shapeTaskOutput('t', {
+			status: 'processing',
+			completed_at: 0,
+			status_update_time: null,
+		});
 		expect(output).not.toHaveProperty('completed_at_iso');
 		expect(output).not.toHaveProperty('status_update_time_iso');
 		expect(output.completed_at).toBe(0);
@@ -274,7 +312,11 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 	});
 
 	test('fields that are not timestamps get no twin even when numeric', () => {
-		const output = shapeTaskOutput('t', { status: 'completed', duration: 1764745713, seed: 1764745713 });
+		const output = shapeTaskOutput('t', {
+			status: 'completed',
+			duration: 1764745713,
+			seed: 1764745713,
+		});
 		expect(output).not.toHaveProperty('duration_iso');
 		expect(output).not.toHaveProperty('seed_iso');
 	});
@@ -288,7 +330,10 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 	});
 
 	test('a string error is kept as sent, and read into error_message', () => {
-		const output = shapeTaskOutput('t', { status: 'video_generation_failed', error: ' upstream\nrefused ' });
+		const output = shapeTaskOutput('t', {
+			status: 'video_generation_failed',
+			error: ' upstream\nrefused ',
+		});
 		expect(output.error).toBe(' upstream\nrefused ');
 		expect(output.error_message).toBe('upstream refused');
 		expect(output.state).toBe('failed');
@@ -316,7 +361,10 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 
 	// The node's own fields must not be replaced by same-named API fields, and the API's must not be lost.
 	test('an API field named task_id does not replace the id as queried', () => {
-		const output = shapeTaskOutput('grok:abc', { status: 'processing', task_id: 'abc' } as TaskAnswer);
+		const output = shapeTaskOutput('grok:abc', {
+			status: 'processing',
+			task_id: 'abc',
+		} as TaskAnswer);
 		expect(output.task_id).toBe('grok:abc');
 	});
 
@@ -326,14 +374,25 @@ describe('shapeTaskOutput: answers beyond the recordings', () => {
 	});
 
 	test('an API field named error_message is not dropped when there is no error field', () => {
-		const output = shapeTaskOutput('t', { status: 'failed', error_message: 'content policy violation' } as TaskAnswer);
+		const output = shapeTaskOutput('t', {
+			status: 'failed',
+			error_message: 'content policy violation',
+		} as TaskAnswer);
 		expect(output.error_message).toBe('content policy violation');
 	});
 
 	test('API fields named like Object.prototype members keep their own names and values', () => {
-		const answer = JSON.parse('{"status":"completed","constructor":"c","hasOwnProperty":1,"toString":"t","valueOf":false,"isPrototypeOf":null}') as TaskAnswer;
+		const answer = JSON.parse(
+			'{"status":"completed","constructor":"c","hasOwnProperty":1,"toString":"t","valueOf":false,"isPrototypeOf":null}',
+		) as TaskAnswer;
 		const output = shapeTaskOutput('t', answer);
-		expect(output).toMatchObject({ constructor: 'c', hasOwnProperty: 1, toString: 't', valueOf: false, isPrototypeOf: null });
+		expect(output).toMatchObject({
+			constructor: 'c',
+			hasOwnProperty: 1,
+			toString: 't',
+			valueOf: false,
+			isPrototypeOf: null,
+		});
 		expect(Object.keys(output).filter((key) => key.startsWith('api_'))).toEqual([]);
 	});
 });

@@ -10,11 +10,21 @@ const description = new YunwuVideo().description;
 const node = { typeVersion: 1 } as Parameters<typeof NodeHelpers.displayParameterPath>[3];
 
 /** The definitions of `name` that the panel shows for these values (at `path`, inside a collection). */
-function shown(name: string, values: INodeParameters, properties: INodeProperties[] = description.properties, path = ''): INodeProperties[] {
-	return properties.filter((property) => property.name === name && NodeHelpers.displayParameterPath(values, property, path, node, description));
+function shown(
+	name: string,
+	values: INodeParameters,
+	properties: INodeProperties[] = description.properties,
+	path = '',
+): INodeProperties[] {
+	return properties.filter(
+		(property) =>
+			property.name === name &&
+			NodeHelpers.displayParameterPath(values, property, path, node, description),
+	);
 }
 
-const offered = (property: INodeProperties) => property.options?.map((option) => ('value' in option ? option.value : undefined));
+const offered = (property: INodeProperties) =>
+	property.options?.map((option) => ('value' in option ? option.value : undefined));
 
 describe('Aspect Ratio and Size offer what the model family takes', () => {
 	test.each([
@@ -22,7 +32,11 @@ describe('Aspect Ratio and Size offer what the model family takes', () => {
 		['veo3-pro-frames', ['16:9', '9:16', ''], ['']],
 		['sora-2-pro', [''], ['small', 'large', '']],
 		['grok-video-3', ['1:1', '2:3', '3:2', ''], ['720P', '']],
-		['jimeng-video-3.0', ['1:1', '3:4', '4:3', '9:16', '16:9', '21:9', ''], ['720x1280', '1280x720', '1080P', '']],
+		[
+			'jimeng-video-3.0',
+			['1:1', '3:4', '4:3', '9:16', '16:9', '21:9', ''],
+			['720x1280', '1280x720', '1080P', ''],
+		],
 	])('%s', (model, aspectRatios, sizes) => {
 		const values = { operation: 'create', model };
 		const [aspectRatio, ...moreRatios] = shown('aspectRatio', values);
@@ -37,16 +51,34 @@ describe('Aspect Ratio and Size offer what the model family takes', () => {
 		for (const model of ['custom', 'kling-v2-master']) {
 			const [aspectRatio, ...more] = shown('aspectRatio', { operation: 'create', model });
 			expect(more).toEqual([]);
-			expect(offered(aspectRatio)).toEqual(['1:1', '2:3', '3:2', '3:4', '4:3', '9:16', '16:9', '21:9', '']);
-			expect(shown('size', { operation: 'create', model }).map((size) => size.type)).toEqual(['string']);
+			expect(offered(aspectRatio)).toEqual([
+				'1:1',
+				'2:3',
+				'3:2',
+				'3:4',
+				'4:3',
+				'9:16',
+				'16:9',
+				'21:9',
+				'',
+			]);
+			expect(shown('size', { operation: 'create', model }).map((size) => size.type)).toEqual([
+				'string',
+			]);
 		}
 	});
 
 	test("a family's own fields follow its names, not a fixed list", () => {
 		const fields = (model: string) =>
-			['enhancePrompt', 'enableUpsample', 'orientation', 'duration', 'watermark', 'private', 'customMode'].filter(
-				(name) => shown(name, { operation: 'create', model }).length > 0,
-			);
+			[
+				'enhancePrompt',
+				'enableUpsample',
+				'orientation',
+				'duration',
+				'watermark',
+				'private',
+				'customMode',
+			].filter((name) => shown(name, { operation: 'create', model }).length > 0);
 		expect(fields('veo3.1-pro')).toEqual(['enhancePrompt', 'enableUpsample']);
 		expect(fields('sora-2')).toEqual(['orientation', 'duration', 'watermark', 'private']);
 		expect(fields('grok-video-3')).toEqual(['customMode']);
@@ -54,25 +86,52 @@ describe('Aspect Ratio and Size offer what the model family takes', () => {
 	});
 
 	test('the values of a saved node are kept when the model changes family (n8n resolves the shown definition)', () => {
-		const saved = { operation: 'create', model: 'veo3.1-fast', prompt: 'x', aspectRatio: '16:9', size: '' };
-		const switched = NodeHelpers.getNodeParameters(description.properties, { ...saved, model: 'custom' }, true, false, null, description);
+		const saved = {
+			operation: 'create',
+			model: 'veo3.1-fast',
+			prompt: 'x',
+			aspectRatio: '16:9',
+			size: '',
+		};
+		const switched = NodeHelpers.getNodeParameters(
+			description.properties,
+			{ ...saved, model: 'custom' },
+			true,
+			false,
+			null,
+			description,
+		);
 		expect(switched).toMatchObject({ model: 'custom', aspectRatio: '16:9', size: '' });
 	});
 });
 
 describe('Options appear only where they apply', () => {
-	const options = (operation: string) => shown('options', { operation })[0].options as INodeProperties[];
+	const options = (operation: string) =>
+		shown('options', { operation })[0].options as INodeProperties[];
 
-	test.each(['query', 'waitUntilComplete', 'create'])('%s: Put Thumbnail in Field only with Download Thumbnail on', (operation) => {
-		const root = { operation, options: {} };
-		const inOptions = (values: INodeParameters) => shown('thumbnailBinaryPropertyName', { ...root, options: values }, options(operation), 'options');
-		expect(inOptions({})).toEqual([]);
-		expect(inOptions({ downloadThumbnail: false })).toEqual([]);
-		expect(inOptions({ downloadThumbnail: true })).toHaveLength(1);
-	});
+	test.each(['query', 'waitUntilComplete', 'create'])(
+		'%s: Put Thumbnail in Field only with Download Thumbnail on',
+		(operation) => {
+			const root = { operation, options: {} };
+			const inOptions = (values: INodeParameters) =>
+				shown(
+					'thumbnailBinaryPropertyName',
+					{ ...root, options: values },
+					options(operation),
+					'options',
+				);
+			expect(inOptions({})).toEqual([]);
+			expect(inOptions({ downloadThumbnail: false })).toEqual([]);
+			expect(inOptions({ downloadThumbnail: true })).toHaveLength(1);
+		},
+	);
 
 	test('Task ID is one field, shown for Query and Wait Until Complete only', () => {
 		expect(description.properties.filter((property) => property.name === 'taskId')).toHaveLength(1);
-		expect(['create', 'query', 'waitUntilComplete'].map((operation) => shown('taskId', { operation }).length)).toEqual([0, 1, 1]);
+		expect(
+			['create', 'query', 'waitUntilComplete'].map(
+				(operation) => shown('taskId', { operation }).length,
+			),
+		).toEqual([0, 1, 1]);
 	});
 });

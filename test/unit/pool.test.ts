@@ -88,22 +88,25 @@ describe('runPool', () => {
 		[7, 7],
 		[3, 10],
 		[25, 4],
-	])('count %i, limit %i: never more than the limit at once, every index run exactly once', async (count, limit) => {
-		const started: number[] = [];
-		let running = 0;
-		let mostAtOnce = 0;
-		await runPool(count, limit, async (index) => {
-			started.push(index);
-			running++;
-			mostAtOnce = Math.max(mostAtOnce, running);
-			// Uneven durations so tasks finish out of order.
-			await new Promise((resolve) => setTimeout(resolve, (index * 7) % 5));
-			running--;
-		});
-		expect(mostAtOnce).toBe(Math.min(count, limit));
-		expect(running).toBe(0);
-		expect(started).toEqual(Array.from({ length: count }, (_, index) => index));
-	});
+	])(
+		'count %i, limit %i: never more than the limit at once, every index run exactly once',
+		async (count, limit) => {
+			const started: number[] = [];
+			let running = 0;
+			let mostAtOnce = 0;
+			await runPool(count, limit, async (index) => {
+				started.push(index);
+				running++;
+				mostAtOnce = Math.max(mostAtOnce, running);
+				// Uneven durations so tasks finish out of order.
+				await new Promise((resolve) => setTimeout(resolve, (index * 7) % 5));
+				running--;
+			});
+			expect(mostAtOnce).toBe(Math.min(count, limit));
+			expect(running).toBe(0);
+			expect(started).toEqual(Array.from({ length: count }, (_, index) => index));
+		},
+	);
 
 	test('resolves only after the last task is done', async () => {
 		const finished: number[] = [];

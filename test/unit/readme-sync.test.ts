@@ -29,11 +29,22 @@ interface Section {
 
 const COMMENT = new Map<string, RegExp>([
 	...['bash', 'sh', 'shell', 'console'].map((lang): [string, RegExp] => [lang, /(^|\s)#.*$/]),
-	...['jsonc', 'js', 'javascript', 'ts', 'typescript'].map((lang): [string, RegExp] => [lang, /(^|\s)\/\/.*$/]),
+	...['jsonc', 'js', 'javascript', 'ts', 'typescript'].map((lang): [string, RegExp] => [
+		lang,
+		/(^|\s)\/\/.*$/,
+	]),
 ]);
 
 function parseSections(markdown: string): Section[] {
-	const sections: Section[] = [{ level: 0, heading: '(the text before the first section)', line: 1, blocks: [], inlineCode: new Set() }];
+	const sections: Section[] = [
+		{
+			level: 0,
+			heading: '(the text before the first section)',
+			line: 1,
+			blocks: [],
+			inlineCode: new Set(),
+		},
+	];
 	let fence: { marker: string; block: CodeBlock } | undefined;
 	markdown.split('\n').forEach((text, index) => {
 		const line = index + 1;
@@ -41,7 +52,10 @@ function parseSections(markdown: string): Section[] {
 		if (fence) {
 			if (text.trim() === fence.marker) fence = undefined;
 			else {
-				const command = text.replace(COMMENT.get(fence.block.lang) ?? /$^/, '').replace(/\s+/g, ' ').trim();
+				const command = text
+					.replace(COMMENT.get(fence.block.lang) ?? /$^/, '')
+					.replace(/\s+/g, ' ')
+					.trim();
 				if (command) fence.block.commands.push(command);
 			}
 			return;
@@ -53,8 +67,16 @@ function parseSections(markdown: string): Section[] {
 			return;
 		}
 		const heading = /^(#{2,3})\s+(.+?)\s*$/.exec(text);
-		if (heading) sections.push({ level: heading[1].length, heading: `${heading[1]} ${heading[2]}`, line, blocks: [], inlineCode: new Set() });
-		for (const [, code] of text.matchAll(/`([^`]+)`/g)) sections[sections.length - 1].inlineCode.add(code);
+		if (heading)
+			sections.push({
+				level: heading[1].length,
+				heading: `${heading[1]} ${heading[2]}`,
+				line,
+				blocks: [],
+				inlineCode: new Set(),
+			});
+		for (const [, code] of text.matchAll(/`([^`]+)`/g))
+			sections[sections.length - 1].inlineCode.add(code);
 	});
 	return sections;
 }
@@ -71,7 +93,10 @@ function likeness(a: Section, b: Section): number {
 }
 
 /** Pairs the sections of both files in order (best total likeness); unpaired ones are `undefined`. */
-function pairSections(en: Section[], zh: Section[]): Array<[Section | undefined, Section | undefined]> {
+function pairSections(
+	en: Section[],
+	zh: Section[],
+): Array<[Section | undefined, Section | undefined]> {
 	const best = en.map(() => zh.map(() => 0));
 	const score = (i: number, j: number) => (i < 0 || j < 0 ? 0 : best[i][j]);
 	en.forEach((a, i) =>
@@ -101,9 +126,21 @@ function compareBlocks(en: Section, zh: Section): string[] {
 	if (en.blocks.length !== zh.blocks.length) {
 		const zhKeys = zh.blocks.map(blockKey);
 		const enKeys = en.blocks.map(blockKey);
-		const copy = en.blocks.filter((block) => !zhKeys.includes(blockKey(block))).map((block) => `copy the code block at ${EN} line ${block.line} (${block.lang || 'no language'}, starting ${firstLine(block)}) into ${ZH}`);
-		const drop = zh.blocks.filter((block) => !enKeys.includes(blockKey(block))).map((block) => `update or remove the code block at ${ZH} line ${block.line} (starting ${firstLine(block)})`);
-		return [`${where} have ${en.blocks.length} and ${zh.blocks.length} code blocks: ${[...copy, ...drop].join('; ')}.`];
+		const copy = en.blocks
+			.filter((block) => !zhKeys.includes(blockKey(block)))
+			.map(
+				(block) =>
+					`copy the code block at ${EN} line ${block.line} (${block.lang || 'no language'}, starting ${firstLine(block)}) into ${ZH}`,
+			);
+		const drop = zh.blocks
+			.filter((block) => !enKeys.includes(blockKey(block)))
+			.map(
+				(block) =>
+					`update or remove the code block at ${ZH} line ${block.line} (starting ${firstLine(block)})`,
+			);
+		return [
+			`${where} have ${en.blocks.length} and ${zh.blocks.length} code blocks: ${[...copy, ...drop].join('; ')}.`,
+		];
 	}
 	return en.blocks.flatMap((block, index) => {
 		const other = zh.blocks[index];
@@ -127,22 +164,40 @@ function readmeDifferences(enText: string, zhText: string): string[] {
 	return pairs.flatMap(([a, b], index) => {
 		if (a && b) return compareBlocks(a, b);
 		if (a) {
-			const before = pairs.slice(0, index).reverse().find(([x, y]) => x && y)?.[1];
+			const before = pairs
+				.slice(0, index)
+				.reverse()
+				.find(([x, y]) => x && y)?.[1];
 			const next = pairs.slice(index + 1).find(([, y]) => y)?.[1];
-			const place = next ? `right before ${ZH} line ${next.line} (${quote(next)})` : `at the end of ${ZH}`;
+			const place = next
+				? `right before ${ZH} line ${next.line} (${quote(next)})`
+				: `at the end of ${ZH}`;
 			const after = before ? `, after the translation ${quote(before)}` : '';
-			const blocks = a.blocks.length ? ` with its ${a.blocks.length === 1 ? 'code block' : `${a.blocks.length} code blocks`} (commands as in ${EN}, comments may be translated)` : '';
-			return [`${ZH} lacks ${EN}'s section ${quote(a)} (line ${a.line}): add its translation as a level-${a.level} heading${blocks} ${place}${after}.`];
+			const blocks = a.blocks.length
+				? ` with its ${a.blocks.length === 1 ? 'code block' : `${a.blocks.length} code blocks`} (commands as in ${EN}, comments may be translated)`
+				: '';
+			return [
+				`${ZH} lacks ${EN}'s section ${quote(a)} (line ${a.line}): add its translation as a level-${a.level} heading${blocks} ${place}${after}.`,
+			];
 		}
-		return [`${ZH}'s section ${quote(b!)} (line ${b!.line}) has no counterpart in ${EN}: remove it from ${ZH}, or add the English original to ${EN} at the same place.`];
+		return [
+			`${ZH}'s section ${quote(b!)} (line ${b!.line}) has no counterpart in ${EN}: remove it from ${ZH}, or add the English original to ${EN} at the same place.`,
+		];
 	});
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
-const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+const anchor = (heading: string) =>
+	heading
+		.trim()
+		.toLowerCase()
+		.replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+		.replace(/ /g, '-');
 
 function brokenAnchors(file: string, text: string): string[] {
-	const anchors = new Set([...text.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map(([, heading]) => anchor(heading)));
+	const anchors = new Set(
+		[...text.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map(([, heading]) => anchor(heading)),
+	);
 	return [...text.matchAll(/\[[^\]]*\]\(#([^)]+)\)/g)]
 		.filter(([, target]) => !anchors.has(decodeURIComponent(target)))
 		.map(([link]) => `${file}: the link ${link} points at no heading of ${file}.`);
@@ -211,7 +266,11 @@ describe('the check itself', () => {
 	});
 
 	test('a section added to README.md is named with the place to add it, even among sections of the same level', () => {
-		const added = lines(en.slice(0, 7), ['### Download speed', 'Set `downloadSpeedLimit`.'], en.slice(7));
+		const added = lines(
+			en.slice(0, 7),
+			['### Download speed', 'Set `downloadSpeedLimit`.'],
+			en.slice(7),
+		);
 		expect(readmeDifferences(added, lines(zh))).toEqual([
 			`${ZH} lacks ${EN}'s section \`### Download speed\` (line 8): add its translation as a level-3 heading right before ${ZH} line 8 (\`### 选项\`), after the translation \`## 安装\`.`,
 		]);
@@ -240,6 +299,8 @@ describe('the check itself', () => {
 	});
 
 	test('a broken in-page link is named', () => {
-		expect(brokenAnchors(ZH, '## 错误、超时与取消\n[a](#错误超时与取消) [b](#errors)')).toEqual([`${ZH}: the link [b](#errors) points at no heading of ${ZH}.`]);
+		expect(brokenAnchors(ZH, '## 错误、超时与取消\n[a](#错误超时与取消) [b](#errors)')).toEqual([
+			`${ZH}: the link [b](#errors) points at no heading of ${ZH}.`,
+		]);
 	});
 });

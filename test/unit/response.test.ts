@@ -1,4 +1,9 @@
-import { readCreatedTask, readJsonObject, readTaskAnswer, type HttpAnswer } from '../../nodes/YunwuVideo/transport/response';
+import {
+	readCreatedTask,
+	readJsonObject,
+	readTaskAnswer,
+	type HttpAnswer,
+} from '../../nodes/YunwuVideo/transport/response';
 import { recordedAnswers } from './recorded';
 
 const NOW = Date.parse('Wed, 03 Dec 2025 10:00:00 GMT');
@@ -7,14 +12,20 @@ const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8' };
 
 const ASKED = 'https://yunwu.example/v1/video/query';
 
-const answer = (statusCode: number, body: unknown, headers: Record<string, unknown> = JSON_HEADERS): HttpAnswer => ({
+const answer = (
+	statusCode: number,
+	body: unknown,
+	headers: Record<string, unknown> = JSON_HEADERS,
+): HttpAnswer => ({
 	url: ASKED,
 	statusCode,
 	headers,
 	body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-const envelope = (message: string, type: string, code: string | number | null) => ({ error: { message, type, code } });
+const envelope = (message: string, type: string, code: string | number | null) => ({
+	error: { message, type, code },
+});
 
 const GATEWAY_PAGE =
 	'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
@@ -42,9 +53,18 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 	});
 
 	test('403 → forbidden', () => {
-		expect(read(answer(403, envelope('insufficient quota', 'new_api_error', 'insufficient_user_quota')), NOW)).toEqual({
+		expect(
+			read(
+				answer(403, envelope('insufficient quota', 'new_api_error', 'insufficient_user_quota')),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
-			failure: { kind: 'forbidden', httpCode: 403, apiMessage: 'insufficient quota (insufficient_user_quota)' },
+			failure: {
+				kind: 'forbidden',
+				httpCode: 403,
+				apiMessage: 'insufficient quota (insufficient_user_quota)',
+			},
 		});
 	});
 
@@ -60,10 +80,21 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 	});
 
 	test('429 with Retry-After in seconds → rateLimited with retryAfterMs', () => {
-		const result = read(answer(429, envelope('rate limited', 'rate_limit', 'too_many'), { ...JSON_HEADERS, 'retry-after': '7' }), NOW);
+		const result = read(
+			answer(429, envelope('rate limited', 'rate_limit', 'too_many'), {
+				...JSON_HEADERS,
+				'retry-after': '7',
+			}),
+			NOW,
+		);
 		expect(result).toEqual({
 			ok: false,
-			failure: { kind: 'rateLimited', httpCode: 429, retryAfterMs: 7000, apiMessage: 'rate limited (too_many)' },
+			failure: {
+				kind: 'rateLimited',
+				httpCode: 429,
+				retryAfterMs: 7000,
+				apiMessage: 'rate limited (too_many)',
+			},
 		});
 	});
 
@@ -79,12 +110,22 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 		const result = read(answer(429, { error: { message: 'slow down' } }), NOW);
 		expect(result).toEqual({
 			ok: false,
-			failure: { kind: 'rateLimited', httpCode: 429, retryAfterMs: undefined, apiMessage: 'slow down' },
+			failure: {
+				kind: 'rateLimited',
+				httpCode: 429,
+				retryAfterMs: undefined,
+				apiMessage: 'slow down',
+			},
 		});
 	});
 
 	test('500 with a JSON envelope → serverError, not an HTML page, with the message', () => {
-		expect(read(answer(500, envelope('upstream error', 'new_api_error', 'bad_response_status_code')), NOW)).toEqual({
+		expect(
+			read(
+				answer(500, envelope('upstream error', 'new_api_error', 'bad_response_status_code')),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
 			failure: {
 				kind: 'serverError',
@@ -103,7 +144,9 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 	});
 
 	test('504 HTML page without a content type is still recognised as a page', () => {
-		expect(read(answer(504, '<!DOCTYPE html><html><body>Gateway Timeout</body></html>', {}), NOW)).toEqual({
+		expect(
+			read(answer(504, '<!DOCTYPE html><html><body>Gateway Timeout</body></html>', {}), NOW),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'serverError', httpCode: 504, htmlPage: true, apiMessage: undefined },
 		});
@@ -117,16 +160,34 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 	});
 
 	test('400 with the OneAPI envelope → rejected with "message (code)"', () => {
-		expect(read(answer(400, envelope('invalid aspect_ratio 7:3', 'invalid_request_error', 'invalid_parameter')), NOW)).toEqual({
+		expect(
+			read(
+				answer(
+					400,
+					envelope('invalid aspect_ratio 7:3', 'invalid_request_error', 'invalid_parameter'),
+				),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
-			failure: { kind: 'rejected', httpCode: 400, apiMessage: 'invalid aspect_ratio 7:3 (invalid_parameter)' },
+			failure: {
+				kind: 'rejected',
+				httpCode: 400,
+				apiMessage: 'invalid aspect_ratio 7:3 (invalid_parameter)',
+			},
 		});
 	});
 
 	test('422 and 413 → rejected too', () => {
-		expect(read(answer(422, envelope('prompt is required', 'invalid_request_error', null)), NOW)).toMatchObject({
+		expect(
+			read(answer(422, envelope('prompt is required', 'invalid_request_error', null)), NOW),
+		).toMatchObject({
 			ok: false,
-			failure: { kind: 'rejected', httpCode: 422, apiMessage: 'prompt is required (invalid_request_error)' },
+			failure: {
+				kind: 'rejected',
+				httpCode: 422,
+				apiMessage: 'prompt is required (invalid_request_error)',
+			},
 		});
 		expect(read(answer(413, GATEWAY_PAGE, HTML_HEADERS), NOW)).toEqual({
 			ok: false,
@@ -135,86 +196,148 @@ describe.each(READERS)('%s: HTTP status codes', (_name, read) => {
 	});
 
 	test('400 with message task_not_exist → notFound', () => {
-		expect(read(answer(400, { code: 'task_not_exist', message: 'task_not_exist', data: null }), NOW)).toEqual({
+		expect(
+			read(answer(400, { code: 'task_not_exist', message: 'task_not_exist', data: null }), NOW),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'notFound', httpCode: 400, apiMessage: 'task_not_exist' },
 		});
-		expect(read(answer(400, envelope('task_not_exist', 'invalid_request_error', 'task_not_exist')), NOW)).toEqual({
+		expect(
+			read(answer(400, envelope('task_not_exist', 'invalid_request_error', 'task_not_exist')), NOW),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'notFound', httpCode: 400, apiMessage: 'task_not_exist' },
 		});
 	});
 });
 
-describe.each(READERS)('%s: redirects are classified by where they point, never with path or query', (_name, read) => {
-	const redirect = (code: number, location?: string) => read(answer(code, '', location === undefined ? {} : { location }), NOW);
+describe.each(READERS)(
+	'%s: redirects are classified by where they point, never with path or query',
+	(_name, read) => {
+		const redirect = (code: number, location?: string) =>
+			read(answer(code, '', location === undefined ? {} : { location }), NOW);
 
-	test.each([301, 302, 303, 307, 308])('HTTP %i to another origin → redirected, with that origin only', (code) => {
-		expect(redirect(code, 'https://user:pass@other.example:8443/v1/video/query?id=grok:1&token=secret#frag')).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: code, target: { kind: 'otherOrigin', origin: 'https://other.example:8443' } },
-		});
-	});
+		test.each([301, 302, 303, 307, 308])(
+			'HTTP %i to another origin → redirected, with that origin only',
+			(code) => {
+				expect(
+					redirect(
+						code,
+						'https://user:pass@other.example:8443/v1/video/query?id=grok:1&token=secret#frag',
+					),
+				).toEqual({
+					ok: false,
+					failure: {
+						kind: 'redirected',
+						httpCode: code,
+						target: { kind: 'otherOrigin', origin: 'https://other.example:8443' },
+					},
+				});
+			},
+		);
 
-	test('http → https on the same host is another origin', () => {
-		expect(read({ ...answer(301, ''), url: 'http://yunwu.example/v1/video/query', headers: { location: 'https://yunwu.example/v1/video/query' } }, NOW)).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: 301, target: { kind: 'otherOrigin', origin: 'https://yunwu.example' } },
-		});
-	});
-
-	test.each(['/api/v1/video/query?id=grok:1', 'status?token=secret', `${ASKED.replace('/query', '/other')}`])(
-		'a Location %j on the same origin → sameOrigin, read against the address asked',
-		(location) => {
-			expect(redirect(302, location)).toEqual({
+		test('http → https on the same host is another origin', () => {
+			expect(
+				read(
+					{
+						...answer(301, ''),
+						url: 'http://yunwu.example/v1/video/query',
+						headers: { location: 'https://yunwu.example/v1/video/query' },
+					},
+					NOW,
+				),
+			).toEqual({
 				ok: false,
-				failure: { kind: 'redirected', httpCode: 302, target: { kind: 'sameOrigin', origin: 'https://yunwu.example' } },
+				failure: {
+					kind: 'redirected',
+					httpCode: 301,
+					target: { kind: 'otherOrigin', origin: 'https://yunwu.example' },
+				},
 			});
-		},
-	);
-
-	test('a scheme-relative Location (//host/path) → the other origin, with the scheme of the address asked', () => {
-		expect(redirect(307, '//evil.example/steal')).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: 307, target: { kind: 'otherOrigin', origin: 'https://evil.example' } },
 		});
-	});
 
-	test.each([ASKED, `${ASKED}?id=grok:1`, '/v1/video/query', '?again=1'])('a Location %j back to the address asked → loop', (location) => {
-		expect(redirect(302, location)).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: 302, target: { kind: 'loop', origin: 'https://yunwu.example' } },
-		});
-	});
+		test.each([
+			'/api/v1/video/query?id=grok:1',
+			'status?token=secret',
+			`${ASKED.replace('/query', '/other')}`,
+		])(
+			'a Location %j on the same origin → sameOrigin, read against the address asked',
+			(location) => {
+				expect(redirect(302, location)).toEqual({
+					ok: false,
+					failure: {
+						kind: 'redirected',
+						httpCode: 302,
+						target: { kind: 'sameOrigin', origin: 'https://yunwu.example' },
+					},
+				});
+			},
+		);
 
-	test.each([
-		['ftp://files.example/video.mp4', 'ftp:'],
-		['file:///etc/passwd', 'file:'],
-		['javascript:alert(1)', 'javascript:'],
-		['data:text/html,<script>1</script>', 'data:'],
-		['mailto:ops@yunwu.example', 'mailto:'],
-	])('a Location %j that is not a web address → notWeb, with its scheme only', (location, scheme) => {
-		expect(redirect(308, location)).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: 308, target: { kind: 'notWeb', scheme } },
+		test('a scheme-relative Location (//host/path) → the other origin, with the scheme of the address asked', () => {
+			expect(redirect(307, '//evil.example/steal')).toEqual({
+				ok: false,
+				failure: {
+					kind: 'redirected',
+					httpCode: 307,
+					target: { kind: 'otherOrigin', origin: 'https://evil.example' },
+				},
+			});
 		});
-	});
 
-	test.each([undefined, '', '   ', 'http://[::1'])('no usable Location (%j) → redirected to none', (location) => {
-		expect(redirect(303, location)).toEqual({
-			ok: false,
-			failure: { kind: 'redirected', httpCode: 303, target: { kind: 'none' } },
-		});
-	});
-});
+		test.each([ASKED, `${ASKED}?id=grok:1`, '/v1/video/query', '?again=1'])(
+			'a Location %j back to the address asked → loop',
+			(location) => {
+				expect(redirect(302, location)).toEqual({
+					ok: false,
+					failure: {
+						kind: 'redirected',
+						httpCode: 302,
+						target: { kind: 'loop', origin: 'https://yunwu.example' },
+					},
+				});
+			},
+		);
+
+		test.each([
+			['ftp://files.example/video.mp4', 'ftp:'],
+			['file:///etc/passwd', 'file:'],
+			['javascript:alert(1)', 'javascript:'],
+			['data:text/html,<script>1</script>', 'data:'],
+			['mailto:ops@yunwu.example', 'mailto:'],
+		])(
+			'a Location %j that is not a web address → notWeb, with its scheme only',
+			(location, scheme) => {
+				expect(redirect(308, location)).toEqual({
+					ok: false,
+					failure: { kind: 'redirected', httpCode: 308, target: { kind: 'notWeb', scheme } },
+				});
+			},
+		);
+
+		test.each([undefined, '', '   ', 'http://[::1'])(
+			'no usable Location (%j) → redirected to none',
+			(location) => {
+				expect(redirect(303, location)).toEqual({
+					ok: false,
+					failure: { kind: 'redirected', httpCode: 303, target: { kind: 'none' } },
+				});
+			},
+		);
+	},
+);
 
 describe.each(READERS)('%s: 200 bodies that are not a JSON object', (_name, read) => {
 	test.each(['', '   \r\n\t'])('empty body %j → invalidBody empty', (body) => {
-		expect(read(answer(200, body), NOW)).toEqual({ ok: false, failure: { kind: 'invalidBody', httpCode: 200, problem: 'empty' } });
+		expect(read(answer(200, body), NOW)).toEqual({
+			ok: false,
+			failure: { kind: 'invalidBody', httpCode: 200, problem: 'empty' },
+		});
 	});
 
 	test('an HTML page (a wrong base URL showing a website) → invalidBody html', () => {
-		const page = '<!doctype html><html><head><title>Yunwu</title></head><body>Welcome</body></html>';
+		const page =
+			'<!doctype html><html><head><title>Yunwu</title></head><body>Welcome</body></html>';
 		expect(read(answer(200, page, HTML_HEADERS), NOW)).toEqual({
 			ok: false,
 			failure: { kind: 'invalidBody', httpCode: 200, problem: 'html' },
@@ -226,33 +349,47 @@ describe.each(READERS)('%s: 200 bodies that are not a JSON object', (_name, read
 	});
 
 	test('text declared as HTML that does not start with a tag → html', () => {
-		expect(read(answer(200, 'Service temporarily unavailable', { 'content-type': 'text/html' }), NOW)).toEqual({
+		expect(
+			read(answer(200, 'Service temporarily unavailable', { 'content-type': 'text/html' }), NOW),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'invalidBody', httpCode: 200, problem: 'html' },
 		});
 	});
 
-	test.each(['{"id": "grok:abc", "status": "proc', 'OK', '{status: completed}', "{'status':'completed'}"])(
-		'broken JSON %j → invalidBody notJson',
-		(body) => {
-			expect(read(answer(200, body), NOW)).toEqual({ ok: false, failure: { kind: 'invalidBody', httpCode: 200, problem: 'notJson' } });
-		},
-	);
+	test.each([
+		'{"id": "grok:abc", "status": "proc',
+		'OK',
+		'{status: completed}',
+		"{'status':'completed'}",
+	])('broken JSON %j → invalidBody notJson', (body) => {
+		expect(read(answer(200, body), NOW)).toEqual({
+			ok: false,
+			failure: { kind: 'invalidBody', httpCode: 200, problem: 'notJson' },
+		});
+	});
 
-	test.each(['[]', '[{"id":"grok:abc","status":"completed"}]', '42', 'null', '"completed"', 'true'])(
-		'JSON %s → invalidBody notObject',
-		(body) => {
-			expect(read(answer(200, body), NOW)).toEqual({
-				ok: false,
-				failure: { kind: 'invalidBody', httpCode: 200, problem: 'notObject' },
-			});
-		},
-	);
+	test.each([
+		'[]',
+		'[{"id":"grok:abc","status":"completed"}]',
+		'42',
+		'null',
+		'"completed"',
+		'true',
+	])('JSON %s → invalidBody notObject', (body) => {
+		expect(read(answer(200, body), NOW)).toEqual({
+			ok: false,
+			failure: { kind: 'invalidBody', httpCode: 200, problem: 'notObject' },
+		});
+	});
 });
 
 describe('readJsonObject: any JSON object is fine', () => {
 	test('an object without status is returned as is', () => {
-		expect(readJsonObject(answer(200, { foo: 1, bar: [true] }), NOW)).toEqual({ ok: true, value: { foo: 1, bar: [true] } });
+		expect(readJsonObject(answer(200, { foo: 1, bar: [true] }), NOW)).toEqual({
+			ok: true,
+			value: { foo: 1, bar: [true] },
+		});
 	});
 
 	test('201 is a success too', () => {
@@ -268,8 +405,13 @@ describe('readTaskAnswer: 200 answers', () => {
 		},
 	);
 
-	test('a gateway\'s { code: task_not_exist, data: null } with HTTP 200 → notFound', () => {
-		expect(readTaskAnswer(answer(200, { code: 'task_not_exist', message: 'task_not_exist', data: null }), NOW)).toEqual({
+	test("a gateway's { code: task_not_exist, data: null } with HTTP 200 → notFound", () => {
+		expect(
+			readTaskAnswer(
+				answer(200, { code: 'task_not_exist', message: 'task_not_exist', data: null }),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'notFound', httpCode: 200, apiMessage: 'task_not_exist' },
 		});
@@ -286,9 +428,18 @@ describe('readTaskAnswer: 200 answers', () => {
 	});
 
 	test('a 200 without status carrying another error → rejected with the message', () => {
-		expect(readTaskAnswer(answer(200, envelope('quota exhausted', 'new_api_error', 'insufficient_user_quota')), NOW)).toEqual({
+		expect(
+			readTaskAnswer(
+				answer(200, envelope('quota exhausted', 'new_api_error', 'insufficient_user_quota')),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
-			failure: { kind: 'rejected', httpCode: 200, apiMessage: 'quota exhausted (insufficient_user_quota)' },
+			failure: {
+				kind: 'rejected',
+				httpCode: 200,
+				apiMessage: 'quota exhausted (insufficient_user_quota)',
+			},
 		});
 	});
 
@@ -325,7 +476,10 @@ describe('readTaskAnswer: 200 answers', () => {
 	});
 
 	test('a numeric status is accepted as sent', () => {
-		expect(readTaskAnswer(answer(200, { id: 'a', status: 2 }), NOW)).toEqual({ ok: true, value: { id: 'a', status: 2 } });
+		expect(readTaskAnswer(answer(200, { id: 'a', status: 2 }), NOW)).toEqual({
+			ok: true,
+			value: { id: 'a', status: 2 },
+		});
 	});
 
 	test('an HTTP error still wins over a body that looks like a task', () => {
@@ -347,12 +501,18 @@ describe('readTaskAnswer: 200 answers', () => {
 
 describe('readCreatedTask', () => {
 	test('the create answer, every field kept', () => {
-		const body = { id: 'grok:5cdad6a7-0730-426f-88ec-d39b863ada15', status: 'pending', status_update_time: 1764745713 };
+		const body = {
+			id: 'grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
+			status: 'pending',
+			status_update_time: 1764745713,
+		};
 		expect(readCreatedTask(answer(200, body), NOW)).toEqual({ ok: true, value: body });
 	});
 
 	test('the id is trimmed', () => {
-		expect(readCreatedTask(answer(200, { id: '  veo3.1-fast:abc \n', status: 'pending' }), NOW)).toEqual({
+		expect(
+			readCreatedTask(answer(200, { id: '  veo3.1-fast:abc \n', status: 'pending' }), NOW),
+		).toEqual({
 			ok: true,
 			value: { id: 'veo3.1-fast:abc', status: 'pending' },
 		});
@@ -364,15 +524,26 @@ describe('readCreatedTask', () => {
 		['a blank id', { id: '   ' }],
 		['a fractional id', { id: 4.2 }],
 	])('%s → invalidBody noId', (_label, body) => {
-		expect(readCreatedTask(answer(200, body), NOW)).toEqual({ ok: false, failure: { kind: 'invalidBody', httpCode: 200, problem: 'noId' } });
+		expect(readCreatedTask(answer(200, body), NOW)).toEqual({
+			ok: false,
+			failure: { kind: 'invalidBody', httpCode: 200, problem: 'noId' },
+		});
 	});
 
-	test('a whole-number id is the task\'s id, as text', () => {
-		expect(readCreatedTask(answer(200, { id: 42, status: 'pending' }), NOW)).toEqual({ ok: true, value: { id: '42', status: 'pending' } });
+	test("a whole-number id is the task's id, as text", () => {
+		expect(readCreatedTask(answer(200, { id: 42, status: 'pending' }), NOW)).toEqual({
+			ok: true,
+			value: { id: '42', status: 'pending' },
+		});
 	});
 
 	test('a 200 without id that carries a flat { code, message } → rejected with the message', () => {
-		expect(readCreatedTask(answer(200, { code: 'insufficient_user_quota', message: 'quota exhausted' }), NOW)).toEqual({
+		expect(
+			readCreatedTask(
+				answer(200, { code: 'insufficient_user_quota', message: 'quota exhausted' }),
+				NOW,
+			),
+		).toEqual({
 			ok: false,
 			failure: { kind: 'rejected', httpCode: 200, apiMessage: 'quota exhausted' },
 		});
@@ -387,7 +558,11 @@ describe('readCreatedTask', () => {
 
 	// A create request names no task: an unknown model is a rejected request, not an unknown task.
 	test('400 model_not_found on create → rejected, not notFound', () => {
-		const body = envelope('No available channel for model veo9 under group default', 'new_api_error', 'model_not_found');
+		const body = envelope(
+			'No available channel for model veo9 under group default',
+			'new_api_error',
+			'model_not_found',
+		);
 		const result = readCreatedTask(answer(400, body), NOW);
 		expect(result).toEqual({
 			ok: false,

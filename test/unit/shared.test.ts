@@ -13,7 +13,12 @@ function controlledWork() {
 			signal.addEventListener('abort', () => resolve('stopped'));
 		});
 	};
-	return { work, signals, finish: (value: string) => finish(value), fail: (error: Error) => fail(error) };
+	return {
+		work,
+		signals,
+		finish: (value: string) => finish(value),
+		fail: (error: Error) => fail(error),
+	};
 }
 
 test('callers of one key share one run of the work and its result; another key runs its own', async () => {
@@ -72,7 +77,10 @@ test('a caller already stopped starts nothing; a failure of the work reaches eve
 
 	expect(await shared.join('a', stopped.signal, work)).toBeUndefined();
 	expect(signals).toHaveLength(0);
-	const joined = [shared.join('a', new AbortController().signal, work), shared.join('a', new AbortController().signal, work)];
+	const joined = [
+		shared.join('a', new AbortController().signal, work),
+		shared.join('a', new AbortController().signal, work),
+	];
 	fail(new Error('broken'));
 	for (const caller of joined) await expect(caller).rejects.toThrow('broken');
 });

@@ -1,6 +1,11 @@
 import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
 import type { ApiFailure, ApiResult } from '../../nodes/YunwuVideo/transport/failure';
-import { backoffDelay, waitForTask, type WaitClock, type WaitSettings } from '../../nodes/YunwuVideo/waiting/waitForTask';
+import {
+	backoffDelay,
+	waitForTask,
+	type WaitClock,
+	type WaitSettings,
+} from '../../nodes/YunwuVideo/waiting/waitForTask';
 import { recordedAnswer } from './recorded';
 
 /** Virtual time: `pause` advances it at once and records what was asked for; nothing really sleeps. */
@@ -46,7 +51,8 @@ function scriptedQuery(clock: FakeClock, steps: Step[], latencyMs = 0) {
 
 const ok = (answer: TaskAnswer): ApiResult<TaskAnswer> => ({ ok: true, value: answer });
 const fail = (failure: ApiFailure): ApiResult<TaskAnswer> => ({ ok: false, failure });
-const status = (value: string, extra: Partial<TaskAnswer> = {}) => ok({ id: 'grok:abc', status: value, ...extra });
+const status = (value: string, extra: Partial<TaskAnswer> = {}) =>
+	ok({ id: 'grok:abc', status: value, ...extra });
 
 const PROCESSING = ok(recordedAnswer('processing') as TaskAnswer);
 const COMPLETED = ok(recordedAnswer('processing-then-completed') as TaskAnswer);
@@ -76,7 +82,11 @@ describe('waitForTask: polling rhythm', () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [COMPLETED]);
 		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
-		expect(outcome).toEqual({ kind: 'finished', answer: COMPLETED.ok && COMPLETED.value, polls: 1 });
+		expect(outcome).toEqual({
+			kind: 'finished',
+			answer: COMPLETED.ok && COMPLETED.value,
+			polls: 1,
+		});
 		expect(calls).toHaveLength(1);
 		expect(clock.pauses).toEqual([]);
 		expect(clock.elapsed()).toBe(0);
@@ -84,8 +94,18 @@ describe('waitForTask: polling rhythm', () => {
 
 	test('pauses equal the poll interval between non-final answers, none after the final one', async () => {
 		const clock = new FakeClock();
-		const { query, starts } = scriptedQuery(clock, [status('pending'), PROCESSING, status('video_generating'), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 7_000 }), new AbortController().signal, clock);
+		const { query, starts } = scriptedQuery(clock, [
+			status('pending'),
+			PROCESSING,
+			status('video_generating'),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 7_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(4);
 		expect(clock.pauses).toEqual([7_000, 7_000, 7_000]);
@@ -97,33 +117,53 @@ describe('waitForTask: polling rhythm', () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
 		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
-		expect(outcome).toEqual({ kind: 'finished', answer: recordedAnswer('processing-then-completed'), polls: 2 });
+		expect(outcome).toEqual({
+			kind: 'finished',
+			answer: recordedAnswer('processing-then-completed'),
+			polls: 2,
+		});
 	});
 
 	test('a failed task is final: finished with the failed answer, no pause after it', async () => {
 		const clock = new FakeClock();
-		const failed = status('video_generation_failed', { error: { code: 'content_policy', message: 'blocked' } });
+		const failed = status('video_generation_failed', {
+			error: { code: 'content_policy', message: 'blocked' },
+		});
 		const { query } = scriptedQuery(clock, [PROCESSING, failed]);
 		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
 		expect(outcome).toEqual({ kind: 'finished', answer: failed.ok && failed.value, polls: 2 });
 		expect(clock.pauses).toEqual([10_000]);
 	});
 
-	test.each(['completed', 'SUCCESS', 'video_upsampling_completed', 'failed', 'failure', 'error', 'video_upsampling_failed'])(
-		'the final status %s ends the wait',
-		async (value) => {
-			const clock = new FakeClock();
-			const { query, calls } = scriptedQuery(clock, [status(value)]);
-			const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
-			expect(outcome.kind).toBe('finished');
-			expect(calls).toHaveLength(1);
-		},
-	);
+	test.each([
+		'completed',
+		'SUCCESS',
+		'video_upsampling_completed',
+		'failed',
+		'failure',
+		'error',
+		'video_upsampling_failed',
+	])('the final status %s ends the wait', async (value) => {
+		const clock = new FakeClock();
+		const { query, calls } = scriptedQuery(clock, [status(value)]);
+		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
+		expect(outcome.kind).toBe('finished');
+		expect(calls).toHaveLength(1);
+	});
 
 	test('video_generation_completed still waits for upscaling: polling goes on', async () => {
 		const clock = new FakeClock();
-		const { query } = scriptedQuery(clock, [status('video_generation_completed'), status('video_upsampling'), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1000 }), new AbortController().signal, clock);
+		const { query } = scriptedQuery(clock, [
+			status('video_generation_completed'),
+			status('video_upsampling'),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(3);
 		expect(clock.pauses).toEqual([1000, 1000]);
@@ -131,8 +171,17 @@ describe('waitForTask: polling rhythm', () => {
 
 	test('an unknown status keeps polling (never taken for success) until it turns final', async () => {
 		const clock = new FakeClock();
-		const { query } = scriptedQuery(clock, [status('teleporting'), status('Teleporting'), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 500 }), new AbortController().signal, clock);
+		const { query } = scriptedQuery(clock, [
+			status('teleporting'),
+			status('Teleporting'),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 500 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(3);
 		expect(clock.pauses).toEqual([500, 500]);
@@ -142,7 +191,12 @@ describe('waitForTask: polling rhythm', () => {
 		const clock = new FakeClock();
 		const weird = status('teleporting');
 		const { query } = scriptedQuery(clock, [weird]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1000, timeoutMs: 5000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1000, timeoutMs: 5000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		if (outcome.kind !== 'timedOut') return;
 		expect(outcome.lastAnswer).toEqual(weird.ok && weird.value);
@@ -151,7 +205,12 @@ describe('waitForTask: polling rhythm', () => {
 	test('the time a query takes does not shorten the pause after it', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, COMPLETED], 2_500);
-		await waitForTask(query, settings({ pollIntervalMs: 10_000 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.pauses).toEqual([10_000, 10_000]);
 		expect(starts()).toEqual([0, 12_500, 25_000]);
 	});
@@ -169,7 +228,12 @@ describe('waitForTask: polling rhythm', () => {
 			PROCESSING,
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 3_000, timeoutMs: 600_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 3_000, timeoutMs: 600_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(9);
 		for (const gap of gaps(starts())) expect(gap).toBeGreaterThanOrEqual(3_000);
@@ -179,7 +243,12 @@ describe('waitForTask: polling rhythm', () => {
 		// Timeout 15 s with a 10 s interval: a query at 0 and at 10 s; one at 15 s would be 5 s after the last.
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, timeoutMs: 15_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000, timeoutMs: 15_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		expect(starts()).toEqual([0, 10_000]);
 		for (const gap of gaps(starts())) expect(gap).toBeGreaterThanOrEqual(10_000);
@@ -212,9 +281,24 @@ describe('waitForTask: transient faults back off', () => {
 		['429 without Retry-After', { kind: 'rateLimited', httpCode: 429 }],
 	])('%s: retried with pauses of at least the interval, growing', async (_label, failure) => {
 		const clock = new FakeClock();
-		const { query, calls } = scriptedQuery(clock, [fail(failure), fail(failure), fail(failure), fail(failure), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
-		expect(outcome).toEqual({ kind: 'finished', answer: COMPLETED.ok && COMPLETED.value, polls: 5 });
+		const { query, calls } = scriptedQuery(clock, [
+			fail(failure),
+			fail(failure),
+			fail(failure),
+			fail(failure),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000 }),
+			new AbortController().signal,
+			clock,
+		);
+		expect(outcome).toEqual({
+			kind: 'finished',
+			answer: COMPLETED.ok && COMPLETED.value,
+			polls: 5,
+		});
 		expect(calls).toHaveLength(5);
 		expect(clock.pauses).toHaveLength(4);
 		clock.pauses.forEach((pause, index) => {
@@ -230,8 +314,19 @@ describe('waitForTask: transient faults back off', () => {
 	test('with no jitter the pauses double exactly: 1, 2, 4, 8 intervals', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
-		const { query } = scriptedQuery(clock, [SERVER_ERROR, SERVER_ERROR, SERVER_ERROR, SERVER_ERROR, COMPLETED]);
-		await waitForTask(query, settings({ pollIntervalMs: 2_000 }), new AbortController().signal, clock);
+		const { query } = scriptedQuery(clock, [
+			SERVER_ERROR,
+			SERVER_ERROR,
+			SERVER_ERROR,
+			SERVER_ERROR,
+			COMPLETED,
+		]);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 2_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.pauses).toEqual([2_000, 4_000, 8_000, 16_000]);
 	});
 
@@ -239,23 +334,47 @@ describe('waitForTask: transient faults back off', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [...Array<Step>(8).fill(SERVER_ERROR), COMPLETED]);
-		await waitForTask(query, settings({ pollIntervalMs: 10_000 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.pauses).toEqual([10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
 	});
 
 	test('a good answer resets the back-off', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
-		const { query } = scriptedQuery(clock, [SERVER_ERROR, SERVER_ERROR, PROCESSING, SERVER_ERROR, COMPLETED]);
-		await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		const { query } = scriptedQuery(clock, [
+			SERVER_ERROR,
+			SERVER_ERROR,
+			PROCESSING,
+			SERVER_ERROR,
+			COMPLETED,
+		]);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.pauses).toEqual([1_000, 2_000, 1_000, 1_000]);
 	});
 
 	test('429 Retry-After longer than the back-off is respected', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
-		const { query, starts } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 45_000 }), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		const { query, starts } = scriptedQuery(clock, [
+			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 45_000 }),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('finished');
 		expect(clock.pauses).toEqual([45_000]);
 		expect(starts()).toEqual([0, 45_000]);
@@ -264,15 +383,30 @@ describe('waitForTask: transient faults back off', () => {
 	test('429 Retry-After shorter than the interval does not make it poll faster', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
-		const { query } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 200 }), COMPLETED]);
-		await waitForTask(query, settings({ pollIntervalMs: 5_000 }), new AbortController().signal, clock);
+		const { query } = scriptedQuery(clock, [
+			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 200 }),
+			COMPLETED,
+		]);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 5_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.pauses).toEqual([5_000]);
 	});
 
 	test('429 Retry-After that reaches past the deadline: no query before Retry-After has passed', async () => {
 		const clock = new FakeClock();
-		const { query, starts } = scriptedQuery(clock, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 60_000 })]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 30_000 }), new AbortController().signal, clock);
+		const { query, starts } = scriptedQuery(clock, [
+			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 60_000 }),
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 30_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		expect(outcome.polls).toBe(1);
 		expect(starts()).toEqual([0]);
@@ -284,7 +418,10 @@ describe('waitForTask: faults that end the wait at once', () => {
 		['unauthorized', { kind: 'unauthorized', httpCode: 401, apiMessage: 'invalid token' }],
 		['forbidden', { kind: 'forbidden', httpCode: 403 }],
 		['notFound (404)', { kind: 'notFound', httpCode: 404 }],
-		['notFound (task_not_exist)', { kind: 'notFound', httpCode: 200, apiMessage: 'task_not_exist' }],
+		[
+			'notFound (task_not_exist)',
+			{ kind: 'notFound', httpCode: 200, apiMessage: 'task_not_exist' },
+		],
 		['rejected', { kind: 'rejected', httpCode: 400, apiMessage: 'bad id' }],
 	])('%s → failed after exactly one query, no pause', async (_label, failure) => {
 		const clock = new FakeClock();
@@ -298,8 +435,18 @@ describe('waitForTask: faults that end the wait at once', () => {
 	test('a non-transient fault after transient ones still ends the wait at once', async () => {
 		const clock = new FakeClock();
 		const unauthorized: ApiFailure = { kind: 'unauthorized', httpCode: 401 };
-		const { query, calls } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING, fail(unauthorized), COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000 }), new AbortController().signal, clock);
+		const { query, calls } = scriptedQuery(clock, [
+			SERVER_ERROR,
+			PROCESSING,
+			fail(unauthorized),
+			COMPLETED,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome).toEqual({ kind: 'failed', failure: unauthorized, polls: 3 });
 		expect(calls).toHaveLength(3);
 		expect(clock.pauses).toHaveLength(2);
@@ -311,8 +458,19 @@ describe('waitForTask: timeout', () => {
 		// A query at 5 s would have no time left to answer in: the wait ends after the one at 4 s.
 		const clock = new FakeClock();
 		const last = status('processing', { status_update_time: 1764756499 });
-		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, PROCESSING, PROCESSING, last]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }), new AbortController().signal, clock);
+		const { query, starts } = scriptedQuery(clock, [
+			PROCESSING,
+			PROCESSING,
+			PROCESSING,
+			PROCESSING,
+			last,
+		]);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome).toEqual({
 			kind: 'timedOut',
 			lastAnswer: last.ok && last.value,
@@ -327,7 +485,12 @@ describe('waitForTask: timeout', () => {
 		const clock = new FakeClock();
 		const timeout: ApiFailure = { kind: 'requestTimeout', timeoutMs: 30_000 };
 		const { query } = scriptedQuery(clock, [SERVER_ERROR, fail(timeout)]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 20_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 20_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		if (outcome.kind !== 'timedOut') return;
 		expect(outcome.lastFailure).toEqual(timeout);
@@ -340,7 +503,12 @@ describe('waitForTask: timeout', () => {
 	test('an answer, then faults until the deadline → both the last answer and the last failure', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [PROCESSING, SERVER_ERROR]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 10_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 10_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		if (outcome.kind !== 'timedOut') return;
 		expect(outcome.lastAnswer).toEqual(PROCESSING.ok && PROCESSING.value);
@@ -350,7 +518,12 @@ describe('waitForTask: timeout', () => {
 	test('a fault then a good answer at the deadline → the failure is forgotten', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 3_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 3_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('timedOut');
 		if (outcome.kind !== 'timedOut') return;
 		expect(outcome.lastFailure).toBeUndefined();
@@ -360,7 +533,12 @@ describe('waitForTask: timeout', () => {
 	test('a first query slower than the whole timeout → timedOut after one poll, no pause', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [PROCESSING], 8_000);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome).toEqual({
 			kind: 'timedOut',
 			lastAnswer: PROCESSING.ok && PROCESSING.value,
@@ -373,7 +551,12 @@ describe('waitForTask: timeout', () => {
 	test('no pause ever reaches past the deadline', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [SERVER_ERROR]);
-		await waitForTask(query, settings({ pollIntervalMs: 4_000, timeoutMs: 30_000 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 4_000, timeoutMs: 30_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(clock.elapsed()).toBeLessThanOrEqual(30_000);
 	});
 });
@@ -412,7 +595,10 @@ describe('waitForTask: cancellation', () => {
 		const controller = new AbortController();
 		clock.onPause = () => controller.abort();
 		const { query } = scriptedQuery(clock, [SERVER_ERROR]);
-		expect(await waitForTask(query, settings(), controller.signal, clock)).toEqual({ kind: 'cancelled', polls: 1 });
+		expect(await waitForTask(query, settings(), controller.signal, clock)).toEqual({
+			kind: 'cancelled',
+			polls: 1,
+		});
 	});
 
 	test('a signal aborted before the start → cancelled, with no pause', async () => {
@@ -462,10 +648,16 @@ describe('backoffDelay', () => {
 	});
 
 	test('Retry-After wins when longer, only for rateLimited', () => {
-		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 90_000 }, 0)).toBe(90_000);
-		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 500 }, 0)).toBe(1_000);
+		expect(
+			backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 90_000 }, 0),
+		).toBe(90_000);
+		expect(
+			backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 500 }, 0),
+		).toBe(1_000);
 		expect(backoffDelay(1_000, 3, { kind: 'rateLimited', httpCode: 429 }, 0)).toBe(4_000);
-		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 0 }, 0)).toBe(1_000);
+		expect(backoffDelay(1_000, 1, { kind: 'rateLimited', httpCode: 429, retryAfterMs: 0 }, 0)).toBe(
+			1_000,
+		);
 	});
 });
 
@@ -473,7 +665,12 @@ describe('waitForTask: a task just created', () => {
 	test('the first query waits firstQueryAfterMs, then polls at the interval', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, firstQueryAfterMs: 10_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000, firstQueryAfterMs: 10_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome).toMatchObject({ kind: 'finished', polls: 2 });
 		expect(starts()).toEqual([10_000, 20_000]);
 	});
@@ -483,7 +680,12 @@ describe('waitForTask: a task just created', () => {
 		const controller = new AbortController();
 		clock.onPause = () => controller.abort();
 		const { query, starts } = scriptedQuery(clock, [COMPLETED]);
-		const outcome = await waitForTask(query, settings({ firstQueryAfterMs: 5_000 }), controller.signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ firstQueryAfterMs: 5_000 }),
+			controller.signal,
+			clock,
+		);
 		expect(outcome).toEqual({ kind: 'cancelled', polls: 0 });
 		expect(starts()).toEqual([]);
 	});
@@ -493,12 +695,23 @@ describe('waitForTask: answers that are not a task', () => {
 	test('two 200 pages in a row are retried; the third ends the wait (a Base URL pointing at a web site)', async () => {
 		const page = fail({ kind: 'invalidBody', httpCode: 200, problem: 'html' });
 		const twice = scriptedQuery(new FakeClock(), [page, page, COMPLETED]);
-		expect(await waitForTask(twice.query, settings(), new AbortController().signal, new FakeClock())).toMatchObject({ kind: 'finished', polls: 3 });
+		expect(
+			await waitForTask(twice.query, settings(), new AbortController().signal, new FakeClock()),
+		).toMatchObject({ kind: 'finished', polls: 3 });
 
 		const clock = new FakeClock();
 		const always = scriptedQuery(clock, [page]);
-		const outcome = await waitForTask(always.query, settings({ pollIntervalMs: 1_000, timeoutMs: 3_600_000 }), new AbortController().signal, clock);
-		expect(outcome).toEqual({ kind: 'failed', failure: { kind: 'invalidBody', httpCode: 200, problem: 'html' }, polls: 3 });
+		const outcome = await waitForTask(
+			always.query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 3_600_000 }),
+			new AbortController().signal,
+			clock,
+		);
+		expect(outcome).toEqual({
+			kind: 'failed',
+			failure: { kind: 'invalidBody', httpCode: 200, problem: 'html' },
+			polls: 3,
+		});
 	});
 });
 
@@ -518,9 +731,19 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 
 	test('a 429 whose Retry-After is longer than the time left ends the wait at once, with what Yunwu asked and what was left', async () => {
 		const clock = new FakeClock();
-		const limited: ApiFailure = { kind: 'rateLimited', httpCode: 429, retryAfterMs: 3_600_000, apiMessage: 'slow down' };
+		const limited: ApiFailure = {
+			kind: 'rateLimited',
+			httpCode: 429,
+			retryAfterMs: 3_600_000,
+			apiMessage: 'slow down',
+		};
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, fail(limited)]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 600_000, timeoutMs: 1_800_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 600_000, timeoutMs: 1_800_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome).toEqual({
 			kind: 'timedOut',
 			lastAnswer: PROCESSING.ok && PROCESSING.value,
@@ -533,8 +756,18 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 
 		// One that still leaves time is waited out, and the wait goes on.
 		const fits = new FakeClock();
-		const waited = scriptedQuery(fits, [fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 1_199_000 }), COMPLETED]);
-		expect(await waitForTask(waited.query, settings({ timeoutMs: 1_200_000 }), new AbortController().signal, fits)).toMatchObject({ kind: 'finished' });
+		const waited = scriptedQuery(fits, [
+			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 1_199_000 }),
+			COMPLETED,
+		]);
+		expect(
+			await waitForTask(
+				waited.query,
+				settings({ timeoutMs: 1_200_000 }),
+				new AbortController().signal,
+				fits,
+			),
+		).toMatchObject({ kind: 'finished' });
 		expect(waited.starts()).toEqual([0, 1_199_000]);
 	});
 
@@ -542,8 +775,17 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 		for (const timeoutMs of [5_000, 10_000]) {
 			const clock = new FakeClock();
 			const { query, calls } = scriptedQuery(clock, [COMPLETED]);
-			const outcome = await waitForTask(query, settings({ firstQueryAfterMs: 10_000, timeoutMs }), new AbortController().signal, clock);
-			expect(outcome).toEqual({ kind: 'timedOut', polls: 0, early: { reason: 'firstQueryTooLate' } });
+			const outcome = await waitForTask(
+				query,
+				settings({ firstQueryAfterMs: 10_000, timeoutMs }),
+				new AbortController().signal,
+				clock,
+			);
+			expect(outcome).toEqual({
+				kind: 'timedOut',
+				polls: 0,
+				early: { reason: 'firstQueryTooLate' },
+			});
 			expect(calls).toEqual([]);
 			expect(clock.pauses).toEqual([]);
 		}
@@ -552,35 +794,68 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 	test('the first query of a task just created gets only what is left of the Timeout', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
-		await waitForTask(query, settings({ firstQueryAfterMs: 10_000, timeoutMs: 10_300 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ firstQueryAfterMs: 10_000, timeoutMs: 10_300 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(calls).toEqual([{ at: 10_000, requestTimeoutMs: 300 }]);
 	});
 
 	test('a query near the deadline gets only the time left, even under a second; a Timeout under a second holds too', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
-		await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 4_300 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 4_300 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(calls.map((call) => call.requestTimeoutMs)).toEqual([4_300, 3_300, 2_300, 1_300, 300]);
 
 		const tiny = new FakeClock();
 		const short = scriptedQuery(tiny, [PROCESSING]);
-		await waitForTask(short.query, settings({ pollIntervalMs: 100, timeoutMs: 250 }), new AbortController().signal, tiny);
+		await waitForTask(
+			short.query,
+			settings({ pollIntervalMs: 100, timeoutMs: 250 }),
+			new AbortController().signal,
+			tiny,
+		);
 		expect(short.calls.map((call) => call.requestTimeoutMs)).toEqual([250, 150, 50]);
 	});
 
 	test('a query cut short by the deadline ends the wait at the deadline as a timeout, keeping the last status', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = hangingQuery(clock, [PROCESSING]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 1_500 }), new AbortController().signal, clock);
-		expect(outcome).toEqual({ kind: 'timedOut', lastAnswer: PROCESSING.ok && PROCESSING.value, lastFailure: undefined, polls: 2 });
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 1_500 }),
+			new AbortController().signal,
+			clock,
+		);
+		expect(outcome).toEqual({
+			kind: 'timedOut',
+			lastAnswer: PROCESSING.ok && PROCESSING.value,
+			lastFailure: undefined,
+			polls: 2,
+		});
 		expect(calls).toEqual([1_500, 500]);
 		expect(clock.elapsed()).toBe(1_500);
 
 		// A query that hangs for the whole Request Timeout is a fault: retried, and said at the end.
 		const hung = new FakeClock();
 		const always = hangingQuery(hung, []);
-		const outcome2 = await waitForTask(always.query, settings({ pollIntervalMs: 1_000, requestTimeoutMs: 2_000, timeoutMs: 60_000 }), new AbortController().signal, hung);
-		expect(outcome2).toMatchObject({ kind: 'timedOut', lastFailure: { kind: 'requestTimeout', timeoutMs: 2_000 } });
+		const outcome2 = await waitForTask(
+			always.query,
+			settings({ pollIntervalMs: 1_000, requestTimeoutMs: 2_000, timeoutMs: 60_000 }),
+			new AbortController().signal,
+			hung,
+		);
+		expect(outcome2).toMatchObject({
+			kind: 'timedOut',
+			lastFailure: { kind: 'requestTimeout', timeoutMs: 2_000 },
+		});
 		expect(always.calls.length).toBeGreaterThan(3);
 	});
 
@@ -588,7 +863,12 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
-		await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 1_100 }), new AbortController().signal, clock);
+		await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 1_100 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(calls).toEqual([
 			{ at: 0, requestTimeoutMs: 1_100 },
 			{ at: 1_000, requestTimeoutMs: 100 },
@@ -599,14 +879,29 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 describe('waitForTask: a Base URL that never answers', () => {
 	const refused = fail({ kind: 'network', code: 'ECONNREFUSED' });
 
-	test.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO'])(
+	test.each([
+		'ECONNREFUSED',
+		'ENOTFOUND',
+		'EAI_AGAIN',
+		'EHOSTUNREACH',
+		'ENETUNREACH',
+		'ERR_TLS_CERT_ALTNAME_INVALID',
+		'CERT_HAS_EXPIRED',
+		'ERR_SSL_WRONG_VERSION_NUMBER',
+		'EPROTO',
+	])(
 		'%s from the first query on: failed with that fault once it has lasted unreachableAfterMs, not at the Timeout',
 		async (code) => {
 			jest.spyOn(Math, 'random').mockReturnValue(0);
 			const clock = new FakeClock();
 			const failure: ApiFailure = { kind: 'network', code };
 			const { query, starts } = scriptedQuery(clock, [fail(failure)]);
-			const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+			const outcome = await waitForTask(
+				query,
+				settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }),
+				new AbortController().signal,
+				clock,
+			);
 			expect(outcome).toEqual({ kind: 'failed', failure, polls: 4 });
 			// Backing off 10 s, 20 s, then the last retry brought forward to the bound.
 			expect(starts()).toEqual([0, 10_000, 30_000, 60_000]);
@@ -617,7 +912,12 @@ describe('waitForTask: a Base URL that never answers', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('failed');
 		expect(starts()).toEqual([0, 12_000, 36_000, 60_000]);
 	});
@@ -625,7 +925,12 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a poll interval longer than the bound: retried once at the bound (nothing reached Yunwu), then named', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('failed');
 		expect(starts()).toEqual([0, 60_000]);
 	});
@@ -633,7 +938,12 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a bound of a few ms, as tests use', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 20, unreachableAfterMs: 100 }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 20, unreachableAfterMs: 100 }),
+			new AbortController().signal,
+			clock,
+		);
 		expect(outcome.kind).toBe('failed');
 		expect(clock.elapsed()).toBe(100);
 	});
@@ -642,7 +952,12 @@ describe('waitForTask: a Base URL that never answers', () => {
 	async function outcomeOf(steps: Step[], apiAnsweredElsewhere?: () => boolean) {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, steps);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere }), new AbortController().signal, clock);
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere }),
+			new AbortController().signal,
+			clock,
+		);
 		return { kind: outcome.kind, elapsed: clock.elapsed() };
 	}
 	const AT_THE_BOUND = { kind: 'failed', elapsed: 60_000 };
@@ -650,8 +965,12 @@ describe('waitForTask: a Base URL that never answers', () => {
 
 	test('only a connection that cannot be made counts: dropped connections and hung queries are retried until the Timeout', async () => {
 		expect(await outcomeOf([refused])).toEqual(AT_THE_BOUND);
-		expect(await outcomeOf([fail({ kind: 'network', code: 'ECONNRESET' })])).toEqual(AT_THE_TIMEOUT);
-		expect(await outcomeOf([fail({ kind: 'requestTimeout', timeoutMs: 30_000 })])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([fail({ kind: 'network', code: 'ECONNRESET' })])).toEqual(
+			AT_THE_TIMEOUT,
+		);
+		expect(await outcomeOf([fail({ kind: 'requestTimeout', timeoutMs: 30_000 })])).toEqual(
+			AT_THE_TIMEOUT,
+		);
 	});
 
 	test('once this wait got an answer (a status, or even an error page), refusals are an outage, retried until the Timeout', async () => {
@@ -670,13 +989,28 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a Timeout shorter than the bound comes first, saying what failed last', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 }), new AbortController().signal, clock);
-		expect(outcome).toMatchObject({ kind: 'timedOut', lastFailure: { kind: 'network', code: 'ECONNREFUSED' } });
+		const outcome = await waitForTask(
+			query,
+			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 }),
+			new AbortController().signal,
+			clock,
+		);
+		expect(outcome).toMatchObject({
+			kind: 'timedOut',
+			lastFailure: { kind: 'network', code: 'ECONNREFUSED' },
+		});
 		expect(clock.elapsed()).toBeLessThan(5_000);
 		// and a bound shorter than the Timeout comes first
 		const clock2 = new FakeClock();
 		const again = scriptedQuery(clock2, [refused]);
-		expect(await waitForTask(again.query, settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 }), new AbortController().signal, clock2)).toMatchObject({ kind: 'failed' });
+		expect(
+			await waitForTask(
+				again.query,
+				settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 }),
+				new AbortController().signal,
+				clock2,
+			),
+		).toMatchObject({ kind: 'failed' });
 		expect(clock2.elapsed()).toBe(4_000);
 	});
 });

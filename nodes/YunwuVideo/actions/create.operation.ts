@@ -6,16 +6,33 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { describeApiFailure, describeRetryAfterBeyondTimeout, httpCodeOf, taskError } from '../errors';
+import {
+	describeApiFailure,
+	describeRetryAfterBeyondTimeout,
+	httpCodeOf,
+	taskError,
+} from '../errors';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
-import { retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
+import {
+	retryAfterOf,
+	type ApiFailure,
+	type ApiResult,
+	type RetryAfter,
+} from '../transport/failure';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { readText, runForEachItem, type PerItem } from './common/items';
-import { aspectRatioFields, CUSTOM_MODEL, familyOf, modelOfFamily, sizeFields, type ModelFamily } from './common/modelFamilies';
+import {
+	aspectRatioFields,
+	CUSTOM_MODEL,
+	familyOf,
+	modelOfFamily,
+	sizeFields,
+	type ModelFamily,
+} from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
 import { pause } from '../transport/pause';
 
@@ -67,7 +84,11 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'None', value: 'none' },
 			{ name: 'From URLs', value: 'urls' },
-			{ name: 'From Binary Fields', value: 'binary', description: "Images in this item's binary fields, sent as base64" },
+			{
+				name: 'From Binary Fields',
+				value: 'binary',
+				description: "Images in this item's binary fields, sent as base64",
+			},
 		],
 		description: 'Images the video starts from or refers to (image-to-video)',
 		displayOptions: { show: forCreate },
@@ -97,7 +118,8 @@ export const description: INodeProperties[] = [
 		name: 'enhancePrompt',
 		type: 'boolean',
 		default: false,
-		description: "Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
+		description:
+			"Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
 		displayOptions: forFamily('veo'),
 	},
 	{
@@ -152,7 +174,8 @@ export const description: INodeProperties[] = [
 		name: 'customMode',
 		type: 'boolean',
 		default: false,
-		description: 'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
+		description:
+			'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
 		displayOptions: forFamily('grok'),
 	},
 	{
@@ -190,7 +213,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const prepared = await Promise.all(
 		this.getInputData().map(async (_item, itemIndex) => {
 			try {
-				return { body: await requestBody(this, itemIndex), options: readItemOptions(this, itemIndex) };
+				return {
+					body: await requestBody(this, itemIndex),
+					options: readItemOptions(this, itemIndex),
+				};
 			} catch (error) {
 				return error as Error;
 			}
@@ -204,7 +230,15 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
 		const { body, options } = item;
-		const { task, isNew } = await createOnce(this, client, createdTasks, itemIndex, body, options, signal);
+		const { task, isNew } = await createOnce(
+			this,
+			client,
+			createdTasks,
+			itemIndex,
+			body,
+			options,
+			signal,
+		);
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
 			return await waitAndDeliver(this, client, itemIndex, task.id, signal, shared, options, {
 				justCreated: isNew,
@@ -218,7 +252,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return { json };
 	};
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	return await runForEachItem(this, maxConcurrentOf(prepared), perItem, { stopOthersOnFailure: false });
+	return await runForEachItem(this, maxConcurrentOf(prepared), perItem, {
+		stopOthersOnFailure: false,
+	});
 }
 
 /**
@@ -237,7 +273,12 @@ async function createOnce(
 	signal: AbortSignal,
 ): Promise<{ task: CreatedTask; isNew: boolean }> {
 	const node = context.getNode();
-	const about = { node: node.name, executionId: context.getExecutionId(), itemIndex, model: String(body.model) };
+	const about = {
+		node: node.name,
+		executionId: context.getExecutionId(),
+		itemIndex,
+		model: String(body.model),
+	};
 	const earlier = createdTasks.find(itemIndex, body);
 	if (earlier?.kind === 'created') {
 		context.logger.info(
@@ -246,8 +287,10 @@ async function createOnce(
 		);
 		return { task: earlier.task, isNew: false };
 	}
-	if (earlier?.kind === 'uncertain') throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex);
-	if (signal.aborted) throw taskError(node, 'The node stopped before this item\'s task was created.', itemIndex);
+	if (earlier?.kind === 'uncertain')
+		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex);
+	if (signal.aborted)
+		throw taskError(node, "The node stopped before this item's task was created.", itemIndex);
 
 	const created = await createWithSafeRetries(client, body, options, signal);
 	if (!created.ok) {
@@ -258,7 +301,10 @@ async function createOnce(
 				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		if (!('timeLeftMs' in created) && !certainlyNotCreated(created.failure)) {
 			createdTasks.rememberUncertain(itemIndex, body, message);
-			context.logger.warn(`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`, about);
+			context.logger.warn(
+				`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`,
+				about,
+			);
 		}
 		throw taskError(node, message, itemIndex, { httpCode: httpCodeOf(created.failure) });
 	}
@@ -277,13 +323,24 @@ const NOTHING_SENT = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
 
 /** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
 function isRetryableRefusal(failure: ApiFailure): boolean {
-	return failure.kind === 'rateLimited' || (failure.kind === 'network' && NOTHING_SENT.includes(failure.code));
+	return (
+		failure.kind === 'rateLimited' ||
+		(failure.kind === 'network' && NOTHING_SENT.includes(failure.code))
+	);
 }
 
 function certainlyNotCreated(failure: ApiFailure): boolean {
 	return (
 		isRetryableRefusal(failure) ||
-		['unauthorized', 'forbidden', 'notFound', 'endpointNotFound', 'redirected', 'rejected', 'blocked'].includes(failure.kind)
+		[
+			'unauthorized',
+			'forbidden',
+			'notFound',
+			'endpointNotFound',
+			'redirected',
+			'rejected',
+			'blocked',
+		].includes(failure.kind)
 	);
 }
 
@@ -306,7 +363,8 @@ async function createWithSafeRetries(
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 1; ; attempt++) {
 		const created = await client.createTask(body, requestTimeoutMs);
-		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS) return created;
+		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
+			return created;
 		const asked = retryAfterOf(created.failure);
 		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);
 		const left = deadline - Date.now();
@@ -317,7 +375,12 @@ async function createWithSafeRetries(
 }
 
 /** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
-function text(context: IExecuteFunctions, name: string, itemIndex: number, fallback?: string): string {
+function text(
+	context: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+	fallback?: string,
+): string {
 	const label = description.find((field) => field.name === name)?.displayName ?? name;
 	return readText(context, name, itemIndex, label, fallback);
 }
@@ -328,8 +391,18 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 	const chosen = text(context, 'model', itemIndex);
 	const model = chosen === CUSTOM_MODEL ? text(context, 'customModel', itemIndex) : chosen;
 	const prompt = text(context, 'prompt', itemIndex);
-	if (!model) throw new NodeOperationError(node, `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`, { itemIndex });
-	if (!prompt) throw new NodeOperationError(node, `The prompt of item ${itemIndex} is empty. Describe the video to generate.`, { itemIndex });
+	if (!model)
+		throw new NodeOperationError(
+			node,
+			`The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
+			{ itemIndex },
+		);
+	if (!prompt)
+		throw new NodeOperationError(
+			node,
+			`The prompt of item ${itemIndex} is empty. Describe the video to generate.`,
+			{ itemIndex },
+		);
 
 	const body: IDataObject = { model, prompt };
 	const images = await readImages(context, itemIndex);
@@ -394,16 +467,21 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 		}
 	}
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-		throw new NodeOperationError(context.getNode(), `Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`, {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`,
+			{
+				itemIndex,
+			},
+		);
 	}
 	return value as IDataObject;
 }
 
 /** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
 function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
-	if (certainlyNotCreated(failure)) return `The execution was stopped before a task was created for model "${model}".`;
+	if (certainlyNotCreated(failure))
+		return `The execution was stopped before a task was created for model "${model}".`;
 	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
 }
 
@@ -414,7 +492,8 @@ function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string
  */
 function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
 	// A 404 on create is never about a task: the address is wrong.
-	const shown: ApiFailure = failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
+	const shown: ApiFailure =
+		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
 	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
 	if (certainlyNotCreated(failure)) return message;
 	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;

@@ -23,15 +23,37 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachTask(this, () => QUERIES_AT_ONCE, async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
-		const options = { ...itemOptions, retryDelayMs: DOWNLOAD_RETRY_DELAY_MS, shared, apiOrigin: client.origin };
-		const key = JSON.stringify(['query', taskId, options.requestTimeoutMs]);
-		const result = await shared.join(key, signal, async () => await client.queryTask(taskId, options.requestTimeoutMs));
-		if (!result) throw taskError(this.getNode(), `The execution was stopped while querying task "${taskId}".`, itemIndex, { taskId });
-		if (!result.ok) {
-			const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
-			throw taskError(this.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(result.failure) });
-		}
-		return await deliverTask(this, itemIndex, taskId, result.value, options, signal);
-	});
+	return await runForEachTask(
+		this,
+		() => QUERIES_AT_ONCE,
+		async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
+			const options = {
+				...itemOptions,
+				retryDelayMs: DOWNLOAD_RETRY_DELAY_MS,
+				shared,
+				apiOrigin: client.origin,
+			};
+			const key = JSON.stringify(['query', taskId, options.requestTimeoutMs]);
+			const result = await shared.join(
+				key,
+				signal,
+				async () => await client.queryTask(taskId, options.requestTimeoutMs),
+			);
+			if (!result)
+				throw taskError(
+					this.getNode(),
+					`The execution was stopped while querying task "${taskId}".`,
+					itemIndex,
+					{ taskId },
+				);
+			if (!result.ok) {
+				const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
+				throw taskError(this.getNode(), message, itemIndex, {
+					taskId,
+					httpCode: httpCodeOf(result.failure),
+				});
+			}
+			return await deliverTask(this, itemIndex, taskId, result.value, options, signal);
+		},
+	);
 }

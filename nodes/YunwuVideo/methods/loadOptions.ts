@@ -8,7 +8,11 @@ import type { ListedModel } from '../transport/response';
 /** The panel waits for the list: a gateway that hangs must not keep the dropdown spinning. */
 const MODEL_LIST_TIMEOUT_MS = 15_000;
 
-const OTHER: INodePropertyOptions = { name: 'Other (Enter Model Name)', value: CUSTOM_MODEL, description: 'Type any model name Yunwu accepts' };
+const OTHER: INodePropertyOptions = {
+	name: 'Other (Enter Model Name)',
+	value: CUSTOM_MODEL,
+	description: 'Type any model name Yunwu accepts',
+};
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
@@ -20,7 +24,10 @@ const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tru
 export async function listModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const current = this.getCurrentNodeParameter('model');
 	// The saved model stays selectable whatever the list says (expressions and Other aside).
-	const saved = typeof current === 'string' && current !== CUSTOM_MODEL && !current.startsWith('=') ? current.trim() : '';
+	const saved =
+		typeof current === 'string' && current !== CUSTOM_MODEL && !current.startsWith('=')
+			? current.trim()
+			: '';
 	const loaded = await loadModels(this);
 	if (typeof loaded === 'string') {
 		// A disabled entry in n8n 2.x; in 1.x choosing it leaves the model empty, which the node refuses.
@@ -36,7 +43,9 @@ async function loadModels(context: ILoadOptionsFunctions): Promise<ListedModel[]
 	try {
 		const client = await YunwuApiClient.forNode(context);
 		const result = await client.listModels(MODEL_LIST_TIMEOUT_MS);
-		return result.ok ? result.value : describeApiFailure(result.failure, 'the model list', client.shownBaseUrl);
+		return result.ok
+			? result.value
+			: describeApiFailure(result.failure, 'the model list', client.shownBaseUrl);
 	} catch (error) {
 		return (error as Error).message;
 	}
@@ -54,7 +63,11 @@ function modelOptions(models: ListedModel[], saved: string): INodePropertyOption
 		...other.map((id) => ({ name: id, value: id, description: 'Not known as a video model' })),
 	];
 	if (saved && !unique.some((model) => model.id === saved)) {
-		options.unshift({ name: saved, value: saved, description: 'Not in the list of models your key can use' });
+		options.unshift({
+			name: saved,
+			value: saved,
+			description: 'Not in the list of models your key can use',
+		});
 	}
 	return options;
 }

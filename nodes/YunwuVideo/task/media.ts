@@ -17,7 +17,9 @@ const EXTENSION_BY_MIME: Readonly<Record<string, string>> = {
 };
 
 const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
-	...Object.fromEntries(Object.entries(EXTENSION_BY_MIME).map(([mime, extension]) => [extension, mime])),
+	...Object.fromEntries(
+		Object.entries(EXTENSION_BY_MIME).map(([mime, extension]) => [extension, mime]),
+	),
 	m4v: 'video/mp4',
 	jpeg: 'image/jpeg',
 };
@@ -58,9 +60,15 @@ export function chooseMimeType(contentType: unknown, url: string, kind: MediaKin
 }
 
 /** A file name from the task id (`grok:5cda…` → `grok_5cda….mp4`), with the extension of its MIME type. */
-export function chooseFileName(taskId: string, kind: MediaKind, mimeType: string, url: string): string {
+export function chooseFileName(
+	taskId: string,
+	kind: MediaKind,
+	mimeType: string,
+	url: string,
+): string {
 	const base = taskId.replace(/[^a-zA-Z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'video';
-	const extension = EXTENSION_BY_MIME[mimeType] ?? extensionOfUrl(url) ?? (kind === 'video' ? 'mp4' : 'jpg');
+	const extension =
+		EXTENSION_BY_MIME[mimeType] ?? extensionOfUrl(url) ?? (kind === 'video' ? 'mp4' : 'jpg');
 	return kind === 'video' ? `${base}.${extension}` : `${base}-thumbnail.${extension}`;
 }
 

@@ -13,7 +13,8 @@ const TIMESTAMP_FIELD = /(_at|_time|^created|^updated|^timestamp)$/;
 
 /** Reads an epoch time given in seconds or milliseconds (number or numeric string) as ISO 8601. */
 export function toIsoTime(value: unknown): string | null {
-	const numeric = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+	const numeric =
+		typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric < EPOCH_MIN) return null;
 	const millis = numeric < SECONDS_LIMIT ? numeric * 1000 : numeric;
 	const date = new Date(millis);
@@ -36,11 +37,15 @@ export function readableApiError(error: unknown): string | null {
 	if (error && typeof error === 'object') {
 		const { message, code, type } = error as { message?: unknown; code?: unknown; type?: unknown };
 		const text = typeof message === 'string' ? oneLine(message) : '';
-		const tag = [code, type].find((part) => (typeof part === 'string' && part.trim() !== '') || typeof part === 'number');
+		const tag = [code, type].find(
+			(part) => (typeof part === 'string' && part.trim() !== '') || typeof part === 'number',
+		);
 		if (text && tag !== undefined && String(tag) !== text) return `${text} (${String(tag)})`;
 		if (text) return text;
 		if (tag !== undefined) return String(tag);
-		const rest = Object.entries(error).filter(([key, value]) => !['message', 'code', 'type'].includes(key) && value !== '' && value != null);
+		const rest = Object.entries(error).filter(
+			([key, value]) => !['message', 'code', 'type'].includes(key) && value !== '' && value != null,
+		);
 		return rest.length > 0 ? JSON.stringify(Object.fromEntries(rest)) : null;
 	}
 	return null;
@@ -58,7 +63,8 @@ export function oneLine(text: string): string {
  * value is kept as `api_<name>`.
  */
 export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
-	const apiError = typeof answer.error_message === 'string' ? oneLine(answer.error_message) || null : null;
+	const apiError =
+		typeof answer.error_message === 'string' ? oneLine(answer.error_message) || null : null;
 	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
@@ -69,7 +75,8 @@ export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject
 	for (const [key, value] of Object.entries(answer)) {
 		// Own fields only: `in` would also find `constructor` or `toString` on Object.prototype.
 		if (!Object.hasOwn(derived, key)) output[key] = value as IDataObject[string];
-		else if (key !== 'progress' && value !== derived[key]) output[`api_${key}`] = value as IDataObject[string];
+		else if (key !== 'progress' && value !== derived[key])
+			output[`api_${key}`] = value as IDataObject[string];
 		const iso = TIMESTAMP_FIELD.test(key) ? toIsoTime(value) : null;
 		if (iso) output[`${key}_iso`] = iso;
 	}

@@ -4,37 +4,37 @@ export type TaskState = 'pending' | 'processing' | 'completed' | 'failed' | 'unk
 // A Map, not an object literal: a status such as "constructor" must not find a built-in property.
 const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
 	Object.entries({
-	// queued-like
-	pending: 'pending',
-	queued: 'pending',
-	queueing: 'pending',
-	in_queue: 'pending',
-	submitted: 'pending',
-	not_start: 'pending',
-	not_started: 'pending',
-	// running-like; video_generation_completed still waits for upscaling
-	processing: 'processing',
-	in_progress: 'processing',
-	running: 'processing',
-	generating: 'processing',
-	image_downloading: 'processing',
-	video_generating: 'processing',
-	video_upsampling: 'processing',
-	video_generation_completed: 'processing',
-	// success
-	completed: 'completed',
-	success: 'completed',
-	succeeded: 'completed',
-	succeed: 'completed',
-	video_upsampling_completed: 'completed',
-	// failure, including tasks that were stopped and will never deliver
-	failed: 'failed',
-	failure: 'failed',
-	error: 'failed',
-	video_generation_failed: 'failed',
-	video_upsampling_failed: 'failed',
-	cancelled: 'failed',
-	canceled: 'failed',
+		// queued-like
+		pending: 'pending',
+		queued: 'pending',
+		queueing: 'pending',
+		in_queue: 'pending',
+		submitted: 'pending',
+		not_start: 'pending',
+		not_started: 'pending',
+		// running-like; video_generation_completed still waits for upscaling
+		processing: 'processing',
+		in_progress: 'processing',
+		running: 'processing',
+		generating: 'processing',
+		image_downloading: 'processing',
+		video_generating: 'processing',
+		video_upsampling: 'processing',
+		video_generation_completed: 'processing',
+		// success
+		completed: 'completed',
+		success: 'completed',
+		succeeded: 'completed',
+		succeed: 'completed',
+		video_upsampling_completed: 'completed',
+		// failure, including tasks that were stopped and will never deliver
+		failed: 'failed',
+		failure: 'failed',
+		error: 'failed',
+		video_generation_failed: 'failed',
+		video_upsampling_failed: 'failed',
+		cancelled: 'failed',
+		canceled: 'failed',
 	} satisfies Record<string, TaskState>),
 );
 

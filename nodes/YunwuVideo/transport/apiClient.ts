@@ -9,7 +9,14 @@ import {
 import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiFailure, type ApiResult } from './failure';
 import { MAX_TIMER_MS, pause } from './pause';
-import { MAX_ANSWER_BYTES, readCreatedTask, readModelList, readTaskAnswer, type HttpAnswer, type ListedModel } from './response';
+import {
+	MAX_ANSWER_BYTES,
+	readCreatedTask,
+	readModelList,
+	readTaskAnswer,
+	type HttpAnswer,
+	type ListedModel,
+} from './response';
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
@@ -75,7 +82,11 @@ export class YunwuApiClient {
 				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
 			);
 		}
-		return new YunwuApiClient(context, baseUrl, typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '');
+		return new YunwuApiClient(
+			context,
+			baseUrl,
+			typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '',
+		);
 	}
 
 	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
@@ -88,9 +99,17 @@ export class YunwuApiClient {
 	}
 
 	/** `POST /v1/video/create`: submits a new (paid) task. Never retried by the caller. */
-	async createTask(body: IDataObject, timeoutMs: number): Promise<ApiResult<IDataObject & { id: string }>> {
+	async createTask(
+		body: IDataObject,
+		timeoutMs: number,
+	): Promise<ApiResult<IDataObject & { id: string }>> {
 		const answer = await this.send(
-			{ method: 'POST', url: `${this.baseUrl}/v1/video/create`, body, headers: { 'Content-Type': 'application/json' } },
+			{
+				method: 'POST',
+				url: `${this.baseUrl}/v1/video/create`,
+				body,
+				headers: { 'Content-Type': 'application/json' },
+			},
 			timeoutMs,
 		);
 		return 'failure' in answer ? answer : readCreatedTask(answer, Date.now());
@@ -109,30 +128,44 @@ export class YunwuApiClient {
 		const startedAt = Date.now();
 		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
 		try {
-			response = (await this.context.helpers.httpRequestWithAuthentication.call(this.context, CREDENTIAL_TYPE, {
-				...request,
-				headers: { Accept: 'application/json', ...request.headers },
-				json: false,
-				// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
-				// so a body trickled a byte at a time would never end the request.
-				encoding: 'stream',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
-				timeout: Math.min(timeoutMs, MAX_TIMER_MS),
-				// The API never needs a redirect: following one could carry the key to another host.
-				disableFollowRedirect: true,
-			})) as typeof response;
+			response = (await this.context.helpers.httpRequestWithAuthentication.call(
+				this.context,
+				CREDENTIAL_TYPE,
+				{
+					...request,
+					headers: { Accept: 'application/json', ...request.headers },
+					json: false,
+					// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
+					// so a body trickled a byte at a time would never end the request.
+					encoding: 'stream',
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+					timeout: Math.min(timeoutMs, MAX_TIMER_MS),
+					// The API never needs a redirect: following one could carry the key to another host.
+					disableFollowRedirect: true,
+				},
+			)) as typeof response;
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
 		this.answered = true;
 		const body = await readWithin(response.body, startedAt + timeoutMs - Date.now());
 		if ('late' in body) return { ok: false, failure: { kind: 'requestTimeout', timeoutMs } };
-		if ('tooLarge' in body) return { ok: false, failure: { kind: 'invalidBody', httpCode: response.statusCode, problem: 'tooLarge' } };
-		if ('broken' in body) return { ok: false, failure: failureFromException(body.broken, timeoutMs) };
+		if ('tooLarge' in body)
+			return {
+				ok: false,
+				failure: { kind: 'invalidBody', httpCode: response.statusCode, problem: 'tooLarge' },
+			};
+		if ('broken' in body)
+			return { ok: false, failure: failureFromException(body.broken, timeoutMs) };
 		// The body is kept as text so an HTML page or broken JSON becomes a clear message, not a crash.
-		return { url: request.url, statusCode: response.statusCode, headers: response.headers ?? {}, body: this.withoutKey(body.text) };
+		return {
+			url: request.url,
+			statusCode: response.statusCode,
+			headers: response.headers ?? {},
+			body: this.withoutKey(body.text),
+		};
 	}
 
 	/**
@@ -141,7 +174,9 @@ export class YunwuApiClient {
 	 * told apart from ordinary text is left alone.
 	 */
 	private withoutKey(text: string): string {
-		return this.apiKey.length >= MIN_REDACTED_KEY_LENGTH ? text.split(this.apiKey).join('[API key]') : text;
+		return this.apiKey.length >= MIN_REDACTED_KEY_LENGTH
+			? text.split(this.apiKey).join('[API key]')
+			: text;
 	}
 }
 
@@ -152,7 +187,10 @@ type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void }
  * A whole answer body as text (without a byte order mark), or why not: it did not arrive within
  * `ms`, it grew past MAX_ANSWER_BYTES (then it is not read further), or the connection broke.
  */
-async function readWithin(body: AnswerStream, ms: number): Promise<{ text: string } | { late: true } | { tooLarge: true } | { broken: unknown }> {
+async function readWithin(
+	body: AnswerStream,
+	ms: number,
+): Promise<{ text: string } | { late: true } | { tooLarge: true } | { broken: unknown }> {
 	const finished = new AbortController();
 	let late = false;
 	void pause(ms, finished.signal).then(() => {
@@ -176,5 +214,11 @@ async function readWithin(body: AnswerStream, ms: number): Promise<{ text: strin
 	} finally {
 		finished.abort();
 	}
-	return late ? { late } : { text: Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '') };
+	return late
+		? { late }
+		: {
+				text: Buffer.concat(chunks)
+					.toString('utf8')
+					.replace(/^\uFEFF/, ''),
+			};
 }

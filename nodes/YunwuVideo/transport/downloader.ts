@@ -50,7 +50,9 @@ export type DownloadFailure =
 	| { kind: 'notMedia'; contentType: string }
 	| { kind: 'cancelled' };
 
-export type DownloadResult = { ok: true; binary: IBinaryData } | { ok: false; failure: DownloadFailure };
+export type DownloadResult =
+	| { ok: true; binary: IBinaryData }
+	| { ok: false; failure: DownloadFailure };
 
 /**
  * Failures worth another attempt: the file may well arrive whole next time. An empty answer is
@@ -58,7 +60,15 @@ export type DownloadResult = { ok: true; binary: IBinaryData } | { ok: false; fa
  * says more about the host in that moment than about the video.
  */
 export function isRetryableDownload(failure: DownloadFailure): boolean {
-	return ['hostError', 'network', 'requestTimeout', 'incomplete', 'partial', 'tooSlow', 'empty'].includes(failure.kind);
+	return [
+		'hostError',
+		'network',
+		'requestTimeout',
+		'incomplete',
+		'partial',
+		'tooSlow',
+		'empty',
+	].includes(failure.kind);
 }
 
 /** The parts of the response stream the download relies on, without importing `stream`. */
@@ -80,7 +90,10 @@ type Opened = { ok: true; response: StreamResponse } | { ok: false; failure: Dow
  * without holding it in memory), within the request's time, speed and size limits. One attempt;
  * the caller retries. Only a whole file is returned.
  */
-export async function downloadOnce(context: IExecuteFunctions, request: DownloadRequest): Promise<DownloadResult> {
+export async function downloadOnce(
+	context: IExecuteFunctions,
+	request: DownloadRequest,
+): Promise<DownloadResult> {
 	if (!isWebAddress(request.url)) return { ok: false, failure: { kind: 'badUrl' } };
 	if (request.signal.aborted) return { ok: false, failure: { kind: 'cancelled' } };
 	// Ends this attempt's connection: on the execution's stop, or when a limit is crossed.
@@ -100,7 +113,11 @@ export async function downloadOnce(context: IExecuteFunctions, request: Download
  * another origin): the key goes only to the API's origin, and once a redirect has left that
  * origin, never again. Loops, long chains and non-web targets end the attempt.
  */
-async function openFollowingRedirects(context: IExecuteFunctions, request: DownloadRequest, signal: AbortSignal): Promise<Opened> {
+async function openFollowingRedirects(
+	context: IExecuteFunctions,
+	request: DownloadRequest,
+	signal: AbortSignal,
+): Promise<Opened> {
 	const visited = new Set<string>();
 	let url = request.url;
 	let keyed = true;
@@ -111,15 +128,26 @@ async function openFollowingRedirects(context: IExecuteFunctions, request: Downl
 		try {
 			response = await send(context, url, keyed, request.timeoutMs, signal);
 		} catch (error) {
-			return { ok: false, failure: request.signal.aborted ? { kind: 'cancelled' } : failureFromException(error, request.timeoutMs) };
+			return {
+				ok: false,
+				failure: request.signal.aborted
+					? { kind: 'cancelled' }
+					: failureFromException(error, request.timeoutMs),
+			};
 		}
 		const location = response.headers.location;
-		if (!REDIRECT_CODES.has(response.statusCode) || typeof location !== 'string' || location === '') return { ok: true, response };
+		if (!REDIRECT_CODES.has(response.statusCode) || typeof location !== 'string' || location === '')
+			return { ok: true, response };
 		response.body.destroy();
 		const target = resolveLocation(location, url);
-		if (!target || !isWebAddress(target)) return { ok: false, failure: { kind: 'redirectNotWeb', scheme: target && new URL(target).protocol } };
+		if (!target || !isWebAddress(target))
+			return {
+				ok: false,
+				failure: { kind: 'redirectNotWeb', scheme: target && new URL(target).protocol },
+			};
 		if (visited.has(target)) return { ok: false, failure: { kind: 'redirectLoop' } };
-		if (redirects >= MAX_REDIRECTS) return { ok: false, failure: { kind: 'tooManyRedirects', limit: MAX_REDIRECTS } };
+		if (redirects >= MAX_REDIRECTS)
+			return { ok: false, failure: { kind: 'tooManyRedirects', limit: MAX_REDIRECTS } };
 		url = target;
 	}
 }
@@ -132,7 +160,13 @@ function resolveLocation(location: string, base: string): string | undefined {
 	}
 }
 
-async function send(context: IExecuteFunctions, url: string, keyed: boolean, timeoutMs: number, signal: AbortSignal): Promise<StreamResponse> {
+async function send(
+	context: IExecuteFunctions,
+	url: string,
+	keyed: boolean,
+	timeoutMs: number,
+	signal: AbortSignal,
+): Promise<StreamResponse> {
 	const options: IHttpRequestOptions = {
 		method: 'GET',
 		url,
@@ -153,7 +187,12 @@ async function send(context: IExecuteFunctions, url: string, keyed: boolean, tim
 }
 
 /** Checks the answer, then streams its body into n8n's binary data under the size, speed and pause limits. */
-async function receive(context: IExecuteFunctions, request: DownloadRequest, response: StreamResponse, cutOff: AbortController): Promise<DownloadResult> {
+async function receive(
+	context: IExecuteFunctions,
+	request: DownloadRequest,
+	response: StreamResponse,
+	cutOff: AbortController,
+): Promise<DownloadResult> {
 	const { url, taskId, kind, signal } = request;
 	const { statusCode, headers, body } = response;
 	const refuse = (failure: DownloadFailure): DownloadResult => {
@@ -163,11 +202,16 @@ async function receive(context: IExecuteFunctions, request: DownloadRequest, res
 	// No range is asked for, so a 206 is a part of the file, however whole it looks.
 	if (statusCode === 206) return refuse({ kind: 'partial', httpCode: statusCode });
 	if (statusCode >= 300) {
-		if ([401, 403, 404, 410].includes(statusCode)) return refuse({ kind: 'expired', httpCode: statusCode });
-		if (statusCode >= 500 || statusCode === 429) return refuse({ kind: 'hostError', httpCode: statusCode });
+		if ([401, 403, 404, 410].includes(statusCode))
+			return refuse({ kind: 'expired', httpCode: statusCode });
+		if (statusCode >= 500 || statusCode === 429)
+			return refuse({ kind: 'hostError', httpCode: statusCode });
 		return refuse({ kind: 'refused', httpCode: statusCode });
 	}
-	const declared = String(headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+	const declared = String(headers['content-type'] ?? '')
+		.split(';')[0]
+		.trim()
+		.toLowerCase();
 	if (PAGE_TYPES.test(declared)) return refuse({ kind: 'notMedia', contentType: declared });
 	const expectedBytes = promisedLength(headers['content-length']);
 	// Content-Length counts the bytes sent (compressed, if the host compressed): the meter checks what they decode to.
@@ -183,7 +227,14 @@ async function receive(context: IExecuteFunctions, request: DownloadRequest, res
 		binary = await context.helpers.prepareBinaryData(body as never, fileName, mimeType);
 	} catch {
 		if (signal.aborted) return { ok: false, failure: { kind: 'cancelled' } };
-		return { ok: false, failure: meter.limitCrossed ?? { kind: 'incomplete', expectedBytes, receivedBytes: meter.receivedBytes } };
+		return {
+			ok: false,
+			failure: meter.limitCrossed ?? {
+				kind: 'incomplete',
+				expectedBytes,
+				receivedBytes: meter.receivedBytes,
+			},
+		};
 	} finally {
 		await meter.stop();
 	}
@@ -221,7 +272,8 @@ class TransferMeter {
 		body.prependListener('data', (chunk) => {
 			this.receivedBytes += chunk.length;
 			this.lastDataAt = Date.now();
-			if (this.receivedBytes > request.maxBytes) this.cut({ kind: 'tooLarge', maxBytes: request.maxBytes });
+			if (this.receivedBytes > request.maxBytes)
+				this.cut({ kind: 'tooLarge', maxBytes: request.maxBytes });
 		});
 		this.watching = this.watch();
 	}
@@ -236,14 +288,23 @@ class TransferMeter {
 		let periodStart = Date.now();
 		let bytesAtPeriodStart = 0;
 		while (!this.finished.signal.aborted) {
-			await pause(Math.min(periodStart, this.lastDataAt) + timeoutMs - Date.now(), this.finished.signal);
+			await pause(
+				Math.min(periodStart, this.lastDataAt) + timeoutMs - Date.now(),
+				this.finished.signal,
+			);
 			if (this.finished.signal.aborted) return;
 			const now = Date.now();
-			if (now - this.lastDataAt >= timeoutMs) return this.cut({ kind: 'requestTimeout', timeoutMs });
+			if (now - this.lastDataAt >= timeoutMs)
+				return this.cut({ kind: 'requestTimeout', timeoutMs });
 			if (now - periodStart < timeoutMs) continue;
 			const periodBytes = this.receivedBytes - bytesAtPeriodStart;
 			if (periodBytes * 1000 < minBytesPerSecond * (now - periodStart)) {
-				return this.cut({ kind: 'tooSlow', receivedBytes: periodBytes, periodMs: now - periodStart, minBytesPerSecond });
+				return this.cut({
+					kind: 'tooSlow',
+					receivedBytes: periodBytes,
+					periodMs: now - periodStart,
+					minBytesPerSecond,
+				});
 			}
 			periodStart = now;
 			bytesAtPeriodStart = this.receivedBytes;

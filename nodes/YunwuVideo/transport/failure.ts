@@ -24,7 +24,10 @@ export type ApiFailure =
 export type RetryAfter = Extract<ApiFailure, { kind: 'rateLimited' }> & { retryAfterMs: number };
 
 /** No HTTP answer arrived at all. */
-export type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' | 'blocked' }>;
+export type ConnectionFailure = Extract<
+	ApiFailure,
+	{ kind: 'network' | 'requestTimeout' | 'blocked' }
+>;
 
 /** Where a redirect points, never with its path or query (a Location may carry tokens there). */
 export type RedirectTarget =
@@ -39,7 +42,16 @@ export type RedirectTarget =
 	/** No Location, or one that is not an address. */
 	| { kind: 'none' };
 
-export type BodyProblem = 'empty' | 'html' | 'notJson' | 'notObject' | 'tooDeep' | 'tooLarge' | 'noStatus' | 'noId' | 'noModels';
+export type BodyProblem =
+	| 'empty'
+	| 'html'
+	| 'notJson'
+	| 'notObject'
+	| 'tooDeep'
+	| 'tooLarge'
+	| 'noStatus'
+	| 'noId'
+	| 'noModels';
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
 
@@ -61,7 +73,9 @@ export function isTransient(failure: ApiFailure): boolean {
 }
 
 export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
-	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? { ...failure, retryAfterMs: failure.retryAfterMs } : undefined;
+	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined
+		? { ...failure, retryAfterMs: failure.retryAfterMs }
+		: undefined;
 }
 
 export function isConnectionFailure(failure: ApiFailure): failure is ConnectionFailure {
@@ -69,7 +83,13 @@ export function isConnectionFailure(failure: ApiFailure): failure is ConnectionF
 }
 
 /** Node's codes for a host that cannot be connected to at all: refused, unknown name, no route. */
-const NO_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NO_CONNECTION_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 /** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
 export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
@@ -79,7 +99,9 @@ export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.
  * hung connection, the host never spoke HTTP, so the address itself may be wrong.
  */
 export function isUnreachable(failure: ApiFailure): boolean {
-	return failure.kind === 'network' && (NO_CONNECTION_CODES.has(failure.code) || isTlsCode(failure.code));
+	return (
+		failure.kind === 'network' && (NO_CONNECTION_CODES.has(failure.code) || isTlsCode(failure.code))
+	);
 }
 
 /** Node's and axios' codes for a request that took longer than its time limit. */
@@ -106,7 +128,11 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 
 /** The error and its causes, four levels deep (n8n and axios wrap the original error). */
 function* causeChain(error: unknown): Generator<Record<string, unknown>> {
-	for (let level = 0, current = error; level < 4 && current && typeof current === 'object'; level++) {
+	for (
+		let level = 0, current = error;
+		level < 4 && current && typeof current === 'object';
+		level++
+	) {
 		yield current as Record<string, unknown>;
 		current = (current as { cause?: unknown }).cause;
 	}
@@ -116,7 +142,10 @@ function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 function findSsrfError(error: unknown): { hostname?: string; ip?: string } | undefined {
 	for (const { name, hostname, ip } of causeChain(error)) {
 		if (typeof name === 'string' && SSRF_ERRORS.has(name)) {
-			return { hostname: typeof hostname === 'string' ? hostname : undefined, ip: typeof ip === 'string' ? ip : undefined };
+			return {
+				hostname: typeof hostname === 'string' ? hostname : undefined,
+				ip: typeof ip === 'string' ? ip : undefined,
+			};
 		}
 	}
 	return undefined;

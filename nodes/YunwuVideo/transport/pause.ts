@@ -21,7 +21,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export async function pause(ms: number, signal: AbortSignal): Promise<void> {
 	const endsAt = Date.now() + ms;
-	for (let left = ms; left > 0 && !signal.aborted; left = endsAt - Date.now()) await pauseOnce(Math.min(left, MAX_TIMER_MS), signal);
+	for (let left = ms; left > 0 && !signal.aborted; left = endsAt - Date.now())
+		await pauseOnce(Math.min(left, MAX_TIMER_MS), signal);
 }
 
 /** One timer's worth of `pause`. */

@@ -1,6 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { errorEnvelopeSchema, modelListSchema, taskAnswerSchema, type TaskAnswer } from '../task/schema';
+import {
+	errorEnvelopeSchema,
+	modelListSchema,
+	taskAnswerSchema,
+	type TaskAnswer,
+} from '../task/schema';
 import { oneLine, readableApiError } from '../task/output';
 import { parseRetryAfter, type ApiFailure, type ApiResult, type RedirectTarget } from './failure';
 import { isWebAddress } from './url';
@@ -73,7 +78,8 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 	for (let next = pending.pop(); next; next = pending.pop()) {
 		if (next.value === null || typeof next.value !== 'object') continue;
 		if (next.depth > limit) return true;
-		for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+		for (const child of Object.values(next.value))
+			pending.push({ value: child, depth: next.depth + 1 });
 	}
 	return false;
 }
@@ -92,28 +98,45 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 	const json = parseJson(body);
 	const apiMessage = json.parsed ? apiMessageOf(json.value) : undefined;
 
-	if (httpCode === 401) return { ok: false, failure: { kind: 'unauthorized', httpCode, apiMessage } };
+	if (httpCode === 401)
+		return { ok: false, failure: { kind: 'unauthorized', httpCode, apiMessage } };
 	if (httpCode === 403) return { ok: false, failure: { kind: 'forbidden', httpCode, apiMessage } };
 	if (httpCode === 404) {
 		// A gateway's "no such route" means a wrong Base URL, not an unknown task.
-		const wrongRoute = !(apiMessage && UNKNOWN_TASK.test(apiMessage)) && (isHtml(headers, body) || (apiMessage !== undefined && WRONG_ROUTE.test(apiMessage)));
-		return { ok: false, failure: { kind: wrongRoute ? 'endpointNotFound' : 'notFound', httpCode, apiMessage } };
+		const wrongRoute =
+			!(apiMessage && UNKNOWN_TASK.test(apiMessage)) &&
+			(isHtml(headers, body) || (apiMessage !== undefined && WRONG_ROUTE.test(apiMessage)));
+		return {
+			ok: false,
+			failure: { kind: wrongRoute ? 'endpointNotFound' : 'notFound', httpCode, apiMessage },
+		};
 	}
 	if (httpCode >= 300 && httpCode < 400) {
-		return { ok: false, failure: { kind: 'redirected', httpCode, target: redirectTarget(headers.location, answer.url) } };
+		return {
+			ok: false,
+			failure: {
+				kind: 'redirected',
+				httpCode,
+				target: redirectTarget(headers.location, answer.url),
+			},
+		};
 	}
 	if (httpCode === 429) {
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };
 	}
 	if (httpCode >= 500) {
-		return { ok: false, failure: { kind: 'serverError', httpCode, htmlPage: isHtml(headers, body), apiMessage } };
+		return {
+			ok: false,
+			failure: { kind: 'serverError', httpCode, htmlPage: isHtml(headers, body), apiMessage },
+		};
 	}
 	if (httpCode >= 400) {
 		const kind = apiMessage && UNKNOWN_TASK.test(apiMessage) ? 'notFound' : 'rejected';
 		return { ok: false, failure: { kind, httpCode, apiMessage } };
 	}
-	if (body.trim() === '') return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'empty' } };
+	if (body.trim() === '')
+		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'empty' } };
 	if (!json.parsed) {
 		const problem = isHtml(headers, body) ? 'html' : 'notJson';
 		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem } };
@@ -122,7 +145,8 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
 		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'notObject' } };
 	}
-	if (nestsDeeperThan(value, MAX_ANSWER_DEPTH)) return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'tooDeep' } };
+	if (nestsDeeperThan(value, MAX_ANSWER_DEPTH))
+		return { ok: false, failure: { kind: 'invalidBody', httpCode, problem: 'tooDeep' } };
 	return { ok: true, value: value as IDataObject };
 }
 
@@ -140,13 +164,17 @@ export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskA
 }
 
 /** Reads a create answer, which must carry the new task's id. */
-export function readCreatedTask(answer: HttpAnswer, now: number): ApiResult<IDataObject & { id: string }> {
+export function readCreatedTask(
+	answer: HttpAnswer,
+	now: number,
+): ApiResult<IDataObject & { id: string }> {
 	const object = readJsonObject(answer, now);
 	if (!object.ok) return object;
 	const { id: raw } = object.value;
 	// Some gateways number their tasks: the task exists all the same, and its id works as text.
 	const id = Number.isSafeInteger(raw) ? String(raw) : raw;
-	if (typeof id === 'string' && id.trim() !== '') return { ok: true, value: { ...object.value, id: id.trim() } };
+	if (typeof id === 'string' && id.trim() !== '')
+		return { ok: true, value: { ...object.value, id: id.trim() } };
 	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noId') };
 }
 
@@ -163,19 +191,32 @@ export interface ListedModel {
  */
 export function readModelList(answer: HttpAnswer, now: number): ApiResult<ListedModel[]> {
 	const object = readJsonObject(answer, now);
-	if (!object.ok) return object.failure.kind === 'notFound' ? { ok: false, failure: { ...object.failure, kind: 'endpointNotFound' } } : object;
+	if (!object.ok)
+		return object.failure.kind === 'notFound'
+			? { ok: false, failure: { ...object.failure, kind: 'endpointNotFound' } }
+			: object;
 	const list = modelListSchema.safeParse(object.value);
-	if (!list.success) return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noModels') };
+	if (!list.success)
+		return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noModels') };
 	const models = list.data.data.flatMap((entry) => {
-		const { id, supported_endpoint_types: types } = (entry ?? {}) as { id?: unknown; supported_endpoint_types?: unknown };
+		const { id, supported_endpoint_types: types } = (entry ?? {}) as {
+			id?: unknown;
+			supported_endpoint_types?: unknown;
+		};
 		if (typeof id !== 'string' || id.trim() === '') return [];
-		const endpointTypes = Array.isArray(types) ? types.filter((type): type is string => typeof type === 'string') : [];
+		const endpointTypes = Array.isArray(types)
+			? types.filter((type): type is string => typeof type === 'string')
+			: [];
 		return [{ id: id.trim(), endpointTypes }];
 	});
 	return { ok: true, value: models };
 }
 
-function refusalOrMalformed(httpCode: number, json: IDataObject, problem: 'noStatus' | 'noId' | 'noModels'): ApiFailure {
+function refusalOrMalformed(
+	httpCode: number,
+	json: IDataObject,
+	problem: 'noStatus' | 'noId' | 'noModels',
+): ApiFailure {
 	const apiMessage = apiMessageOf(json);
 	if (apiMessage === undefined) return { kind: 'invalidBody', httpCode, problem };
 	return { kind: UNKNOWN_TASK.test(apiMessage) ? 'notFound' : 'rejected', httpCode, apiMessage };

@@ -1,6 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { downloadOnce, isRetryableDownload, type DownloadRequest, type DownloadResult } from '../transport/downloader';
+import {
+	downloadOnce,
+	isRetryableDownload,
+	type DownloadRequest,
+	type DownloadResult,
+} from '../transport/downloader';
 import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
 import { MAX_BACKOFF_MS } from './waitForTask';
@@ -27,9 +32,11 @@ export async function downloadWithRetries(
 ): Promise<DownloadResult & { attempts: number }> {
 	for (let attempt = 1; ; attempt++) {
 		const result = await downloadOnce(context, request);
-		if (result.ok || !isRetryableDownload(result.failure) || attempt >= policy.attempts) return { ...result, attempts: attempt };
+		if (result.ok || !isRetryableDownload(result.failure) || attempt >= policy.attempts)
+			return { ...result, attempts: attempt };
 		await pause(downloadRetryDelay(policy.firstDelayMs, attempt), request.signal);
-		if (request.signal.aborted) return { ok: false, failure: { kind: 'cancelled' }, attempts: attempt };
+		if (request.signal.aborted)
+			return { ok: false, failure: { kind: 'cancelled' }, attempts: attempt };
 	}
 }
 
@@ -46,6 +53,10 @@ export async function downloadShared(
 	// Everything that shapes the download but the caller's own signal: the URL, the limits, the tries.
 	const { signal: callerSignal, ...file } = request;
 	const key = JSON.stringify(['download', file, policy]);
-	const result = await shared.join(key, callerSignal, async (signal) => await downloadWithRetries(context, { ...file, signal }, policy));
+	const result = await shared.join(
+		key,
+		callerSignal,
+		async (signal) => await downloadWithRetries(context, { ...file, signal }, policy),
+	);
 	return result ?? { ok: false, failure: { kind: 'cancelled' }, attempts: 0 };
 }

@@ -3,7 +3,11 @@
  * are done; rejects with the first error at once, starting no further tasks (the caller aborts the
  * ones still running through its signal).
  */
-export async function runPool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+export async function runPool(
+	count: number,
+	limit: number,
+	task: (index: number) => Promise<void>,
+): Promise<void> {
 	if (count <= 0) return;
 	const width = Number.isFinite(limit) && limit >= 1 ? Math.floor(limit) : 1;
 	await new Promise<void>((resolve, reject) => {

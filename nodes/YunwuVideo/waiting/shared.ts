@@ -19,7 +19,11 @@ export class SharedWork {
 	 * returns at once. The work itself is aborted only when every caller waiting on it has stopped,
 	 * so one item stopping never cancels work that other items still need.
 	 */
-	async join<T>(key: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+	async join<T>(
+		key: string,
+		signal: AbortSignal,
+		work: (signal: AbortSignal) => Promise<T>,
+	): Promise<T | undefined> {
 		if (signal.aborted) return undefined;
 		const entry = this.entries.get(key) ?? this.start(key, work);
 		entry.callers++;
@@ -49,7 +53,12 @@ export class SharedWork {
 
 	private start(key: string, work: (signal: AbortSignal) => Promise<unknown>): Entry {
 		const controller = new AbortController();
-		const entry: Entry = { result: work(controller.signal), controller, callers: 0, settled: false };
+		const entry: Entry = {
+			result: work(controller.signal),
+			controller,
+			callers: 0,
+			settled: false,
+		};
 		const settle = () => (entry.settled = true);
 		entry.result.then(settle, settle);
 		this.entries.set(key, entry);

@@ -1,4 +1,12 @@
-import { isConnectionFailure, isTransient, isUnreachable, retryAfterOf, type ApiFailure, type ApiResult, type RetryAfter } from '../transport/failure';
+import {
+	isConnectionFailure,
+	isTransient,
+	isUnreachable,
+	retryAfterOf,
+	type ApiFailure,
+	type ApiResult,
+	type RetryAfter,
+} from '../transport/failure';
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
 import { pause } from '../transport/pause';
@@ -29,7 +37,13 @@ export type EarlyTimeout =
 
 export type WaitOutcome =
 	| { kind: 'finished'; answer: TaskAnswer; polls: number }
-	| { kind: 'timedOut'; lastAnswer?: TaskAnswer; lastFailure?: ApiFailure; polls: number; early?: EarlyTimeout }
+	| {
+			kind: 'timedOut';
+			lastAnswer?: TaskAnswer;
+			lastFailure?: ApiFailure;
+			polls: number;
+			early?: EarlyTimeout;
+	  }
 	| { kind: 'failed'; failure: ApiFailure; polls: number }
 	| { kind: 'cancelled'; polls: number };
 
@@ -51,12 +65,19 @@ export const UNREACHABLE_AFTER_MS = 60_000;
 const MAX_UNREADABLE_ANSWERS = 3;
 
 /** The delay before retrying after `failures` transient faults in a row; never under the poll interval. */
-export function backoffDelay(pollIntervalMs: number, failures: number, failure: ApiFailure, jitter = Math.random()): number {
+export function backoffDelay(
+	pollIntervalMs: number,
+	failures: number,
+	failure: ApiFailure,
+	jitter = Math.random(),
+): number {
 	const doubled = pollIntervalMs * 2 ** Math.min(failures - 1, 16);
 	const capped = Math.max(pollIntervalMs, Math.min(doubled, MAX_BACKOFF_MS));
 	// Upward jitter only, so many items retrying after one outage spread out without polling faster.
 	const delay = capped * (1 + 0.2 * jitter);
-	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined ? Math.max(delay, failure.retryAfterMs) : delay;
+	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined
+		? Math.max(delay, failure.retryAfterMs)
+		: delay;
 }
 
 /**
@@ -84,7 +105,8 @@ export async function waitForTask(
 	let lastFailure: ApiFailure | undefined;
 
 	const firstPause = settings.firstQueryAfterMs ?? 0;
-	if (firstPause >= settings.timeoutMs) return { kind: 'timedOut', polls, early: { reason: 'firstQueryTooLate' } };
+	if (firstPause >= settings.timeoutMs)
+		return { kind: 'timedOut', polls, early: { reason: 'firstQueryTooLate' } };
 	if (firstPause > 0) await clock.pause(firstPause, signal);
 
 	for (;;) {
@@ -107,7 +129,8 @@ export async function waitForTask(
 			failuresInARow = 0;
 			unreadableInARow = 0;
 			unreachableSince = undefined;
-			if (isFinalState(toTaskState(result.value.status))) return { kind: 'finished', answer: result.value, polls };
+			if (isFinalState(toTaskState(result.value.status)))
+				return { kind: 'finished', answer: result.value, polls };
 			earliest = delay = settings.pollIntervalMs;
 		} else {
 			const { failure } = result;
@@ -118,7 +141,8 @@ export async function waitForTask(
 			answered ||= !isConnectionFailure(failure);
 			const unreadable = failure.kind === 'invalidBody' && failure.httpCode < 300;
 			unreadableInARow = unreadable ? unreadableInARow + 1 : 0;
-			if (!isTransient(failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS) return { kind: 'failed', failure, polls };
+			if (!isTransient(failure) || unreadableInARow >= MAX_UNREADABLE_ANSWERS)
+				return { kind: 'failed', failure, polls };
 			lastFailure = failure;
 			failuresInARow++;
 			earliest = backoffDelay(settings.pollIntervalMs, failuresInARow, failure, 0);
@@ -140,7 +164,13 @@ export async function waitForTask(
 			const asked = retryAfterOf(failure);
 			const leftNow = deadline - clock.now();
 			if (asked && asked.retryAfterMs >= leftNow) {
-				return { kind: 'timedOut', lastAnswer, lastFailure, polls, early: { reason: 'retryAfter', failure: asked, leftMs: leftNow } };
+				return {
+					kind: 'timedOut',
+					lastAnswer,
+					lastFailure,
+					polls,
+					early: { reason: 'retryAfter', failure: asked, leftMs: leftNow },
+				};
 			}
 		}
 

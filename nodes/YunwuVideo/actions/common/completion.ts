@@ -1,13 +1,29 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
-import { describeApiFailure, describeRetryAfterBeyondTimeout, formatSeconds, httpCodeOf, taskError } from '../../errors';
+import {
+	describeApiFailure,
+	describeRetryAfterBeyondTimeout,
+	formatSeconds,
+	httpCodeOf,
+	taskError,
+} from '../../errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import type { ApiResult } from '../../transport/failure';
 import type { SharedWork } from '../../waiting/shared';
-import { UNREACHABLE_AFTER_MS, waitForTask, type WaitOutcome, type WaitSettings } from '../../waiting/waitForTask';
+import {
+	UNREACHABLE_AFTER_MS,
+	waitForTask,
+	type WaitOutcome,
+	type WaitSettings,
+} from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, type ItemOptions } from './options';
@@ -80,9 +96,17 @@ export async function waitAndDeliver(
 	const startedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
 	const key = JSON.stringify(['wait', taskId, settings]);
-	const pollLoop = async (loopSignal: AbortSignal) => await waitForTask(loggedQuery(context, client, itemIndex, taskId), settings, loopSignal);
-	const outcome: WaitOutcome = (await shared.join(key, signal, pollLoop)) ?? { kind: 'cancelled', polls: 0 };
-	const waited = (polls: number): IDataObject => ({ timed_out: false, polls, waited_ms: Date.now() - startedAt });
+	const pollLoop = async (loopSignal: AbortSignal) =>
+		await waitForTask(loggedQuery(context, client, itemIndex, taskId), settings, loopSignal);
+	const outcome: WaitOutcome = (await shared.join(key, signal, pollLoop)) ?? {
+		kind: 'cancelled',
+		polls: 0,
+	};
+	const waited = (polls: number): IDataObject => ({
+		timed_out: false,
+		polls,
+		waited_ms: Date.now() - startedAt,
+	});
 
 	switch (outcome.kind) {
 		case 'finished': {
@@ -94,7 +118,15 @@ export async function waitAndDeliver(
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(context, itemIndex, taskId, answer, { ...options, retryDelayMs: options.pollIntervalMs, shared, apiOrigin: client.origin }, signal, waited(outcome.polls));
+			return await deliverTask(
+				context,
+				itemIndex,
+				taskId,
+				answer,
+				{ ...options, retryDelayMs: options.pollIntervalMs, shared, apiOrigin: client.origin },
+				signal,
+				waited(outcome.polls),
+			);
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer
@@ -107,28 +139,52 @@ export async function waitAndDeliver(
 		}
 		case 'failed': {
 			const message = describeApiFailure(outcome.failure, `task "${taskId}"`, client.shownBaseUrl);
-			throw taskError(context.getNode(), message, itemIndex, { taskId, httpCode: httpCodeOf(outcome.failure) });
+			throw taskError(context.getNode(), message, itemIndex, {
+				taskId,
+				httpCode: httpCodeOf(outcome.failure),
+			});
 		}
 		case 'cancelled':
-			throw taskError(context.getNode(), `The execution was stopped while waiting for task "${taskId}".`, itemIndex, { taskId });
+			throw taskError(
+				context.getNode(),
+				`The execution was stopped while waiting for task "${taskId}".`,
+				itemIndex,
+				{ taskId },
+			);
 	}
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
-function loggedQuery(context: IExecuteFunctions, client: YunwuApiClient, itemIndex: number, taskId: string) {
-	const about = { node: context.getNode().name, executionId: context.getExecutionId(), itemIndex, taskId };
+function loggedQuery(
+	context: IExecuteFunctions,
+	client: YunwuApiClient,
+	itemIndex: number,
+	taskId: string,
+) {
+	const about = {
+		node: context.getNode().name,
+		executionId: context.getExecutionId(),
+		itemIndex,
+		taskId,
+	};
 	let lastState: string | undefined;
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
 		const result = await client.queryTask(taskId, timeoutMs);
 		if (!result.ok) {
 			const problem = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
-			context.logger.debug(`Yunwu Video: a query of task "${taskId}" (item ${itemIndex}) failed: ${problem}`, about);
+			context.logger.debug(
+				`Yunwu Video: a query of task "${taskId}" (item ${itemIndex}) failed: ${problem}`,
+				about,
+			);
 			return result;
 		}
 		const state = toTaskState(result.value.status);
 		if (state !== lastState) {
 			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
-			context.logger.debug(`Yunwu Video: task "${taskId}" (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`, { ...about, state });
+			context.logger.debug(
+				`Yunwu Video: task "${taskId}" (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
+				{ ...about, state },
+			);
 			lastState = state;
 		}
 		return result;
@@ -140,19 +196,30 @@ function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
 	return `Task "${taskId}" failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
-function timeoutMessage(taskId: string, settings: WaitSettings, outcome: Extract<WaitOutcome, { kind: 'timedOut' }>, baseUrl: string): string {
+function timeoutMessage(
+	taskId: string,
+	settings: WaitSettings,
+	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
+	baseUrl: string,
+): string {
 	const { lastAnswer, lastFailure, early } = outcome;
 	const limit = formatSeconds(settings.timeoutMs);
 	if (early?.reason === 'firstQueryTooLate') {
 		return `Task "${taskId}" was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
-	if (early?.reason === 'retryAfter') return describeRetryAfterBeyondTimeout(early.failure, `the next query of task "${taskId}"`, early.leftMs);
+	if (early?.reason === 'retryAfter')
+		return describeRetryAfterBeyondTimeout(
+			early.failure,
+			`the next query of task "${taskId}"`,
+			early.leftMs,
+		);
 	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
 	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= settings.timeoutMs) {
 		return `Task "${taskId}" was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
-	const advice = 'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
+	const advice =
+		'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
 		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;

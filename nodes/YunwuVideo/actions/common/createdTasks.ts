@@ -37,7 +37,11 @@ export class CreatedTasks {
 		const nodeContext = context.getContext('node');
 		nodeContext[CONTEXT_KEY] ??= {};
 		const runIndex = context.getWorkflowDataProxy(0).$runIndex as number;
-		return new CreatedTasks(nodeContext[CONTEXT_KEY] as Record<string, CreateOutcome>, runIndex, context.getExecutionId());
+		return new CreatedTasks(
+			nodeContext[CONTEXT_KEY] as Record<string, CreateOutcome>,
+			runIndex,
+			context.getExecutionId(),
+		);
 	}
 
 	/**
@@ -56,7 +60,11 @@ export class CreatedTasks {
 	}
 
 	rememberUncertain(itemIndex: number, body: IDataObject, message: string): void {
-		this.store[this.keyOf(itemIndex, body)] = { kind: 'uncertain', message, executionId: this.executionId };
+		this.store[this.keyOf(itemIndex, body)] = {
+			kind: 'uncertain',
+			message,
+			executionId: this.executionId,
+		};
 	}
 
 	/** A task that failed on Yunwu will never deliver: a re-run creates a new one. */

@@ -1,4 +1,10 @@
-import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
 import { describeDownloadFailure, httpCodeOf, taskError } from '../../errors';
 import { shapeTaskOutput } from '../../task/output';
@@ -15,7 +21,14 @@ import type { ItemOptions } from './options';
  */
 export type DeliveryOptions = Pick<
 	ItemOptions,
-	'downloadVideo' | 'videoField' | 'downloadThumbnail' | 'thumbnailField' | 'requestTimeoutMs' | 'downloadAttempts' | 'minDownloadBytesPerSecond' | 'maxFileBytes'
+	| 'downloadVideo'
+	| 'videoField'
+	| 'downloadThumbnail'
+	| 'thumbnailField'
+	| 'requestTimeoutMs'
+	| 'downloadAttempts'
+	| 'minDownloadBytesPerSecond'
+	| 'maxFileBytes'
 > & {
 	retryDelayMs: number;
 	/** The node run's shared work: items of one task download each file once. */
@@ -50,12 +63,28 @@ export async function deliverTask(
 				);
 			}
 			const video = await download(context, taskId, 'video', answer.video_url, options, signal);
-			if (!video.ok) throw taskError(context.getNode(), video.message, itemIndex, { taskId, httpCode: video.httpCode, task: json });
+			if (!video.ok)
+				throw taskError(context.getNode(), video.message, itemIndex, {
+					taskId,
+					httpCode: video.httpCode,
+					task: json,
+				});
 			binary[options.videoField] = video.binary;
 		}
 		// A thumbnail is a nicety: a task without one still delivers its video.
-		if (options.downloadThumbnail && typeof answer.thumbnail_url === 'string' && answer.thumbnail_url) {
-			const thumbnail = await download(context, taskId, 'thumbnail', answer.thumbnail_url, options, signal);
+		if (
+			options.downloadThumbnail &&
+			typeof answer.thumbnail_url === 'string' &&
+			answer.thumbnail_url
+		) {
+			const thumbnail = await download(
+				context,
+				taskId,
+				'thumbnail',
+				answer.thumbnail_url,
+				options,
+				signal,
+			);
 			if (thumbnail.ok) binary[options.thumbnailField] = thumbnail.binary;
 			else json.thumbnail_error = thumbnail.message;
 		}
@@ -87,5 +116,9 @@ async function download(
 		{ attempts: options.downloadAttempts, firstDelayMs: options.retryDelayMs },
 	);
 	if (result.ok) return result;
-	return { ok: false, message: describeDownloadFailure(result.failure, taskId, kind, result.attempts), httpCode: httpCodeOf(result.failure) };
+	return {
+		ok: false,
+		message: describeDownloadFailure(result.failure, taskId, kind, result.attempts),
+		httpCode: httpCodeOf(result.failure),
+	};
 }

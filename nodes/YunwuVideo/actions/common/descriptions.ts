@@ -83,7 +83,8 @@ export const requestOptionFields: INodeProperties[] = [
 		name: 'downloadThumbnail',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to also download the thumbnail image of a completed task into its own binary field',
+		description:
+			'Whether to also download the thumbnail image of a completed task into its own binary field',
 	},
 	{
 		displayName: 'Put Thumbnail in Field',

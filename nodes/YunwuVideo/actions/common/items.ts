@@ -20,11 +20,21 @@ const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
  * resolves to nothing (a missing field) reads as empty text, so the caller can say what is missing.
  * An object, a list or true/false is a mapping mistake, not text to send (and pay for).
  */
-export function readText(context: IExecuteFunctions, name: string, itemIndex: number, label: string, fallback = ''): string {
+export function readText(
+	context: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+	label: string,
+	fallback = '',
+): string {
 	const value = context.getNodeParameter(name, itemIndex, fallback) as unknown;
 	if (value === undefined || value === null) return '';
 	if (typeof value !== 'string' && typeof value !== 'number') {
-		throw new NodeOperationError(context.getNode(), `${label} of item ${itemIndex} is ${shown(value)}, which is not text. Make the expression give text.`, { itemIndex });
+		throw new NodeOperationError(
+			context.getNode(),
+			`${label} of item ${itemIndex} is ${shown(value)}, which is not text. Make the expression give text.`,
+			{ itemIndex },
+		);
 	}
 	return String(value).trim();
 }
@@ -68,7 +78,11 @@ export interface ItemRunOptions {
 }
 
 /** What one item works with: its signal (aborted to stop it), and work shared by the node run's items. */
-export type PerItem = (itemIndex: number, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>;
+export type PerItem = (
+	itemIndex: number,
+	signal: AbortSignal,
+	shared: SharedWork,
+) => Promise<INodeExecutionData>;
 
 /**
  * Runs `perItem` for every input item, at most `concurrency` tasks at once, and returns one output
@@ -104,7 +118,10 @@ export async function runForEachItem(
 		running.add(controller);
 		if (stopped) controller.abort();
 		try {
-			results[itemIndex] = outputItem(await perItem(itemIndex, controller.signal, shared), itemIndex);
+			results[itemIndex] = outputItem(
+				await perItem(itemIndex, controller.signal, shared),
+				itemIndex,
+			);
 		} catch (error) {
 			if (!stopped && context.continueOnFail()) {
 				results[itemIndex] = outputItem(errorItem(context, error), itemIndex);
@@ -157,8 +174,15 @@ function groupByTask(count: number, taskOf: ItemRunOptions['taskOf']): number[][
  * n8n itself changes an item's binary entry in place (it rewrites `id` when copying binary data).
  */
 function outputItem(result: INodeExecutionData, itemIndex: number): INodeExecutionData {
-	const item: INodeExecutionData = { ...result, json: deepCopy(result.json), pairedItem: { item: itemIndex } };
-	if (result.binary) item.binary = Object.fromEntries(Object.entries(result.binary).map(([field, data]) => [field, { ...data }]));
+	const item: INodeExecutionData = {
+		...result,
+		json: deepCopy(result.json),
+		pairedItem: { item: itemIndex },
+	};
+	if (result.binary)
+		item.binary = Object.fromEntries(
+			Object.entries(result.binary).map(([field, data]) => [field, { ...data }]),
+		);
 	return item;
 }
 
@@ -178,11 +202,19 @@ export async function runForEachTask(
 	context: IExecuteFunctions,
 	/** How many tasks run at once, given every item as read (an item that could not be read is its error). */
 	concurrency: (items: ReadonlyArray<TaskItem | Error>) => number,
-	perTask: (itemIndex: number, item: TaskItem, signal: AbortSignal, shared: SharedWork) => Promise<INodeExecutionData>,
+	perTask: (
+		itemIndex: number,
+		item: TaskItem,
+		signal: AbortSignal,
+		shared: SharedWork,
+	) => Promise<INodeExecutionData>,
 ): Promise<INodeExecutionData[]> {
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
 		try {
-			return { taskId: readTaskId(context, itemIndex), options: readItemOptions(context, itemIndex) };
+			return {
+				taskId: readTaskId(context, itemIndex),
+				options: readItemOptions(context, itemIndex),
+			};
 		} catch (error) {
 			return error as Error;
 		}
@@ -199,9 +231,14 @@ export async function runForEachTask(
 	return await runForEachItem(context, concurrency(read), perItem, { taskOf });
 }
 
-function asNodeError(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+function asNodeError(
+	context: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
 	// Re-wrapping an n8n error hands back the same error, with its HTTP code and item.
-	if (error instanceof NodeApiError) return new NodeApiError(context.getNode(), error as unknown as JsonObject);
+	if (error instanceof NodeApiError)
+		return new NodeApiError(context.getNode(), error as unknown as JsonObject);
 	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }
 
@@ -213,7 +250,8 @@ function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 	failedItem: number,
 ): T {
 	const taskIds = new Set<string>();
-	for (const result of results) if (typeof result?.json.task_id === 'string') taskIds.add(result.json.task_id);
+	for (const result of results)
+		if (typeof result?.json.task_id === 'string') taskIds.add(result.json.task_id);
 	for (const [itemIndex, failure] of failures) {
 		const taskId = (failure as { context?: IDataObject }).context?.taskId;
 		if (itemIndex !== failedItem && typeof taskId === 'string') taskIds.add(taskId);
@@ -235,6 +273,7 @@ function errorItem(context: IExecuteFunctions, error: unknown): INodeExecutionDa
 	if (errorContext?.taskId !== undefined) taskFields.task_id = errorContext.taskId;
 	if (errorContext?.task !== undefined) taskFields.task = errorContext.task;
 	const text = message ?? 'Unknown error';
-	if (context.getNode().onError === 'continueErrorOutput') return { json: { error: text, details: taskFields } };
+	if (context.getNode().onError === 'continueErrorOutput')
+		return { json: { error: text, details: taskFields } };
 	return { json: { error: text, ...taskFields } };
 }

@@ -13,15 +13,28 @@ export type ModelFamily = 'veo' | 'sora' | 'grok' | 'jimeng';
 /** The `model` value of "Other (Enter Model Name)"; the name itself is in `customModel`. */
 export const CUSTOM_MODEL = 'custom';
 
-const FAMILIES: Record<ModelFamily, { label: string; prefix: string; aspectRatios: string[]; sizes: string[] }> = {
+const FAMILIES: Record<
+	ModelFamily,
+	{ label: string; prefix: string; aspectRatios: string[]; sizes: string[] }
+> = {
 	// aspect_ratio: "16:9 或 9:16"; no size field.
 	veo: { label: 'Veo', prefix: 'veo', aspectRatios: ['16:9', '9:16'], sizes: [] },
 	// orientation instead of aspect_ratio; size "small (一般 720p)" or "large" (1080p on fast-token's sora-2-pro page).
 	sora: { label: 'Sora', prefix: 'sora', aspectRatios: [], sizes: ['small', 'large'] },
 	// aspect_ratio "2:3, 3:2, 1:1"; size "720P (暂只支持 720P)".
-	grok: { label: 'Grok', prefix: 'grok-video', aspectRatios: ['1:1', '2:3', '3:2'], sizes: ['720P'] },
+	grok: {
+		label: 'Grok',
+		prefix: 'grok-video',
+		aspectRatios: ['1:1', '2:3', '3:2'],
+		sizes: ['720P'],
+	},
 	// aspect_ratio "16:9, 9:16, 4:3, 3:4, 1:1, 21:9"; size "720x1280, 1280x720, 1080P".
-	jimeng: { label: 'Jimeng', prefix: 'jimeng', aspectRatios: ['1:1', '3:4', '4:3', '9:16', '16:9', '21:9'], sizes: ['720x1280', '1280x720', '1080P'] },
+	jimeng: {
+		label: 'Jimeng',
+		prefix: 'jimeng',
+		aspectRatios: ['1:1', '3:4', '4:3', '9:16', '16:9', '21:9'],
+		sizes: ['720x1280', '1280x720', '1080P'],
+	},
 };
 
 const FAMILY_NAMES = Object.keys(FAMILIES) as ModelFamily[];
@@ -37,7 +50,11 @@ export function modelOfFamily(family: ModelFamily) {
 }
 
 /** Models of no known family (Other included), whose fields take free values. */
-const notOfAnyFamily = { hide: { model: FAMILY_NAMES.map((family) => ({ _cnd: { startsWith: FAMILIES[family].prefix } })) } };
+const notOfAnyFamily = {
+	hide: {
+		model: FAMILY_NAMES.map((family) => ({ _cnd: { startsWith: FAMILIES[family].prefix } })),
+	},
+};
 
 /**
  * Names that mark a video model in a model list that carries no endpoint types: Yunwu's video
@@ -48,7 +65,9 @@ const VIDEO_NAME = /video|^(veo|sora|kling|hailuo|luma|runway|vidu)|seedance|[ti
 
 /** Whether a listed model generates videos: new-api gateways say so (`openai-video`), else its name does. */
 export function isVideoModel(id: string, endpointTypes: readonly string[]): boolean {
-	return endpointTypes.includes('openai-video') || familyOf(id) !== undefined || VIDEO_NAME.test(id);
+	return (
+		endpointTypes.includes('openai-video') || familyOf(id) !== undefined || VIDEO_NAME.test(id)
+	);
 }
 
 const RATIO_NAMES: Readonly<Record<string, string>> = {
@@ -66,7 +85,10 @@ const SIZE_NAMES: Readonly<Record<string, string>> = {
 const MODEL_DEFAULT: INodePropertyOptions = { name: "Model's Default", value: '' };
 const AS_EXPRESSION = 'For another value, switch to Expression and type it.';
 
-function choices(values: string[], names: Readonly<Record<string, string>>): INodePropertyOptions[] {
+function choices(
+	values: string[],
+	names: Readonly<Record<string, string>>,
+): INodePropertyOptions[] {
 	return [...values.map((value) => ({ name: names[value] ?? value, value })), MODEL_DEFAULT];
 }
 
@@ -74,14 +96,18 @@ function choices(values: string[], names: Readonly<Record<string, string>>): INo
  * The text of a family's field: what the list holds, as a tooltip; a list with only the model's
  * default says why under the field, where it is read before anyone opens a one-entry dropdown.
  */
-function explained(values: string[], listed: string, none: string): Pick<INodeProperties, 'description' | 'hint'> {
+function explained(
+	values: string[],
+	listed: string,
+	none: string,
+): Pick<INodeProperties, 'description' | 'hint'> {
 	return values.length > 0 ? { description: `${listed}. ${AS_EXPRESSION}` } : { hint: none };
 }
 
 /** Every aspect ratio a family takes, for models of no known family, by number (9:16 before 16:9). */
-const ALL_RATIOS = [...new Set(FAMILY_NAMES.flatMap((family) => FAMILIES[family].aspectRatios))].sort((a, b) =>
-	a.localeCompare(b, 'en', { numeric: true }),
-);
+const ALL_RATIOS = [
+	...new Set(FAMILY_NAMES.flatMap((family) => FAMILIES[family].aspectRatios)),
+].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 
 /**
  * Aspect Ratio (`aspectRatio`, sent as `aspect_ratio`): one field per family with the values it
@@ -89,14 +115,23 @@ const ALL_RATIOS = [...new Set(FAMILY_NAMES.flatMap((family) => FAMILIES[family]
  * when the model changes.
  */
 export function aspectRatioFields(show: Record<string, string[]>): INodeProperties[] {
-	const field = { displayName: 'Aspect Ratio', name: 'aspectRatio', type: 'options', default: '' } as const;
+	const field = {
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		default: '',
+	} as const;
 	return [
 		...FAMILY_NAMES.map((family) => {
 			const { label, aspectRatios } = FAMILIES[family];
 			return {
 				...field,
 				options: choices(aspectRatios, RATIO_NAMES),
-				...explained(aspectRatios, `The aspect ratios Yunwu documents for ${label} models`, `Yunwu documents no aspect ratio for ${label}: Orientation sets the shape`),
+				...explained(
+					aspectRatios,
+					`The aspect ratios Yunwu documents for ${label} models`,
+					`Yunwu documents no aspect ratio for ${label}: Orientation sets the shape`,
+				),
 				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
 			};
 		}),
@@ -123,7 +158,11 @@ export function sizeFields(show: Record<string, string[]>): INodeProperties[] {
 				type: 'options',
 				default: '',
 				options: choices(sizes, SIZE_NAMES),
-				...explained(sizes, `The sizes Yunwu documents for ${label} models`, `Yunwu documents no size for ${label}: the model (such as veo3.1-4k) and Upsample set the resolution`),
+				...explained(
+					sizes,
+					`The sizes Yunwu documents for ${label} models`,
+					`Yunwu documents no size for ${label}: the model (such as veo3.1-4k) and Upsample set the resolution`,
+				),
 				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
 			};
 		}),

@@ -1,4 +1,9 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 /**
  * The number options of the node's `options` collections. Each field's panel text, default and
@@ -23,7 +28,8 @@ export const NUMBER_OPTIONS = {
 		type: 'number',
 		typeOptions: { minValue: 0.001 },
 		default: 1800,
-		description: 'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
+		description:
+			'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
 	},
 	maxConcurrent: {
 		displayName: 'Max Tasks at Once',
@@ -99,52 +105,110 @@ export interface ItemOptions {
 	thumbnailField: string;
 }
 
-function invalid(context: IExecuteFunctions, itemIndex: number, message: string): NodeOperationError {
+function invalid(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+): NodeOperationError {
 	return new NodeOperationError(context.getNode(), message, { itemIndex });
 }
 
 /** What a value looks like in a message: short, one line. */
 export function shown(value: unknown): string {
-	const text = typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'empty' : JSON.stringify(value) ?? String(value);
+	const text =
+		typeof value === 'string'
+			? JSON.stringify(value)
+			: value === undefined
+				? 'empty'
+				: (JSON.stringify(value) ?? String(value));
 	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
 /** What a number option takes, in words: "a whole number from 1 to 10, such as 3". */
 function expected(field: INodeProperties): string {
 	const { minValue, maxValue, numberPrecision } = field.typeOptions ?? {};
-	const kind = numberPrecision === 0 ? 'a whole number' : field.displayName.includes('Seconds') ? 'a number of seconds' : 'a number';
-	const range = maxValue !== undefined ? `from ${String(minValue)} to ${String(maxValue)}` : `of at least ${String(minValue)}`;
+	const kind =
+		numberPrecision === 0
+			? 'a whole number'
+			: field.displayName.includes('Seconds')
+				? 'a number of seconds'
+				: 'a number';
+	const range =
+		maxValue !== undefined
+			? `from ${String(minValue)} to ${String(maxValue)}`
+			: `of at least ${String(minValue)}`;
 	return `${kind} ${range}, such as ${String(field.default)}`;
 }
 
 /** A number option's value: the default when it was not set, else a number (or numeric text) in its bounds. */
-export function readNumberOption(context: IExecuteFunctions, itemIndex: number, options: IDataObject, name: NumberOptionName): number {
+export function readNumberOption(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	options: IDataObject,
+	name: NumberOptionName,
+): number {
 	const field: INodeProperties = NUMBER_OPTIONS[name];
 	if (!Object.prototype.hasOwnProperty.call(options, name)) return field.default as number;
 	const { minValue = 0, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
 	const raw = options[name];
-	const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(raw) ? Number(raw) : NaN;
-	const fits = Number.isFinite(value) && value >= minValue && value <= maxValue && (numberPrecision !== 0 || Number.isInteger(value));
+	const value =
+		typeof raw === 'number'
+			? raw
+			: typeof raw === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(raw)
+				? Number(raw)
+				: NaN;
+	const fits =
+		Number.isFinite(value) &&
+		value >= minValue &&
+		value <= maxValue &&
+		(numberPrecision !== 0 || Number.isInteger(value));
 	if (!fits) {
-		throw invalid(context, itemIndex, `${field.displayName} of item ${itemIndex} is ${shown(raw)}. Enter ${expected(field)}.`);
+		throw invalid(
+			context,
+			itemIndex,
+			`${field.displayName} of item ${itemIndex} is ${shown(raw)}. Enter ${expected(field)}.`,
+		);
 	}
 	return value;
 }
 
-function readBoolean(context: IExecuteFunctions, itemIndex: number, raw: unknown, displayName: string, fallback: boolean): boolean {
+function readBoolean(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	displayName: string,
+	fallback: boolean,
+): boolean {
 	if (raw === undefined) return fallback;
 	if (typeof raw === 'boolean') return raw;
 	if (raw === 'true' || raw === 'false') return raw === 'true';
-	throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is ${shown(raw)}. Turn it on or off, or make the expression give true or false.`);
+	throw invalid(
+		context,
+		itemIndex,
+		`${displayName} of item ${itemIndex} is ${shown(raw)}. Turn it on or off, or make the expression give true or false.`,
+	);
 }
 
-function readFieldName(context: IExecuteFunctions, itemIndex: number, raw: unknown, displayName: string): string {
+function readFieldName(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	displayName: string,
+): string {
 	const name = typeof raw === 'string' ? raw.trim() : '';
 	if (name === '') {
-		throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is ${shown(raw)}. Enter the name of a binary field, such as "${DEFAULT_VIDEO_FIELD}".`);
+		throw invalid(
+			context,
+			itemIndex,
+			`${displayName} of item ${itemIndex} is ${shown(raw)}. Enter the name of a binary field, such as "${DEFAULT_VIDEO_FIELD}".`,
+		);
 	}
 	if (RESERVED_FIELD_NAMES.has(name)) {
-		throw invalid(context, itemIndex, `${displayName} of item ${itemIndex} is "${name}", which cannot name a binary field. Choose another name, such as "${DEFAULT_VIDEO_FIELD}".`);
+		throw invalid(
+			context,
+			itemIndex,
+			`${displayName} of item ${itemIndex} is "${name}", which cannot name a binary field. Choose another name, such as "${DEFAULT_VIDEO_FIELD}".`,
+		);
 	}
 	return name;
 }
@@ -152,8 +216,13 @@ function readFieldName(context: IExecuteFunctions, itemIndex: number, raw: unkno
 /** The `options` collection of an item, or an error when an expression made it something else. */
 function readOptionsCollection(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	const options = context.getNodeParameter('options', itemIndex, {}) as unknown;
-	if (options && typeof options === 'object' && !Array.isArray(options)) return options as IDataObject;
-	throw invalid(context, itemIndex, `The options of item ${itemIndex} are not a set of options. Remove the expression from Options.`);
+	if (options && typeof options === 'object' && !Array.isArray(options))
+		return options as IDataObject;
+	throw invalid(
+		context,
+		itemIndex,
+		`The options of item ${itemIndex} are not a set of options. Remove the expression from Options.`,
+	);
 }
 
 /**
@@ -162,19 +231,46 @@ function readOptionsCollection(context: IExecuteFunctions, itemIndex: number): I
  */
 export function readItemOptions(context: IExecuteFunctions, itemIndex: number): ItemOptions {
 	const options = readOptionsCollection(context, itemIndex);
-	const seconds = (name: NumberOptionName) => Math.max(1, Math.round(readNumberOption(context, itemIndex, options, name) * 1000));
+	const seconds = (name: NumberOptionName) =>
+		Math.max(1, Math.round(readNumberOption(context, itemIndex, options, name) * 1000));
 	const onTimeout = options.onTimeout ?? 'fail';
 	if (onTimeout !== 'fail' && onTimeout !== 'outputLastStatus') {
-		throw invalid(context, itemIndex, `On Timeout of item ${itemIndex} is ${shown(onTimeout)}. Choose "fail" or "outputLastStatus".`);
+		throw invalid(
+			context,
+			itemIndex,
+			`On Timeout of item ${itemIndex} is ${shown(onTimeout)}. Choose "fail" or "outputLastStatus".`,
+		);
 	}
 
-	const downloadVideo = readBoolean(context, itemIndex, context.getNodeParameter('downloadVideo', itemIndex, false), 'Download Video', false);
+	const downloadVideo = readBoolean(
+		context,
+		itemIndex,
+		context.getNodeParameter('downloadVideo', itemIndex, false),
+		'Download Video',
+		false,
+	);
 	const videoField = downloadVideo
-		? readFieldName(context, itemIndex, context.getNodeParameter('binaryPropertyName', itemIndex, DEFAULT_VIDEO_FIELD), 'Put Video in Field')
+		? readFieldName(
+				context,
+				itemIndex,
+				context.getNodeParameter('binaryPropertyName', itemIndex, DEFAULT_VIDEO_FIELD),
+				'Put Video in Field',
+			)
 		: '';
-	const downloadThumbnail = readBoolean(context, itemIndex, options.downloadThumbnail, 'Download Thumbnail', false);
+	const downloadThumbnail = readBoolean(
+		context,
+		itemIndex,
+		options.downloadThumbnail,
+		'Download Thumbnail',
+		false,
+	);
 	const thumbnailField = downloadThumbnail
-		? readFieldName(context, itemIndex, options.thumbnailBinaryPropertyName ?? DEFAULT_THUMBNAIL_FIELD, 'Put Thumbnail in Field')
+		? readFieldName(
+				context,
+				itemIndex,
+				options.thumbnailBinaryPropertyName ?? DEFAULT_THUMBNAIL_FIELD,
+				'Put Thumbnail in Field',
+			)
 		: '';
 	if (downloadVideo && downloadThumbnail && videoField === thumbnailField) {
 		throw invalid(
@@ -191,8 +287,11 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		onTimeout,
 		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
 		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),
-		minDownloadBytesPerSecond: readNumberOption(context, itemIndex, options, 'minDownloadSpeed') * 1000,
-		maxFileBytes: Math.floor(readNumberOption(context, itemIndex, options, 'maxFileSize') * 1_000_000),
+		minDownloadBytesPerSecond:
+			readNumberOption(context, itemIndex, options, 'minDownloadSpeed') * 1000,
+		maxFileBytes: Math.floor(
+			readNumberOption(context, itemIndex, options, 'maxFileSize') * 1_000_000,
+		),
 		downloadVideo,
 		videoField,
 		downloadThumbnail,
