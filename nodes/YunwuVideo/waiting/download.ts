@@ -10,7 +10,7 @@ import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
 import { MAX_BACKOFF_MS } from './waitForTask';
 
-export interface RetryPolicy {
+interface RetryPolicy {
 	attempts: number;
 	/** Pause before the second attempt; it doubles for each further one, up to MAX_BACKOFF_MS. */
 	firstDelayMs: number;
@@ -25,7 +25,7 @@ export function downloadRetryDelay(firstDelayMs: number, attempt: number): numbe
  * Downloads a file, retrying a break-off, a short file, a 5xx or a stalled connection. A partial
  * file is never handed on: each attempt stores a fresh copy and only a whole one is returned.
  */
-export async function downloadWithRetries(
+async function downloadWithRetries(
 	context: IExecuteFunctions,
 	request: DownloadRequest,
 	policy: RetryPolicy,

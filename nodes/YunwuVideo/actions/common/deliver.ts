@@ -19,7 +19,7 @@ import type { ItemOptions } from './options';
  * What delivering a task needs: the item's options, the pause before a download's second try, and
  * the API's origin (the only one a download may send the key to).
  */
-export type DeliveryOptions = Pick<
+type DeliveryOptions = Pick<
 	ItemOptions,
 	| 'downloadVideo'
 	| 'videoField'

@@ -40,7 +40,7 @@ export function readText(
 }
 
 /** The task ID of an item, trimmed, or a clear error before any request is sent. */
-export function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
+function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
 	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;
 	const isText = typeof raw === 'string' || typeof raw === 'number';
 	const taskId = isText ? String(raw).trim() : '';
@@ -62,7 +62,7 @@ export function readTaskId(context: IExecuteFunctions, itemIndex: number): strin
 	return taskId;
 }
 
-export interface ItemRunOptions {
+interface ItemRunOptions {
 	/**
 	 * Without Continue On Fail, whether the first failure stops the other items at once (the
 	 * default), or lets them finish: Create must not abandon tasks that are already paid for. The
@@ -187,7 +187,7 @@ function outputItem(result: INodeExecutionData, itemIndex: number): INodeExecuti
 }
 
 /** An item's task and options, read before any request is sent. */
-export interface TaskItem {
+interface TaskItem {
 	taskId: string;
 	options: ItemOptions;
 }
