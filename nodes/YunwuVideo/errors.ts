@@ -39,6 +39,10 @@ function networkWords(code: string): string {
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }
 
+/** A subject such as `task "abc"` opening a sentence: `Task "abc"`. */
+export const atSentenceStart = (subject: string) =>
+	subject.charAt(0).toUpperCase() + subject.slice(1);
+
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) =>

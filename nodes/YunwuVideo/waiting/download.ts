@@ -40,23 +40,29 @@ async function downloadWithRetries(
 	}
 }
 
+/** The item asking for a file: the node run's context and shared work, its task, and its own signal. */
+interface Asker {
+	context: IExecuteFunctions;
+	shared: SharedWork;
+	taskId: string;
+	signal: AbortSignal;
+}
+
 /**
  * `downloadWithRetries`, done once per node run for all items that ask for the same file with the
  * same limits: they all get the one stored copy.
  */
 export async function downloadShared(
-	context: IExecuteFunctions,
-	shared: SharedWork,
-	request: DownloadRequest,
+	{ context, shared, taskId, signal: askerSignal }: Asker,
+	file: Omit<DownloadRequest, 'taskId' | 'signal'>,
 	policy: RetryPolicy,
 ): Promise<DownloadResult & { attempts: number }> {
-	// Everything that shapes the download but the caller's own signal: the URL, the limits, the tries.
-	const { signal: callerSignal, ...file } = request;
-	const key = JSON.stringify(['download', file, policy]);
+	// Everything that shapes the download but the asker's own signal: the task, the URL, the limits, the tries.
+	const key = JSON.stringify(['download', taskId, file, policy]);
 	const result = await shared.join(
 		key,
-		callerSignal,
-		async (signal) => await downloadWithRetries(context, { ...file, signal }, policy),
+		askerSignal,
+		async (signal) => await downloadWithRetries(context, { ...file, taskId, signal }, policy),
 	);
 	return result ?? { ok: false, failure: { kind: 'cancelled' }, attempts: 0 };
 }

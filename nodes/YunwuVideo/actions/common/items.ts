@@ -8,9 +8,11 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
 import { readItemOptions, shown, type ItemOptions } from './options';
+import { workOn, type TaskWork } from './taskWork';
 
 /** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
 const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
@@ -200,14 +202,10 @@ interface TaskItem {
  */
 export async function runForEachTask(
 	context: IExecuteFunctions,
+	client: YunwuApiClient,
 	/** How many tasks run at once, given every item as read (an item that could not be read is its error). */
 	concurrency: (items: ReadonlyArray<TaskItem | Error>) => number,
-	perTask: (
-		itemIndex: number,
-		item: TaskItem,
-		signal: AbortSignal,
-		shared: SharedWork,
-	) => Promise<INodeExecutionData>,
+	perTask: (work: TaskWork) => Promise<INodeExecutionData>,
 ): Promise<INodeExecutionData[]> {
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
 		try {
@@ -222,7 +220,8 @@ export async function runForEachTask(
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = read[itemIndex];
 		if (item instanceof Error) throw item;
-		return await perTask(itemIndex, item, signal, shared);
+		const { taskId, options } = item;
+		return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
 	};
 	const taskOf = (itemIndex: number) => {
 		const item = read[itemIndex];
