@@ -77,7 +77,7 @@ async function download(
 	if (result.ok) return result;
 	return {
 		ok: false,
-		message: describeDownloadFailure(result.failure, work.taskId, kind, result.attempts),
+		message: describeDownloadFailure(result.failure, work.subject, kind, result.attempts),
 		httpCode: httpCodeOf(result.failure),
 	};
 }
