@@ -39,6 +39,10 @@ function networkWords(code: string): string {
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }
 
+/** A subject such as `task "abc"` opening a sentence: `Task "abc"`. */
+export const atSentenceStart = (subject: string) =>
+	subject.charAt(0).toUpperCase() + subject.slice(1);
+
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) =>
@@ -139,10 +143,10 @@ export function describeRetryAfterBeyondTimeout(
 /** Bytes as megabytes of 1,000,000, as Max File Size counts them: 2048 MB, 0.5 MB, 3.146 MB. */
 const formatMegabytes = (bytes: number) => `${Math.round(bytes / 1000) / 1000} MB`;
 
-/** What went wrong downloading a completed task's video or thumbnail. */
+/** What went wrong downloading a completed task's video or thumbnail; `subject` names the task (`task "<id>"`). */
 export function describeDownloadFailure(
 	failure: DownloadFailure,
-	taskId: string,
+	subject: string,
 	kind: MediaKind,
 	attempts: number,
 ): string {
@@ -152,35 +156,35 @@ export function describeDownloadFailure(
 	const misbehaving = 'The file host is misbehaving: retry later, or generate the video again.';
 	switch (failure.kind) {
 		case 'badUrl':
-			return `Task "${taskId}" is completed but its ${file} URL is not a web address. ${withoutIt}`;
+			return `${atSentenceStart(subject)} is completed but its ${file} URL is not a web address. ${withoutIt}`;
 		case 'blocked':
-			return `The ${file} of task "${taskId}" was not downloaded: ${blockedWords(failure.host)}. If you trust that file host, ask your n8n administrator to allow it, or turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
+			return `The ${file} of ${subject} was not downloaded: ${blockedWords(failure.host)}. If you trust that file host, ask your n8n administrator to allow it, or turn off Download ${kind === 'video' ? 'Video' : 'Thumbnail'} to output the task without it.`;
 		case 'redirectLoop':
-			return `The ${file} link of task "${taskId}" redirects in a loop, back to an address it already passed through. ${misbehaving}`;
+			return `The ${file} link of ${subject} redirects in a loop, back to an address it already passed through. ${misbehaving}`;
 		case 'tooManyRedirects':
-			return `The ${file} link of task "${taskId}" redirected more than ${failure.limit} times without reaching the file. ${misbehaving}`;
+			return `The ${file} link of ${subject} redirected more than ${failure.limit} times without reaching the file. ${misbehaving}`;
 		case 'redirectNotWeb': {
 			const target = failure.scheme ? `a "${failure.scheme}" address` : 'an invalid address';
-			return `The ${file} link of task "${taskId}" redirects to ${target}; only http and https addresses are downloaded. ${withoutIt}`;
+			return `The ${file} link of ${subject} redirects to ${target}; only http and https addresses are downloaded. ${withoutIt}`;
 		}
 		case 'tooSlow':
-			return `The ${file} download of task "${taskId}" was too slow${tries}: ${failure.receivedBytes} bytes in ${formatSeconds(failure.periodMs)}, below the Minimum Download Speed of ${failure.minBytesPerSecond / 1000} KB/s; no partial file was passed on. Retry later, or lower Minimum Download Speed in the node's options (0 turns the check off).`;
+			return `The ${file} download of ${subject} was too slow${tries}: ${failure.receivedBytes} bytes in ${formatSeconds(failure.periodMs)}, below the Minimum Download Speed of ${failure.minBytesPerSecond / 1000} KB/s; no partial file was passed on. Retry later, or lower Minimum Download Speed in the node's options (0 turns the check off).`;
 		case 'tooLarge':
 			return failure.declaredBytes !== undefined
-				? `The ${file} of task "${taskId}" is ${formatMegabytes(failure.declaredBytes)}, more than the Max File Size of ${formatMegabytes(failure.maxBytes)}, so it was not downloaded. Raise Max File Size in the node's options to accept it.`
-				: `The ${file} download of task "${taskId}" grew past the Max File Size of ${formatMegabytes(failure.maxBytes)} and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`;
+				? `The ${file} of ${subject} is ${formatMegabytes(failure.declaredBytes)}, more than the Max File Size of ${formatMegabytes(failure.maxBytes)}, so it was not downloaded. Raise Max File Size in the node's options to accept it.`
+				: `The ${file} download of ${subject} grew past the Max File Size of ${formatMegabytes(failure.maxBytes)} and was stopped; no partial file was passed on. Raise Max File Size in the node's options if the file really is that large.`;
 		case 'empty':
-			return `The ${file} of task "${taskId}" arrived empty (0 bytes)${tries}. Retry the execution later; if it stays empty, generate the video again.`;
+			return `The ${file} of ${subject} arrived empty (0 bytes)${tries}. Retry the execution later; if it stays empty, generate the video again.`;
 		case 'expired':
-			return `The ${file} link of task "${taskId}" has expired or is no longer accessible (HTTP ${failure.httpCode}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`;
+			return `The ${file} link of ${subject} has expired or is no longer accessible (HTTP ${failure.httpCode}). Yunwu's file links expire a while after completion: download sooner, or generate the video again.`;
 		case 'refused':
-			return `The file host refused the ${file} of task "${taskId}" (HTTP ${failure.httpCode}). Retry later, or generate the video again.`;
+			return `The file host refused the ${file} of ${subject} (HTTP ${failure.httpCode}). Retry later, or generate the video again.`;
 		case 'hostError':
-			return `The file host could not deliver the ${file} of task "${taskId}"${tries} (HTTP ${failure.httpCode}). Retry the execution later.`;
+			return `The file host could not deliver the ${file} of ${subject}${tries} (HTTP ${failure.httpCode}). Retry the execution later.`;
 		case 'network':
-			return `Could not download the ${file} of task "${taskId}"${tries}: ${networkWords(failure.code)}. Retry the execution later.`;
+			return `Could not download the ${file} of ${subject}${tries}: ${networkWords(failure.code)}. Retry the execution later.`;
 		case 'requestTimeout':
-			return `The ${file} download of task "${taskId}" stalled for ${formatSeconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
+			return `The ${file} download of ${subject} stalled for ${formatSeconds(failure.timeoutMs)}${tries}. Retry later, or raise Request Timeout in the node's options.`;
 		case 'incomplete': {
 			const { expectedBytes, receivedBytes } = failure;
 			// A decoded (gzip, br) body outgrows its Content-Length: then only the promise is shown.
@@ -190,14 +194,14 @@ export function describeDownloadFailure(
 					: receivedBytes === undefined || receivedBytes >= expectedBytes
 						? ` (${expectedBytes} bytes were promised)`
 						: ` (${receivedBytes} of ${expectedBytes} bytes)`;
-			return `The ${file} download of task "${taskId}" broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
+			return `The ${file} download of ${subject} broke off${tries}${sizes}; no partial file was passed on. Retry the execution.`;
 		}
 		case 'partial':
-			return `The file host sent only part of the ${file} of task "${taskId}" (HTTP ${failure.httpCode})${tries}; no partial file was passed on. Retry the execution later.`;
+			return `The file host sent only part of the ${file} of ${subject} (HTTP ${failure.httpCode})${tries}; no partial file was passed on. Retry the execution later.`;
 		case 'notMedia':
-			return `The ${file} link of task "${taskId}" returned a page (${failure.contentType}) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`;
+			return `The ${file} link of ${subject} returned a page (${failure.contentType}) instead of the file: the link has probably expired. Download sooner after completion, or generate the video again.`;
 		case 'cancelled':
-			return `The ${file} download of task "${taskId}" was cancelled.`;
+			return `The ${file} download of ${subject} was cancelled.`;
 	}
 }
 

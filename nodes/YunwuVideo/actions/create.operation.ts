@@ -34,6 +34,7 @@ import {
 	type ModelFamily,
 } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
+import { workOn } from './common/taskWork';
 import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
@@ -240,7 +241,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			signal,
 		);
 		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
-			return await waitAndDeliver(this, client, itemIndex, task.id, signal, shared, options, {
+			const work = workOn(task.id, { context: this, client, itemIndex, options, signal, shared });
+			return await waitAndDeliver(work, {
 				justCreated: isNew,
 				onTaskFailed: () => createdTasks.forget(itemIndex, body),
 			});

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf, taskError } from '../errors';
+import { describeApiFailure, httpCodeOf } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
 import { downloadFields, optionsCollection, requestOptionFields } from './common/descriptions';
 import { runForEachTask } from './common/items';
+import { workError } from './common/taskWork';
 
 const OPERATION = 'query';
 /** Look-ups run side by side; a handful at once keeps a large batch quick without bursting the API. */
@@ -25,35 +26,22 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const client = await YunwuApiClient.forNode(this);
 	return await runForEachTask(
 		this,
+		client,
 		() => QUERIES_AT_ONCE,
-		async (itemIndex, { taskId, options: itemOptions }, signal, shared) => {
-			const options = {
-				...itemOptions,
-				retryDelayMs: DOWNLOAD_RETRY_DELAY_MS,
-				shared,
-				apiOrigin: client.origin,
-			};
+		async (work) => {
+			const { taskId, subject, options } = work;
 			const key = JSON.stringify(['query', taskId, options.requestTimeoutMs]);
-			const result = await shared.join(
+			const result = await work.shared.join(
 				key,
-				signal,
+				work.signal,
 				async () => await client.queryTask(taskId, options.requestTimeoutMs),
 			);
-			if (!result)
-				throw taskError(
-					this.getNode(),
-					`The execution was stopped while querying task "${taskId}".`,
-					itemIndex,
-					{ taskId },
-				);
+			if (!result) throw workError(work, `The execution was stopped while querying ${subject}.`);
 			if (!result.ok) {
-				const message = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
-				throw taskError(this.getNode(), message, itemIndex, {
-					taskId,
-					httpCode: httpCodeOf(result.failure),
-				});
+				const message = describeApiFailure(result.failure, subject, client.shownBaseUrl);
+				throw workError(work, message, { httpCode: httpCodeOf(result.failure) });
 			}
-			return await deliverTask(this, itemIndex, taskId, result.value, options, signal);
+			return await deliverTask(work, result.value, { retryDelayMs: DOWNLOAD_RETRY_DELAY_MS });
 		},
 	);
 }

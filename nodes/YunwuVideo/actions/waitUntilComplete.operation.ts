@@ -18,10 +18,5 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
-	return await runForEachTask(
-		this,
-		maxConcurrentOf,
-		async (itemIndex, { taskId, options }, signal, shared) =>
-			await waitAndDeliver(this, client, itemIndex, taskId, signal, shared, options),
-	);
+	return await runForEachTask(this, client, maxConcurrentOf, waitAndDeliver);
 }

@@ -10,7 +10,7 @@ import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
 import { MAX_BACKOFF_MS } from './waitForTask';
 
-export interface RetryPolicy {
+interface RetryPolicy {
 	attempts: number;
 	/** Pause before the second attempt; it doubles for each further one, up to MAX_BACKOFF_MS. */
 	firstDelayMs: number;
@@ -25,7 +25,7 @@ export function downloadRetryDelay(firstDelayMs: number, attempt: number): numbe
  * Downloads a file, retrying a break-off, a short file, a 5xx or a stalled connection. A partial
  * file is never handed on: each attempt stores a fresh copy and only a whole one is returned.
  */
-export async function downloadWithRetries(
+async function downloadWithRetries(
 	context: IExecuteFunctions,
 	request: DownloadRequest,
 	policy: RetryPolicy,
@@ -40,23 +40,29 @@ export async function downloadWithRetries(
 	}
 }
 
+/** The item asking for a file: the node run's context and shared work, its task, and its own signal. */
+interface Asker {
+	context: IExecuteFunctions;
+	shared: SharedWork;
+	taskId: string;
+	signal: AbortSignal;
+}
+
 /**
  * `downloadWithRetries`, done once per node run for all items that ask for the same file with the
  * same limits: they all get the one stored copy.
  */
 export async function downloadShared(
-	context: IExecuteFunctions,
-	shared: SharedWork,
-	request: DownloadRequest,
+	{ context, shared, taskId, signal: askerSignal }: Asker,
+	file: Omit<DownloadRequest, 'taskId' | 'signal'>,
 	policy: RetryPolicy,
 ): Promise<DownloadResult & { attempts: number }> {
-	// Everything that shapes the download but the caller's own signal: the URL, the limits, the tries.
-	const { signal: callerSignal, ...file } = request;
-	const key = JSON.stringify(['download', file, policy]);
+	// Everything that shapes the download but the asker's own signal: the task, the URL, the limits, the tries.
+	const key = JSON.stringify(['download', taskId, file, policy]);
 	const result = await shared.join(
 		key,
-		callerSignal,
-		async (signal) => await downloadWithRetries(context, { ...file, signal }, policy),
+		askerSignal,
+		async (signal) => await downloadWithRetries(context, { ...file, taskId, signal }, policy),
 	);
 	return result ?? { ok: false, failure: { kind: 'cancelled' }, attempts: 0 };
 }

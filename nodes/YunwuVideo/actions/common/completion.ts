@@ -1,23 +1,16 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import {
+	atSentenceStart,
 	describeApiFailure,
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
-	taskError,
 } from '../../errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
-import type { YunwuApiClient } from '../../transport/apiClient';
 import type { ApiResult } from '../../transport/failure';
-import type { SharedWork } from '../../waiting/shared';
 import {
 	UNREACHABLE_AFTER_MS,
 	waitForTask,
@@ -27,6 +20,7 @@ import {
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, type ItemOptions } from './options';
+import { workError, type TaskWork } from './taskWork';
 
 /** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
 export const waitOptionFields: INodeProperties[] = [
@@ -69,21 +63,16 @@ export function maxConcurrentOf(items: ReadonlyArray<{ options: ItemOptions } | 
 /**
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
  * `justCreated`, the first query waits a poll interval). Items waiting on the same task with the same
- * wait settings share one poll loop and its downloads through `shared`; each reads the outcome with
- * its own On Timeout. A failed task (reported to `onTaskFailed` first), a timeout (unless On Timeout
- * outputs the last status), an API fault or a cancel become the item's error. Each change of the
- * task's state, and each failed query, goes to n8n's log at debug level.
+ * wait settings share one poll loop and its downloads through `work.shared`; each reads the outcome
+ * with its own On Timeout. A failed task (reported to `onTaskFailed` first), a timeout (unless On
+ * Timeout outputs the last status), an API fault or a cancel become the item's error. Each change of
+ * the task's state, and each failed query, goes to n8n's log at debug level.
  */
 export async function waitAndDeliver(
-	context: IExecuteFunctions,
-	client: YunwuApiClient,
-	itemIndex: number,
-	taskId: string,
-	signal: AbortSignal,
-	shared: SharedWork,
-	options: ItemOptions,
+	work: TaskWork,
 	{ justCreated = false, onTaskFailed }: { justCreated?: boolean; onTaskFailed?: () => void } = {},
 ): Promise<INodeExecutionData> {
+	const { client, options, taskId, subject } = work;
 	const settings: WaitSettings = {
 		pollIntervalMs: options.pollIntervalMs,
 		timeoutMs: options.timeoutMs,
@@ -97,8 +86,8 @@ export async function waitAndDeliver(
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
 	const key = JSON.stringify(['wait', taskId, settings]);
 	const pollLoop = async (loopSignal: AbortSignal) =>
-		await waitForTask(loggedQuery(context, client, itemIndex, taskId), settings, loopSignal);
-	const outcome: WaitOutcome = (await shared.join(key, signal, pollLoop)) ?? {
+		await waitForTask(loggedQuery(work), settings, loopSignal);
+	const outcome: WaitOutcome = (await work.shared.join(key, work.signal, pollLoop)) ?? {
 		kind: 'cancelled',
 		polls: 0,
 	};
@@ -113,20 +102,14 @@ export async function waitAndDeliver(
 			const { answer } = outcome;
 			if (toTaskState(answer.status) === 'failed') {
 				onTaskFailed?.();
-				throw taskError(context.getNode(), failedTaskMessage(taskId, answer), itemIndex, {
-					taskId,
+				throw workError(work, failedTaskMessage(subject, answer), {
 					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
 				});
 			}
-			return await deliverTask(
-				context,
-				itemIndex,
-				taskId,
-				answer,
-				{ ...options, retryDelayMs: options.pollIntervalMs, shared, apiOrigin: client.origin },
-				signal,
-				waited(outcome.polls),
-			);
+			return await deliverTask(work, answer, {
+				retryDelayMs: options.pollIntervalMs,
+				extraFields: waited(outcome.polls),
+			});
 		}
 		case 'timedOut': {
 			const lastStatus = outcome.lastAnswer
@@ -134,33 +117,19 @@ export async function waitAndDeliver(
 				: { task_id: taskId, state: 'unknown', progress: null };
 			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
 			if (options.onTimeout === 'outputLastStatus') return { json: task };
-			const message = timeoutMessage(taskId, settings, outcome, client.shownBaseUrl);
-			throw taskError(context.getNode(), message, itemIndex, { taskId, task });
+			throw workError(work, timeoutMessage(work, settings, outcome), { task });
 		}
 		case 'failed': {
-			const message = describeApiFailure(outcome.failure, `task "${taskId}"`, client.shownBaseUrl);
-			throw taskError(context.getNode(), message, itemIndex, {
-				taskId,
-				httpCode: httpCodeOf(outcome.failure),
-			});
+			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl);
+			throw workError(work, message, { httpCode: httpCodeOf(outcome.failure) });
 		}
 		case 'cancelled':
-			throw taskError(
-				context.getNode(),
-				`The execution was stopped while waiting for task "${taskId}".`,
-				itemIndex,
-				{ taskId },
-			);
+			throw workError(work, `The execution was stopped while waiting for ${subject}.`);
 	}
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
-function loggedQuery(
-	context: IExecuteFunctions,
-	client: YunwuApiClient,
-	itemIndex: number,
-	taskId: string,
-) {
+function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) {
 	const about = {
 		node: context.getNode().name,
 		executionId: context.getExecutionId(),
@@ -171,9 +140,9 @@ function loggedQuery(
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
 		const result = await client.queryTask(taskId, timeoutMs);
 		if (!result.ok) {
-			const problem = describeApiFailure(result.failure, `task "${taskId}"`, client.shownBaseUrl);
+			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl);
 			context.logger.debug(
-				`Yunwu Video: a query of task "${taskId}" (item ${itemIndex}) failed: ${problem}`,
+				`Yunwu Video: a query of ${subject} (item ${itemIndex}) failed: ${problem}`,
 				about,
 			);
 			return result;
@@ -182,7 +151,7 @@ function loggedQuery(
 		if (state !== lastState) {
 			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
 			context.logger.debug(
-				`Yunwu Video: task "${taskId}" (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
+				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
 				{ ...about, state },
 			);
 			lastState = state;
@@ -191,38 +160,38 @@ function loggedQuery(
 	};
 }
 
-function failedTaskMessage(taskId: string, answer: TaskAnswer): string {
+function failedTaskMessage(subject: string, answer: TaskAnswer): string {
 	const reason = readableApiError(answer.error) ?? 'Yunwu gave no reason';
-	return `Task "${taskId}" failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
+	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
 function timeoutMessage(
-	taskId: string,
+	{ subject, client }: TaskWork,
 	settings: WaitSettings,
 	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
-	baseUrl: string,
 ): string {
 	const { lastAnswer, lastFailure, early } = outcome;
+	const task = atSentenceStart(subject);
 	const limit = formatSeconds(settings.timeoutMs);
 	if (early?.reason === 'firstQueryTooLate') {
-		return `Task "${taskId}" was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
+		return `${task} was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
 	if (early?.reason === 'retryAfter')
 		return describeRetryAfterBeyondTimeout(
 			early.failure,
-			`the next query of task "${taskId}"`,
+			`the next query of ${subject}`,
 			early.leftMs,
 		);
 	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
 	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= settings.timeoutMs) {
-		return `Task "${taskId}" was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
+		return `${task} was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
 	const advice =
 		'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
-		const lastError = describeApiFailure(lastFailure, `task "${taskId}"`, baseUrl);
-		return `Task "${taskId}" did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
+		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl);
+		return `${task} did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
 	}
-	return `Task "${taskId}" did not finish within ${limit} (${status}). ${advice}`;
+	return `${task} did not finish within ${limit} (${status}). ${advice}`;
 }

@@ -1,40 +1,18 @@
-import type {
-	IBinaryData,
-	IBinaryKeyData,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-} from 'n8n-workflow';
+import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { describeDownloadFailure, httpCodeOf, taskError } from '../../errors';
+import { atSentenceStart, describeDownloadFailure, httpCodeOf } from '../../errors';
 import { shapeTaskOutput } from '../../task/output';
 import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import { downloadShared } from '../../waiting/download';
-import type { SharedWork } from '../../waiting/shared';
-import type { ItemOptions } from './options';
+import { workError, type TaskWork } from './taskWork';
 
-/**
- * What delivering a task needs: the item's options, the pause before a download's second try, and
- * the API's origin (the only one a download may send the key to).
- */
-export type DeliveryOptions = Pick<
-	ItemOptions,
-	| 'downloadVideo'
-	| 'videoField'
-	| 'downloadThumbnail'
-	| 'thumbnailField'
-	| 'requestTimeoutMs'
-	| 'downloadAttempts'
-	| 'minDownloadBytesPerSecond'
-	| 'maxFileBytes'
-> & {
+/** The pause before a download's second try, and fields the output item adds to the task's. */
+interface DeliveryOptions {
 	retryDelayMs: number;
-	/** The node run's shared work: items of one task download each file once. */
-	shared: SharedWork;
-	apiOrigin: string;
-};
+	extraFields?: IDataObject;
+}
 
 /**
  * The output item for a task answer: its parsed fields, plus the video (and thumbnail) as binary
@@ -42,33 +20,24 @@ export type DeliveryOptions = Pick<
  * never costs the video: the item says why in `thumbnail_error`.
  */
 export async function deliverTask(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	taskId: string,
+	work: TaskWork,
 	answer: TaskAnswer,
-	options: DeliveryOptions,
-	signal: AbortSignal,
-	extraFields: IDataObject = {},
+	{ retryDelayMs, extraFields = {} }: DeliveryOptions,
 ): Promise<INodeExecutionData> {
-	const json: IDataObject = { ...shapeTaskOutput(taskId, answer), ...extraFields };
+	const { options } = work;
+	const json: IDataObject = { ...shapeTaskOutput(work.taskId, answer), ...extraFields };
 	const binary: IBinaryKeyData = {};
 	if (toTaskState(answer.status) === 'completed') {
 		if (options.downloadVideo) {
 			if (typeof answer.video_url !== 'string' || answer.video_url.trim() === '') {
-				throw taskError(
-					context.getNode(),
-					`Task "${taskId}" is completed but Yunwu sent no video_url. Turn off Download Video to output the task without the file.`,
-					itemIndex,
-					{ taskId, task: json },
+				throw workError(
+					work,
+					`${atSentenceStart(work.subject)} is completed but Yunwu sent no video_url. Turn off Download Video to output the task without the file.`,
+					{ task: json },
 				);
 			}
-			const video = await download(context, taskId, 'video', answer.video_url, options, signal);
-			if (!video.ok)
-				throw taskError(context.getNode(), video.message, itemIndex, {
-					taskId,
-					httpCode: video.httpCode,
-					task: json,
-				});
+			const video = await download(work, 'video', answer.video_url, retryDelayMs);
+			if (!video.ok) throw workError(work, video.message, { httpCode: video.httpCode, task: json });
 			binary[options.videoField] = video.binary;
 		}
 		// A thumbnail is a nicety: a task without one still delivers its video.
@@ -77,14 +46,7 @@ export async function deliverTask(
 			typeof answer.thumbnail_url === 'string' &&
 			answer.thumbnail_url
 		) {
-			const thumbnail = await download(
-				context,
-				taskId,
-				'thumbnail',
-				answer.thumbnail_url,
-				options,
-				signal,
-			);
+			const thumbnail = await download(work, 'thumbnail', answer.thumbnail_url, retryDelayMs);
 			if (thumbnail.ok) binary[options.thumbnailField] = thumbnail.binary;
 			else json.thumbnail_error = thumbnail.message;
 		}
@@ -92,33 +54,30 @@ export async function deliverTask(
 	return Object.keys(binary).length > 0 ? { json, binary } : { json };
 }
 
+/** A file of the task, downloaded with the item's limits; only the API's origin gets the key. */
 async function download(
-	context: IExecuteFunctions,
-	taskId: string,
+	work: TaskWork,
 	kind: MediaKind,
 	url: string,
-	options: DeliveryOptions,
-	signal: AbortSignal,
+	retryDelayMs: number,
 ): Promise<{ ok: true; binary: IBinaryData } | { ok: false; message: string; httpCode?: number }> {
+	const { options } = work;
 	const result = await downloadShared(
-		context,
-		options.shared,
+		work,
 		{
 			url,
-			taskId,
 			kind,
-			apiOrigin: options.apiOrigin,
+			apiOrigin: work.client.origin,
 			timeoutMs: options.requestTimeoutMs,
 			minBytesPerSecond: options.minDownloadBytesPerSecond,
 			maxBytes: options.maxFileBytes,
-			signal,
 		},
-		{ attempts: options.downloadAttempts, firstDelayMs: options.retryDelayMs },
+		{ attempts: options.downloadAttempts, firstDelayMs: retryDelayMs },
 	);
 	if (result.ok) return result;
 	return {
 		ok: false,
-		message: describeDownloadFailure(result.failure, taskId, kind, result.attempts),
+		message: describeDownloadFailure(result.failure, work.subject, kind, result.attempts),
 		httpCode: httpCodeOf(result.failure),
 	};
 }

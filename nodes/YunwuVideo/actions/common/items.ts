@@ -8,9 +8,11 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
 import { readItemOptions, shown, type ItemOptions } from './options';
+import { workOn, type TaskWork } from './taskWork';
 
 /** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
 const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
@@ -40,7 +42,7 @@ export function readText(
 }
 
 /** The task ID of an item, trimmed, or a clear error before any request is sent. */
-export function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
+function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
 	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;
 	const isText = typeof raw === 'string' || typeof raw === 'number';
 	const taskId = isText ? String(raw).trim() : '';
@@ -62,7 +64,7 @@ export function readTaskId(context: IExecuteFunctions, itemIndex: number): strin
 	return taskId;
 }
 
-export interface ItemRunOptions {
+interface ItemRunOptions {
 	/**
 	 * Without Continue On Fail, whether the first failure stops the other items at once (the
 	 * default), or lets them finish: Create must not abandon tasks that are already paid for. The
@@ -187,7 +189,7 @@ function outputItem(result: INodeExecutionData, itemIndex: number): INodeExecuti
 }
 
 /** An item's task and options, read before any request is sent. */
-export interface TaskItem {
+interface TaskItem {
 	taskId: string;
 	options: ItemOptions;
 }
@@ -200,14 +202,10 @@ export interface TaskItem {
  */
 export async function runForEachTask(
 	context: IExecuteFunctions,
+	client: YunwuApiClient,
 	/** How many tasks run at once, given every item as read (an item that could not be read is its error). */
 	concurrency: (items: ReadonlyArray<TaskItem | Error>) => number,
-	perTask: (
-		itemIndex: number,
-		item: TaskItem,
-		signal: AbortSignal,
-		shared: SharedWork,
-	) => Promise<INodeExecutionData>,
+	perTask: (work: TaskWork) => Promise<INodeExecutionData>,
 ): Promise<INodeExecutionData[]> {
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
 		try {
@@ -222,7 +220,8 @@ export async function runForEachTask(
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = read[itemIndex];
 		if (item instanceof Error) throw item;
-		return await perTask(itemIndex, item, signal, shared);
+		const { taskId, options } = item;
+		return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
 	};
 	const taskOf = (itemIndex: number) => {
 		const item = read[itemIndex];

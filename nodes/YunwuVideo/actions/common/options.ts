@@ -141,7 +141,7 @@ function expected(field: INodeProperties): string {
 }
 
 /** A number option's value: the default when it was not set, else a number (or numeric text) in its bounds. */
-export function readNumberOption(
+function readNumberOption(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	options: IDataObject,
