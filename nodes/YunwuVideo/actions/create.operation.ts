@@ -1,5 +1,6 @@
 import {
 	NodeOperationError,
+	updateDisplayOptions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -29,19 +30,15 @@ import {
 	aspectRatioFields,
 	CUSTOM_MODEL,
 	familyOf,
-	modelOfFamily,
+	forFamily,
 	sizeFields,
-	type ModelFamily,
 } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
 import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
 
-const forCreate = { operation: [OPERATION] };
-const forFamily = (family: ModelFamily) => ({ show: { ...forCreate, ...modelOfFamily(family) } });
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		// The models the credential's key can use, loaded when the panel opens (video models first).
 		// Saved names that are not listed still run: n8n checks option values only in the panel.
@@ -53,7 +50,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'listModels' },
 		description:
 			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Custom Model Name',
@@ -63,7 +59,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. kling-v2-master',
 		description: 'The model name exactly as Yunwu lists it',
-		displayOptions: { show: { ...forCreate, model: [CUSTOM_MODEL] } },
+		displayOptions: { show: { model: [CUSTOM_MODEL] } },
 	},
 	{
 		displayName: 'Prompt',
@@ -74,7 +70,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		placeholder: 'e.g. A cat walking along a sunny beach, slow dolly shot',
 		description: 'What the video should show',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Reference Images',
@@ -91,7 +86,6 @@ export const description: INodeProperties[] = [
 			},
 		],
 		description: 'Images the video starts from or refers to (image-to-video)',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Image URLs',
@@ -101,7 +95,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 2 },
 		placeholder: 'e.g. https://example.com/first-frame.png',
 		description: 'One URL per line (or separated by commas)',
-		displayOptions: { show: { ...forCreate, imageSource: ['urls'] } },
+		displayOptions: { show: { imageSource: ['urls'] } },
 	},
 	{
 		displayName: 'Image Binary Fields',
@@ -109,10 +103,10 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: 'data',
 		description: 'Names of the binary fields holding the images, separated by commas',
-		displayOptions: { show: { ...forCreate, imageSource: ['binary'] } },
+		displayOptions: { show: { imageSource: ['binary'] } },
 	},
-	...aspectRatioFields(forCreate),
-	...sizeFields(forCreate),
+	...aspectRatioFields(),
+	...sizeFields(),
 	{
 		displayName: 'Enhance Prompt',
 		name: 'enhancePrompt',
@@ -185,7 +179,6 @@ export const description: INodeProperties[] = [
 		default: '{}',
 		description:
 			'Any other field the API accepts, merged into the request body (and overriding the fields above), so a new model never waits for a new release',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Wait for Completion',
@@ -194,14 +187,12 @@ export const description: INodeProperties[] = [
 		default: true,
 		description:
 			'Whether to wait until the video is ready and output it (as Wait Until Complete does), or output the created task at once',
-		displayOptions: { show: forCreate },
 	},
-	...downloadFields(OPERATION, true).map((field) => ({
-		...field,
-		displayOptions: { show: { ...field.displayOptions?.show, waitForCompletion: [true] } },
-	})),
-	optionsCollection(OPERATION, waitOptionFields),
+	...updateDisplayOptions({ show: { waitForCompletion: [true] } }, downloadFields(true)),
+	optionsCollection(waitOptionFields),
 ];
+
+export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, properties);
 
 /** Tries for a create refused before anything was created (429, connection refused). */
 const CREATE_ATTEMPTS = 3;

@@ -1,4 +1,4 @@
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 /**
  * What the panel knows about Yunwu's video model families: which names belong to a family (and
@@ -44,13 +44,13 @@ export function familyOf(model: string): ModelFamily | undefined {
 	return FAMILY_NAMES.find((family) => model.startsWith(FAMILIES[family].prefix));
 }
 
-/** A `displayOptions.show` entry matching the model names of `family`. */
-export function modelOfFamily(family: ModelFamily) {
-	return { model: [{ _cnd: { startsWith: FAMILIES[family].prefix } }] };
+/** The `displayOptions` of a field shown for the model names of `family`. */
+export function forFamily(family: ModelFamily): IDisplayOptions {
+	return { show: { model: [{ _cnd: { startsWith: FAMILIES[family].prefix } }] } };
 }
 
 /** Models of no known family (Other included), whose fields take free values. */
-const notOfAnyFamily = {
+const notOfAnyFamily: IDisplayOptions = {
 	hide: {
 		model: FAMILY_NAMES.map((family) => ({ _cnd: { startsWith: FAMILIES[family].prefix } })),
 	},
@@ -114,7 +114,7 @@ const ALL_RATIOS = [
  * takes, and one with all of them for other models. They share the parameter, so a value stays
  * when the model changes.
  */
-export function aspectRatioFields(show: Record<string, string[]>): INodeProperties[] {
+export function aspectRatioFields(): INodeProperties[] {
 	const field = {
 		displayName: 'Aspect Ratio',
 		name: 'aspectRatio',
@@ -132,14 +132,14 @@ export function aspectRatioFields(show: Record<string, string[]>): INodeProperti
 					`The aspect ratios Yunwu documents for ${label} models`,
 					`Yunwu documents no aspect ratio for ${label}: Orientation sets the shape`,
 				),
-				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
+				displayOptions: forFamily(family),
 			};
 		}),
 		{
 			...field,
 			options: choices(ALL_RATIOS, RATIO_NAMES),
 			description: `The shape of the video, if the model takes one. ${AS_EXPRESSION}`,
-			displayOptions: { show, ...notOfAnyFamily },
+			displayOptions: notOfAnyFamily,
 		},
 	];
 }
@@ -148,7 +148,7 @@ export function aspectRatioFields(show: Record<string, string[]>): INodeProperti
  * Size (`size`): per family a list of the sizes it takes; for other models free text, as the field
  * always was, so any size a new model takes can be typed.
  */
-export function sizeFields(show: Record<string, string[]>): INodeProperties[] {
+export function sizeFields(): INodeProperties[] {
 	return [
 		...FAMILY_NAMES.map((family): INodeProperties => {
 			const { label, sizes } = FAMILIES[family];
@@ -163,7 +163,7 @@ export function sizeFields(show: Record<string, string[]>): INodeProperties[] {
 					`The sizes Yunwu documents for ${label} models`,
 					`Yunwu documents no size for ${label}: the model (such as veo3.1-4k) and Upsample set the resolution`,
 				),
-				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
+				displayOptions: forFamily(family),
 			};
 		}),
 		{
@@ -173,7 +173,7 @@ export function sizeFields(show: Record<string, string[]>): INodeProperties[] {
 			default: '',
 			placeholder: 'e.g. 1280x720 or 720P',
 			description: "Resolution, in the form the model accepts; empty for the model's default",
-			displayOptions: { show, ...notOfAnyFamily },
+			displayOptions: notOfAnyFamily,
 		},
 	];
 }
