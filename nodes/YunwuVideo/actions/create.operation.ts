@@ -27,11 +27,10 @@ import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { readText, runForEachItem, type PerItem } from './common/items';
 import {
-	aspectRatioFields,
 	CUSTOM_MODEL,
-	familyOf,
-	forFamily,
-	sizeFields,
+	familyBody,
+	familyFields,
+	type FamilyFieldReader,
 } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
 import { pause } from '../transport/pause';
@@ -105,73 +104,7 @@ const properties: INodeProperties[] = [
 		description: 'Names of the binary fields holding the images, separated by commas',
 		displayOptions: { show: { imageSource: ['binary'] } },
 	},
-	...aspectRatioFields(),
-	...sizeFields(),
-	{
-		displayName: 'Enhance Prompt',
-		name: 'enhancePrompt',
-		type: 'boolean',
-		default: false,
-		description:
-			"Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
-		displayOptions: forFamily('veo'),
-	},
-	{
-		displayName: 'Upsample',
-		name: 'enableUpsample',
-		type: 'boolean',
-		default: false,
-		description: 'Whether Veo upscales the video to a higher resolution (takes longer)',
-		displayOptions: forFamily('veo'),
-	},
-	{
-		displayName: 'Orientation',
-		name: 'orientation',
-		type: 'options',
-		default: 'landscape',
-		options: [
-			{ name: 'Landscape', value: 'landscape' },
-			{ name: 'Portrait', value: 'portrait' },
-		],
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'duration',
-		type: 'options',
-		default: 10,
-		options: [
-			{ name: '10', value: 10 },
-			{ name: '15', value: 15 },
-			{ name: '25', value: 25 },
-		],
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Watermark',
-		name: 'watermark',
-		type: 'boolean',
-		default: false,
-		description: 'Whether Sora adds its watermark',
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Private',
-		name: 'private',
-		type: 'boolean',
-		default: true,
-		description: 'Whether the video stays private on Sora (not published to its feed)',
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Custom Mode',
-		name: 'customMode',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
-		displayOptions: forFamily('grok'),
-	},
+	...familyFields,
 	{
 		displayName: 'Additional Body Fields (JSON)',
 		name: 'additionalFields',
@@ -403,21 +336,14 @@ async function requestBody(context: IExecuteFunctions, itemIndex: number): Promi
 	const size = text(context, 'size', itemIndex);
 	if (size) body.size = size;
 
-	const family = familyOf(chosen);
-	if (family === 'veo') {
-		body.enhance_prompt = context.getNodeParameter('enhancePrompt', itemIndex, false) as boolean;
-		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
-	}
-	if (family === 'sora') {
-		body.orientation = text(context, 'orientation', itemIndex, 'landscape');
-		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
-		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
-		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
-	}
-	if (family === 'grok' && (context.getNodeParameter('customMode', itemIndex, false) as boolean)) {
-		body.mode = 'custom';
-	}
-	return { ...body, ...readAdditionalFields(context, itemIndex) };
+	// Unset, a family field reads as the default its table entry gives it.
+	const fallback = (name: string) => description.find((field) => field.name === name)?.default;
+	const read: FamilyFieldReader = {
+		text: (name) => text(context, name, itemIndex, fallback(name)?.toString()),
+		number: (name) => Number(context.getNodeParameter(name, itemIndex, fallback(name))),
+		boolean: (name) => context.getNodeParameter(name, itemIndex, fallback(name)) as boolean,
+	};
+	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
 }
 
 async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
