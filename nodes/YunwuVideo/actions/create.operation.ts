@@ -1,5 +1,4 @@
 import {
-	NodeOperationError,
 	updateDisplayOptions,
 	type IDataObject,
 	type IExecuteFunctions,
@@ -25,14 +24,10 @@ import {
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
-import { readText, runForEachItem, type PerItem } from './common/items';
-import {
-	CUSTOM_MODEL,
-	familyBody,
-	familyFields,
-	type FamilyFieldReader,
-} from './common/modelFamilies';
+import { runForEachItem, type PerItem } from './common/items';
+import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
+import { requestBody } from './common/requestBody';
 import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
@@ -138,7 +133,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		this.getInputData().map(async (_item, itemIndex) => {
 			try {
 				return {
-					body: await requestBody(this, itemIndex),
+					body: await requestBody(this, itemIndex, description),
 					options: readItemOptions(this, itemIndex),
 				};
 			} catch (error) {
@@ -296,103 +291,6 @@ async function createWithSafeRetries(
 		await pause(delay, signal);
 		if (signal.aborted) return created;
 	}
-}
-
-/** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
-function text(
-	context: IExecuteFunctions,
-	name: string,
-	itemIndex: number,
-	fallback?: string,
-): string {
-	const label = description.find((field) => field.name === name)?.displayName ?? name;
-	return readText(context, name, itemIndex, label, fallback);
-}
-
-/** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
-async function requestBody(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const node = context.getNode();
-	const chosen = text(context, 'model', itemIndex);
-	const model = chosen === CUSTOM_MODEL ? text(context, 'customModel', itemIndex) : chosen;
-	const prompt = text(context, 'prompt', itemIndex);
-	if (!model)
-		throw new NodeOperationError(
-			node,
-			`The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
-			{ itemIndex },
-		);
-	if (!prompt)
-		throw new NodeOperationError(
-			node,
-			`The prompt of item ${itemIndex} is empty. Describe the video to generate.`,
-			{ itemIndex },
-		);
-
-	const body: IDataObject = { model, prompt };
-	const images = await readImages(context, itemIndex);
-	if (images.length > 0) body.images = images;
-	const aspectRatio = text(context, 'aspectRatio', itemIndex);
-	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = text(context, 'size', itemIndex);
-	if (size) body.size = size;
-
-	// Unset, a family field reads as the default its table entry gives it.
-	const fallback = (name: string) => description.find((field) => field.name === name)?.default;
-	const read: FamilyFieldReader = {
-		text: (name) => text(context, name, itemIndex, fallback(name)?.toString()),
-		number: (name) => Number(context.getNodeParameter(name, itemIndex, fallback(name))),
-		boolean: (name) => context.getNodeParameter(name, itemIndex, fallback(name)) as boolean,
-	};
-	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
-}
-
-async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
-	const source = text(context, 'imageSource', itemIndex, 'none');
-	if (source === 'urls') {
-		return text(context, 'imageUrls', itemIndex)
-			.split(/[\n,]+/)
-			.map((url) => url.trim())
-			.filter(Boolean);
-	}
-	if (source !== 'binary') return [];
-	const names = text(context, 'imageBinaryProperties', itemIndex, 'data')
-		.split(',')
-		.map((name) => name.trim())
-		.filter(Boolean);
-	const images: string[] = [];
-	for (const name of names) {
-		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
-		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
-		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
-	}
-	return images;
-}
-
-function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): IDataObject {
-	const raw = context.getNodeParameter('additionalFields', itemIndex, '{}') as unknown;
-	let value = raw;
-	if (typeof raw === 'string') {
-		if (raw.trim() === '') return {};
-		try {
-			value = JSON.parse(raw) as unknown;
-		} catch {
-			throw new NodeOperationError(
-				context.getNode(),
-				`Additional Body Fields of item ${itemIndex} is not valid JSON. Write an object such as {"seed": 42}.`,
-				{ itemIndex },
-			);
-		}
-	}
-	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-		throw new NodeOperationError(
-			context.getNode(),
-			`Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`,
-			{
-				itemIndex,
-			},
-		);
-	}
-	return value as IDataObject;
 }
 
 /** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
