@@ -1,6 +1,7 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	updateDisplayOptions,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -62,7 +63,9 @@ export class YunwuVideo implements INodeType {
 				default: 'waitUntilComplete',
 			},
 			...create.description,
-			taskIdField(['query', 'waitUntilComplete']),
+			...updateDisplayOptions({ show: { operation: ['query', 'waitUntilComplete'] } }, [
+				taskIdField,
+			]),
 			...query.description,
 			...waitUntilComplete.description,
 		],

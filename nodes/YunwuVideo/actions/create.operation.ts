@@ -1,5 +1,5 @@
 import {
-	NodeOperationError,
+	updateDisplayOptions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -24,25 +24,16 @@ import {
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
-import { readText, runForEachItem, type PerItem } from './common/items';
-import {
-	aspectRatioFields,
-	CUSTOM_MODEL,
-	familyOf,
-	modelOfFamily,
-	sizeFields,
-	type ModelFamily,
-} from './common/modelFamilies';
+import { runForEachItem, type PerItem } from './common/items';
+import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
+import { requestBody } from './common/requestBody';
 import { workOn } from './common/taskWork';
 import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
 
-const forCreate = { operation: [OPERATION] };
-const forFamily = (family: ModelFamily) => ({ show: { ...forCreate, ...modelOfFamily(family) } });
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		// The models the credential's key can use, loaded when the panel opens (video models first).
 		// Saved names that are not listed still run: n8n checks option values only in the panel.
@@ -54,7 +45,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'listModels' },
 		description:
 			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Custom Model Name',
@@ -64,7 +54,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. kling-v2-master',
 		description: 'The model name exactly as Yunwu lists it',
-		displayOptions: { show: { ...forCreate, model: [CUSTOM_MODEL] } },
+		displayOptions: { show: { model: [CUSTOM_MODEL] } },
 	},
 	{
 		displayName: 'Prompt',
@@ -75,7 +65,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		placeholder: 'e.g. A cat walking along a sunny beach, slow dolly shot',
 		description: 'What the video should show',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Reference Images',
@@ -92,7 +81,6 @@ export const description: INodeProperties[] = [
 			},
 		],
 		description: 'Images the video starts from or refers to (image-to-video)',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Image URLs',
@@ -102,7 +90,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { rows: 2 },
 		placeholder: 'e.g. https://example.com/first-frame.png',
 		description: 'One URL per line (or separated by commas)',
-		displayOptions: { show: { ...forCreate, imageSource: ['urls'] } },
+		displayOptions: { show: { imageSource: ['urls'] } },
 	},
 	{
 		displayName: 'Image Binary Fields',
@@ -110,75 +98,9 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: 'data',
 		description: 'Names of the binary fields holding the images, separated by commas',
-		displayOptions: { show: { ...forCreate, imageSource: ['binary'] } },
+		displayOptions: { show: { imageSource: ['binary'] } },
 	},
-	...aspectRatioFields(forCreate),
-	...sizeFields(forCreate),
-	{
-		displayName: 'Enhance Prompt',
-		name: 'enhancePrompt',
-		type: 'boolean',
-		default: false,
-		description:
-			"Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
-		displayOptions: forFamily('veo'),
-	},
-	{
-		displayName: 'Upsample',
-		name: 'enableUpsample',
-		type: 'boolean',
-		default: false,
-		description: 'Whether Veo upscales the video to a higher resolution (takes longer)',
-		displayOptions: forFamily('veo'),
-	},
-	{
-		displayName: 'Orientation',
-		name: 'orientation',
-		type: 'options',
-		default: 'landscape',
-		options: [
-			{ name: 'Landscape', value: 'landscape' },
-			{ name: 'Portrait', value: 'portrait' },
-		],
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Duration (Seconds)',
-		name: 'duration',
-		type: 'options',
-		default: 10,
-		options: [
-			{ name: '10', value: 10 },
-			{ name: '15', value: 15 },
-			{ name: '25', value: 25 },
-		],
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Watermark',
-		name: 'watermark',
-		type: 'boolean',
-		default: false,
-		description: 'Whether Sora adds its watermark',
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Private',
-		name: 'private',
-		type: 'boolean',
-		default: true,
-		description: 'Whether the video stays private on Sora (not published to its feed)',
-		displayOptions: forFamily('sora'),
-	},
-	{
-		displayName: 'Custom Mode',
-		name: 'customMode',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
-		displayOptions: forFamily('grok'),
-	},
+	...familyFields,
 	{
 		displayName: 'Additional Body Fields (JSON)',
 		name: 'additionalFields',
@@ -186,7 +108,6 @@ export const description: INodeProperties[] = [
 		default: '{}',
 		description:
 			'Any other field the API accepts, merged into the request body (and overriding the fields above), so a new model never waits for a new release',
-		displayOptions: { show: forCreate },
 	},
 	{
 		displayName: 'Wait for Completion',
@@ -195,14 +116,12 @@ export const description: INodeProperties[] = [
 		default: true,
 		description:
 			'Whether to wait until the video is ready and output it (as Wait Until Complete does), or output the created task at once',
-		displayOptions: { show: forCreate },
 	},
-	...downloadFields(OPERATION, true).map((field) => ({
-		...field,
-		displayOptions: { show: { ...field.displayOptions?.show, waitForCompletion: [true] } },
-	})),
-	optionsCollection(OPERATION, waitOptionFields),
+	...updateDisplayOptions({ show: { waitForCompletion: [true] } }, downloadFields(true)),
+	optionsCollection(waitOptionFields),
 ];
+
+export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, properties);
 
 /** Tries for a create refused before anything was created (429, connection refused). */
 const CREATE_ATTEMPTS = 3;
@@ -215,7 +134,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		this.getInputData().map(async (_item, itemIndex) => {
 			try {
 				return {
-					body: await requestBody(this, itemIndex),
+					body: await requestBody(this, itemIndex, description),
 					options: readItemOptions(this, itemIndex),
 				};
 			} catch (error) {
@@ -374,110 +293,6 @@ async function createWithSafeRetries(
 		await pause(delay, signal);
 		if (signal.aborted) return created;
 	}
-}
-
-/** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
-function text(
-	context: IExecuteFunctions,
-	name: string,
-	itemIndex: number,
-	fallback?: string,
-): string {
-	const label = description.find((field) => field.name === name)?.displayName ?? name;
-	return readText(context, name, itemIndex, label, fallback);
-}
-
-/** The create request's JSON body, from the fields, the model's own fields and the JSON merge. */
-async function requestBody(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const node = context.getNode();
-	const chosen = text(context, 'model', itemIndex);
-	const model = chosen === CUSTOM_MODEL ? text(context, 'customModel', itemIndex) : chosen;
-	const prompt = text(context, 'prompt', itemIndex);
-	if (!model)
-		throw new NodeOperationError(
-			node,
-			`The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
-			{ itemIndex },
-		);
-	if (!prompt)
-		throw new NodeOperationError(
-			node,
-			`The prompt of item ${itemIndex} is empty. Describe the video to generate.`,
-			{ itemIndex },
-		);
-
-	const body: IDataObject = { model, prompt };
-	const images = await readImages(context, itemIndex);
-	if (images.length > 0) body.images = images;
-	const aspectRatio = text(context, 'aspectRatio', itemIndex);
-	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = text(context, 'size', itemIndex);
-	if (size) body.size = size;
-
-	const family = familyOf(chosen);
-	if (family === 'veo') {
-		body.enhance_prompt = context.getNodeParameter('enhancePrompt', itemIndex, false) as boolean;
-		body.enable_upsample = context.getNodeParameter('enableUpsample', itemIndex, false) as boolean;
-	}
-	if (family === 'sora') {
-		body.orientation = text(context, 'orientation', itemIndex, 'landscape');
-		body.duration = Number(context.getNodeParameter('duration', itemIndex, 10));
-		body.watermark = context.getNodeParameter('watermark', itemIndex, false) as boolean;
-		body.private = context.getNodeParameter('private', itemIndex, true) as boolean;
-	}
-	if (family === 'grok' && (context.getNodeParameter('customMode', itemIndex, false) as boolean)) {
-		body.mode = 'custom';
-	}
-	return { ...body, ...readAdditionalFields(context, itemIndex) };
-}
-
-async function readImages(context: IExecuteFunctions, itemIndex: number): Promise<string[]> {
-	const source = text(context, 'imageSource', itemIndex, 'none');
-	if (source === 'urls') {
-		return text(context, 'imageUrls', itemIndex)
-			.split(/[\n,]+/)
-			.map((url) => url.trim())
-			.filter(Boolean);
-	}
-	if (source !== 'binary') return [];
-	const names = text(context, 'imageBinaryProperties', itemIndex, 'data')
-		.split(',')
-		.map((name) => name.trim())
-		.filter(Boolean);
-	const images: string[] = [];
-	for (const name of names) {
-		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
-		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
-		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
-	}
-	return images;
-}
-
-function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): IDataObject {
-	const raw = context.getNodeParameter('additionalFields', itemIndex, '{}') as unknown;
-	let value = raw;
-	if (typeof raw === 'string') {
-		if (raw.trim() === '') return {};
-		try {
-			value = JSON.parse(raw) as unknown;
-		} catch {
-			throw new NodeOperationError(
-				context.getNode(),
-				`Additional Body Fields of item ${itemIndex} is not valid JSON. Write an object such as {"seed": 42}.`,
-				{ itemIndex },
-			);
-		}
-	}
-	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-		throw new NodeOperationError(
-			context.getNode(),
-			`Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`,
-			{
-				itemIndex,
-			},
-		);
-	}
-	return value as IDataObject;
 }
 
 /** The execution was stopped before the create had an answer: whether a task may exist is what matters. */

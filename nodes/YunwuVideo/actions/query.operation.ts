@@ -1,4 +1,8 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import {
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { describeApiFailure, httpCodeOf } from '../errors';
 import { YunwuApiClient } from '../transport/apiClient';
@@ -13,10 +17,10 @@ const QUERIES_AT_ONCE = 5;
 /** Pause before retrying a broken download; Query has no poll interval to take it from. */
 const DOWNLOAD_RETRY_DELAY_MS = 1_000;
 
-export const description: INodeProperties[] = [
-	...downloadFields(OPERATION, false),
-	optionsCollection(OPERATION, requestOptionFields),
-];
+export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, [
+	...downloadFields(false),
+	optionsCollection(requestOptionFields),
+]);
 
 /**
  * One status look-up per task: items with the same task share the query and the download; a

@@ -1,4 +1,8 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import {
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { YunwuApiClient } from '../transport/apiClient';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
@@ -7,10 +11,10 @@ import { runForEachTask } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
 
-export const description: INodeProperties[] = [
-	...downloadFields(OPERATION, true),
-	optionsCollection(OPERATION, waitOptionFields),
-];
+export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, [
+	...downloadFields(true),
+	optionsCollection(waitOptionFields),
+]);
 
 /**
  * Polls every item's task until it is completed or failed, all at once, then downloads the video;

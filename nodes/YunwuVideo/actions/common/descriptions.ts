@@ -2,28 +2,24 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_THUMBNAIL_FIELD, DEFAULT_VIDEO_FIELD, NUMBER_OPTIONS } from './options';
 
-/** Task ID: one field, shown for every operation given (the node lists it once for Query and Wait Until Complete). */
-export function taskIdField(operations: string[]): INodeProperties {
-	return {
-		displayName: 'Task ID',
-		name: 'taskId',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
-		description:
-			'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
-		displayOptions: { show: { operation: operations } },
-	};
-}
+/** Task ID: one field (the node lists it once for Query and Wait Until Complete). */
+export const taskIdField: INodeProperties = {
+	displayName: 'Task ID',
+	name: 'taskId',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
+	description:
+		'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
+};
 
 /**
  * Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field
  * name. Each default is a literal in its own definition, as n8n's lint rules require of a boolean
  * (the rules cannot check a default or description held in a variable).
  */
-export function downloadFields(operation: string, downloadByDefault: boolean): INodeProperties[] {
-	const displayOptions = { show: { operation: [operation] } };
+export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 	const downloadVideo: INodeProperties = downloadByDefault
 		? {
 				displayName: 'Download Video',
@@ -32,7 +28,6 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 				default: true,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
-				displayOptions,
 			}
 		: {
 				displayName: 'Download Video',
@@ -41,7 +36,6 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 				default: false,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
-				displayOptions,
 			};
 	return [
 		downloadVideo,
@@ -53,7 +47,7 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
 			required: true,
 			description: 'The name of the binary field the video is written to',
 			hint: 'Next nodes find the video under this name',
-			displayOptions: { show: { operation: [operation], downloadVideo: [true] } },
+			displayOptions: { show: { downloadVideo: [true] } },
 		},
 	];
 }
@@ -63,14 +57,13 @@ export function downloadFields(operation: string, downloadByDefault: boolean): I
  * order of their labels, as n8n's guidelines (and lint rule, which cannot see items assembled
  * from variables) want optional fields.
  */
-export function optionsCollection(operation: string, options: INodeProperties[]): INodeProperties {
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: { show: { operation: [operation] } },
 		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }

@@ -1,60 +1,173 @@
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-
-/**
- * What the panel knows about Yunwu's video model families: which names belong to a family (and
- * so get its own fields), and the aspect ratios and sizes each family takes. The values are the
- * ones Yunwu documents for its unified `POST /v1/video/create` format ("视频统一格式", Yunwu's API
- * docs as copied in github.com/shellus/mj-studio, docs/internal/api/yunwu-video/video-unified.md;
- * the same format's pages on docs.fast-token.com agree). Any other value can still be given as an
- * expression, and Additional Body Fields sends anything.
- */
-export type ModelFamily = 'veo' | 'sora' | 'grok' | 'jimeng';
+import {
+	updateDisplayOptions,
+	type IDataObject,
+	type IDisplayOptions,
+	type INodeProperties,
+	type INodePropertyOptions,
+} from 'n8n-workflow';
 
 /** The `model` value of "Other (Enter Model Name)"; the name itself is in `customModel`. */
 export const CUSTOM_MODEL = 'custom';
 
-const FAMILIES: Record<
-	ModelFamily,
-	{ label: string; prefix: string; aspectRatios: string[]; sizes: string[] }
-> = {
-	// aspect_ratio: "16:9 或 9:16"; no size field.
-	veo: { label: 'Veo', prefix: 'veo', aspectRatios: ['16:9', '9:16'], sizes: [] },
-	// orientation instead of aspect_ratio; size "small (一般 720p)" or "large" (1080p on fast-token's sora-2-pro page).
-	sora: { label: 'Sora', prefix: 'sora', aspectRatios: [], sizes: ['small', 'large'] },
-	// aspect_ratio "2:3, 3:2, 1:1"; size "720P (暂只支持 720P)".
-	grok: {
+/** Reads a family field of the item being created, by its panel name, its default when unset. */
+export interface FamilyFieldReader {
+	text(name: string): string;
+	number(name: string): number;
+	boolean(name: string): boolean;
+}
+
+/** A list of values Yunwu documents for a field, or the hint shown when it documents none. */
+type Documented = string[] | { none: string };
+
+interface ModelFamily {
+	label: string;
+	/** Model names of the family start with it (`veo3.1-fast`, `sora-2-pro`, `grok-video-3`, `jimeng-video-3.0`). */
+	prefix: string;
+	/** Aspect Ratio (`aspectRatio`, sent as `aspect_ratio`). */
+	aspectRatios: Documented;
+	/** Size (`size`). */
+	sizes: Documented;
+	/** The family's own fields, shown only for its models. */
+	fields: INodeProperties[];
+	/** What its own fields add to the create request body. */
+	body: (read: FamilyFieldReader) => IDataObject;
+}
+
+/**
+ * Everything the node knows about each of Yunwu's video model families: which names belong to it,
+ * the aspect ratios and sizes it takes, its own fields and how they go into the request body. A
+ * new family is one entry here. The values are the ones Yunwu documents for its unified
+ * `POST /v1/video/create` format ("视频统一格式", Yunwu's API docs as copied in
+ * github.com/shellus/mj-studio, docs/internal/api/yunwu-video/video-unified.md; the same format's
+ * pages on docs.fast-token.com agree). Any other value can still be given as an expression, and
+ * Additional Body Fields sends anything.
+ */
+const FAMILIES: readonly ModelFamily[] = [
+	{
+		// aspect_ratio: "16:9 或 9:16"; no size field.
+		label: 'Veo',
+		prefix: 'veo',
+		aspectRatios: ['16:9', '9:16'],
+		sizes: {
+			none: 'Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution',
+		},
+		fields: [
+			{
+				displayName: 'Enhance Prompt',
+				name: 'enhancePrompt',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether Veo rewrites the prompt for better results (the rewrite is output as 'enhanced_prompt')",
+			},
+			{
+				displayName: 'Upsample',
+				name: 'enableUpsample',
+				type: 'boolean',
+				default: false,
+				description: 'Whether Veo upscales the video to a higher resolution (takes longer)',
+			},
+		],
+		body: (read) => ({
+			enhance_prompt: read.boolean('enhancePrompt'),
+			enable_upsample: read.boolean('enableUpsample'),
+		}),
+	},
+	{
+		// orientation instead of aspect_ratio; size "small (一般 720p)" or "large" (1080p on fast-token's sora-2-pro page).
+		label: 'Sora',
+		prefix: 'sora',
+		aspectRatios: { none: 'Yunwu documents no aspect ratio for Sora: Orientation sets the shape' },
+		sizes: ['small', 'large'],
+		fields: [
+			{
+				displayName: 'Orientation',
+				name: 'orientation',
+				type: 'options',
+				default: 'landscape',
+				options: [
+					{ name: 'Landscape', value: 'landscape' },
+					{ name: 'Portrait', value: 'portrait' },
+				],
+			},
+			{
+				displayName: 'Duration (Seconds)',
+				name: 'duration',
+				type: 'options',
+				default: 10,
+				options: [
+					{ name: '10', value: 10 },
+					{ name: '15', value: 15 },
+					{ name: '25', value: 25 },
+				],
+			},
+			{
+				displayName: 'Watermark',
+				name: 'watermark',
+				type: 'boolean',
+				default: false,
+				description: 'Whether Sora adds its watermark',
+			},
+			{
+				displayName: 'Private',
+				name: 'private',
+				type: 'boolean',
+				default: true,
+				description: 'Whether the video stays private on Sora (not published to its feed)',
+			},
+		],
+		body: (read) => ({
+			orientation: read.text('orientation'),
+			duration: read.number('duration'),
+			watermark: read.boolean('watermark'),
+			private: read.boolean('private'),
+		}),
+	},
+	{
+		// aspect_ratio "2:3, 3:2, 1:1"; size "720P (暂只支持 720P)".
 		label: 'Grok',
 		prefix: 'grok-video',
 		aspectRatios: ['1:1', '2:3', '3:2'],
 		sizes: ['720P'],
+		fields: [
+			{
+				displayName: 'Custom Mode',
+				name: 'customMode',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether Grok follows the prompt exactly (\'mode\' set to "custom") instead of its own style',
+			},
+		],
+		body: (read) => (read.boolean('customMode') ? { mode: 'custom' } : {}),
 	},
-	// aspect_ratio "16:9, 9:16, 4:3, 3:4, 1:1, 21:9"; size "720x1280, 1280x720, 1080P".
-	jimeng: {
+	{
+		// aspect_ratio "16:9, 9:16, 4:3, 3:4, 1:1, 21:9"; size "720x1280, 1280x720, 1080P".
 		label: 'Jimeng',
 		prefix: 'jimeng',
 		aspectRatios: ['1:1', '3:4', '4:3', '9:16', '16:9', '21:9'],
 		sizes: ['720x1280', '1280x720', '1080P'],
+		fields: [],
+		body: () => ({}),
 	},
-};
+];
 
-const FAMILY_NAMES = Object.keys(FAMILIES) as ModelFamily[];
-
-/** The family of a model name, by its prefix (`veo3.1-fast`, `sora-2-pro`, `grok-video-3`, `jimeng-video-3.0`). */
-export function familyOf(model: string): ModelFamily | undefined {
-	return FAMILY_NAMES.find((family) => model.startsWith(FAMILIES[family].prefix));
+/** The family of a model name, by its prefix. */
+function familyOf(model: string): ModelFamily | undefined {
+	return FAMILIES.find((family) => model.startsWith(family.prefix));
 }
 
-/** A `displayOptions.show` entry matching the model names of `family`. */
-export function modelOfFamily(family: ModelFamily) {
-	return { model: [{ _cnd: { startsWith: FAMILIES[family].prefix } }] };
+/** What the own fields of `model`'s family add to the create request body (nothing for other models). */
+export function familyBody(model: string, read: FamilyFieldReader): IDataObject {
+	return familyOf(model)?.body(read) ?? {};
 }
 
+const ofModelsOf = (family: ModelFamily) => ({ _cnd: { startsWith: family.prefix } });
+const forFamily = (family: ModelFamily): IDisplayOptions => ({
+	show: { model: [ofModelsOf(family)] },
+});
 /** Models of no known family (Other included), whose fields take free values. */
-const notOfAnyFamily = {
-	hide: {
-		model: FAMILY_NAMES.map((family) => ({ _cnd: { startsWith: FAMILIES[family].prefix } })),
-	},
-};
+const forOtherModels: IDisplayOptions = { hide: { model: FAMILIES.map(ofModelsOf) } };
 
 /**
  * Names that mark a video model in a model list that carries no endpoint types: Yunwu's video
@@ -85,95 +198,82 @@ const SIZE_NAMES: Readonly<Record<string, string>> = {
 const MODEL_DEFAULT: INodePropertyOptions = { name: "Model's Default", value: '' };
 const AS_EXPRESSION = 'For another value, switch to Expression and type it.';
 
-function choices(
-	values: string[],
+const valuesOf = (documented: Documented) => (Array.isArray(documented) ? documented : []);
+
+/**
+ * A list of a field's values, the model's default last. What the list holds (`about`) is a
+ * tooltip; a list with only the model's default says why under the field, where it is read
+ * before anyone opens a one-entry dropdown.
+ */
+function documentedField(
+	field: Pick<INodeProperties, 'displayName' | 'name'>,
+	documented: Documented,
 	names: Readonly<Record<string, string>>,
-): INodePropertyOptions[] {
-	return [...values.map((value) => ({ name: names[value] ?? value, value })), MODEL_DEFAULT];
-}
-
-/**
- * The text of a family's field: what the list holds, as a tooltip; a list with only the model's
- * default says why under the field, where it is read before anyone opens a one-entry dropdown.
- */
-function explained(
-	values: string[],
-	listed: string,
-	none: string,
-): Pick<INodeProperties, 'description' | 'hint'> {
-	return values.length > 0 ? { description: `${listed}. ${AS_EXPRESSION}` } : { hint: none };
-}
-
-/** Every aspect ratio a family takes, for models of no known family, by number (9:16 before 16:9). */
-const ALL_RATIOS = [
-	...new Set(FAMILY_NAMES.flatMap((family) => FAMILIES[family].aspectRatios)),
-].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-
-/**
- * Aspect Ratio (`aspectRatio`, sent as `aspect_ratio`): one field per family with the values it
- * takes, and one with all of them for other models. They share the parameter, so a value stays
- * when the model changes.
- */
-export function aspectRatioFields(show: Record<string, string[]>): INodeProperties[] {
-	const field = {
-		displayName: 'Aspect Ratio',
-		name: 'aspectRatio',
+	about: string,
+): INodeProperties {
+	return {
+		...field,
 		type: 'options',
 		default: '',
-	} as const;
-	return [
-		...FAMILY_NAMES.map((family) => {
-			const { label, aspectRatios } = FAMILIES[family];
-			return {
-				...field,
-				options: choices(aspectRatios, RATIO_NAMES),
-				...explained(
-					aspectRatios,
-					`The aspect ratios Yunwu documents for ${label} models`,
-					`Yunwu documents no aspect ratio for ${label}: Orientation sets the shape`,
-				),
-				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
-			};
-		}),
-		{
-			...field,
-			options: choices(ALL_RATIOS, RATIO_NAMES),
-			description: `The shape of the video, if the model takes one. ${AS_EXPRESSION}`,
-			displayOptions: { show, ...notOfAnyFamily },
-		},
-	];
+		options: [
+			...valuesOf(documented).map((value) => ({ name: names[value] ?? value, value })),
+			MODEL_DEFAULT,
+		],
+		...(Array.isArray(documented)
+			? { description: `${about}. ${AS_EXPRESSION}` }
+			: { hint: documented.none }),
+	};
 }
 
+const ASPECT_RATIO = { displayName: 'Aspect Ratio', name: 'aspectRatio' } as const;
+const SIZE = { displayName: 'Size', name: 'size' } as const;
+
+/** Every aspect ratio a family takes, for models of no known family, by number (9:16 before 16:9). */
+const ALL_RATIOS = [...new Set(FAMILIES.flatMap((family) => valuesOf(family.aspectRatios)))].sort(
+	(a, b) => a.localeCompare(b, 'en', { numeric: true }),
+);
+
 /**
- * Size (`size`): per family a list of the sizes it takes; for other models free text, as the field
- * always was, so any size a new model takes can be typed.
+ * The Create fields that depend on the model: Aspect Ratio and Size, one definition per family
+ * with the values it takes and one for other models (they share the parameter, so a value stays
+ * when the model changes family; other models get every ratio, and Size as free text so any size
+ * a new model takes can be typed), then each family's own fields.
  */
-export function sizeFields(show: Record<string, string[]>): INodeProperties[] {
-	return [
-		...FAMILY_NAMES.map((family): INodeProperties => {
-			const { label, sizes } = FAMILIES[family];
-			return {
-				displayName: 'Size',
-				name: 'size',
-				type: 'options',
-				default: '',
-				options: choices(sizes, SIZE_NAMES),
-				...explained(
-					sizes,
-					`The sizes Yunwu documents for ${label} models`,
-					`Yunwu documents no size for ${label}: the model (such as veo3.1-4k) and Upsample set the resolution`,
-				),
-				displayOptions: { show: { ...show, ...modelOfFamily(family) } },
-			};
-		}),
-		{
-			displayName: 'Size',
-			name: 'size',
-			type: 'string',
-			default: '',
-			placeholder: 'e.g. 1280x720 or 720P',
-			description: "Resolution, in the form the model accepts; empty for the model's default",
-			displayOptions: { show, ...notOfAnyFamily },
-		},
-	];
-}
+export const familyFields: INodeProperties[] = [
+	...FAMILIES.map((family) => ({
+		...documentedField(
+			ASPECT_RATIO,
+			family.aspectRatios,
+			RATIO_NAMES,
+			`The aspect ratios Yunwu documents for ${family.label} models`,
+		),
+		displayOptions: forFamily(family),
+	})),
+	{
+		...documentedField(
+			ASPECT_RATIO,
+			ALL_RATIOS,
+			RATIO_NAMES,
+			'The shape of the video, if the model takes one',
+		),
+		displayOptions: forOtherModels,
+	},
+	...FAMILIES.map((family) => ({
+		...documentedField(
+			SIZE,
+			family.sizes,
+			SIZE_NAMES,
+			`The sizes Yunwu documents for ${family.label} models`,
+		),
+		displayOptions: forFamily(family),
+	})),
+	{
+		...SIZE,
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. 1280x720 or 720P',
+		description: "Resolution, in the form the model accepts; empty for the model's default",
+		displayOptions: forOtherModels,
+	},
+	...FAMILIES.flatMap((family) => updateDisplayOptions(forFamily(family), family.fields)),
+];

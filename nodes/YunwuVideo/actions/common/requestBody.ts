@@ -1,0 +1,111 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { readText } from './items';
+import { CUSTOM_MODEL, familyBody, type FamilyFieldReader } from './modelFamilies';
+
+/**
+ * The create request's JSON body of an item, from the Create fields (`panel`, which names them in
+ * messages as the panel shows them), the model family's own fields and the JSON merge.
+ */
+export async function requestBody(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	panel: INodeProperties[],
+): Promise<IDataObject> {
+	const fieldOf = (name: string) => panel.find((field) => field.name === name);
+	/** A text field, read strictly (see `readText`). */
+	const text = (name: string, fallback?: string) =>
+		readText(context, name, itemIndex, fieldOf(name)?.displayName ?? name, fallback);
+	const node = context.getNode();
+
+	const chosen = text('model');
+	const model = chosen === CUSTOM_MODEL ? text('customModel') : chosen;
+	const prompt = text('prompt');
+	if (!model)
+		throw new NodeOperationError(
+			node,
+			`The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
+			{ itemIndex },
+		);
+	if (!prompt)
+		throw new NodeOperationError(
+			node,
+			`The prompt of item ${itemIndex} is empty. Describe the video to generate.`,
+			{ itemIndex },
+		);
+
+	const body: IDataObject = { model, prompt };
+	const images = await readImages(context, itemIndex, text);
+	if (images.length > 0) body.images = images;
+	const aspectRatio = text('aspectRatio');
+	if (aspectRatio) body.aspect_ratio = aspectRatio;
+	const size = text('size');
+	if (size) body.size = size;
+
+	// Unset, a family field reads as the default its table entry gives it.
+	const fallback = (name: string) => fieldOf(name)?.default;
+	const read: FamilyFieldReader = {
+		text: (name) => text(name, fallback(name)?.toString()),
+		number: (name) => Number(context.getNodeParameter(name, itemIndex, fallback(name))),
+		boolean: (name) => context.getNodeParameter(name, itemIndex, fallback(name)) as boolean,
+	};
+	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
+}
+
+async function readImages(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	text: (name: string, fallback?: string) => string,
+): Promise<string[]> {
+	const source = text('imageSource', 'none');
+	if (source === 'urls') {
+		return text('imageUrls')
+			.split(/[\n,]+/)
+			.map((url) => url.trim())
+			.filter(Boolean);
+	}
+	if (source !== 'binary') return [];
+	const names = text('imageBinaryProperties', 'data')
+		.split(',')
+		.map((name) => name.trim())
+		.filter(Boolean);
+	const images: string[] = [];
+	for (const name of names) {
+		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
+		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
+		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
+	}
+	return images;
+}
+
+function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): IDataObject {
+	const raw = context.getNodeParameter('additionalFields', itemIndex, '{}') as unknown;
+	let value = raw;
+	if (typeof raw === 'string') {
+		if (raw.trim() === '') return {};
+		try {
+			value = JSON.parse(raw) as unknown;
+		} catch {
+			throw new NodeOperationError(
+				context.getNode(),
+				`Additional Body Fields of item ${itemIndex} is not valid JSON. Write an object such as {"seed": 42}.`,
+				{ itemIndex },
+			);
+		}
+	}
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`Additional Body Fields of item ${itemIndex} must be a JSON object, such as {"seed": 42}.`,
+			{
+				itemIndex,
+			},
+		);
+	}
+	return value as IDataObject;
+}
