@@ -9,10 +9,10 @@ import {
 import {
 	isTlsCode,
 	type ApiFailure,
+	type DownloadFailure,
 	type RedirectTarget,
 	type RetryAfter,
 } from './transport/failure';
-import type { DownloadFailure } from './transport/downloader';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
 import type { MediaKind } from './task/media';
 

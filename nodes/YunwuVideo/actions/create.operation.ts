@@ -16,6 +16,7 @@ import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import {
+	createVerdictOf,
 	retryAfterOf,
 	type ApiFailure,
 	type ApiResult,
@@ -318,30 +319,13 @@ async function createOnce(
 
 const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
 
-/** Connection errors that happen before a request is sent. */
-const NOTHING_SENT = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
-
 /** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
 function isRetryableRefusal(failure: ApiFailure): boolean {
-	return (
-		failure.kind === 'rateLimited' ||
-		(failure.kind === 'network' && NOTHING_SENT.includes(failure.code))
-	);
+	return createVerdictOf(failure) === 'retry';
 }
 
 function certainlyNotCreated(failure: ApiFailure): boolean {
-	return (
-		isRetryableRefusal(failure) ||
-		[
-			'unauthorized',
-			'forbidden',
-			'notFound',
-			'endpointNotFound',
-			'redirected',
-			'rejected',
-			'blocked',
-		].includes(failure.kind)
-	);
+	return createVerdictOf(failure) !== 'mayExist';
 }
 
 type CreateOutcome =

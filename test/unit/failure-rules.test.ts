@@ -1,0 +1,166 @@
+import {
+	createVerdictOf,
+	isConnectionFailure,
+	isRetryableDownload,
+	isTransient,
+	isUnreachable,
+	type ApiFailure,
+	type CreateVerdict,
+	type DownloadFailure,
+} from '../../nodes/YunwuVideo/transport/failure';
+
+/** What each rule says of one failure: the wait's, the connection's and the create's. */
+interface ApiRules {
+	transient: boolean;
+	connectionFailed: boolean;
+	unreachable: boolean;
+	create: CreateVerdict;
+}
+
+const refused = { transient: false, connectionFailed: false, unreachable: false } as const;
+const networkFault = { transient: true, connectionFailed: true } as const;
+
+/**
+ * Every kind of API failure with what each rule says of it. Keyed by kind like the rules table, so
+ * a new kind does not compile until its rules are pinned here too.
+ */
+const API_RULES: {
+	[K in ApiFailure['kind']]: Array<[Extract<ApiFailure, { kind: K }>, ApiRules]>;
+} = {
+	unauthorized: [
+		[
+			{ kind: 'unauthorized', httpCode: 401 },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	forbidden: [
+		[
+			{ kind: 'forbidden', httpCode: 403 },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	notFound: [
+		[
+			{ kind: 'notFound', httpCode: 404 },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	endpointNotFound: [
+		[
+			{ kind: 'endpointNotFound', httpCode: 404 },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	redirected: [
+		[
+			{ kind: 'redirected', httpCode: 302, target: { kind: 'none' } },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	rateLimited: [
+		[
+			{ kind: 'rateLimited', httpCode: 429 },
+			{ ...refused, transient: true, create: 'retry' },
+		],
+		[
+			{ kind: 'rateLimited', httpCode: 429, retryAfterMs: 5_000 },
+			{ ...refused, transient: true, create: 'retry' },
+		],
+	],
+	serverError: [
+		[
+			{ kind: 'serverError', httpCode: 502, htmlPage: true },
+			{ ...refused, transient: true, create: 'mayExist' },
+		],
+	],
+	rejected: [
+		[
+			{ kind: 'rejected', httpCode: 400 },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+	invalidBody: [
+		[
+			{ kind: 'invalidBody', httpCode: 200, problem: 'noId' },
+			{ ...refused, transient: true, create: 'mayExist' },
+		],
+	],
+	network: [
+		// Refused or unknown host: the request never left, so a create is retried.
+		...['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].map(
+			(code): [{ kind: 'network'; code: string }, ApiRules] => [
+				{ kind: 'network', code },
+				{ ...networkFault, unreachable: true, create: 'retry' },
+			],
+		),
+		// No connection either, but a create is not retried on these.
+		...['EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID'].map(
+			(code): [{ kind: 'network'; code: string }, ApiRules] => [
+				{ kind: 'network', code },
+				{ ...networkFault, unreachable: true, create: 'mayExist' },
+			],
+		),
+		// The connection was made, then lost: the request may have reached Yunwu.
+		...['ECONNRESET', 'EPIPE', 'UNKNOWN'].map(
+			(code): [{ kind: 'network'; code: string }, ApiRules] => [
+				{ kind: 'network', code },
+				{ ...networkFault, unreachable: false, create: 'mayExist' },
+			],
+		),
+	],
+	requestTimeout: [
+		[
+			{ kind: 'requestTimeout', timeoutMs: 30_000 },
+			{ ...networkFault, unreachable: false, create: 'mayExist' },
+		],
+	],
+	blocked: [
+		[
+			{ kind: 'blocked', host: '10.0.0.5' },
+			{ ...refused, create: 'notCreated' },
+		],
+	],
+};
+
+describe('the rules of each kind of API failure', () => {
+	test.each(Object.values(API_RULES).flat())('%j', (failure: ApiFailure, rules: ApiRules) => {
+		expect({
+			transient: isTransient(failure),
+			connectionFailed: isConnectionFailure(failure),
+			unreachable: isUnreachable(failure),
+			create: createVerdictOf(failure),
+		}).toEqual(rules);
+	});
+});
+
+/** Every kind of download failure and whether it is tried again; keyed by kind like the rules table. */
+const DOWNLOAD_RETRIES: {
+	[K in DownloadFailure['kind']]: [Extract<DownloadFailure, { kind: K }>, boolean];
+} = {
+	badUrl: [{ kind: 'badUrl' }, false],
+	redirectLoop: [{ kind: 'redirectLoop' }, false],
+	tooManyRedirects: [{ kind: 'tooManyRedirects', limit: 5 }, false],
+	redirectNotWeb: [{ kind: 'redirectNotWeb', scheme: 'ftp:' }, false],
+	expired: [{ kind: 'expired', httpCode: 403 }, false],
+	refused: [{ kind: 'refused', httpCode: 400 }, false],
+	hostError: [{ kind: 'hostError', httpCode: 503 }, true],
+	network: [{ kind: 'network', code: 'ECONNRESET' }, true],
+	requestTimeout: [{ kind: 'requestTimeout', timeoutMs: 30_000 }, true],
+	blocked: [{ kind: 'blocked', host: '10.0.0.5' }, false],
+	incomplete: [{ kind: 'incomplete', expectedBytes: 10, receivedBytes: 5 }, true],
+	partial: [{ kind: 'partial', httpCode: 206 }, true],
+	tooSlow: [
+		{ kind: 'tooSlow', receivedBytes: 10, periodMs: 1_000, minBytesPerSecond: 50_000 },
+		true,
+	],
+	tooLarge: [{ kind: 'tooLarge', maxBytes: 10 }, false],
+	empty: [{ kind: 'empty' }, true],
+	notMedia: [{ kind: 'notMedia', contentType: 'text/html' }, false],
+	cancelled: [{ kind: 'cancelled' }, false],
+};
+
+describe('which download failures are tried again', () => {
+	test.each(Object.values(DOWNLOAD_RETRIES))('%j → %s', (failure: DownloadFailure, retried) => {
+		expect(isRetryableDownload(failure)).toBe(retried);
+	});
+});
