@@ -15,13 +15,8 @@ import {
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
-import {
-	createVerdictOf,
-	retryAfterOf,
-	type ApiFailure,
-	type ApiResult,
-	type RetryAfter,
-} from '../transport/failure';
+import type { ApiFailure } from '../transport/failure';
+import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
@@ -35,7 +30,6 @@ import {
 	type ModelFamily,
 } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
-import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
 
@@ -204,9 +198,6 @@ export const description: INodeProperties[] = [
 	optionsCollection(OPERATION, waitOptionFields),
 ];
 
-/** Tries for a create refused before anything was created (429, connection refused). */
-const CREATE_ATTEMPTS = 3;
-
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const client = await YunwuApiClient.forNode(this);
@@ -318,45 +309,6 @@ async function createOnce(
 }
 
 const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
-
-/** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
-function isRetryableRefusal(failure: ApiFailure): boolean {
-	return createVerdictOf(failure) === 'retry';
-}
-
-function certainlyNotCreated(failure: ApiFailure): boolean {
-	return createVerdictOf(failure) !== 'mayExist';
-}
-
-type CreateOutcome =
-	| ApiResult<IDataObject & { id: string }>
-	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
-	| { ok: false; failure: RetryAfter; timeLeftMs: number };
-
-/**
- * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
- * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
- * happen within the item's Timeout: a pause that would end past it ends the retries at once.
- */
-async function createWithSafeRetries(
-	client: YunwuApiClient,
-	body: IDataObject,
-	{ requestTimeoutMs, timeoutMs }: Pick<ItemOptions, 'requestTimeoutMs' | 'timeoutMs'>,
-	signal: AbortSignal,
-): Promise<CreateOutcome> {
-	const deadline = Date.now() + timeoutMs;
-	for (let attempt = 1; ; attempt++) {
-		const created = await client.createTask(body, requestTimeoutMs);
-		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
-			return created;
-		const asked = retryAfterOf(created.failure);
-		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);
-		const left = deadline - Date.now();
-		if (delay >= left) return asked ? { ok: false, failure: asked, timeLeftMs: left } : created;
-		await pause(delay, signal);
-		if (signal.aborted) return created;
-	}
-}
 
 /** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
 function text(
