@@ -67,27 +67,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'rejected':
 			return `Yunwu rejected the request (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check the node's fields against the message.`;
 		case 'invalidBody':
-			switch (failure.problem) {
-				case 'html':
-					return `Yunwu answered ${subject} with a web page instead of JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'notJson':
-					return `Yunwu answered ${subject} with something that is not JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'notObject':
-					return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'tooDeep':
-					return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'tooLarge':
-					return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'empty':
-					return `Yunwu sent an empty answer (HTTP ${failure.httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
-				case 'noStatus':
-					return `Yunwu's answer for ${subject} has no status field (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'noId':
-					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}).`;
-				case 'noModels':
-					return `Yunwu's answer for ${subject} holds no list of models (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-			}
-			break;
+			return describeInvalidBody(failure, subject, checkBaseUrl);
 		case 'network':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${networkWords(failure.code)}. Check the Base URL in your Yunwu API credential and the network, then retry.`;
 		case 'requestTimeout':
@@ -95,7 +75,34 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'blocked':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${blockedWords(failure.host)}. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	}
-	return `Yunwu could not handle ${subject}.`;
+}
+
+/** An answer that is not the JSON object the API sends. */
+function describeInvalidBody(
+	{ httpCode, problem }: Extract<ApiFailure, { kind: 'invalidBody' }>,
+	subject: string,
+	checkBaseUrl: string,
+): string {
+	switch (problem) {
+		case 'html':
+			return `Yunwu answered ${subject} with a web page instead of JSON (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'notJson':
+			return `Yunwu answered ${subject} with something that is not JSON (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'notObject':
+			return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'tooDeep':
+			return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'tooLarge':
+			return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'empty':
+			return `Yunwu sent an empty answer (HTTP ${httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
+		case 'noStatus':
+			return `Yunwu's answer for ${subject} has no status field (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'noId':
+			return `Yunwu's answer for ${subject} has no task ID (HTTP ${httpCode}).`;
+		case 'noModels':
+			return `Yunwu's answer for ${subject} holds no list of models (HTTP ${httpCode}). ${checkBaseUrl}`;
+	}
 }
 
 /** n8n 2.x refuses addresses its SSRF settings (N8N_SSRF_*) block; a mirror's links may point at them. */
