@@ -11,7 +11,7 @@ import {
 	describeRetryAfterBeyondTimeout,
 	httpCodeOf,
 	taskError,
-} from '../errors';
+} from './common/errors';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf, taskError } from '../errors';
+import { describeApiFailure, httpCodeOf, taskError } from './common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
 import { downloadFields, optionsCollection, requestOptionFields } from './common/descriptions';

@@ -11,7 +11,7 @@ import {
 	formatSeconds,
 	httpCodeOf,
 	taskError,
-} from '../../errors';
+} from './errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';

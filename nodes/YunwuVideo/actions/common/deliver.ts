@@ -6,7 +6,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { describeDownloadFailure, httpCodeOf, taskError } from '../../errors';
+import { describeDownloadFailure, httpCodeOf, taskError } from './errors';
 import { shapeTaskOutput } from '../../task/output';
 import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';

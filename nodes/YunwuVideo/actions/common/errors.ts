@@ -12,9 +12,9 @@ import {
 	type DownloadFailure,
 	type RedirectTarget,
 	type RetryAfter,
-} from './transport/failure';
-import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
-import type { MediaKind } from './task/media';
+} from '../../transport/failure';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
+import type { MediaKind } from '../../task/media';
 
 /**
  * Every message here is one line that names the task and says what to do. None contains the API
