@@ -7,15 +7,16 @@ import {
 } from 'n8n-workflow';
 
 import {
-	describeApiFailure,
+	createFailureMessage,
 	describeRetryAfterBeyondTimeout,
 	httpCodeOf,
+	NOT_SENT_AGAIN,
+	stoppedWhileCreatingMessage,
 	taskError,
 } from './common/errors';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
-import type { ApiFailure } from '../transport/failure';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
@@ -308,8 +309,6 @@ async function createOnce(
 	return { task: created.value, isNew: true };
 }
 
-const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
-
 /** A text field of the create form, read strictly (see `readText`), named in messages as the panel shows it. */
 function text(
 	context: IExecuteFunctions,
@@ -412,25 +411,4 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 		);
 	}
 	return value as IDataObject;
-}
-
-/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
-function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
-	if (certainlyNotCreated(failure))
-		return `The execution was stopped before a task was created for model "${model}".`;
-	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
-}
-
-/**
- * A failed create, worded so nobody pays twice: when the request may have reached Yunwu (no
- * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
- * running the node again.
- */
-function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
-	// A 404 on create is never about a task: the address is wrong.
-	const shown: ApiFailure =
-		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
-	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
-	if (certainlyNotCreated(failure)) return message;
-	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }

@@ -15,6 +15,7 @@ import {
 } from '../../transport/failure';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
 import type { MediaKind } from '../../task/media';
+import { certainlyNotCreated } from '../../waiting/create';
 
 /**
  * Every message here is one line that names the task and says what to do. None contains the API
@@ -141,6 +142,30 @@ export function describeRetryAfterBeyondTimeout(
 	leftMs: number,
 ): string {
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
+}
+
+/** Said of a create request that may have created a task, when n8n's Retry On Fail re-ran the node. */
+export const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
+
+/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
+export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
+	if (certainlyNotCreated(failure))
+		return `The execution was stopped before a task was created for model "${model}".`;
+	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
+}
+
+/**
+ * A failed create, worded so nobody pays twice: when the request may have reached Yunwu (no
+ * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
+ * running the node again.
+ */
+export function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
+	// A 404 on create is never about a task: the address is wrong.
+	const shown: ApiFailure =
+		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
+	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
+	if (certainlyNotCreated(failure)) return message;
+	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }
 
 /** Bytes as megabytes of 1,000,000, as Max File Size counts them: 2048 MB, 0.5 MB, 3.146 MB. */
