@@ -9,127 +9,71 @@ import {
 	type DownloadFailure,
 } from '../../nodes/YunwuVideo/transport/failure';
 
-/** What each rule says of one failure: the wait's, the connection's and the create's. */
-interface ApiRules {
-	transient: boolean;
-	connectionFailed: boolean;
-	unreachable: boolean;
-	create: CreateVerdict;
-}
+/** What the rules say of one failure: the wait's, the connection's and the create's. */
+type ApiRules = [
+	transient: boolean,
+	connectionFailed: boolean,
+	unreachable: boolean,
+	create: CreateVerdict,
+];
 
-const refused = { transient: false, connectionFailed: false, unreachable: false } as const;
-const networkFault = { transient: true, connectionFailed: true } as const;
+/** An answer that ends a wait and proves that no task was created. */
+const REFUSAL: ApiRules = [false, false, false, 'notCreated'];
+
+const network = (codes: string[], rules: ApiRules) =>
+	codes.map((code): [{ kind: 'network'; code: string }, ApiRules] => [
+		{ kind: 'network', code },
+		rules,
+	]);
 
 /**
- * Every kind of API failure with what each rule says of it. Keyed by kind like the rules table, so
+ * Every kind of API failure with what the rules say of it. Keyed by kind like the rules table, so
  * a new kind does not compile until its rules are pinned here too.
  */
 const API_RULES: {
 	[K in ApiFailure['kind']]: Array<[Extract<ApiFailure, { kind: K }>, ApiRules]>;
 } = {
-	unauthorized: [
-		[
-			{ kind: 'unauthorized', httpCode: 401 },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
-	forbidden: [
-		[
-			{ kind: 'forbidden', httpCode: 403 },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
-	notFound: [
-		[
-			{ kind: 'notFound', httpCode: 404 },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
-	endpointNotFound: [
-		[
-			{ kind: 'endpointNotFound', httpCode: 404 },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
-	redirected: [
-		[
-			{ kind: 'redirected', httpCode: 302, target: { kind: 'none' } },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
+	unauthorized: [[{ kind: 'unauthorized', httpCode: 401 }, REFUSAL]],
+	forbidden: [[{ kind: 'forbidden', httpCode: 403 }, REFUSAL]],
+	notFound: [[{ kind: 'notFound', httpCode: 404 }, REFUSAL]],
+	endpointNotFound: [[{ kind: 'endpointNotFound', httpCode: 404 }, REFUSAL]],
+	redirected: [[{ kind: 'redirected', httpCode: 302, target: { kind: 'none' } }, REFUSAL]],
 	rateLimited: [
-		[
-			{ kind: 'rateLimited', httpCode: 429 },
-			{ ...refused, transient: true, create: 'retry' },
-		],
-		[
-			{ kind: 'rateLimited', httpCode: 429, retryAfterMs: 5_000 },
-			{ ...refused, transient: true, create: 'retry' },
-		],
+		[{ kind: 'rateLimited', httpCode: 429 }, [true, false, false, 'retry']],
+		[{ kind: 'rateLimited', httpCode: 429, retryAfterMs: 5_000 }, [true, false, false, 'retry']],
 	],
 	serverError: [
-		[
-			{ kind: 'serverError', httpCode: 502, htmlPage: true },
-			{ ...refused, transient: true, create: 'mayExist' },
-		],
+		[{ kind: 'serverError', httpCode: 502, htmlPage: true }, [true, false, false, 'mayExist']],
 	],
-	rejected: [
-		[
-			{ kind: 'rejected', httpCode: 400 },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
+	rejected: [[{ kind: 'rejected', httpCode: 400 }, REFUSAL]],
 	invalidBody: [
-		[
-			{ kind: 'invalidBody', httpCode: 200, problem: 'noId' },
-			{ ...refused, transient: true, create: 'mayExist' },
-		],
+		[{ kind: 'invalidBody', httpCode: 200, problem: 'noId' }, [true, false, false, 'mayExist']],
 	],
 	network: [
 		// Refused or unknown host: the request never left, so a create is retried.
-		...['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].map(
-			(code): [{ kind: 'network'; code: string }, ApiRules] => [
-				{ kind: 'network', code },
-				{ ...networkFault, unreachable: true, create: 'retry' },
-			],
-		),
+		...network(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'], [true, true, true, 'retry']),
 		// No connection either, but a create is not retried on these.
-		...['EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID'].map(
-			(code): [{ kind: 'network'; code: string }, ApiRules] => [
-				{ kind: 'network', code },
-				{ ...networkFault, unreachable: true, create: 'mayExist' },
-			],
+		...network(
+			['EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+			[true, true, true, 'mayExist'],
 		),
 		// The connection was made, then lost: the request may have reached Yunwu.
-		...['ECONNRESET', 'EPIPE', 'UNKNOWN'].map(
-			(code): [{ kind: 'network'; code: string }, ApiRules] => [
-				{ kind: 'network', code },
-				{ ...networkFault, unreachable: false, create: 'mayExist' },
-			],
-		),
+		...network(['ECONNRESET', 'EPIPE', 'UNKNOWN'], [true, true, false, 'mayExist']),
 	],
 	requestTimeout: [
-		[
-			{ kind: 'requestTimeout', timeoutMs: 30_000 },
-			{ ...networkFault, unreachable: false, create: 'mayExist' },
-		],
+		[{ kind: 'requestTimeout', timeoutMs: 30_000 }, [true, true, false, 'mayExist']],
 	],
-	blocked: [
-		[
-			{ kind: 'blocked', host: '10.0.0.5' },
-			{ ...refused, create: 'notCreated' },
-		],
-	],
+	blocked: [[{ kind: 'blocked', host: '10.0.0.5' }, REFUSAL]],
 };
 
 describe('the rules of each kind of API failure', () => {
-	test.each(Object.values(API_RULES).flat())('%j', (failure: ApiFailure, rules: ApiRules) => {
-		expect({
-			transient: isTransient(failure),
-			connectionFailed: isConnectionFailure(failure),
-			unreachable: isUnreachable(failure),
-			create: createVerdictOf(failure),
-		}).toEqual(rules);
+	test.each(Object.values(API_RULES).flat())('%j → %j', (failure: ApiFailure, rules) => {
+		expect([
+			isTransient(failure),
+			isConnectionFailure(failure),
+			isUnreachable(failure),
+			createVerdictOf(failure),
+		]).toEqual(rules);
 	});
 });
 
