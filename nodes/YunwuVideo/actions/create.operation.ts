@@ -7,20 +7,17 @@ import {
 } from 'n8n-workflow';
 
 import {
-	describeApiFailure,
+	createFailureMessage,
 	describeRetryAfterBeyondTimeout,
 	httpCodeOf,
+	NOT_SENT_AGAIN,
+	stoppedWhileCreatingMessage,
 	taskError,
-} from '../errors';
+} from './common/errors';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
-import {
-	retryAfterOf,
-	type ApiFailure,
-	type ApiResult,
-	type RetryAfter,
-} from '../transport/failure';
+import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
@@ -29,7 +26,6 @@ import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
 import { requestBody } from './common/requestBody';
 import { workOn } from './common/taskWork';
-import { pause } from '../transport/pause';
 
 const OPERATION = 'create';
 
@@ -122,9 +118,6 @@ const properties: INodeProperties[] = [
 ];
 
 export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, properties);
-
-/** Tries for a create refused before anything was created (429, connection refused). */
-const CREATE_ATTEMPTS = 3;
 
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
@@ -235,83 +228,4 @@ async function createOnce(
 		{ ...about, taskId: created.value.id },
 	);
 	return { task: created.value, isNew: true };
-}
-
-const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
-
-/** Connection errors that happen before a request is sent. */
-const NOTHING_SENT = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
-
-/** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
-function isRetryableRefusal(failure: ApiFailure): boolean {
-	return (
-		failure.kind === 'rateLimited' ||
-		(failure.kind === 'network' && NOTHING_SENT.includes(failure.code))
-	);
-}
-
-function certainlyNotCreated(failure: ApiFailure): boolean {
-	return (
-		isRetryableRefusal(failure) ||
-		[
-			'unauthorized',
-			'forbidden',
-			'notFound',
-			'endpointNotFound',
-			'redirected',
-			'rejected',
-			'blocked',
-		].includes(failure.kind)
-	);
-}
-
-type CreateOutcome =
-	| ApiResult<IDataObject & { id: string }>
-	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
-	| { ok: false; failure: RetryAfter; timeLeftMs: number };
-
-/**
- * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
- * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
- * happen within the item's Timeout: a pause that would end past it ends the retries at once.
- */
-async function createWithSafeRetries(
-	client: YunwuApiClient,
-	body: IDataObject,
-	{ requestTimeoutMs, timeoutMs }: Pick<ItemOptions, 'requestTimeoutMs' | 'timeoutMs'>,
-	signal: AbortSignal,
-): Promise<CreateOutcome> {
-	const deadline = Date.now() + timeoutMs;
-	for (let attempt = 1; ; attempt++) {
-		const created = await client.createTask(body, requestTimeoutMs);
-		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
-			return created;
-		const asked = retryAfterOf(created.failure);
-		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);
-		const left = deadline - Date.now();
-		if (delay >= left) return asked ? { ok: false, failure: asked, timeLeftMs: left } : created;
-		await pause(delay, signal);
-		if (signal.aborted) return created;
-	}
-}
-
-/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
-function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
-	if (certainlyNotCreated(failure))
-		return `The execution was stopped before a task was created for model "${model}".`;
-	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
-}
-
-/**
- * A failed create, worded so nobody pays twice: when the request may have reached Yunwu (no
- * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
- * running the node again.
- */
-function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
-	// A 404 on create is never about a task: the address is wrong.
-	const shown: ApiFailure =
-		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
-	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
-	if (certainlyNotCreated(failure)) return message;
-	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }

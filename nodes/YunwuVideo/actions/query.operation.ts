@@ -4,7 +4,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf } from '../errors';
+import { describeApiFailure, httpCodeOf } from './common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
 import { downloadFields, optionsCollection, requestOptionFields } from './common/descriptions';

@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import { CUSTOM_MODEL, isVideoModel } from '../actions/common/modelFamilies';
-import { describeApiFailure } from '../errors';
+import { describeApiFailure } from '../actions/common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ListedModel } from '../transport/response';
 

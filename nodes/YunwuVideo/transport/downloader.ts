@@ -2,7 +2,7 @@ import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-wo
 
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
 import { MAX_TIMER_MS, pause } from './pause';
-import { failureFromException } from './failure';
+import { failureFromException, type DownloadFailure } from './failure';
 import { isWebAddress } from './url';
 
 /** The credential whose key goes with a download on the API's own origin (the API client's). */
@@ -26,50 +26,9 @@ export interface DownloadRequest {
 	signal: AbortSignal;
 }
 
-export type DownloadFailure =
-	| { kind: 'badUrl' }
-	| { kind: 'redirectLoop' }
-	| { kind: 'tooManyRedirects'; limit: number }
-	/** A redirect to something other than http(s): `ftp:`, `file:`, `data:`, `javascript:`… */
-	| { kind: 'redirectNotWeb'; scheme?: string }
-	| { kind: 'expired'; httpCode: number }
-	| { kind: 'refused'; httpCode: number }
-	| { kind: 'hostError'; httpCode: number }
-	| { kind: 'network'; code: string }
-	| { kind: 'requestTimeout'; timeoutMs: number }
-	| { kind: 'blocked'; host?: string }
-	| { kind: 'incomplete'; expectedBytes?: number; receivedBytes?: number }
-	/** A 206: part of the file, though the whole was asked for. */
-	| { kind: 'partial'; httpCode: number }
-	| { kind: 'tooSlow'; receivedBytes: number; periodMs: number; minBytesPerSecond: number }
-	/** Announced (`declaredBytes`, from Content-Length) or found while streaming to be larger than `maxBytes`. */
-	| { kind: 'tooLarge'; maxBytes: number; declaredBytes?: number }
-	/** The host answered 200 with no data at all. */
-	| { kind: 'empty' }
-	/** The host answered 200 with a web page or an error document instead of the file. */
-	| { kind: 'notMedia'; contentType: string }
-	| { kind: 'cancelled' };
-
 export type DownloadResult =
 	| { ok: true; binary: IBinaryData }
 	| { ok: false; failure: DownloadFailure };
-
-/**
- * Failures worth another attempt: the file may well arrive whole next time. An empty answer is
- * one: asking again costs next to nothing, and a 200 with no bytes for a completed task's video
- * says more about the host in that moment than about the video.
- */
-export function isRetryableDownload(failure: DownloadFailure): boolean {
-	return [
-		'hostError',
-		'network',
-		'requestTimeout',
-		'incomplete',
-		'partial',
-		'tooSlow',
-		'empty',
-	].includes(failure.kind);
-}
 
 /** The parts of the response stream the download relies on, without importing `stream`. */
 interface ResponseStream {

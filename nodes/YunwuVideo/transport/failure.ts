@@ -2,6 +2,7 @@
  * Why a request to Yunwu (or to the file host) did not produce a usable answer. Transport code
  * returns these instead of throwing, so the poll loop can decide what to retry and the error
  * helpers can word one clear message; nothing in here holds request headers, so no key leaks.
+ * What each kind means (retried, proof that no task was created) is one row of a table below.
  */
 export type ApiFailure =
 	| { kind: 'unauthorized'; httpCode: number; apiMessage?: string }
@@ -55,22 +56,30 @@ export type BodyProblem =
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
 
-/**
- * Faults that say nothing about the task itself: the gateway, the network or the rate limit.
- * A wait retries these until its timeout; everything else ends the item at once.
- */
-export function isTransient(failure: ApiFailure): boolean {
-	switch (failure.kind) {
-		case 'rateLimited':
-		case 'serverError':
-		case 'network':
-		case 'requestTimeout':
-		case 'invalidBody':
-			return true;
-		default:
-			return false;
-	}
-}
+/** Why a download of a task's video or thumbnail brought no whole file. */
+export type DownloadFailure =
+	| { kind: 'badUrl' }
+	| { kind: 'redirectLoop' }
+	| { kind: 'tooManyRedirects'; limit: number }
+	/** A redirect to something other than http(s): `ftp:`, `file:`, `data:`, `javascript:`… */
+	| { kind: 'redirectNotWeb'; scheme?: string }
+	| { kind: 'expired'; httpCode: number }
+	| { kind: 'refused'; httpCode: number }
+	| { kind: 'hostError'; httpCode: number }
+	| { kind: 'network'; code: string }
+	| { kind: 'requestTimeout'; timeoutMs: number }
+	| { kind: 'blocked'; host?: string }
+	| { kind: 'incomplete'; expectedBytes?: number; receivedBytes?: number }
+	/** A 206: part of the file, though the whole was asked for. */
+	| { kind: 'partial'; httpCode: number }
+	| { kind: 'tooSlow'; receivedBytes: number; periodMs: number; minBytesPerSecond: number }
+	/** Announced (`declaredBytes`, from Content-Length) or found while streaming to be larger than `maxBytes`. */
+	| { kind: 'tooLarge'; maxBytes: number; declaredBytes?: number }
+	/** The host answered 200 with no data at all. */
+	| { kind: 'empty' }
+	/** The host answered 200 with a web page or an error document instead of the file. */
+	| { kind: 'notMedia'; contentType: string }
+	| { kind: 'cancelled' };
 
 export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
 	return failure.kind === 'rateLimited' && failure.retryAfterMs !== undefined
@@ -78,8 +87,41 @@ export function retryAfterOf(failure: ApiFailure): RetryAfter | undefined {
 		: undefined;
 }
 
-export function isConnectionFailure(failure: ApiFailure): failure is ConnectionFailure {
-	return failure.kind === 'network' || failure.kind === 'requestTimeout';
+/** What happened on the way to the API. */
+export type Connection =
+	/** An HTTP answer came back. */
+	| 'answered'
+	/** A connection was made, or may have been, and no answer came: dropped, reset, hung. */
+	| 'lost'
+	/**
+	 * No connection could be made (refused, unknown host, no route, TLS failed): the host never
+	 * spoke HTTP, so the address itself may be wrong.
+	 */
+	| 'neverMade'
+	/** None was tried: n8n's SSRF protection refused the address. */
+	| 'notTried';
+
+/** What a failed create request proves about the task it asked for. */
+export type CreateVerdict =
+	/** Refused before any task was created, and a moment's wait may clear it: it is sent again. */
+	| 'retry'
+	/** Refused before any task was created; sent again, it would be refused again. */
+	| 'notCreated'
+	/** The request may have reached Yunwu and created a task: it is never sent again. */
+	| 'mayExist';
+
+/** A rule's answer for a kind: the same for all its failures, or read from each failure's fields. */
+type Ruling<F, T> = T | ((failure: F) => T);
+
+/** What one kind of API failure means to the code that meets it. */
+interface ApiFailureRule<F extends ApiFailure> {
+	/**
+	 * Says nothing about the task itself (the gateway, the network, the rate limit): a wait retries
+	 * it until its timeout; any other failure ends the item at once.
+	 */
+	transient: boolean;
+	connection: Ruling<F, Connection>;
+	create: Ruling<F, CreateVerdict>;
 }
 
 /** Node's codes for a host that cannot be connected to at all: refused, unknown name, no route. */
@@ -91,18 +133,94 @@ const NO_CONNECTION_CODES = new Set([
 	'ENETUNREACH',
 ]);
 
+/** Node's codes for a connection that failed before the request was sent. */
+const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 /** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
 export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
 
 /**
- * No connection could be made (refused, unknown host, no route, TLS failed): unlike a dropped or
- * hung connection, the host never spoke HTTP, so the address itself may be wrong.
+ * Every kind of API failure and its rules: a new kind does not compile until it has its row here
+ * (and its wording in the messages).
  */
-export function isUnreachable(failure: ApiFailure): boolean {
-	return (
-		failure.kind === 'network' && (NO_CONNECTION_CODES.has(failure.code) || isTlsCode(failure.code))
-	);
+const API_FAILURE_RULES: {
+	[K in ApiFailure['kind']]: ApiFailureRule<Extract<ApiFailure, { kind: K }>>;
+} = {
+	unauthorized: { transient: false, connection: 'answered', create: 'notCreated' },
+	forbidden: { transient: false, connection: 'answered', create: 'notCreated' },
+	notFound: { transient: false, connection: 'answered', create: 'notCreated' },
+	endpointNotFound: { transient: false, connection: 'answered', create: 'notCreated' },
+	redirected: { transient: false, connection: 'answered', create: 'notCreated' },
+	rateLimited: { transient: true, connection: 'answered', create: 'retry' },
+	serverError: { transient: true, connection: 'answered', create: 'mayExist' },
+	rejected: { transient: false, connection: 'answered', create: 'notCreated' },
+	invalidBody: { transient: true, connection: 'answered', create: 'mayExist' },
+	network: {
+		transient: true,
+		connection: ({ code }) =>
+			NO_CONNECTION_CODES.has(code) || isTlsCode(code) ? 'neverMade' : 'lost',
+		create: ({ code }) => (NOTHING_SENT_CODES.has(code) ? 'retry' : 'mayExist'),
+	},
+	requestTimeout: { transient: true, connection: 'lost', create: 'mayExist' },
+	blocked: { transient: false, connection: 'notTried', create: 'notCreated' },
+};
+
+/** The rules of the failure's own kind. */
+const rulesOf = (failure: ApiFailure) =>
+	// Each row is written for its key's kind, so the row under `failure.kind` fits `failure`.
+	API_FAILURE_RULES[failure.kind] as ApiFailureRule<ApiFailure>;
+
+function decide<T extends string>(ruling: Ruling<ApiFailure, T>, failure: ApiFailure): T {
+	return typeof ruling === 'function' ? ruling(failure) : ruling;
 }
+
+/** See `ApiFailureRule.transient`. */
+export const isTransient = (failure: ApiFailure): boolean => rulesOf(failure).transient;
+
+const connectionOf = (failure: ApiFailure): Connection =>
+	decide(rulesOf(failure).connection, failure);
+
+/** A connection was tried and no HTTP answer came back. */
+export function isConnectionFailure(failure: ApiFailure): boolean {
+	const connection = connectionOf(failure);
+	return connection === 'lost' || connection === 'neverMade';
+}
+
+/** No connection could be made: see `Connection`. */
+export const isUnreachable = (failure: ApiFailure): boolean =>
+	connectionOf(failure) === 'neverMade';
+
+export const createVerdictOf = (failure: ApiFailure): CreateVerdict =>
+	decide(rulesOf(failure).create, failure);
+
+/**
+ * Every kind of download failure and whether another attempt may bring the whole file: a new kind
+ * does not compile until it has its row here (and its wording in the messages). An empty answer
+ * is retried: asking again costs next to nothing, and a 200 with no bytes for a completed task's
+ * video says more about the host in that moment than about the video.
+ */
+const DOWNLOAD_FAILURE_RULES: Record<DownloadFailure['kind'], { retryable: boolean }> = {
+	badUrl: { retryable: false },
+	redirectLoop: { retryable: false },
+	tooManyRedirects: { retryable: false },
+	redirectNotWeb: { retryable: false },
+	expired: { retryable: false },
+	refused: { retryable: false },
+	hostError: { retryable: true },
+	network: { retryable: true },
+	requestTimeout: { retryable: true },
+	blocked: { retryable: false },
+	incomplete: { retryable: true },
+	partial: { retryable: true },
+	tooSlow: { retryable: true },
+	tooLarge: { retryable: false },
+	empty: { retryable: true },
+	notMedia: { retryable: false },
+	cancelled: { retryable: false },
+};
+
+export const isRetryableDownload = (failure: DownloadFailure): boolean =>
+	DOWNLOAD_FAILURE_RULES[failure.kind].retryable;
 
 /** Node's and axios' codes for a request that took longer than its time limit. */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_TIMEOUT']);

@@ -1,11 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import {
-	downloadOnce,
-	isRetryableDownload,
-	type DownloadRequest,
-	type DownloadResult,
-} from '../transport/downloader';
+import { downloadOnce, type DownloadRequest, type DownloadResult } from '../transport/downloader';
+import { isRetryableDownload } from '../transport/failure';
 import { pause } from '../transport/pause';
 import type { SharedWork } from './shared';
 import { MAX_BACKOFF_MS } from './waitForTask';

@@ -6,7 +6,7 @@ import {
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
-} from '../../errors';
+} from './errors';
 import { readableApiError, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';

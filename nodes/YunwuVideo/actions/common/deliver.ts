@@ -1,6 +1,6 @@
 import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { atSentenceStart, describeDownloadFailure, httpCodeOf } from '../../errors';
+import { atSentenceStart, describeDownloadFailure, httpCodeOf } from './errors';
 import { shapeTaskOutput } from '../../task/output';
 import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';

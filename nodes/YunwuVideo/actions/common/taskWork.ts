@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { taskError } from '../../errors';
+import { taskError } from './errors';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import type { SharedWork } from '../../waiting/shared';
 import type { ItemOptions } from './options';

@@ -9,12 +9,13 @@ import {
 import {
 	isTlsCode,
 	type ApiFailure,
+	type DownloadFailure,
 	type RedirectTarget,
 	type RetryAfter,
-} from './transport/failure';
-import type { DownloadFailure } from './transport/downloader';
-import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from './transport/response';
-import type { MediaKind } from './task/media';
+} from '../../transport/failure';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
+import type { MediaKind } from '../../task/media';
+import { certainlyNotCreated } from '../../waiting/create';
 
 /**
  * Every message here is one line that names the task and says what to do. None contains the API
@@ -71,27 +72,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'rejected':
 			return `Yunwu rejected the request (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check the node's fields against the message.`;
 		case 'invalidBody':
-			switch (failure.problem) {
-				case 'html':
-					return `Yunwu answered ${subject} with a web page instead of JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'notJson':
-					return `Yunwu answered ${subject} with something that is not JSON (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'notObject':
-					return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'tooDeep':
-					return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'tooLarge':
-					return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'empty':
-					return `Yunwu sent an empty answer (HTTP ${failure.httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
-				case 'noStatus':
-					return `Yunwu's answer for ${subject} has no status field (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-				case 'noId':
-					return `Yunwu's answer for ${subject} has no task ID (HTTP ${failure.httpCode}).`;
-				case 'noModels':
-					return `Yunwu's answer for ${subject} holds no list of models (HTTP ${failure.httpCode}). ${checkBaseUrl}`;
-			}
-			break;
+			return describeInvalidBody(failure, subject, checkBaseUrl);
 		case 'network':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${networkWords(failure.code)}. Check the Base URL in your Yunwu API credential and the network, then retry.`;
 		case 'requestTimeout':
@@ -99,7 +80,34 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'blocked':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${blockedWords(failure.host)}. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	}
-	return `Yunwu could not handle ${subject}.`;
+}
+
+/** An answer that is not the JSON object the API sends. */
+function describeInvalidBody(
+	{ httpCode, problem }: Extract<ApiFailure, { kind: 'invalidBody' }>,
+	subject: string,
+	checkBaseUrl: string,
+): string {
+	switch (problem) {
+		case 'html':
+			return `Yunwu answered ${subject} with a web page instead of JSON (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'notJson':
+			return `Yunwu answered ${subject} with something that is not JSON (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'notObject':
+			return `Yunwu answered ${subject} with JSON that is not an object (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'tooDeep':
+			return `Yunwu's answer for ${subject} is nested more than ${MAX_ANSWER_DEPTH} levels deep, which no task answer is (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'tooLarge':
+			return `Yunwu's answer for ${subject} is larger than ${formatMegabytes(MAX_ANSWER_BYTES)}, which no task answer is (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'empty':
+			return `Yunwu sent an empty answer (HTTP ${httpCode}) for ${subject}. Retry in a few minutes; if it persists: ${checkBaseUrl}`;
+		case 'noStatus':
+			return `Yunwu's answer for ${subject} has no status field (HTTP ${httpCode}). ${checkBaseUrl}`;
+		case 'noId':
+			return `Yunwu's answer for ${subject} has no task ID (HTTP ${httpCode}).`;
+		case 'noModels':
+			return `Yunwu's answer for ${subject} holds no list of models (HTTP ${httpCode}). ${checkBaseUrl}`;
+	}
 }
 
 /** n8n 2.x refuses addresses its SSRF settings (N8N_SSRF_*) block; a mirror's links may point at them. */
@@ -138,6 +146,30 @@ export function describeRetryAfterBeyondTimeout(
 	leftMs: number,
 ): string {
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
+}
+
+/** Said of a create request that may have created a task, when n8n's Retry On Fail re-ran the node. */
+export const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
+
+/** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
+export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
+	if (certainlyNotCreated(failure))
+		return `The execution was stopped before a task was created for model "${model}".`;
+	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
+}
+
+/**
+ * A failed create, worded so nobody pays twice: when the request may have reached Yunwu (no
+ * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
+ * running the node again.
+ */
+export function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
+	// A 404 on create is never about a task: the address is wrong.
+	const shown: ApiFailure =
+		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
+	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
+	if (certainlyNotCreated(failure)) return message;
+	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }
 
 /** Bytes as megabytes of 1,000,000, as Max File Size counts them: 2048 MB, 0.5 MB, 3.146 MB. */

@@ -1,0 +1,54 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { YunwuApiClient } from '../transport/apiClient';
+import {
+	createVerdictOf,
+	retryAfterOf,
+	type ApiFailure,
+	type ApiResult,
+	type RetryAfter,
+} from '../transport/failure';
+import { pause } from '../transport/pause';
+
+/** Tries for a create refused before anything was created (429, connection refused). */
+const CREATE_ATTEMPTS = 3;
+
+/** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
+function isRetryableRefusal(failure: ApiFailure): boolean {
+	return createVerdictOf(failure) === 'retry';
+}
+
+/** The failed create proves that no task was created: see `CreateVerdict`. */
+export function certainlyNotCreated(failure: ApiFailure): boolean {
+	return createVerdictOf(failure) !== 'mayExist';
+}
+
+type CreateOutcome =
+	| ApiResult<IDataObject & { id: string }>
+	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
+	| { ok: false; failure: RetryAfter; timeLeftMs: number };
+
+/**
+ * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
+ * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
+ * happen within the item's Timeout: a pause that would end past it ends the retries at once.
+ */
+export async function createWithSafeRetries(
+	client: YunwuApiClient,
+	body: IDataObject,
+	{ requestTimeoutMs, timeoutMs }: { requestTimeoutMs: number; timeoutMs: number },
+	signal: AbortSignal,
+): Promise<CreateOutcome> {
+	const deadline = Date.now() + timeoutMs;
+	for (let attempt = 1; ; attempt++) {
+		const created = await client.createTask(body, requestTimeoutMs);
+		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
+			return created;
+		const asked = retryAfterOf(created.failure);
+		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);
+		const left = deadline - Date.now();
+		if (delay >= left) return asked ? { ok: false, failure: asked, timeLeftMs: left } : created;
+		await pause(delay, signal);
+		if (signal.aborted) return created;
+	}
+}
