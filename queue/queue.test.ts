@@ -7,8 +7,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { installN8n, makeUserFolder, packPackage, type N8nInstall } from '../e2e/lib/n8n';
-import { fileSha256, REPO_ROOT, YunwuServer } from '../test/server/yunwu-server';
+import {
+	installN8n,
+	makeUserFolder,
+	packPackage,
+	type N8nInstall,
+} from '../test/support/real-n8n/n8n';
+import { fileSha256, REPO_ROOT, YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	baseEnv,
 	callWebhook,

@@ -4,8 +4,8 @@ import {
 	itemsWithIds,
 	runNode,
 	useYunwuServer,
-} from '../harness/n8n';
-import { recordedAnswer } from '../server/yunwu-server';
+} from '../support/harness/n8n';
+import { recordedAnswer } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 

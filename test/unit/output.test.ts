@@ -6,7 +6,7 @@ import {
 } from '../../nodes/YunwuVideo/task/output';
 import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
 import { readTaskAnswer } from '../../nodes/YunwuVideo/transport/response';
-import { recordedAnswer, recordedAnswers } from './recorded';
+import { recordedAnswer, recordedAnswers } from '../support/recorded';
 
 describe('toIsoTime', () => {
 	test('seconds since the epoch (as the recorded answers send them)', () => {

@@ -6,7 +6,7 @@ import {
 	type WaitClock,
 	type WaitSettings,
 } from '../../nodes/YunwuVideo/waiting/waitForTask';
-import { recordedAnswer } from './recorded';
+import { recordedAnswer } from '../support/recorded';
 
 /** Virtual time: `pause` advances it at once and records what was asked for; nothing really sleeps. */
 class FakeClock implements WaitClock {

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../../test/server/yunwu-server';
+import { REPO_ROOT } from '../server/yunwu-server';
 
 export { REPO_ROOT };
 

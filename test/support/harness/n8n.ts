@@ -45,8 +45,8 @@ import {
 } from 'n8n-workflow';
 import winston from 'winston';
 
-import { YunwuApi } from '../../credentials/YunwuApi.credentials';
-import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+import { YunwuApi } from '../../../credentials/YunwuApi.credentials';
+import { YunwuVideo } from '../../../nodes/YunwuVideo/YunwuVideo.node';
 import { YunwuServer } from '../server/yunwu-server';
 
 const NODE_TYPE = 'n8n-nodes-yunwu.yunwuVideo';
