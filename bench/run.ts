@@ -20,7 +20,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT, YunwuServer } from '../test/support/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,

@@ -12,7 +12,8 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { YunwuServer, REPO_ROOT } from '../test/support/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,

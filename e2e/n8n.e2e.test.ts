@@ -8,12 +8,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { forever, RawHost } from '../test/support/server/raw-host';
-import {
-	fileSha256,
-	REPO_ROOT,
-	YunwuServer,
-	type TaskScript,
-} from '../test/support/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { fileSha256, YunwuServer, type TaskScript } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,

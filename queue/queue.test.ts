@@ -13,7 +13,8 @@ import {
 	packPackage,
 	type N8nInstall,
 } from '../test/support/real-n8n/n8n';
-import { fileSha256, REPO_ROOT, YunwuServer } from '../test/support/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { fileSha256, YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	baseEnv,
 	callWebhook,

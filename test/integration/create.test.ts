@@ -5,7 +5,7 @@ import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
 import { credentialsFor, runNode, startNode, useYunwuServer } from '../support/harness/n8n';
-import { REPO_ROOT } from '../support/server/yunwu-server';
+import { REPO_ROOT } from '../support/paths';
 
 const yunwu = useYunwuServer();
 

@@ -1,30 +1,30 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The directory of the API's recorded answers. */
-export const RECORDED_DIR = path.join(__dirname, '..', 'fixtures', 'recorded');
+import { RECORDED_DIR } from './paths';
 
-/** Every recorded answer, by file name without `.json`, parsed afresh for each call. */
-export function recordedAnswers(): Array<{
+export type RecordedName = 'completed' | 'processing' | 'processing-then-completed';
+
+/** One recorded answer: its bytes exactly as recorded, and those bytes parsed afresh for each call. */
+export interface RecordedAnswer {
 	name: string;
 	text: string;
 	json: Record<string, unknown>;
-}> {
+}
+
+function readRecorded(name: string): RecordedAnswer {
+	const text = readFileSync(path.join(RECORDED_DIR, `${name}.json`), 'utf8');
+	return { name, text, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** Every recorded answer, by file name without `.json`. */
+export function recordedAnswers(): RecordedAnswer[] {
 	return readdirSync(RECORDED_DIR)
 		.filter((file) => file.endsWith('.json'))
 		.sort()
-		.map((file) => {
-			const text = readFileSync(path.join(RECORDED_DIR, file), 'utf8');
-			return {
-				name: file.replace(/\.json$/, ''),
-				text,
-				json: JSON.parse(text) as Record<string, unknown>,
-			};
-		});
+		.map((file) => readRecorded(file.replace(/\.json$/, '')));
 }
 
-export function recordedAnswer(name: string): Record<string, unknown> {
-	const found = recordedAnswers().find((answer) => answer.name === name);
-	if (!found) throw new Error(`No recorded answer ${name}`);
-	return found.json;
+export function recordedAnswer(name: RecordedName): RecordedAnswer {
+	return readRecorded(name);
 }

@@ -9,9 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../server/yunwu-server';
-
-export { REPO_ROOT };
+import { REPO_ROOT } from '../paths';
 
 export interface N8nInstall {
 	line: 1 | 2;
