@@ -1,5 +1,5 @@
 /**
- * Issue 7: the packed node in n8n's queue mode (Redis + Postgres, one main, two workers), on
+ * The packed node in n8n's queue mode (Redis + Postgres, one main, two workers), on
  * loopback only. Load (50 webhook calls × 4 tasks), nothing shared in memory between workers, a
  * worker killed while it holds waiting executions, and the same load on a single process.
  * Prints the figures at the end (they go into the README's "Running at scale" section).

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the Yunwu API and its file host, speaking the contract in
- * shared/yunwu-api: recorded answers byte for byte, the documented variants, scripted task
+ * docs/yunwu-api.md: recorded answers byte for byte, the documented variants, scripted task
  * lifecycles, and faults on demand. The API and the file host listen on different loopback
  * addresses, so "the key never reaches the file host" is checked across a real origin boundary.
  * Every request is logged with its Authorization header.
