@@ -4,7 +4,7 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
-	setupFiles: ['<rootDir>/test/harness/env.ts'],
+	setupFiles: ['<rootDir>/test/support/harness/env.ts'],
 	testTimeout: 30000,
 	// Each file gets its own process-wide n8n Container and binary data mode.
 	maxWorkers: 2,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { streamFile, type MediaFile } from '../test/server/yunwu-server';
+import { streamFile, type MediaFile } from '../test/support/server/yunwu-server';
 
 interface Job {
 	id: string;

@@ -20,7 +20,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT, YunwuServer } from '../test/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -30,8 +31,8 @@ import {
 	packPackage,
 	type ExecutionOutcome,
 	type N8nInstall,
-} from '../e2e/lib/n8n';
-import { chain, credential, manualTrigger, yunwuVideo } from '../e2e/lib/workflows';
+} from '../test/support/real-n8n/n8n';
+import { chain, credential, manualTrigger, yunwuVideo } from '../test/support/real-n8n/workflows';
 import { OpenAiVideosServer } from './openai-videos-server';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;

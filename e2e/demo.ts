@@ -12,7 +12,8 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { YunwuServer, REPO_ROOT } from '../test/server/yunwu-server';
+import { REPO_ROOT } from '../test/support/paths';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -23,8 +24,8 @@ import {
 	packPackage,
 	startN8n,
 	stopN8n,
-} from './lib/n8n';
-import { credential } from './lib/workflows';
+} from '../test/support/real-n8n/n8n';
+import { credential } from '../test/support/real-n8n/workflows';
 
 const SAMPLE_VIDEO = path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4');
 const OUTPUT_DIR = path.join(REPO_ROOT, 'demo-output');

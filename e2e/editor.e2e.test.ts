@@ -14,12 +14,12 @@ import {
 	makeUserFolder,
 	n8nEnv,
 	packPackage,
-	REPO_ROOT,
 	startN8n,
 	stopN8n,
-} from './lib/n8n';
-import { credential } from './lib/workflows';
-import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/server/yunwu-server';
+} from '../test/support/real-n8n/n8n';
+import { credential } from '../test/support/real-n8n/workflows';
+import { REPO_ROOT } from '../test/support/paths';
+import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/support/server/yunwu-server';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

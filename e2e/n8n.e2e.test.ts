@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { forever, RawHost } from '../test/server/raw-host';
-import { fileSha256, REPO_ROOT, YunwuServer, type TaskScript } from '../test/server/yunwu-server';
+import { forever, RawHost } from '../test/support/server/raw-host';
+import { REPO_ROOT } from '../test/support/paths';
+import { fileSha256, YunwuServer, type TaskScript } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -18,7 +19,7 @@ import {
 	nodeOutput,
 	packPackage,
 	type N8nInstall,
-} from './lib/n8n';
+} from '../test/support/real-n8n/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
 import {
 	chain,
@@ -29,7 +30,7 @@ import {
 	sha256OfVideo,
 	taskIds,
 	yunwuVideo,
-} from './lib/workflows';
+} from '../test/support/real-n8n/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
 

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 
-import { Redirector, REDIRECT_TOKEN } from '../test/server/redirector';
-import { YunwuServer } from '../test/server/yunwu-server';
+import { Redirector, REDIRECT_TOKEN } from '../test/support/server/redirector';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
 	importIntoN8n,
@@ -21,8 +21,14 @@ import {
 	startN8n,
 	stopN8n,
 	type N8nInstall,
-} from './lib/n8n';
-import { chain, credential, manualTrigger, taskIds, yunwuVideo } from './lib/workflows';
+} from '../test/support/real-n8n/n8n';
+import {
+	chain,
+	credential,
+	manualTrigger,
+	taskIds,
+	yunwuVideo,
+} from '../test/support/real-n8n/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
 const OWNER = {

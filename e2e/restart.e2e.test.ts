@@ -9,7 +9,7 @@
 import { rmSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 
-import { fileSha256, YunwuServer } from '../test/server/yunwu-server';
+import { fileSha256, YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	importIntoN8n,
 	installN8n,
@@ -20,8 +20,8 @@ import {
 	startN8n,
 	stopN8n,
 	type N8nInstall,
-} from './lib/n8n';
-import { chain, credential, sha256OfVideo, yunwuVideo } from './lib/workflows';
+} from '../test/support/real-n8n/n8n';
+import { chain, credential, sha256OfVideo, yunwuVideo } from '../test/support/real-n8n/workflows';
 
 const OWNER = {
 	email: 'restart@example.com',

@@ -1,4 +1,4 @@
-/** @type {import('jest').Config} The queue-mode suite (issue 7): Redis, Postgres, n8n main + workers; run through queue/run.sh. */
+/** @type {import('jest').Config} The queue-mode suite: Redis, Postgres, n8n main + workers; run through queue/run.sh. */
 module.exports = {
 	rootDir: '..',
 	testEnvironment: 'node',

@@ -1,5 +1,5 @@
 /**
- * Issue 7: the packed node in n8n's queue mode (Redis + Postgres, one main, two workers), on
+ * The packed node in n8n's queue mode (Redis + Postgres, one main, two workers), on
  * loopback only. Load (50 webhook calls × 4 tasks), nothing shared in memory between workers, a
  * worker killed while it holds waiting executions, and the same load on a single process.
  * Prints the figures at the end (they go into the README's "Running at scale" section).
@@ -7,8 +7,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { installN8n, makeUserFolder, packPackage, type N8nInstall } from '../e2e/lib/n8n';
-import { fileSha256, REPO_ROOT, YunwuServer } from '../test/server/yunwu-server';
+import {
+	installN8n,
+	makeUserFolder,
+	packPackage,
+	type N8nInstall,
+} from '../test/support/real-n8n/n8n';
+import { REPO_ROOT } from '../test/support/paths';
+import { fileSha256, YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	baseEnv,
 	callWebhook,

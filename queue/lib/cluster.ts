@@ -5,8 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { freePort, importIntoN8n, n8nCli, n8nEnv, type N8nInstall } from '../../e2e/lib/n8n';
-import { chain, credential, sha256OfVideo, yunwuVideo } from '../../e2e/lib/workflows';
+import {
+	freePort,
+	importIntoN8n,
+	n8nCli,
+	n8nEnv,
+	type N8nInstall,
+} from '../../test/support/real-n8n/n8n';
+import {
+	chain,
+	credential,
+	sha256OfVideo,
+	yunwuVideo,
+} from '../../test/support/real-n8n/workflows';
 import { spawnService, stopService, waitFor, type Registry, type Service } from './services';
 
 export const WORKFLOW_ID = 'yunwuQueueWebhook';

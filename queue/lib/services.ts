@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { freePort } from '../../e2e/lib/n8n';
+import { freePort } from '../../test/support/real-n8n/n8n';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, runNode, startNode, useYunwuServer } from '../harness/n8n';
-import { REPO_ROOT } from '../server/yunwu-server';
+import { credentialsFor, runNode, startNode, useYunwuServer } from '../support/harness/n8n';
+import { REPO_ROOT } from '../support/paths';
 
 const yunwu = useYunwuServer();
 

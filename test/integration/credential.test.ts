@@ -1,4 +1,4 @@
-import { testCredential, useYunwuServer } from '../harness/n8n';
+import { testCredential, useYunwuServer } from '../support/harness/n8n';
 
 const yunwu = useYunwuServer();
 

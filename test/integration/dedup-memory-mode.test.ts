@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../harness/n8n';
-import { fileSha256 } from '../server/yunwu-server';
+import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../support/harness/n8n';
+import { fileSha256 } from '../support/server/yunwu-server';
 
 // In n8n's in-memory `default` binary mode the shared download is inline base64: every item of
 // the task must still carry the whole video, in a binary entry of its own.

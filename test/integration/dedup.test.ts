@@ -6,8 +6,8 @@ import {
 	runNode,
 	storedSha256,
 	useYunwuServer,
-} from '../harness/n8n';
-import { fileSha256, type TaskScript } from '../server/yunwu-server';
+} from '../support/harness/n8n';
+import { fileSha256, type TaskScript } from '../support/server/yunwu-server';
 
 // Items often repeat a task id (a Merge, a retry, a fan-out): each distinct task is polled once
 // per interval and its video fetched once, while every item still gets its own output item.

@@ -5,8 +5,8 @@ import {
 	startNode,
 	storedSha256,
 	useYunwuServer,
-} from '../harness/n8n';
-import { fileSha256, type FileFault, type TaskScript } from '../server/yunwu-server';
+} from '../support/harness/n8n';
+import { fileSha256, type FileFault, type TaskScript } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 

@@ -8,8 +8,8 @@ import {
 	runNode,
 	useYunwuServer,
 	type RunOptions,
-} from '../harness/n8n';
-import { forever, RawHost } from '../server/raw-host';
+} from '../support/harness/n8n';
+import { forever, RawHost } from '../support/server/raw-host';
 
 const yunwu = useYunwuServer();
 

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 
-import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
+import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
 
 const SIZE = 1024 * 1024 * 1024;
 

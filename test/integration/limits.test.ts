@@ -4,9 +4,15 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { freePort } from '../../e2e/lib/n8n';
-import { credentialsFor, itemsWithIds, runNode, startNode, useYunwuServer } from '../harness/n8n';
-import { YunwuServer, type TaskScript } from '../server/yunwu-server';
+import { freePort } from '../support/real-n8n/n8n';
+import {
+	credentialsFor,
+	itemsWithIds,
+	runNode,
+	startNode,
+	useYunwuServer,
+} from '../support/harness/n8n';
+import { YunwuServer, type TaskScript } from '../support/server/yunwu-server';
 import * as waiting from '../../nodes/YunwuVideo/waiting/waitForTask';
 
 const yunwu = useYunwuServer();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
-import { fileSha256 } from '../server/yunwu-server';
+import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
+import { fileSha256 } from '../support/server/yunwu-server';
 
 // n8n's "default" binary mode keeps files in memory as base64 (n8n 1.x's default, and the mode
 // of small self-hosted setups): the video must arrive whole there too, and a short one be caught.

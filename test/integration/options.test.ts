@@ -1,4 +1,4 @@
-import { credentialsFor, runNode, useYunwuServer } from '../harness/n8n';
+import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
 
 const yunwu = useYunwuServer();
 

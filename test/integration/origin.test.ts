@@ -10,8 +10,8 @@ import {
 	testCredential,
 	useYunwuServer,
 	type NodeRun,
-} from '../harness/n8n';
-import { REDIRECT_TOKEN, Redirector } from '../server/redirector';
+} from '../support/harness/n8n';
+import { REDIRECT_TOKEN, Redirector } from '../support/server/redirector';
 
 const yunwu = useYunwuServer();
 

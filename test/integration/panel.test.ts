@@ -1,8 +1,8 @@
 import type { INodeParameters } from 'n8n-workflow';
 
-import { credentialsFor, loadOptions, runNode, useYunwuServer } from '../harness/n8n';
+import { credentialsFor, loadOptions, runNode, useYunwuServer } from '../support/harness/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../fixtures/saved/workflows';
-import { DEFAULT_VIDEO_MODEL_IDS } from '../server/yunwu-server';
+import { DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 

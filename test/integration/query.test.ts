@@ -4,8 +4,8 @@ import {
 	itemsWithIds,
 	runNode,
 	useYunwuServer,
-} from '../harness/n8n';
-import { recordedAnswer } from '../server/yunwu-server';
+} from '../support/harness/n8n';
+import { recordedAnswer } from '../support/recorded';
 
 const yunwu = useYunwuServer();
 
@@ -19,7 +19,7 @@ const query = (ids: string[], extra: Record<string, unknown> = {}, continueOnFai
 
 describe('Query: recorded answers', () => {
 	test('a processing task: progress is null (the API sends none), fields kept, ISO time beside the raw one', async () => {
-		const raw = recordedAnswer('processing');
+		const raw = recordedAnswer('processing').text;
 		yunwu().addTask({ id: 'grok:18e59915-22b0-4c62-9024-b7e3a0a37821', rawAnswers: [raw] });
 
 		const run = await query(['grok:18e59915-22b0-4c62-9024-b7e3a0a37821']);
@@ -42,7 +42,7 @@ describe('Query: recorded answers', () => {
 	});
 
 	test('a completed task: every field the API sent reaches the output under its own name and value', async () => {
-		const raw = recordedAnswer('completed');
+		const raw = recordedAnswer('completed').text;
 		const sent = JSON.parse(raw) as Record<string, unknown>;
 		yunwu().addTask({ id: 'grok:recorded-completed', rawAnswers: [raw] });
 

@@ -10,7 +10,7 @@ import {
 	runNode,
 	useYunwuServer,
 	type NodeRun,
-} from '../harness/n8n';
+} from '../support/harness/n8n';
 
 const yunwu = useYunwuServer();
 let logs: ReturnType<typeof captureN8nLogs>;

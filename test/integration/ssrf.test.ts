@@ -9,8 +9,8 @@ import {
 	itemsWithIds,
 	runNode,
 	useYunwuServer,
-} from '../harness/n8n';
-import { Redirector } from '../server/redirector';
+} from '../support/harness/n8n';
+import { Redirector } from '../support/server/redirector';
 
 // Read by n8n's configuration when its request layer first starts, which is in the first test.
 Object.assign(process.env, {

@@ -6,7 +6,7 @@ import {
 } from '../../nodes/YunwuVideo/task/output';
 import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
 import { readTaskAnswer } from '../../nodes/YunwuVideo/transport/response';
-import { recordedAnswer, recordedAnswers } from './recorded';
+import { recordedAnswer, recordedAnswers } from '../support/recorded';
 
 describe('toIsoTime', () => {
 	test('seconds since the epoch (as the recorded answers send them)', () => {
@@ -223,7 +223,7 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	);
 
 	test('completed: exact output', () => {
-		const json = recordedAnswer('completed');
+		const { json } = recordedAnswer('completed');
 		expect(
 			shapeTaskOutput('grok:5cdad6a7-0730-426f-88ec-d39b863ada15', json as TaskAnswer),
 		).toEqual({
@@ -238,7 +238,7 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	});
 
 	test('processing: progress is null because the API sends none, only the status time has a twin', () => {
-		const json = recordedAnswer('processing');
+		const { json } = recordedAnswer('processing');
 		expect('progress' in json).toBe(false);
 		expect(
 			shapeTaskOutput('grok:18e59915-22b0-4c62-9024-b7e3a0a37821', json as TaskAnswer),
@@ -257,7 +257,7 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	test('processing-then-completed: the same task once done', () => {
 		const output = shapeTaskOutput(
 			'grok:18e59915-22b0-4c62-9024-b7e3a0a37821',
-			recordedAnswer('processing-then-completed') as TaskAnswer,
+			recordedAnswer('processing-then-completed').json as TaskAnswer,
 		);
 		expect(output.state).toBe('completed');
 		expect(output.progress).toBe(100);
@@ -269,7 +269,7 @@ describe('shapeTaskOutput: every recorded answer', () => {
 	});
 
 	test('the answer object is not modified', () => {
-		const json = recordedAnswer('completed');
+		const { json } = recordedAnswer('completed');
 		const copy = JSON.parse(JSON.stringify(json)) as unknown;
 		shapeTaskOutput('x', json as TaskAnswer);
 		expect(json).toEqual(copy);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const ROOT = path.join(__dirname, '..', '..');
+import { REPO_ROOT as ROOT } from '../support/paths';
 const EN = 'README.md';
 const ZH = 'README.zh-CN.md';
 

@@ -4,7 +4,7 @@ import {
 	readTaskAnswer,
 	type HttpAnswer,
 } from '../../nodes/YunwuVideo/transport/response';
-import { recordedAnswers } from './recorded';
+import { recordedAnswers } from '../support/recorded';
 
 const NOW = Date.parse('Wed, 03 Dec 2025 10:00:00 GMT');
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };

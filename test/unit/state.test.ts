@@ -1,6 +1,6 @@
 import { isFinalState, toTaskState, type TaskState } from '../../nodes/YunwuVideo/task/state';
 
-/** The whole status vocabulary of the API contract (shared/yunwu-api/README.md), by expected state. */
+/** The whole status vocabulary of the API contract (docs/yunwu-api.md), by expected state. */
 const CONTRACT: ReadonlyArray<[string, TaskState]> = [
 	['pending', 'pending'],
 	['queued', 'pending'],

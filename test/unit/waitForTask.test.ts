@@ -6,7 +6,7 @@ import {
 	type WaitClock,
 	type WaitSettings,
 } from '../../nodes/YunwuVideo/waiting/waitForTask';
-import { recordedAnswer } from './recorded';
+import { recordedAnswer } from '../support/recorded';
 
 /** Virtual time: `pause` advances it at once and records what was asked for; nothing really sleeps. */
 class FakeClock implements WaitClock {
@@ -54,8 +54,8 @@ const fail = (failure: ApiFailure): ApiResult<TaskAnswer> => ({ ok: false, failu
 const status = (value: string, extra: Partial<TaskAnswer> = {}) =>
 	ok({ id: 'grok:abc', status: value, ...extra });
 
-const PROCESSING = ok(recordedAnswer('processing') as TaskAnswer);
-const COMPLETED = ok(recordedAnswer('processing-then-completed') as TaskAnswer);
+const PROCESSING = ok(recordedAnswer('processing').json as TaskAnswer);
+const COMPLETED = ok(recordedAnswer('processing-then-completed').json as TaskAnswer);
 const SERVER_ERROR = fail({ kind: 'serverError', httpCode: 502, htmlPage: true });
 
 const settings = (overrides: Partial<WaitSettings> = {}): WaitSettings => ({
@@ -119,7 +119,7 @@ describe('waitForTask: polling rhythm', () => {
 		const outcome = await waitForTask(query, settings(), new AbortController().signal, clock);
 		expect(outcome).toEqual({
 			kind: 'finished',
-			answer: recordedAnswer('processing-then-completed'),
+			answer: recordedAnswer('processing-then-completed').json,
 			polls: 2,
 		});
 	});

@@ -1,7 +1,8 @@
 /**
- * Real n8n for the end-to-end suite and the demo: a pinned n8n installed into a cache outside the
- * repo (e2e/install-n8n.sh), a fresh user folder with the packed package installed the way n8n
- * installs community packages, and n8n's own CLI to import credentials and workflows and execute them.
+ * Real n8n for the end-to-end, queue and benchmark suites and the demo: a pinned n8n installed
+ * into a cache outside the repo (e2e/install-n8n.sh), a fresh user folder with the packed package
+ * installed the way n8n installs community packages, and n8n's own CLI to import credentials and
+ * workflows and execute them.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../../test/server/yunwu-server';
-
-export { REPO_ROOT };
+import { REPO_ROOT } from '../paths';
 
 export interface N8nInstall {
 	line: 1 | 2;

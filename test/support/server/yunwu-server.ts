@@ -1,37 +1,14 @@
 /**
  * A local stand-in for the Yunwu API and its file host, speaking the contract in
- * shared/yunwu-api: recorded answers byte for byte, the documented variants, scripted task
+ * docs/yunwu-api.md: recorded answers byte for byte, the documented variants, scripted task
  * lifecycles, and faults on demand. The API and the file host listen on different loopback
  * addresses, so "the key never reaches the file host" is checked across a real origin boundary.
  * Every request is logged with its Authorization header.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
-import path from 'node:path';
-
-/** The repository root, found from this file whether it runs as TypeScript or compiled elsewhere. */
-export const REPO_ROOT = (() => {
-	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		if (
-			existsSync(path.join(dir, 'package.json')) &&
-			existsSync(path.join(dir, 'test', 'fixtures'))
-		)
-			return dir;
-	}
-	throw new Error(`no repository root above ${__dirname}`);
-})();
-
-export const RECORDED_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'recorded');
-
-/** A recorded answer, exactly as the contract captured it. */
-export function recordedAnswer(
-	name: 'completed' | 'processing' | 'processing-then-completed',
-): string {
-	return readFileSync(path.join(RECORDED_DIR, `${name}.json`), 'utf8');
-}
 
 /** One answer the API gives instead of the task's status: a fault, consumed by one query. */
 export type ApiFault =

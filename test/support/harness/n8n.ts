@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Logger } from '@n8n/backend-common';
 import { GlobalConfig, InstanceSettingsConfig } from '@n8n/config';
 import { Container } from '@n8n/di';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,8 +45,8 @@ import {
 } from 'n8n-workflow';
 import winston from 'winston';
 
-import { YunwuApi } from '../../credentials/YunwuApi.credentials';
-import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+import { YunwuApi } from '../../../credentials/YunwuApi.credentials';
+import { YunwuVideo } from '../../../nodes/YunwuVideo/YunwuVideo.node';
 import { YunwuServer } from '../server/yunwu-server';
 
 const NODE_TYPE = 'n8n-nodes-yunwu.yunwuVideo';
@@ -143,12 +143,11 @@ let binaryDataReady: Promise<void> | undefined;
  * does by default in production; `default` keeps them in memory as base64.
  */
 export async function useBinaryDataMode(mode: 'filesystem' | 'default'): Promise<string> {
-	const storagePath = mkdtempSync(path.join(tmpdir(), 'yunwu-binary-'));
 	binaryDataReady ??= (async () => {
 		const config = Container.get(BinaryDataConfig);
 		config.mode = mode;
 		config.availableModes = [mode] as typeof config.availableModes;
-		config.localStoragePath = storagePath;
+		config.localStoragePath = mkdtempSync(path.join(tmpdir(), 'yunwu-binary-'));
 		await Container.get(BinaryDataService).init();
 	})();
 	await binaryDataReady;
@@ -337,11 +336,16 @@ export function itemsWithIds(ids: string[]): INodeExecutionData[] {
  */
 export function useYunwuServer(mode: 'filesystem' | 'default' = 'filesystem'): () => YunwuServer {
 	let server: YunwuServer | undefined;
+	let storagePath: string | undefined;
 	beforeAll(async () => {
-		await useBinaryDataMode(mode);
+		storagePath = await useBinaryDataMode(mode);
 		server = await new YunwuServer().start();
 	});
-	afterAll(async () => await server?.stop());
+	afterAll(async () => {
+		await server?.stop();
+		// The files n8n stored (a gigabyte for the large-file test) would otherwise fill /tmp run after run.
+		if (storagePath) rmSync(storagePath, { recursive: true, force: true });
+	});
 	return () => server!;
 }
 
