@@ -147,6 +147,30 @@ describe('Retry-After longer than the time left', () => {
 		});
 		expect(late.createBodies).toHaveLength(1);
 	});
+
+	test('Create on a Base URL that fails TLS (https to a plain HTTP server) is retried within Timeout: no request was sent, so no task was created', async () => {
+		const baseUrl = yunwu().apiUrl.replace('http:', 'https:');
+		const before = yunwu().apiConnections;
+		const startedAt = Date.now();
+
+		// Attempts 1 s apart, then 2 s: a Timeout of 1.5 s leaves room for the second attempt only.
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: 'x',
+				waitForCompletion: false,
+				options: { timeout: 1.5 },
+			},
+			credentials: { apiKey: yunwu().apiKey, baseUrl },
+		});
+
+		expect(Date.now() - startedAt).toBeLessThan(3000);
+		expect(yunwu().apiConnections - before).toBe(2);
+		expect(run.error?.message).toBe(
+			`Could not reach Yunwu at ${baseUrl} for the create request for model "veo3": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry. No task was created.`,
+		);
+	});
 });
 
 describe('the Timeout holds, whatever the other settings', () => {

@@ -50,12 +50,20 @@ const API_RULES: {
 		[{ kind: 'invalidBody', httpCode: 200, problem: 'noId' }, [true, false, false, 'mayExist']],
 	],
 	network: [
-		// Refused or unknown host: the request never left, so a create is retried.
-		...network(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'], [true, true, true, 'retry']),
-		// No connection either, but a create is not retried on these.
+		// Refused, unknown host, no route, TLS handshake failed: the request never left, so a
+		// create is retried.
 		...network(
-			['EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID'],
-			[true, true, true, 'mayExist'],
+			[
+				'ECONNREFUSED',
+				'ENOTFOUND',
+				'EAI_AGAIN',
+				'EHOSTUNREACH',
+				'ENETUNREACH',
+				'EPROTO',
+				'ERR_SSL_WRONG_VERSION_NUMBER',
+				'ERR_TLS_CERT_ALTNAME_INVALID',
+			],
+			[true, true, true, 'retry'],
 		),
 		// The connection was made, then lost: the request may have reached Yunwu.
 		...network(['ECONNRESET', 'EPIPE', 'UNKNOWN'], [true, true, false, 'mayExist']),

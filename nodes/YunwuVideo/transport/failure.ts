@@ -124,7 +124,13 @@ interface ApiFailureRule<F extends ApiFailure> {
 	create: Ruling<F, CreateVerdict>;
 }
 
-/** Node's codes for a host that cannot be connected to at all: refused, unknown name, no route. */
+/**
+ * Node's codes for a host that cannot be connected to at all: refused, unknown name, no route.
+ * Each is the answer to the TCP connect (or the name lookup before it), so no byte of the request
+ * was sent. (A connected socket that later loses its route reports EHOSTUNREACH only when TCP
+ * gives up retransmitting, after about 15 minutes; a Request Timeout shorter than that, such as
+ * the default 30 s, has ended the request by then.)
+ */
 const NO_CONNECTION_CODES = new Set([
 	'ECONNREFUSED',
 	'ENOTFOUND',
@@ -133,11 +139,15 @@ const NO_CONNECTION_CODES = new Set([
 	'ENETUNREACH',
 ]);
 
-/** Node's codes for a connection that failed before the request was sent. */
-const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
 /** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
 export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
+
+/**
+ * No connection was made, or no secure one: Node writes the HTTP request into a TLS socket only
+ * once the handshake is done and the certificate accepted, so a failed handshake sent nothing
+ * either. A connection lost after that (ECONNRESET, EPIPE) may have carried the request.
+ */
+const neverConnected = (code: string) => NO_CONNECTION_CODES.has(code) || isTlsCode(code);
 
 /**
  * Every kind of API failure and its rules: a new kind does not compile until it has its row here
@@ -157,9 +167,8 @@ const API_FAILURE_RULES: {
 	invalidBody: { transient: true, connection: 'answered', create: 'mayExist' },
 	network: {
 		transient: true,
-		connection: ({ code }) =>
-			NO_CONNECTION_CODES.has(code) || isTlsCode(code) ? 'neverMade' : 'lost',
-		create: ({ code }) => (NOTHING_SENT_CODES.has(code) ? 'retry' : 'mayExist'),
+		connection: ({ code }) => (neverConnected(code) ? 'neverMade' : 'lost'),
+		create: ({ code }) => (neverConnected(code) ? 'retry' : 'mayExist'),
 	},
 	requestTimeout: { transient: true, connection: 'lost', create: 'mayExist' },
 	blocked: { transient: false, connection: 'notTried', create: 'notCreated' },

@@ -8,6 +8,7 @@ import {
 
 import {
 	isTlsCode,
+	isUnreachable,
 	type ApiFailure,
 	type DownloadFailure,
 	type RedirectTarget,
@@ -148,6 +149,21 @@ export function describeRetryAfterBeyondTimeout(
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
 }
 
+/** Said of a create that certainly created nothing, where the user might fear a paid task. */
+const NO_TASK_CREATED = 'No task was created.';
+
+/** The execution was stopped before the item's create request was sent. */
+export const STOPPED_BEFORE_CREATING = "The node stopped before this item's task was created.";
+
+/** Yunwu asked (429) for a longer pause before the create's retry than the item's Timeout leaves. */
+export function createRetryAfterBeyondTimeoutMessage(
+	failure: RetryAfter,
+	model: string,
+	leftMs: number,
+): string {
+	return `${describeRetryAfterBeyondTimeout(failure, `retrying the create request for model "${model}"`, leftMs)} ${NO_TASK_CREATED}`;
+}
+
 /** Said of a create request that may have created a task, when n8n's Retry On Fail re-ran the node. */
 export const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
 
@@ -168,7 +184,9 @@ export function createFailureMessage(failure: ApiFailure, model: string, baseUrl
 	const shown: ApiFailure =
 		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
 	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
-	if (certainlyNotCreated(failure)) return message;
+	// Retried and still unreachable: the user may fear a task behind each attempt.
+	if (certainlyNotCreated(failure))
+		return isUnreachable(failure) ? `${message} ${NO_TASK_CREATED}` : message;
 	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }
 
