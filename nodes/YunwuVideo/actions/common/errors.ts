@@ -16,6 +16,7 @@ import {
 } from '../../transport/failure';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
 import type { MediaKind } from '../../task/media';
+import { shown } from './options';
 import { certainlyNotCreated } from '../../waiting/create';
 
 /**
@@ -147,6 +148,14 @@ export function describeRetryAfterBeyondTimeout(
 	leftMs: number,
 ): string {
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
+}
+
+/**
+ * Additional Body Fields gives `model` or `prompt` (which it may override, as text) a value that is
+ * not text: the request would be paid for with a model or prompt nobody meant.
+ */
+export function overrideNotTextMessage(itemIndex: number, field: string, value: unknown): string {
+	return `Additional Body Fields of item ${itemIndex} sets "${field}" to ${shown(value)}, which is not text. Put the ${field} in quotes, or remove "${field}" from Additional Body Fields to send the one above.`;
 }
 
 /** Said of a create that certainly created nothing, where the user might fear a paid task. */

@@ -95,6 +95,8 @@ const FAMILIES: readonly ModelFamily[] = [
 				name: 'duration',
 				type: 'options',
 				default: 10,
+				// What an expression may give (the model checks the rest): a whole number of seconds.
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				options: [
 					{ name: '10', value: 10 },
 					{ name: '15', value: 15 },
