@@ -68,6 +68,11 @@ describe('Create: the request body per model family', () => {
 		});
 	});
 
+	test('Sora: a Duration the panel no longer offers for the model (25 s on sora-2, saved before) is still sent', async () => {
+		await create({ model: 'sora-2', prompt: 'A kite', duration: 25 });
+		expect(lastBody()).toMatchObject({ model: 'sora-2', duration: 25 });
+	});
+
 	test('Grok: custom mode', async () => {
 		await create({ model: 'grok-video-3', prompt: 'A fox', customMode: true });
 		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A fox', mode: 'custom' });
