@@ -240,34 +240,33 @@ describe('Create: errors, and never paying twice', () => {
 	test('a family switch or number that an expression made "yes", an object or a fraction is refused, not sent and paid for', async () => {
 		const before = yunwu().createBodies.length;
 		const fromItem = (name: string) => `={{ $json.${name} }}`;
-		const run = await runNode({
-			parameters: {
-				operation: 'create',
+		const run = await create(
+			{
 				model: fromItem('model'),
 				// Shown for a model given by expression, so n8n requires it; not sent for these models.
 				customModel: 'unused',
 				prompt: 'x',
-				waitForCompletion: false,
 				...Object.fromEntries(
 					['enhancePrompt', 'enableUpsample', 'watermark', 'private', 'duration', 'customMode'].map(
 						(name) => [name, fromItem(name)],
 					),
 				),
 			},
-			items: [
-				{ json: { model: 'veo3', enhancePrompt: 'yes' } },
-				{ json: { model: 'veo3', enableUpsample: { on: true } } },
-				{ json: { model: 'sora-2', duration: 10, watermark: 'no' } },
-				{ json: { model: 'sora-2', duration: 10, private: 1 } },
-				{ json: { model: 'sora-2', duration: 'ten' } },
-				{ json: { model: 'sora-2', duration: 12.5 } },
-				{ json: { model: 'grok-video-3', customMode: 'yes' } },
-				// What a checkbox or a list gives, as text, is what it means.
-				{ json: { model: 'sora-2-pro', duration: '15', watermark: 'true', private: 'false' } },
-			],
-			credentials: credentialsFor(yunwu()),
-			continueOnFail: true,
-		});
+			{
+				continueOnFail: true,
+				items: [
+					{ json: { model: 'veo3', enhancePrompt: 'yes' } },
+					{ json: { model: 'veo3', enableUpsample: { on: true } } },
+					{ json: { model: 'sora-2', duration: 10, watermark: 'no' } },
+					{ json: { model: 'sora-2', duration: 10, private: 1 } },
+					{ json: { model: 'sora-2', duration: 'ten' } },
+					{ json: { model: 'sora-2', duration: 12.5 } },
+					{ json: { model: 'grok-video-3', customMode: 'yes' } },
+					// What a checkbox or a list gives, as text, is what it means.
+					{ json: { model: 'sora-2-pro', duration: '15', watermark: 'true', private: 'false' } },
+				],
+			},
+		);
 
 		const onOrOff = 'Turn it on or off, or make the expression give true or false.';
 		expect(run.items!.map((item) => item.json.error)).toEqual([
@@ -294,23 +293,18 @@ describe('Create: errors, and never paying twice', () => {
 
 	test('Additional Body Fields may override the model or prompt with text only: a number, object or null is refused before any create', async () => {
 		const before = yunwu().createBodies.length;
-		const run = await runNode({
-			parameters: {
-				operation: 'create',
-				model: 'veo3',
-				prompt: 'A cat',
-				additionalFields: '={{ $json.extra }}',
-				waitForCompletion: false,
+		const run = await create(
+			{ model: 'veo3', prompt: 'A cat', additionalFields: '={{ $json.extra }}' },
+			{
+				continueOnFail: true,
+				items: [
+					{ json: { extra: { model: 42 } } },
+					{ json: { extra: { prompt: { text: 'a dog' } } } },
+					{ json: { extra: { prompt: null, seed: 1 } } },
+					{ json: { extra: { model: 'veo3-pro', prompt: 'A dog' } } },
+				],
 			},
-			items: [
-				{ json: { extra: { model: 42 } } },
-				{ json: { extra: { prompt: { text: 'a dog' } } } },
-				{ json: { extra: { prompt: null, seed: 1 } } },
-				{ json: { extra: { model: 'veo3-pro', prompt: 'A dog' } } },
-			],
-			credentials: credentialsFor(yunwu()),
-			continueOnFail: true,
-		});
+		);
 
 		const orRemove = (field: string) =>
 			`Put the ${field} in quotes, or remove "${field}" from Additional Body Fields to send the one above.`;
