@@ -61,9 +61,16 @@ const API_RULES: {
 				'ENETUNREACH',
 				'EPROTO',
 				'ERR_SSL_WRONG_VERSION_NUMBER',
+				'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 				'ERR_TLS_CERT_ALTNAME_INVALID',
+				'DEPTH_ZERO_SELF_SIGNED_CERT',
 			],
 			[true, true, true, 'retry'],
+		),
+		// A TLS error that an established session may also meet, after the request was sent.
+		...network(
+			['ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'],
+			[true, true, true, 'mayExist'],
 		),
 		// The connection was made, then lost: the request may have reached Yunwu.
 		...network(['ECONNRESET', 'EPIPE', 'UNKNOWN'], [true, true, false, 'mayExist']),

@@ -143,11 +143,17 @@ const NO_CONNECTION_CODES = new Set([
 export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
 
 /**
- * No connection was made, or no secure one: Node writes the HTTP request into a TLS socket only
- * once the handshake is done and the certificate accepted, so a failed handshake sent nothing
- * either. A connection lost after that (ECONNRESET, EPIPE) may have carried the request.
+ * A TLS handshake that failed: EPROTO (Node's code for a TLS error met while writing the
+ * handshake), a certificate Node refused, or an OpenSSL reason only a handshake gives. Node
+ * releases the HTTP request into a TLS socket only once the handshake is done and the certificate
+ * accepted (it destroys the socket as the handshake ends), so none of these sent the request.
+ * Other TLS errors (a bad record or an alert on an established session) may come after it.
  */
-const neverConnected = (code: string) => NO_CONNECTION_CODES.has(code) || isTlsCode(code);
+const isHandshakeFailure = (code: string) =>
+	/CERT/.test(code) ||
+	/^(EPROTO|ERR_SSL_(WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|(SSLV3|TLSV1)_ALERT_(HANDSHAKE_FAILURE|PROTOCOL_VERSION)|TLSV1_UNRECOGNIZED_NAME))$/.test(
+		code,
+	);
 
 /**
  * Every kind of API failure and its rules: a new kind does not compile until it has its row here
@@ -167,8 +173,10 @@ const API_FAILURE_RULES: {
 	invalidBody: { transient: true, connection: 'answered', create: 'mayExist' },
 	network: {
 		transient: true,
-		connection: ({ code }) => (neverConnected(code) ? 'neverMade' : 'lost'),
-		create: ({ code }) => (neverConnected(code) ? 'retry' : 'mayExist'),
+		connection: ({ code }) =>
+			NO_CONNECTION_CODES.has(code) || isTlsCode(code) ? 'neverMade' : 'lost',
+		create: ({ code }) =>
+			NO_CONNECTION_CODES.has(code) || isHandshakeFailure(code) ? 'retry' : 'mayExist',
 	},
 	requestTimeout: { transient: true, connection: 'lost', create: 'mayExist' },
 	blocked: { transient: false, connection: 'notTried', create: 'notCreated' },
