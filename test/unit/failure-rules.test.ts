@@ -20,9 +20,9 @@ type ApiRules = [
 /** An answer that ends a wait and proves that no task was created. */
 const REFUSAL: ApiRules = [false, false, false, 'notCreated'];
 
-const network = (codes: string[], rules: ApiRules) =>
-	codes.map((code): [{ kind: 'network'; code: string }, ApiRules] => [
-		{ kind: 'network', code },
+const network = (codes: string[], rules: ApiRules, syscall?: string) =>
+	codes.map((code): [{ kind: 'network'; code: string; syscall?: string }, ApiRules] => [
+		{ kind: 'network', code, ...(syscall ? { syscall } : {}) },
 		rules,
 	]);
 
@@ -57,8 +57,6 @@ const API_RULES: {
 				'ECONNREFUSED',
 				'ENOTFOUND',
 				'EAI_AGAIN',
-				'EHOSTUNREACH',
-				'ENETUNREACH',
 				'EPROTO',
 				'ERR_SSL_WRONG_VERSION_NUMBER',
 				'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
@@ -67,6 +65,11 @@ const API_RULES: {
 			],
 			[true, true, true, 'retry'],
 		),
+		// No route to the host: when the connect failed, nothing was sent; when a connected socket
+		// lost its route (or Node did not say), the request may have been delivered.
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'retry'], 'connect'),
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist'], 'read'),
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist']),
 		// A TLS error that an established session may also meet, after the request was sent.
 		...network(
 			['ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'],
