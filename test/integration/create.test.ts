@@ -68,6 +68,11 @@ describe('Create: the request body per model family', () => {
 		});
 	});
 
+	test('Sora: a Duration the panel no longer offers for the model (25 s on sora-2, saved before) is still sent', async () => {
+		await create({ model: 'sora-2', prompt: 'A kite', duration: 25 });
+		expect(lastBody()).toMatchObject({ model: 'sora-2', duration: 25 });
+	});
+
 	test('Grok: custom mode', async () => {
 		await create({ model: 'grok-video-3', prompt: 'A fox', customMode: true });
 		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A fox', mode: 'custom' });
@@ -230,6 +235,88 @@ describe('Create: errors, and never paying twice', () => {
 			'Custom Model Name of item 3 is false, which is not text. Make the expression give text.',
 		]);
 		expect(yunwu().createBodies.length).toBe(before);
+	});
+
+	test('a family switch or number that an expression made "yes", an object or a fraction is refused, not sent and paid for', async () => {
+		const before = yunwu().createBodies.length;
+		const fromItem = (name: string) => `={{ $json.${name} }}`;
+		const run = await create(
+			{
+				model: fromItem('model'),
+				// Shown for a model given by expression, so n8n requires it; not sent for these models.
+				customModel: 'unused',
+				prompt: 'x',
+				...Object.fromEntries(
+					['enhancePrompt', 'enableUpsample', 'watermark', 'private', 'duration', 'customMode'].map(
+						(name) => [name, fromItem(name)],
+					),
+				),
+			},
+			{
+				continueOnFail: true,
+				items: [
+					{ json: { model: 'veo3', enhancePrompt: 'yes' } },
+					{ json: { model: 'veo3', enableUpsample: { on: true } } },
+					{ json: { model: 'sora-2', duration: 10, watermark: 'no' } },
+					{ json: { model: 'sora-2', duration: 10, private: 1 } },
+					{ json: { model: 'sora-2', duration: 'ten' } },
+					{ json: { model: 'sora-2', duration: 12.5 } },
+					{ json: { model: 'grok-video-3', customMode: 'yes' } },
+					// What a checkbox or a list gives, as text, is what it means.
+					{ json: { model: 'sora-2-pro', duration: '15', watermark: 'true', private: 'false' } },
+				],
+			},
+		);
+
+		const onOrOff = 'Turn it on or off, or make the expression give true or false.';
+		expect(run.items!.map((item) => item.json.error)).toEqual([
+			`Enhance Prompt of item 0 is "yes". ${onOrOff}`,
+			`Upsample of item 1 is {"on":true}. ${onOrOff}`,
+			`Watermark of item 2 is "no". ${onOrOff}`,
+			`Private of item 3 is 1. ${onOrOff}`,
+			'Duration (Seconds) of item 4 is "ten". Enter a whole number of at least 1, such as 10.',
+			'Duration (Seconds) of item 5 is 12.5. Enter a whole number of at least 1, such as 10.',
+			`Custom Mode of item 6 is "yes". ${onOrOff}`,
+			undefined,
+		]);
+		expect(yunwu().createBodies.slice(before)).toEqual([
+			{
+				model: 'sora-2-pro',
+				prompt: 'x',
+				orientation: 'landscape',
+				duration: 15,
+				watermark: true,
+				private: false,
+			},
+		]);
+	});
+
+	test('Additional Body Fields may override the model or prompt with text only: a number, object or null is refused before any create', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await create(
+			{ model: 'veo3', prompt: 'A cat', additionalFields: '={{ $json.extra }}' },
+			{
+				continueOnFail: true,
+				items: [
+					{ json: { extra: { model: 42 } } },
+					{ json: { extra: { prompt: { text: 'a dog' } } } },
+					{ json: { extra: { prompt: null, seed: 1 } } },
+					{ json: { extra: { model: 'veo3-pro', prompt: 'A dog' } } },
+				],
+			},
+		);
+
+		const orRemove = (field: string) =>
+			`Put the ${field} in quotes, or remove "${field}" from Additional Body Fields to send the one above.`;
+		expect(run.items!.map((item) => item.json.error)).toEqual([
+			`Additional Body Fields of item 0 sets "model" to 42, which is not text. ${orRemove('model')}`,
+			`Additional Body Fields of item 1 sets "prompt" to {"text":"a dog"}, which is not text. ${orRemove('prompt')}`,
+			`Additional Body Fields of item 2 sets "prompt" to null, which is not text. ${orRemove('prompt')}`,
+			undefined,
+		]);
+		expect(yunwu().createBodies.slice(before)).toEqual([
+			{ model: 'veo3-pro', prompt: 'A dog', enhance_prompt: false, enable_upsample: false },
+		]);
 	});
 
 	test('every item is checked before any task is created: one bad item costs nothing', async () => {

@@ -27,6 +27,20 @@ async function until(condition: () => boolean): Promise<void> {
 	while (!condition()) await sleep(5);
 }
 
+/** A Create of one item, without waiting, with these options, against `baseUrl`. */
+function createOne(options: IDataObject, baseUrl = yunwu().apiUrl) {
+	return runNode({
+		parameters: {
+			operation: 'create',
+			model: 'veo3',
+			prompt: 'x',
+			waitForCompletion: false,
+			options,
+		},
+		credentials: { apiKey: yunwu().apiKey, baseUrl },
+	});
+}
+
 function waitFor(ids: string[], options: IDataObject, baseUrl = yunwu().apiUrl) {
 	return runNode({
 		parameters: {
@@ -92,16 +106,7 @@ describe('Retry-After longer than the time left', () => {
 		const before = yunwu().createBodies.length;
 		const startedAt = Date.now();
 
-		const run = await runNode({
-			parameters: {
-				operation: 'create',
-				model: 'veo3',
-				prompt: 'patience',
-				waitForCompletion: false,
-				options: { timeout: 5 },
-			},
-			credentials: credentialsFor(yunwu()),
-		});
+		const run = await createOne({ timeout: 5 });
 
 		expect(Date.now() - startedAt).toBeLessThan(3000);
 		expect(leftShown(run.error?.message)).toEqual({
@@ -115,16 +120,7 @@ describe('Retry-After longer than the time left', () => {
 		const port = await freePort();
 		const startedAt = Date.now();
 
-		const refused = await runNode({
-			parameters: {
-				operation: 'create',
-				model: 'veo3',
-				prompt: 'x',
-				waitForCompletion: false,
-				options: { timeout: 0.5 },
-			},
-			credentials: { apiKey: 'sk-any', baseUrl: `http://127.0.0.1:${port}` },
-		});
+		const refused = await createOne({ timeout: 0.5 }, `http://127.0.0.1:${port}`);
 
 		// Without the bound: three attempts, 1 s and 2 s apart.
 		expect(Date.now() - startedAt).toBeLessThan(2000);
@@ -146,6 +142,21 @@ describe('Retry-After longer than the time left', () => {
 			state: 'pending',
 		});
 		expect(late.createBodies).toHaveLength(1);
+	});
+
+	test('Create on a Base URL that fails TLS (https to a plain HTTP server) is retried within Timeout: no request was sent, so no task was created', async () => {
+		const baseUrl = yunwu().apiUrl.replace('http:', 'https:');
+		const before = yunwu().apiConnections;
+		const startedAt = Date.now();
+
+		// Attempts 1 s apart, then 2 s: a Timeout of 1.5 s leaves room for the second attempt only.
+		const run = await createOne({ timeout: 1.5 }, baseUrl);
+
+		expect(Date.now() - startedAt).toBeLessThan(3000);
+		expect(yunwu().apiConnections - before).toBe(2);
+		expect(run.error?.message).toBe(
+			`Could not reach Yunwu at ${baseUrl} for the create request for model "veo3": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry. No task was created.`,
+		);
 	});
 });
 

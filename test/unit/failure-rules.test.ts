@@ -20,9 +20,9 @@ type ApiRules = [
 /** An answer that ends a wait and proves that no task was created. */
 const REFUSAL: ApiRules = [false, false, false, 'notCreated'];
 
-const network = (codes: string[], rules: ApiRules) =>
-	codes.map((code): [{ kind: 'network'; code: string }, ApiRules] => [
-		{ kind: 'network', code },
+const network = (codes: string[], rules: ApiRules, syscall?: string) =>
+	codes.map((code): [{ kind: 'network'; code: string; syscall?: string }, ApiRules] => [
+		{ kind: 'network', code, ...(syscall ? { syscall } : {}) },
 		rules,
 	]);
 
@@ -50,11 +50,29 @@ const API_RULES: {
 		[{ kind: 'invalidBody', httpCode: 200, problem: 'noId' }, [true, false, false, 'mayExist']],
 	],
 	network: [
-		// Refused or unknown host: the request never left, so a create is retried.
-		...network(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'], [true, true, true, 'retry']),
-		// No connection either, but a create is not retried on these.
+		// Refused, unknown host, no route, TLS handshake failed: the request never left, so a
+		// create is retried.
 		...network(
-			['EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+			[
+				'ECONNREFUSED',
+				'ENOTFOUND',
+				'EAI_AGAIN',
+				'EPROTO',
+				'ERR_SSL_WRONG_VERSION_NUMBER',
+				'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+				'ERR_TLS_CERT_ALTNAME_INVALID',
+				'DEPTH_ZERO_SELF_SIGNED_CERT',
+			],
+			[true, true, true, 'retry'],
+		),
+		// No route to the host: when the connect failed, nothing was sent; when a connected socket
+		// lost its route (or Node did not say), the request may have been delivered.
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'retry'], 'connect'),
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist'], 'read'),
+		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist']),
+		// A TLS error that an established session may also meet, after the request was sent.
+		...network(
+			['ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'],
 			[true, true, true, 'mayExist'],
 		),
 		// The connection was made, then lost: the request may have reached Yunwu.

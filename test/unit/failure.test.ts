@@ -41,6 +41,16 @@ describe('failureFromException: objects shaped like Node and axios errors', () =
 		});
 	});
 
+	test("the failed system call is kept from the wrapped Node error (n8n's NodeApiError → axios → Node)", () => {
+		const node = { code: 'EHOSTUNREACH', syscall: 'connect', address: '10.9.9.9' };
+		const axios = { code: 'EHOSTUNREACH', cause: node };
+		expect(failureFromException({ name: 'NodeApiError', cause: axios }, 50)).toEqual({
+			kind: 'network',
+			code: 'EHOSTUNREACH',
+			syscall: 'connect',
+		});
+	});
+
 	test('axios timeout { code: ECONNABORTED, message: "timeout of 50ms exceeded" } → requestTimeout with the limit', () => {
 		expect(
 			failureFromException({ code: 'ECONNABORTED', message: 'timeout of 50ms exceeded' }, 50),

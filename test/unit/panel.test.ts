@@ -47,6 +47,15 @@ describe('Aspect Ratio and Size offer what the model family takes', () => {
 		expect(offered(size)).toEqual(sizes);
 	});
 
+	test.each([
+		['sora-2', [10, 15]],
+		['sora-2-pro', [10, 15, 25]],
+	])('Sora Duration offers the seconds %s takes', (model, seconds) => {
+		const [duration, ...more] = shown('duration', { operation: 'create', model });
+		expect(more).toEqual([]);
+		expect(offered(duration)).toEqual(seconds);
+	});
+
 	test('any other model (and Other) gets every documented ratio and free text for the size', () => {
 		for (const model of ['custom', 'kling-v2-master']) {
 			const [aspectRatio, ...more] = shown('aspectRatio', { operation: 'create', model });

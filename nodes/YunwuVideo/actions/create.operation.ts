@@ -8,9 +8,10 @@ import {
 
 import {
 	createFailureMessage,
-	describeRetryAfterBeyondTimeout,
+	createRetryAfterBeyondTimeoutMessage,
 	httpCodeOf,
 	NOT_SENT_AGAIN,
+	STOPPED_BEFORE_CREATING,
 	stoppedWhileCreatingMessage,
 	taskError,
 } from './common/errors';
@@ -203,15 +204,14 @@ async function createOnce(
 	}
 	if (earlier?.kind === 'uncertain')
 		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex);
-	if (signal.aborted)
-		throw taskError(node, "The node stopped before this item's task was created.", itemIndex);
+	if (signal.aborted) throw taskError(node, STOPPED_BEFORE_CREATING, itemIndex);
 
 	const created = await createWithSafeRetries(client, body, options, signal);
 	if (!created.ok) {
 		const message = signal.aborted
 			? stoppedWhileCreatingMessage(created.failure, about.model)
 			: 'timeLeftMs' in created
-				? `${describeRetryAfterBeyondTimeout(created.failure, `retrying the create request for model "${about.model}"`, created.timeLeftMs)} No task was created.`
+				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
 				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		if (!('timeLeftMs' in created) && !certainlyNotCreated(created.failure)) {
 			createdTasks.rememberUncertain(itemIndex, body, message);

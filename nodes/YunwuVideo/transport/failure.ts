@@ -16,7 +16,8 @@ export type ApiFailure =
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
 	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem }
-	| { kind: 'network'; code: string }
+	/** `syscall`: what failed (`connect`, `read`, `write`…), when Node said. */
+	| { kind: 'network'; code: string; syscall?: string }
 	| { kind: 'requestTimeout'; timeoutMs: number }
 	/** n8n's SSRF protection refused the address before any request was sent. */
 	| { kind: 'blocked'; host?: string };
@@ -133,11 +134,34 @@ const NO_CONNECTION_CODES = new Set([
 	'ENETUNREACH',
 ]);
 
-/** Node's codes for a connection that failed before the request was sent. */
-const NOTHING_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * No route: the answer to a TCP connect, so nothing was sent, but a connected socket that loses
+ * its route reports the same codes when TCP gives up retransmitting (after about 15 minutes), the
+ * request possibly delivered: only a failed `connect` proves nothing was sent.
+ */
+const NO_ROUTE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
 export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
+
+/**
+ * A TLS handshake that failed: EPROTO (Node's code for a TLS error met while writing the
+ * handshake), a certificate Node refused, or an OpenSSL reason only a handshake gives. Node
+ * releases the HTTP request into a TLS socket only once the handshake is done and the certificate
+ * accepted (it destroys the socket as the handshake ends), so none of these sent the request.
+ * Other TLS errors (a bad record or an alert on an established session) may come after it.
+ */
+const isHandshakeFailure = (code: string) =>
+	/CERT/.test(code) ||
+	/^(EPROTO|ERR_SSL_(WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|(SSLV3|TLSV1)_ALERT_(HANDSHAKE_FAILURE|PROTOCOL_VERSION)|TLSV1_UNRECOGNIZED_NAME))$/.test(
+		code,
+	);
+
+/** The request never left: no connection was made, or no secure one. */
+function sentNothing({ code, syscall }: { code: string; syscall?: string }): boolean {
+	if (NO_ROUTE_CODES.has(code)) return syscall === 'connect';
+	return NO_CONNECTION_CODES.has(code) || isHandshakeFailure(code);
+}
 
 /**
  * Every kind of API failure and its rules: a new kind does not compile until it has its row here
@@ -159,7 +183,7 @@ const API_FAILURE_RULES: {
 		transient: true,
 		connection: ({ code }) =>
 			NO_CONNECTION_CODES.has(code) || isTlsCode(code) ? 'neverMade' : 'lost',
-		create: ({ code }) => (NOTHING_SENT_CODES.has(code) ? 'retry' : 'mayExist'),
+		create: (failure) => (sentNothing(failure) ? 'retry' : 'mayExist'),
 	},
 	requestTimeout: { transient: true, connection: 'lost', create: 'mayExist' },
 	blocked: { transient: false, connection: 'notTried', create: 'notCreated' },
@@ -230,8 +254,8 @@ const SSRF_ERRORS = new Set(['SsrfBlockedIpError', 'SsrfBlockedHostnameError']);
 
 /**
  * Classifies an exception thrown by n8n's request helpers (no HTTP answer arrived: refused,
- * reset, DNS, TLS, timed out, or blocked by SSRF protection). Reads only the error's code, name
- * and blocked host, never the request it carries.
+ * reset, DNS, TLS, timed out, or blocked by SSRF protection). Reads only the error's code, name,
+ * failed system call and blocked host, never the request it carries.
  */
 export function failureFromException(error: unknown, timeoutMs: number): ConnectionFailure {
 	const blocked = findSsrfError(error);
@@ -241,7 +265,8 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 	if ((code && TIMEOUT_CODES.has(code)) || /timeout of \d+ms exceeded|timed? ?out/i.test(message)) {
 		return { kind: 'requestTimeout', timeoutMs };
 	}
-	return { kind: 'network', code: code ?? 'UNKNOWN' };
+	const syscall = findSyscall(error);
+	return { kind: 'network', code: code ?? 'UNKNOWN', ...(syscall ? { syscall } : {}) };
 }
 
 /** The error and its causes, four levels deep (n8n and axios wrap the original error). */
@@ -272,6 +297,13 @@ function findSsrfError(error: unknown): { hostname?: string; ip?: string } | und
 function findErrorCode(error: unknown): string | undefined {
 	for (const { code } of causeChain(error)) {
 		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+	}
+	return undefined;
+}
+
+function findSyscall(error: unknown): string | undefined {
+	for (const { syscall } of causeChain(error)) {
+		if (typeof syscall === 'string') return syscall;
 	}
 	return undefined;
 }

@@ -227,6 +227,8 @@ export class YunwuServer {
 	unknownTask: UnknownTaskStyle;
 	/** Faults answered to create requests, one each. */
 	createFaults: ApiFault[] = [];
+	/** TCP connections the API server accepted, including those that never became an HTTP request (TLS). */
+	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
 	modelListFaults: ApiFault[] = [];
 	/** The models the key may use, as `GET /v1/models` lists them. */
@@ -257,6 +259,7 @@ export class YunwuServer {
 			this.options.fileHost ?? '127.0.0.2',
 			this.options.filePort,
 		);
+		this.apiServer.on('connection', () => this.apiConnections++);
 		this.apiUrl = this.urlOf(this.apiServer);
 		this.fileUrl = this.urlOf(this.fileServer);
 		return this;

@@ -8,6 +8,7 @@ import {
 
 import {
 	isTlsCode,
+	isUnreachable,
 	type ApiFailure,
 	type DownloadFailure,
 	type RedirectTarget,
@@ -15,6 +16,7 @@ import {
 } from '../../transport/failure';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
 import type { MediaKind } from '../../task/media';
+import { shown } from './options';
 import { certainlyNotCreated } from '../../waiting/create';
 
 /**
@@ -148,6 +150,29 @@ export function describeRetryAfterBeyondTimeout(
 	return `Yunwu asked to wait ${formatSeconds(failure.retryAfterMs)} before ${before} (${detail(failure.httpCode, failure.apiMessage)}), longer than the ${formatSeconds(leftMs)} left of Timeout. Raise Timeout in the options, or run fewer tasks at once.`;
 }
 
+/**
+ * Additional Body Fields gives `model` or `prompt` (which it may override, as text) a value that is
+ * not text: the request would be paid for with a model or prompt nobody meant.
+ */
+export function overrideNotTextMessage(itemIndex: number, field: string, value: unknown): string {
+	return `Additional Body Fields of item ${itemIndex} sets "${field}" to ${shown(value)}, which is not text. Put the ${field} in quotes, or remove "${field}" from Additional Body Fields to send the one above.`;
+}
+
+/** Said of a create that certainly created nothing, where the user might fear a paid task. */
+const NO_TASK_CREATED = 'No task was created.';
+
+/** The execution was stopped before the item's create request was sent. */
+export const STOPPED_BEFORE_CREATING = "The node stopped before this item's task was created.";
+
+/** Yunwu asked (429) for a longer pause before the create's retry than the item's Timeout leaves. */
+export function createRetryAfterBeyondTimeoutMessage(
+	failure: RetryAfter,
+	model: string,
+	leftMs: number,
+): string {
+	return `${describeRetryAfterBeyondTimeout(failure, `retrying the create request for model "${model}"`, leftMs)} ${NO_TASK_CREATED}`;
+}
+
 /** Said of a create request that may have created a task, when n8n's Retry On Fail re-ran the node. */
 export const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
 
@@ -168,7 +193,9 @@ export function createFailureMessage(failure: ApiFailure, model: string, baseUrl
 	const shown: ApiFailure =
 		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
 	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
-	if (certainlyNotCreated(failure)) return message;
+	// Retried and still unreachable: the user may fear a task behind each attempt.
+	if (certainlyNotCreated(failure))
+		return isUnreachable(failure) ? `${message} ${NO_TASK_CREATED}` : message;
 	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
 }
 

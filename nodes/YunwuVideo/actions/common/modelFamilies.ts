@@ -1,5 +1,4 @@
 import {
-	updateDisplayOptions,
 	type IDataObject,
 	type IDisplayOptions,
 	type INodeProperties,
@@ -27,10 +26,33 @@ interface ModelFamily {
 	aspectRatios: Documented;
 	/** Size (`size`). */
 	sizes: Documented;
-	/** The family's own fields, shown only for its models. */
+	/** The family's own fields, shown for its models, or for the ones a field's own `displayOptions` name. */
 	fields: INodeProperties[];
 	/** What its own fields add to the create request body. */
 	body: (read: FamilyFieldReader) => IDataObject;
+}
+
+const SORA_2_PRO = { _cnd: { startsWith: 'sora-2-pro' } };
+
+/**
+ * Sora's Duration, for the models `displayOptions` names: 10 and 15 s, 25 s on sora-2-pro only.
+ * Yunwu's unified format says "支持 10、15 等" for both models; gateways serving the same format
+ * split them: "10、15、25(sora-2-pro支持)" (docs.yutoai.net/markdown/api/api-362481361.md), sora-2
+ * 10, 15 and sora-2-pro 10, 15, 25 (docs.gptproto.com, sora-2-pro, reverse format);
+ * docs.fast-token.com lists fewer (sora-2: 10; sora-2-pro: 15, 25), none 25 for sora-2. A saved or
+ * typed value outside the list is still sent: n8n checks option values only in the panel.
+ */
+function soraDuration(seconds: number[], displayOptions: IDisplayOptions): INodeProperties {
+	return {
+		displayName: 'Duration (Seconds)',
+		name: 'duration',
+		type: 'options',
+		default: 10,
+		// What an expression may give (the model checks the rest): a whole number of seconds.
+		typeOptions: { minValue: 1, numberPrecision: 0 },
+		options: seconds.map((value) => ({ name: String(value), value })),
+		displayOptions,
+	};
 }
 
 /**
@@ -90,17 +112,11 @@ const FAMILIES: readonly ModelFamily[] = [
 					{ name: 'Portrait', value: 'portrait' },
 				],
 			},
-			{
-				displayName: 'Duration (Seconds)',
-				name: 'duration',
-				type: 'options',
-				default: 10,
-				options: [
-					{ name: '10', value: 10 },
-					{ name: '15', value: 15 },
-					{ name: '25', value: 25 },
-				],
-			},
+			soraDuration([10, 15, 25], { show: { model: [SORA_2_PRO] } }),
+			soraDuration([10, 15], {
+				show: { model: [{ _cnd: { startsWith: 'sora' } }] },
+				hide: { model: [SORA_2_PRO] },
+			}),
 			{
 				displayName: 'Watermark',
 				name: 'watermark',
@@ -275,5 +291,9 @@ export const familyFields: INodeProperties[] = [
 		description: "Resolution, in the form the model accepts; empty for the model's default",
 		displayOptions: forOtherModels,
 	},
-	...FAMILIES.flatMap((family) => updateDisplayOptions(forFamily(family), family.fields)),
+	...FAMILIES.flatMap((family) =>
+		family.fields.map((field) =>
+			field.displayOptions ? field : { ...field, displayOptions: forFamily(family) },
+		),
+	),
 ];

@@ -149,8 +149,20 @@ function readNumberOption(
 ): number {
 	const field: INodeProperties = NUMBER_OPTIONS[name];
 	if (!Object.prototype.hasOwnProperty.call(options, name)) return field.default as number;
+	return readNumber(context, itemIndex, options[name], field);
+}
+
+/**
+ * A number parameter's value (`raw`, as an expression may give it): a number, or numeric text,
+ * within the field's `typeOptions` bounds; anything else is an error naming the field and the item.
+ */
+export function readNumber(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	field: INodeProperties,
+): number {
 	const { minValue = 0, maxValue = Infinity, numberPrecision } = field.typeOptions ?? {};
-	const raw = options[name];
 	const value =
 		typeof raw === 'number'
 			? raw
@@ -172,7 +184,8 @@ function readNumberOption(
 	return value;
 }
 
-function readBoolean(
+/** A boolean parameter's value: true or false, or the text "true" or "false" an expression gives. */
+export function readBoolean(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	raw: unknown,

@@ -5,7 +5,9 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { overrideNotTextMessage } from './errors';
 import { readText } from './items';
+import { readBoolean, readNumber } from './options';
 import { CUSTOM_MODEL, familyBody, type FamilyFieldReader } from './modelFamilies';
 
 /**
@@ -17,10 +19,16 @@ export async function requestBody(
 	itemIndex: number,
 	panel: INodeProperties[],
 ): Promise<IDataObject> {
-	const fieldOf = (name: string) => panel.find((field) => field.name === name);
+	const fieldOf = (name: string): INodeProperties =>
+		panel.find((field) => field.name === name) ?? {
+			displayName: name,
+			name,
+			type: 'string',
+			default: '',
+		};
 	/** A text field, read strictly (see `readText`). */
 	const text = (name: string, fallback?: string) =>
-		readText(context, name, itemIndex, fieldOf(name)?.displayName ?? name, fallback);
+		readText(context, name, itemIndex, fieldOf(name).displayName, fallback);
 	const node = context.getNode();
 
 	const chosen = text('model');
@@ -47,12 +55,21 @@ export async function requestBody(
 	const size = text('size');
 	if (size) body.size = size;
 
-	// Unset, a family field reads as the default its table entry gives it.
-	const fallback = (name: string) => fieldOf(name)?.default;
+	// Unset, a family field reads as the default its table entry gives it. Read strictly, as text,
+	// numbers and options are: an expression's "yes" or object is a mistake, not a value to pay for.
+	const valueOf = (name: string) =>
+		context.getNodeParameter(name, itemIndex, fieldOf(name).default) as unknown;
 	const read: FamilyFieldReader = {
-		text: (name) => text(name, fallback(name)?.toString()),
-		number: (name) => Number(context.getNodeParameter(name, itemIndex, fallback(name))),
-		boolean: (name) => context.getNodeParameter(name, itemIndex, fallback(name)) as boolean,
+		text: (name) => text(name, fieldOf(name).default?.toString()),
+		number: (name) => readNumber(context, itemIndex, valueOf(name), fieldOf(name)),
+		boolean: (name) =>
+			readBoolean(
+				context,
+				itemIndex,
+				valueOf(name),
+				fieldOf(name).displayName,
+				fieldOf(name).default as boolean,
+			),
 	};
 	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
 }
@@ -83,6 +100,9 @@ async function readImages(
 	return images;
 }
 
+/** Body fields that Additional Body Fields may override only with text. */
+const TEXT_FIELDS = ['model', 'prompt'] as const;
+
 function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	const raw = context.getNodeParameter('additionalFields', itemIndex, '{}') as unknown;
 	let value = raw;
@@ -107,5 +127,16 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 			},
 		);
 	}
-	return value as IDataObject;
+	const fields = value as IDataObject;
+	for (const field of TEXT_FIELDS) {
+		const override = fields[field];
+		if (Object.prototype.hasOwnProperty.call(fields, field) && typeof override !== 'string') {
+			throw new NodeOperationError(
+				context.getNode(),
+				overrideNotTextMessage(itemIndex, field, override),
+				{ itemIndex },
+			);
+		}
+	}
+	return fields;
 }
