@@ -465,19 +465,22 @@ async function main(): Promise<void> {
 	if (SUITES.has('memory') && BIG_VIDEO_BYTES > 0) {
 		const bytes = { small: VIDEO_BYTES, big: BIG_VIDEO_BYTES };
 		const rows = await measureMemory(
-			CONTENDERS,
+			CONTENDERS.map((contender) => ({
+				name: NAMES[contender],
+				run: async (videoBytes) =>
+					await runContender(
+						contender,
+						{ label: 'memory', jobs: 1, videoBytes, readyAfter: [READY_MIN_MS] },
+						install,
+						tarball,
+						0,
+					),
+			})),
 			bytes,
 			Number(env('BENCH_MEMORY_REPEATS', '3')),
-			async (contender, videoBytes) =>
-				await runContender(
-					contender,
-					{ label: 'memory', jobs: 1, videoBytes, readyAfter: [READY_MIN_MS] },
-					install,
-					tarball,
-					0,
-				),
+			install.nodeBin,
 		);
-		report(memoryTable(rows, bytes, NAMES));
+		report(memoryTable(rows, bytes));
 		failures.push(...memoryFailures(rows));
 	}
 	if (SUITES.has('cpu')) {
