@@ -123,7 +123,7 @@ export function memoryTable(rows: MemoryRow[], bytes: { small: number; big: numb
 	const peaks = (runs: MemoryRun[]) => runs.map((run) => run.peakRssMb);
 	const range = (values: number[]) => {
 		const [low, high] = [Math.min(...values), Math.max(...values)].map((v) => v.toFixed(0));
-		return low === high ? low : `${low}–${high}`;
+		return low === high ? low : `${low} to ${high}`;
 	};
 	const lines = [
 		`### Peak RSS of the downloading process: one ${mib(bytes.big)} video against one ${mib(bytes.small)} video (filesystem binary mode)`,
