@@ -13,7 +13,9 @@
  *
  * Environment: BENCH_SIZES (default "1,10,50"), BENCH_READY_MIN_S / BENCH_READY_MAX_S (10 / 30),
  * BENCH_VIDEO_MB (20), BENCH_BIG_VIDEO_MB (1024; 0 skips the big-video run), BENCH_POLL_S (10),
- * BENCH_SEED (42), BENCH_WRITE (1; 0 prints the tables without writing bench/results/).
+ * BENCH_SEED (42), BENCH_WRITE (1; 0 prints the tables without writing bench/results/),
+ * BENCH_SUITES ("waits,memory,cpu": the workloads above, bench/memory.ts, bench/cpu.ts),
+ * BENCH_MEMORY_REPEATS (3), BENCH_CPU_TASKS (200), BENCH_CPU_QUERIES (25 per task).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,8 @@ import {
 } from '../test/support/real-n8n/n8n';
 import { chain, credential, manualTrigger, yunwuVideo } from '../test/support/real-n8n/workflows';
 import { OpenAiVideosServer } from './openai-videos-server';
+import { measureMemory, memoryFailures, memoryTable } from './memory';
+import { cpuTable, measureCpu } from './cpu';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const SIZES = env('BENCH_SIZES', '1,10,50').split(',').map(Number);
@@ -44,10 +48,16 @@ const BIG_VIDEO_BYTES = Number(env('BENCH_BIG_VIDEO_MB', '1024')) * 1024 * 1024;
 const POLL_S = Number(env('BENCH_POLL_S', '10'));
 const SEED = Number(env('BENCH_SEED', '42'));
 const API_KEY = 'sk-bench-0000000000000000';
+const SUITES = new Set(env('BENCH_SUITES', 'waits,memory,cpu').split(','));
 
 type Contender = 'ours' | 'official' | 'loop';
 const CONTENDERS: Contender[] = ['ours', 'official', 'loop'];
 const NODES_BUILT: Record<Contender, number> = { ours: 1, official: 1, loop: 5 };
+const NAMES: Record<Contender, string> = {
+	ours: 'Yunwu Video (ours)',
+	official: "n8n's OpenAI node",
+	loop: 'hand-built loop',
+};
 
 /** Mulberry32: the same job times on every run with the same seed. */
 function seededRandom(seed: number): () => number {
@@ -393,11 +403,7 @@ function table(scenario: Scenario, results: Result[]): string {
 		const mean =
 			result.delays.reduce((sum, delay) => sum + delay, 0) / Math.max(1, result.delays.length);
 		const worst = Math.max(0, ...result.delays);
-		const name = {
-			ours: 'Yunwu Video (ours)',
-			official: "n8n's OpenAI node",
-			loop: 'hand-built loop',
-		}[result.contender];
+		const name = NAMES[result.contender];
 		const status = result.ok ? '' : ` ✗ ${result.error ?? 'not every video was delivered'}`;
 		lines.push(
 			`| ${name}${status} | ${seconds(result.wallMs)} | ${(result.wallMs / result.idealMs).toFixed(2)} | ${seconds(mean)} / ${seconds(worst)} | ${result.apiRequests.toFixed(1)} | ${result.peakRssMb.toFixed(0)} | ${NODES_BUILT[result.contender]} |`,
@@ -424,7 +430,7 @@ async function main(): Promise<void> {
 	process.stdout.write(`${header}\n`);
 	const sections = [header];
 	const failures: string[] = [];
-	for (const scenario of scenarios()) {
+	for (const scenario of SUITES.has('waits') ? scenarios() : []) {
 		const oneDownloadMs = await timeOneDownload(scenario.videoBytes);
 		process.stdout.write(`running ${scenario.label} ...\n`);
 		const results: Result[] = [];
@@ -452,6 +458,35 @@ async function main(): Promise<void> {
 		);
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
+	}
+	const report = (section: string) => {
+		process.stdout.write(`${section}\n`);
+		sections.push(section);
+	};
+	if (SUITES.has('memory') && BIG_VIDEO_BYTES > 0) {
+		const bytes = { small: VIDEO_BYTES, big: BIG_VIDEO_BYTES };
+		const rows = await measureMemory(
+			CONTENDERS.map((contender) => ({
+				name: NAMES[contender],
+				run: async (videoBytes) =>
+					await runContender(
+						contender,
+						{ label: 'memory', jobs: 1, videoBytes, readyAfter: [READY_MIN_MS] },
+						install,
+						tarball,
+						0,
+					),
+			})),
+			bytes,
+			Number(env('BENCH_MEMORY_REPEATS', '3')),
+			install.nodeBin,
+		);
+		report(memoryTable(rows, bytes));
+		failures.push(...memoryFailures(rows));
+	}
+	if (SUITES.has('cpu')) {
+		const queries = Number(env('BENCH_CPU_QUERIES', '25'));
+		report(cpuTable(await measureCpu(Number(env('BENCH_CPU_TASKS', '200')), queries), queries));
 	}
 	if (env('BENCH_WRITE', '1') !== '0') {
 		const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
