@@ -4,7 +4,7 @@
  * (`veo3:cpu-<i>`) answering `queries` queries each (the last one `completed`), sends
  * `{ apiUrl, apiKey }`, then answers `'count'` with the number of API requests it served.
  */
-import { YunwuServer } from '../test/server/yunwu-server';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 
 async function main(): Promise<void> {
 	const [tasks, queries] = process.argv.slice(2).map(Number);

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Session, type Profiler } from 'node:inspector';
 import path from 'node:path';
 
-import { credentialsFor, itemsWithIds, runNode } from '../test/harness/n8n';
+import { credentialsFor, itemsWithIds, runNode } from '../test/support/harness/n8n';
 
 export interface CpuFigures {
 	tasks: number;

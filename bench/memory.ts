@@ -13,7 +13,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { YunwuServer } from '../test/server/yunwu-server';
+import { YunwuServer } from '../test/support/server/yunwu-server';
 
 export interface MemoryRun {
 	ok: boolean;
