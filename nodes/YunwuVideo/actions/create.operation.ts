@@ -19,7 +19,7 @@ import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, optionsCollection } from './common/descriptions';
+import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { runForEachItem, type PerItem } from './common/items';
 import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
@@ -117,7 +117,7 @@ const properties: INodeProperties[] = [
 	optionsCollection(waitOptionFields),
 ];
 
-export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, properties);
+export const description = forOperations([OPERATION], properties);
 
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
