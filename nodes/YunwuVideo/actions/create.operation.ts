@@ -46,7 +46,8 @@ const properties: INodeProperties[] = [
 		displayName: 'Custom Model Name',
 		name: 'customModel',
 		type: 'string',
-		required: true,
+		// Not `required`: n8n counts it as shown whenever Model is an expression, and would then refuse
+		// to run. An empty name is refused per item ("The model of item 0 is empty…").
 		default: '',
 		placeholder: 'e.g. kling-v2-master',
 		description: 'The model name exactly as Yunwu lists it',
