@@ -1,7 +1,6 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
-	updateDisplayOptions,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -11,7 +10,7 @@ import {
 import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
-import { taskIdField } from './actions/common/descriptions';
+import { forOperations, taskIdField } from './actions/common/descriptions';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -63,9 +62,7 @@ export class YunwuVideo implements INodeType {
 				default: 'waitUntilComplete',
 			},
 			...create.description,
-			...updateDisplayOptions({ show: { operation: ['query', 'waitUntilComplete'] } }, [
-				taskIdField,
-			]),
+			...forOperations(['query', 'waitUntilComplete'], [taskIdField]),
 			...query.description,
 			...waitUntilComplete.description,
 		],

@@ -20,7 +20,7 @@ import type { TaskAnswer } from '../task/schema';
 import { YunwuApiClient } from '../transport/apiClient';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, optionsCollection } from './common/descriptions';
+import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { runForEachItem, type PerItem } from './common/items';
 import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
@@ -47,7 +47,8 @@ const properties: INodeProperties[] = [
 		displayName: 'Custom Model Name',
 		name: 'customModel',
 		type: 'string',
-		required: true,
+		// Not `required`: n8n counts it as shown whenever Model is an expression, and would then refuse
+		// to run. An empty name is refused per item ("The model of item 0 is empty…").
 		default: '',
 		placeholder: 'e.g. kling-v2-master',
 		description: 'The model name exactly as Yunwu lists it',
@@ -118,7 +119,7 @@ const properties: INodeProperties[] = [
 	optionsCollection(waitOptionFields),
 ];
 
-export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, properties);
+export const description = forOperations([OPERATION], properties);
 
 /** Submits one task per item; with Wait for Completion, waits for it and outputs the video. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {

@@ -1,13 +1,14 @@
-import {
-	updateDisplayOptions,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { describeApiFailure, httpCodeOf } from './common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
-import { downloadFields, optionsCollection, requestOptionFields } from './common/descriptions';
+import {
+	downloadFields,
+	forOperations,
+	optionsCollection,
+	requestOptionFields,
+} from './common/descriptions';
 import { runForEachTask } from './common/items';
 import { workError } from './common/taskWork';
 
@@ -17,10 +18,10 @@ const QUERIES_AT_ONCE = 5;
 /** Pause before retrying a broken download; Query has no poll interval to take it from. */
 const DOWNLOAD_RETRY_DELAY_MS = 1_000;
 
-export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, [
-	...downloadFields(false),
-	optionsCollection(requestOptionFields),
-]);
+export const description = forOperations(
+	[OPERATION],
+	[...downloadFields(false), optionsCollection(requestOptionFields)],
+);
 
 /**
  * One status look-up per task: items with the same task share the query and the download; a

@@ -1,20 +1,16 @@
-import {
-	updateDisplayOptions,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { YunwuApiClient } from '../transport/apiClient';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, optionsCollection } from './common/descriptions';
+import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
 import { runForEachTask } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
 
-export const description = updateDisplayOptions({ show: { operation: [OPERATION] } }, [
-	...downloadFields(true),
-	optionsCollection(waitOptionFields),
-]);
+export const description = forOperations(
+	[OPERATION],
+	[...downloadFields(true), optionsCollection(waitOptionFields)],
+);
 
 /**
  * Polls every item's task until it is completed or failed, all at once, then downloads the video;

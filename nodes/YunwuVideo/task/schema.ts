@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** `error` is an empty string on healthy tasks, a string or a `{ code, message }` object on failed ones. */
-export const apiErrorSchema = z
+const apiErrorSchema = z
 	.union([
 		z.string(),
 		z

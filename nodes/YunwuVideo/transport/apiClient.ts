@@ -28,7 +28,7 @@ const MIN_REDACTED_KEY_LENGTH = 8;
  * The credential's base URL without trailing slashes or a trailing `/v1` (OpenAI-style gateways
  * are often entered with it; the paths here add it), or the default when it is blank.
  */
-export function normaliseBaseUrl(value: unknown): string {
+function normaliseBaseUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';
 	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/v1$/i, '');
 }

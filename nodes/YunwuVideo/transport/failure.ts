@@ -26,10 +26,7 @@ export type ApiFailure =
 export type RetryAfter = Extract<ApiFailure, { kind: 'rateLimited' }> & { retryAfterMs: number };
 
 /** No HTTP answer arrived at all. */
-export type ConnectionFailure = Extract<
-	ApiFailure,
-	{ kind: 'network' | 'requestTimeout' | 'blocked' }
->;
+type ConnectionFailure = Extract<ApiFailure, { kind: 'network' | 'requestTimeout' | 'blocked' }>;
 
 /** Where a redirect points, never with its path or query (a Location may carry tokens there). */
 export type RedirectTarget =
@@ -44,7 +41,7 @@ export type RedirectTarget =
 	/** No Location, or one that is not an address. */
 	| { kind: 'none' };
 
-export type BodyProblem =
+type BodyProblem =
 	| 'empty'
 	| 'html'
 	| 'notJson'

@@ -29,7 +29,7 @@ export interface WaitSettings {
 }
 
 /** Why a wait gave up before its Timeout ran out: nothing more could happen within it. */
-export type EarlyTimeout =
+type EarlyTimeout =
 	/** Yunwu's Retry-After reaches past the deadline. */
 	| { reason: 'retryAfter'; failure: RetryAfter; leftMs: number }
 	/** The first query of a task just created would only go out at or after the deadline. */

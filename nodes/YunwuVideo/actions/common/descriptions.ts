@@ -2,6 +2,24 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_THUMBNAIL_FIELD, DEFAULT_VIDEO_FIELD, NUMBER_OPTIONS } from './options';
 
+/**
+ * `properties`, shown only for `operations`: n8n's `updateDisplayOptions`, but with the operation
+ * tested first. n8n 1.x tests `show` conditions in key order, and its `_cnd` conditions throw on
+ * a parameter that is not set (`model` on Query), which fails the whole execution.
+ */
+export function forOperations(
+	operations: string[],
+	properties: INodeProperties[],
+): INodeProperties[] {
+	return properties.map((property) => {
+		const { show, ...others } = property.displayOptions ?? {};
+		return {
+			...property,
+			displayOptions: { show: { operation: operations, ...show }, ...others },
+		};
+	});
+}
+
 /** Task ID: one field (the node lists it once for Query and Wait Until Complete). */
 export const taskIdField: INodeProperties = {
 	displayName: 'Task ID',

@@ -58,10 +58,8 @@ function soraDuration(seconds: number[], displayOptions: IDisplayOptions): INode
 /**
  * Everything the node knows about each of Yunwu's video model families: which names belong to it,
  * the aspect ratios and sizes it takes, its own fields and how they go into the request body. A
- * new family is one entry here. The values are the ones Yunwu documents for its unified
- * `POST /v1/video/create` format ("视频统一格式", Yunwu's API docs as copied in
- * github.com/shellus/mj-studio, docs/internal/api/yunwu-video/video-unified.md; the same format's
- * pages on docs.fast-token.com agree). Any other value can still be given as an expression, and
+ * new family is one entry here. The values are the ones Yunwu documents for each family
+ * (docs/yunwu-api.md, Create). Any other value can still be given as an expression, and
  * Additional Body Fields sends anything.
  */
 const FAMILIES: readonly ModelFamily[] = [

@@ -78,7 +78,7 @@ export const NUMBER_OPTIONS = {
 	},
 } satisfies Record<string, INodeProperties>;
 
-export type NumberOptionName = keyof typeof NUMBER_OPTIONS;
+type NumberOptionName = keyof typeof NUMBER_OPTIONS;
 
 /** The default binary field names, and names a binary field may not have. */
 export const DEFAULT_VIDEO_FIELD = 'data';
