@@ -58,13 +58,23 @@ function trafficFromNow(ids: () => string[]) {
 }
 
 /**
- * What the items say, as a user would compare two runs: fields (the time waited apart), pairing,
- * and each binary's metadata and stored bytes (its storage id apart), with `replace`d text.
+ * What the items say, as a user would compare two runs: fields (the time waited and `timesApart`
+ * apart), pairing, and each binary's metadata and stored bytes (its storage id apart), with
+ * `replace`d text.
  */
-async function comparable(items: INodeExecutionData[], replace = new Map<string, string>()) {
+async function comparable(
+	items: INodeExecutionData[],
+	replace = new Map<string, string>(),
+	timesApart: string[] = [],
+) {
 	const said = await Promise.all(
 		items.map(async ({ json, binary, pairedItem }) => ({
-			json: { ...json, waited_ms: typeof json.waited_ms },
+			json: {
+				...json,
+				...Object.fromEntries(
+					['waited_ms', ...timesApart].map((field) => [field, typeof json[field]]),
+				),
+			},
 			pairedItem,
 			files: await Promise.all(
 				Object.entries(binary ?? {}).map(async ([field, { id, ...metadata }]) => ({
@@ -175,34 +185,98 @@ describe('Retry On Fail after a successful run: the re-runs output what was deli
 				[yunwu().videoOf(id).path, yunwu().videoOf(plainIds[at]).path],
 			]),
 		);
-		expect(await comparable(retried.items!, sameTasks)).toEqual(await comparable(plain.items!));
+		// Tasks created a moment apart may finish in different seconds.
+		const times = ['completed_at', 'status_update_time'].flatMap((field) => [
+			field,
+			`${field}_iso`,
+		]);
+		expect(await comparable(retried.items!, sameTasks, times)).toEqual(
+			await comparable(plain.items!, new Map(), times),
+		);
 	});
 
-	test("an item whose Task ID changed between tries is run again; the others' output is served", async () => {
-		const ids = [
-			yunwu().addTask({ id: 'grok:steady', end: 'completed', video: { size: 1000 } }),
-			yunwu().addTask({ id: 'grok:before', end: 'completed', video: { size: 1100 } }),
-			yunwu().addTask({ id: 'grok:after', end: 'completed', video: { size: 1200 } }),
-		];
-		// Item 1's Task ID is the second task during the first try, the third from the re-run on.
+	/** An expression's text: `before` during the first try, `after` from the re-run on (1.5 s later). */
+	const switching = (before: string, after: string) => {
 		const switchAt = Date.now() + 1000;
+		return `Date.now() < ${switchAt} ? '${before}' : '${after}'`;
+	};
+	const RETRY_ONCE_LATER = { maxTries: 2, waitBetweenTries: 1500 };
+
+	test("an item whose Task ID or options changed between tries is run again; the others' output is served", async () => {
+		const ids = ['steady', 'before', 'after', 'field'].map((name, at) =>
+			yunwu().addTask({ id: `grok:${name}`, end: 'completed', video: { size: 1000 + at } }),
+		);
 		const run = await runNode({
 			parameters: {
 				operation: 'waitUntilComplete',
-				taskId: `={{ $json.id || (Date.now() < ${switchAt} ? '${ids[1]}' : '${ids[2]}') }}`,
+				taskId: `={{ $json.id || (${switching(ids[1], ids[2])}) }}`,
+				// Item 2's video goes to field "data" on the first try, to "video" on the re-run.
+				binaryPropertyName: `={{ $json.switches ? (${switching('data', 'video')}) : 'data' }}`,
 				options: { pollInterval: 0.02 },
 			},
-			items: [{ json: { id: ids[0] } }, { json: {} }],
+			items: [{ json: { id: ids[0] } }, { json: {} }, { json: { id: ids[3], switches: true } }],
 			credentials: credentialsFor(yunwu()),
-			retry: { maxTries: 2, waitBetweenTries: 1500 },
+			retry: RETRY_ONCE_LATER,
 		});
 
 		expect(run.error).toBeUndefined();
-		expect(run.items!.map((item) => item.json.task_id)).toEqual([ids[0], ids[2]]);
-		expect(ids.map((id) => yunwu().videoOf(id).downloads)).toEqual([1, 1, 1]);
+		expect(run.items!.map((item) => item.json.task_id)).toEqual([ids[0], ids[2], ids[3]]);
+		expect(run.items!.map((item) => Object.keys(item.binary!))).toEqual([
+			['data'],
+			['data'],
+			['video'],
+		]);
+		expect(ids.map((id) => yunwu().videoOf(id).downloads)).toEqual([1, 1, 1, 2]);
+		expect(ids.map((id) => yunwu().task(id).queries)).toEqual([1, 1, 1, 2]);
 		expect(await storedSha256(run.items![1].binary!.data)).toBe(
 			fileSha256(yunwu().videoOf(ids[2])),
 		);
+	});
+
+	test("Create: an item whose request changed between tries creates its task; the other's is served", async () => {
+		yunwu().createdTaskTemplate = { end: 'completed', video: { size: 800 } };
+		const from = yunwu().createdTasks.length;
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: `={{ $json.prompt || (${switching('first', 'second')}) }}`,
+				options: { pollInterval: 0.02 },
+			},
+			items: [{ json: { prompt: 'steady' } }, { json: {} }],
+			credentials: credentialsFor(yunwu()),
+			retry: RETRY_ONCE_LATER,
+		});
+
+		expect(run.error).toBeUndefined();
+		expect(
+			yunwu()
+				.createBodies.slice(from)
+				.map((body) => body.prompt),
+		).toEqual(['steady', 'first', 'second']);
+		const ids = yunwu()
+			.createdTasks.slice(from)
+			.map((task) => task.id);
+		expect(run.items!.map((item) => item.json.task_id)).toEqual([ids[0], ids[2]]);
+		expect(ids.map((id) => yunwu().videoOf(id).downloads)).toEqual([1, 1, 1]);
+	});
+
+	test('Query, Max. Tries 3: one query and one download per task', async () => {
+		const id = yunwu().addTask({ id: 'grok:queried', end: 'completed', video: { size: 700 } });
+
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: '={{ $json.id }}', downloadVideo: true },
+			items: itemsWithIds([id, id]),
+			credentials: credentialsFor(yunwu()),
+			retry: RETRY,
+		});
+
+		expect(run.items!.map((item) => [item.json.error, item.pairedItem])).toEqual([
+			['', { item: 0 }],
+			['', { item: 1 }],
+		]);
+		expect([yunwu().task(id).queries, yunwu().videoOf(id).downloads]).toEqual([1, 1]);
+		expect(servedAgain(run)).toHaveLength(4);
 	});
 
 	test('another execution downloads again: nothing is kept beyond the execution', async () => {
