@@ -163,8 +163,12 @@ export function familyBody(model: string, read: FamilyFieldReader): IDataObject 
 }
 
 const ofModelsOf = (family: ModelFamily) => ({ _cnd: { startsWith: family.prefix } });
+/**
+ * Create's operation comes first: n8n 1.x checks every field's conditions before a run, in order,
+ * and its `startsWith` throws on a node without a model (Query, Wait Until Complete).
+ */
 const forFamily = (family: ModelFamily): IDisplayOptions => ({
-	show: { model: [ofModelsOf(family)] },
+	show: { operation: ['create'], model: [ofModelsOf(family)] },
 });
 /** Models of no known family (Other included), whose fields take free values. */
 const forOtherModels: IDisplayOptions = { hide: { model: FAMILIES.map(ofModelsOf) } };
