@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../support/harness/n8n';
+import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
 import { fileSha256 } from '../support/server/yunwu-server';
 
 // n8n's in-memory `default` binary mode (n8n 1.x's default): the video is base64 inside the item.
@@ -16,12 +16,7 @@ test('Retry On Fail, Max. Tries 3: one download, the whole inline video, and the
 	});
 
 	const run = await runNode({
-		parameters: {
-			operation: 'waitUntilComplete',
-			taskId: '={{ $json.id }}',
-			options: { pollInterval: 0.02 },
-		},
-		items: itemsWithIds([id]),
+		parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },
 		credentials: credentialsFor(yunwu()),
 		retry: { maxTries: 3, waitBetweenTries: 10 },
 	});

@@ -19,6 +19,8 @@ import {
 import { fileSha256 } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
+/** n8n runs the node up to three times: the first try and two re-runs. */
+const RETRY = { maxTries: 3, waitBetweenTries: 10 };
 let logs: ReturnType<typeof captureN8nLogs>;
 beforeAll(() => {
 	logs = captureN8nLogs();
@@ -33,9 +35,6 @@ const servedAgain = (run: NodeRun) =>
 				line.includes('outputs again what it delivered earlier') &&
 				line.includes(`"executionId":"${run.executionId}"`),
 		);
-
-/** n8n runs the node up to three times: the first try and two re-runs. */
-const RETRY = { maxTries: 3, waitBetweenTries: 10 };
 
 /** The queries and downloads (video and thumbnail) each task of `ids` has had so far. */
 const trafficOf = (ids: string[]) =>
@@ -139,13 +138,13 @@ describe('Retry On Fail after a successful run: the re-runs output what was deli
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed', video: { size: 3000 } };
 		const createAndWait = (retry?: typeof RETRY) =>
 			runNode({
+				items: [{ json: { prompt: 'sun' } }, { json: { prompt: 'moon' } }],
 				parameters: {
 					operation: 'create',
 					model: 'grok-video-3',
 					prompt: '={{ $json.prompt }}',
 					options: { pollInterval: 0.02 },
 				},
-				items: [{ json: { prompt: 'sun' } }, { json: { prompt: 'moon' } }],
 				credentials: credentialsFor(yunwu()),
 				retry,
 			});
