@@ -375,7 +375,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		);
 	});
 
-	test('Retry On Fail on a Create + Wait that succeeds, in a loop over the same prompt twice: n8n re-runs each pass anyway (a completed answer carries "error": ""), and each pass creates one task', async () => {
+	test('Retry On Fail on a Create + Wait that succeeds, in a loop over the same prompt twice: n8n re-runs each pass anyway (a completed answer carries "error": ""), and each pass creates one task and downloads its video once', async () => {
 		server.createdTaskTemplate = { pendingPolls: 1, end: 'completed', video: { size: 20_000 } };
 		const requests = server.createBodies.length;
 		const tasks = server.createdTasks.length;
@@ -422,13 +422,81 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(passes.map((json) => json.task_id)).toEqual(
 			server.createdTasks.slice(tasks).map((task) => task.id),
 		);
-		// n8n ran each pass three times; the second and third waited on the first one's task.
+		expect(
+			passes.map((json) => [
+				server.task(String(json.task_id)).queries,
+				server.videoOf(String(json.task_id)).downloads,
+			]),
+		).toEqual([
+			[2, 1],
+			[2, 1],
+		]);
+		// n8n ran each pass three times; the second and third output what the first delivered.
 		const said = `${outcome.stdout}\n${outcome.stderr}`;
-		for (const json of passes)
-			expect(
-				said.split(`waits on task "${String(json.task_id)}", created earlier`).length - 1,
-			).toBe(2);
+		expect(said.split('item 0 outputs again what it delivered earlier').length - 1).toBe(4);
+		expect(said).not.toContain('created earlier');
 	});
+
+	test.each([
+		['Wait Until Complete', 'filesystem', { operation: 'waitUntilComplete' }],
+		[
+			'Create + Wait for Completion',
+			'default',
+			{ operation: 'create', model: 'veo3.1-fast', prompt: '={{ $json.id }}' },
+		],
+	])(
+		'Retry On Fail (Max. Tries 3) after a successful %s, binary data mode "%s": n8n re-runs the node, yet the API sees one query and the file host one download per task, and each video reaches the next node intact',
+		async (_name, mode, parameters) => {
+			const ready = { end: 'completed', video: { size: 300_000 } } as const;
+			const created = server.createdTasks.length;
+			const given = [`grok:e2e-again-${mode}-1`, `grok:e2e-again-${mode}-2`];
+			if (parameters.operation === 'create') server.createdTaskTemplate = ready;
+			else given.forEach((id) => server.addTask({ id, ...ready }));
+			const workflowId = `e2eRetryDelivered-${mode}`;
+			await importIntoN8n(install, env, 'workflow', [
+				chain(workflowId, `E2E retry on fail after delivery (${mode})`, [
+					manualTrigger(),
+					taskIds(given),
+					yunwuVideo(
+						{ ...parameters, options: { pollInterval: 0.2 } },
+						{ retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
+					),
+					sha256OfVideo(),
+				]),
+			]);
+
+			const outcome = await executeWorkflow(
+				install,
+				{ ...env, N8N_DEFAULT_BINARY_DATA_MODE: mode },
+				workflowId,
+			);
+
+			expect(outcome.data?.resultData.error).toBeUndefined();
+			const ids =
+				parameters.operation === 'create'
+					? server.createdTasks.slice(created).map((task) => task.id)
+					: given;
+			expect(ids).toHaveLength(2);
+			const hashed = nodeOutput(outcome, 'SHA-256');
+			expect(hashed.map((item) => item.json.task_id).sort()).toEqual([...ids].sort());
+			for (const item of hashed)
+				expect(item.json.sha256).toBe(fileSha256(server.videoOf(String(item.json.task_id))));
+			// Stored as files (an id) or inline (no id): the mode was in force.
+			expect(
+				nodeOutput(outcome, 'Yunwu Video').map((item) => [
+					item.json.error,
+					typeof item.binary?.data.id,
+				]),
+			).toEqual(ids.map(() => ['', mode === 'filesystem' ? 'string' : 'undefined']));
+			expect(ids.map((id) => [server.task(id).queries, server.videoOf(id).downloads])).toEqual([
+				[1, 1],
+				[1, 1],
+			]);
+			// n8n ran the node three times: both items were output again twice.
+			const said = `${outcome.stdout}\n${outcome.stderr}`;
+			expect(said.split('outputs again what it delivered earlier').length - 1).toBe(4);
+		},
+	);
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {
 		server.addTask({ id: 'grok:e2e-badkey', processingPolls: 1 });

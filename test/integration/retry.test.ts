@@ -88,7 +88,7 @@ describe('Retry On Fail: a re-run waits on the tasks already created', () => {
 		},
 	);
 
-	test('n8n re-runs even a successful Create + Wait (a completed answer carries "error": ""): still one create per item', async () => {
+	test('n8n re-runs even a successful Create + Wait (a completed answer carries "error": ""): still one create and one download per item', async () => {
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed', video: { size: 1500 } };
 		const created = createsFromNow();
 
@@ -100,11 +100,12 @@ describe('Retry On Fail: a re-run waits on the tasks already created', () => {
 		expect(run.error).toBeUndefined();
 		expect(run.items![0].json.error).toBe('');
 		expect(created.prompts().sort()).toEqual(['moon', 'sun']);
-		// n8n ran the node three times: the last two waited on the tasks of the first.
+		// n8n ran the node three times: the last two output what the first delivered.
 		expect(
-			logLines(run).filter((line) => line.includes('created earlier in execution')),
+			logLines(run).filter((line) => line.includes('outputs again what it delivered earlier')),
 		).toHaveLength(4);
 		expect(run.items!.map((item) => item.json.task_id).sort()).toEqual(created.taskIds().sort());
+		for (const id of created.taskIds()) expect(yunwu().videoOf(id).downloads).toBe(1);
 	});
 
 	test('Wait for Completion off: the created task is output again, the refused item is sent again (nothing was created for it)', async () => {

@@ -22,6 +22,7 @@ import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
+import { servingDeliveredItems } from './common/deliveredItems';
 import { runForEachItem, type PerItem } from './common/items';
 import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
 import { readItemOptions, type ItemOptions } from './common/options';
@@ -141,6 +142,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	if (invalid && !this.continueOnFail()) throw invalid;
 	const createdTasks = CreatedTasks.of(this);
 
+	const waitsOf = (itemIndex: number) =>
+		this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
+
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
@@ -154,7 +158,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			options,
 			signal,
 		);
-		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
+		if (waitsOf(itemIndex)) {
 			const work = workOn(task.id, { context: this, client, itemIndex, options, signal, shared });
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
@@ -168,9 +172,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return { json };
 	};
 	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	return await runForEachItem(this, maxConcurrentOf(prepared), perItem, {
-		stopOthersOnFailure: false,
-	});
+	const inputOf = (itemIndex: number) => [prepared[itemIndex], waitsOf(itemIndex)];
+	return await runForEachItem(
+		this,
+		maxConcurrentOf(prepared),
+		servingDeliveredItems(this, inputOf, perItem),
+		{ stopOthersOnFailure: false },
+	);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
+import { servingDeliveredItems } from './deliveredItems';
 import { readItemOptions, shown, type ItemOptions } from './options';
 import { workOn, type TaskWork } from './taskWork';
 
@@ -217,12 +218,16 @@ export async function runForEachTask(
 			return error as Error;
 		}
 	});
-	const perItem: PerItem = async (itemIndex, signal, shared) => {
-		const item = read[itemIndex];
-		if (item instanceof Error) throw item;
-		const { taskId, options } = item;
-		return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
-	};
+	const perItem = servingDeliveredItems(
+		context,
+		(itemIndex) => read[itemIndex],
+		async (itemIndex, signal, shared) => {
+			const item = read[itemIndex];
+			if (item instanceof Error) throw item;
+			const { taskId, options } = item;
+			return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
+		},
+	);
 	const taskOf = (itemIndex: number) => {
 		const item = read[itemIndex];
 		return item instanceof Error ? undefined : item.taskId;
