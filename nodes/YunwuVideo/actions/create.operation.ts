@@ -243,6 +243,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			return await waitAndDeliver(this, client, itemIndex, task.id, signal, shared, options, {
 				justCreated: isNew,
 				onTaskFailed: () => createdTasks.forget(itemIndex, body),
+				model: String(body.model),
 			});
 		}
 		const answer = task as IDataObject as TaskAnswer;
