@@ -91,13 +91,13 @@ export const POLLING_OPTION = {
 	options: [
 		{
 			name: 'Adaptive',
-			value: 'adaptive' satisfies Polling,
+			value: 'adaptive',
 			description:
 				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. At most 4 queries per interval, never more than 3 intervals apart.',
 		},
 		{
 			name: 'Fixed Interval',
-			value: 'fixed' satisfies Polling,
+			value: 'fixed',
 			description: 'One query every Poll Interval',
 		},
 	],
