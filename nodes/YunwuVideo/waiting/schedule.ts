@@ -13,8 +13,8 @@ export const QUERY_FLOOR_FRACTION = 0.25;
 export const MIN_QUERY_FLOOR_MS = 500;
 /** Before a task's expected completion, its queries may be at most this many Poll Intervals apart. */
 export const MAX_THINNING = 3;
-/** Before the first task of a batch completes, the others' queries are this many Poll Intervals apart. */
-export const BATCH_WARMUP_THINNING = 2.5;
+/** A task not yet close to done (first stage, or no sibling done yet) is queried this many Poll Intervals apart. */
+export const THINNING = 2.5;
 
 /** The shortest gap between two queries of one task: a quarter of the Poll Interval, at least 0.5 s, at most the interval. */
 export function queryFloorMs(pollIntervalMs: number): number {
@@ -29,6 +29,8 @@ export function queryFloorMs(pollIntervalMs: number): number {
  * entering one is close to done.
  */
 const LATE_STAGES = new Set(['video_generation_completed', 'video_upsampling']);
+/** Statuses of a first stage that a last stage follows: the task is not close to done. */
+const EARLY_STAGES = new Set(['video_generating']);
 
 /** A span of time (epoch ms) in which a task is expected to complete. */
 interface Window {
@@ -158,6 +160,7 @@ export class PollSchedule {
 	private highestProgress = 0;
 	private progressTrusted = true;
 	private lateStageSince?: number;
+	private earlyStage = false;
 
 	constructor(private readonly settings: ScheduleSettings) {
 		this.floorMs = queryFloorMs(settings.pollIntervalMs);
@@ -248,6 +251,7 @@ export class PollSchedule {
 	}
 
 	private noteStage(queriedAt: number, answer: TaskAnswer): void {
+		this.earlyStage = EARLY_STAGES.has(statusKey(answer.status));
 		if (!LATE_STAGES.has(statusKey(answer.status))) {
 			this.lateStageSince = undefined;
 			return;
@@ -277,7 +281,9 @@ export class PollSchedule {
 	}
 
 	private window(): Window | undefined {
-		return this.progressWindow ?? this.stageWindow() ?? this.batchWindow();
+		return (
+			this.progressWindow ?? this.stageWindow() ?? this.batchWindow() ?? this.thinningWindow()
+		);
 	}
 
 	private stageWindow(): Window | undefined {
@@ -292,23 +298,11 @@ export class PollSchedule {
 		return { from: since, to: since + Math.max(this.settings.pollIntervalMs, before / 2) };
 	}
 
-	/**
-	 * The ages at which the batch's other tasks completed. Until one has, a task with siblings
-	 * thins out, each at another phase, so that together they notice the first completion soon.
-	 */
+	/** The ages at which the batch's other tasks completed. */
 	private batchWindow(): Window | undefined {
-		const { batch, startedAt, pollIntervalMs } = this.settings;
-		if (!batch?.hasSiblings()) return undefined;
-		// Before the first answer: as if one had come an interval before the fixed first query.
-		const answeredAt = this.lastAnswerAt ?? this.settings.firstQueryAt - pollIntervalMs;
-		const fit = fitAges(batch.batch.completionAges, batch.batch.joined);
-		if (!fit) {
-			// Each sibling's queries on its own grid, one period apart, at least an interval from now.
-			const period = BATCH_WARMUP_THINNING * pollIntervalMs;
-			const phase = this.settings.firstQueryAt + goldenFraction(batch.index) * period;
-			const next = phase + Math.ceil((answeredAt + pollIntervalMs - phase) / period) * period;
-			return { from: next, to: next };
-		}
+		const { batch, startedAt } = this.settings;
+		const fit = batch && fitAges(batch.batch.completionAges, batch.batch.joined);
+		if (!fit) return undefined;
 		const { mu, sigma } = fit;
 		return {
 			from: startedAt + Math.exp(mu - 2 * sigma),
@@ -318,6 +312,22 @@ export class PollSchedule {
 				return Math.exp(-((Math.log(age) - mu) ** 2) / (2 * sigma ** 2)) / age;
 			},
 		};
+	}
+
+	/**
+	 * A task in a first stage, or with siblings none of which has completed yet, is not about to
+	 * complete: its queries thin out and save budget. Siblings each keep another phase, so that
+	 * together they notice the first completion soon.
+	 */
+	private thinningWindow(): Window | undefined {
+		const { batch, pollIntervalMs, firstQueryAt } = this.settings;
+		if (!this.earlyStage && !batch?.hasSiblings()) return undefined;
+		// Before the first answer: as if one had come an interval before the fixed first query.
+		const answeredAt = this.lastAnswerAt ?? firstQueryAt - pollIntervalMs;
+		const period = THINNING * pollIntervalMs;
+		const phase = firstQueryAt + goldenFraction(batch?.index ?? 0) * period;
+		const next = phase + Math.ceil((answeredAt + pollIntervalMs - phase) / period) * period;
+		return { from: next, to: next };
 	}
 }
 
