@@ -281,9 +281,7 @@ export class PollSchedule {
 	}
 
 	private window(): Window | undefined {
-		return (
-			this.progressWindow ?? this.stageWindow() ?? this.batchWindow() ?? this.thinningWindow()
-		);
+		return this.progressWindow ?? this.stageWindow() ?? this.batchWindow() ?? this.thinningWindow();
 	}
 
 	private stageWindow(): Window | undefined {
