@@ -255,6 +255,8 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 		runs.forEach((run, index) =>
 			expect(run.queries.length).toBeLessThanOrEqual(fixed[index].queries.length),
 		);
+		// The signals were at work: the query times are not the fixed ones.
+		expect(runs.map((run) => run.queries)).not.toEqual(fixed.map((run) => run.queries));
 	});
 
 	test('Retry-After is honoured in the middle of a close run of queries', async () => {
@@ -264,12 +266,14 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			readyAfterMs: [readyAfterMs],
 			running: (elapsed) => ({ progress: Math.floor((100 * elapsed) / readyAfterMs) }),
 			override: (_task, query) =>
-				query === 3
+				query === 4
 					? { ok: false, failure: { kind: 'rateLimited', httpCode: 429, retryAfterMs: 45_000 } }
 					: undefined,
 		});
 		const { queries } = runs[0];
-		expect(queries[4] - queries[3]).toBeGreaterThanOrEqual(45_000);
+		// Close to the predicted end the queries came closer than the interval, until the 429.
+		expect(queries[4] - queries[3]).toBeLessThan(P);
+		expect(queries[5] - queries[4]).toBeGreaterThanOrEqual(45_000);
 		queries.forEach((at, k) => expect(at).toBeGreaterThanOrEqual(P + k * P));
 	});
 
@@ -287,6 +291,7 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			// A wrong time only moves queries within the bounds: never later than thinning allows.
 			runs.forEach((run) => expect(run.delay).toBeLessThanOrEqual(MAX_THINNING * P));
 			expect(meanQueries(runs)).toBeLessThanOrEqual(meanQueries(fixed));
+			expect(runs.map((run) => run.queries)).not.toEqual(fixed.map((run) => run.queries));
 		}
 	});
 
@@ -297,6 +302,8 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			running: (elapsed) => ({ progress: elapsed < 40_000 ? 50 : 10 }),
 		});
 		const { queries } = runs[0];
+		// Trusted at first: the queries followed the progress, not the interval.
+		expect(queries.filter((at) => at < 40_000)).not.toEqual([10_000, 20_000, 30_000]);
 		const after = queries.filter((at) => at >= 40_000);
 		after.slice(1).forEach((at, k) => expect(at - after[k]).toBe(P));
 	});
