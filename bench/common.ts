@@ -143,3 +143,16 @@ export function deliveryDelays(server: YunwuServer): number[] {
 }
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** One line per contender that did not deliver every video of a workload. */
+export function failuresOf(
+	results: Array<{ contender: string; ok: boolean; error?: string }>,
+	label: string,
+): string[] {
+	return results
+		.filter((result) => !result.ok)
+		.map(
+			(result) =>
+				`${result.contender} on ${label}: ${result.error ?? 'not every video was delivered'}`,
+		);
+}

@@ -33,6 +33,7 @@ import {
 } from '../e2e/lib/n8n';
 import { chain, credential, manualTrigger, yunwuVideo } from '../e2e/lib/workflows';
 import {
+	failuresOf,
 	indexOf,
 	loopWorkflow,
 	promptOf,
@@ -335,14 +336,7 @@ async function main(): Promise<void> {
 			);
 		}
 		const section = table(scenario, results);
-		failures.push(
-			...results
-				.filter((result) => !result.ok)
-				.map(
-					(result) =>
-						`${result.contender} on ${scenario.label}: ${result.error ?? 'not every video was delivered'}`,
-				),
-		);
+		failures.push(...failuresOf(results, scenario.label));
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
 	}

@@ -28,6 +28,7 @@ import { chain, credential, manualTrigger, yunwuVideo } from '../e2e/lib/workflo
 import { YunwuServer, type TaskScript } from '../test/server/yunwu-server';
 import {
 	deliveryDelays,
+	failuresOf,
 	indexOf,
 	loopWorkflow,
 	promptOf,
@@ -231,14 +232,7 @@ export async function scheduleSuite(
 				async (contender) => await runContender(contender, workload, install, tarball, apiKey),
 			),
 		);
-		failures.push(
-			...results
-				.filter((result) => !result.ok)
-				.map(
-					(result) =>
-						`${result.contender} on ${workload.label}: ${result.error ?? 'not every video was delivered'}`,
-				),
-		);
+		failures.push(...failuresOf(results, workload.label));
 		const section = table(workload, results);
 		process.stdout.write(`${section}\n`);
 		sections.push(section);

@@ -4,6 +4,7 @@ import {
 	BatchBoard,
 	MAX_THINNING,
 	queryFloorMs,
+	THINNING,
 	type Polling,
 } from '../../nodes/YunwuVideo/waiting/schedule';
 import { waitForTask, type WaitSettings } from '../../nodes/YunwuVideo/waiting/waitForTask';
@@ -157,6 +158,12 @@ describe('adaptive polling: each signal', () => {
 		expect(meanDelay(adaptive)).toBeLessThan(meanDelay(fixed) / 2);
 		expect(meanQueries(adaptive)).toBeLessThanOrEqual(meanQueries(fixed));
 		expectWithinRules(adaptive);
+		// Until one completes, each queries every THINNING intervals, at its own phase.
+		const firstDone = Math.min(...ready);
+		for (const { queries } of adaptive) {
+			if (queries[1] < firstDone) expect(queries[1] - queries[0]).toBe(THINNING * P);
+		}
+		expect(new Set(adaptive.map((run) => run.queries[0])).size).toBeGreaterThan(30);
 	});
 
 	test('the stage: a Veo task queried sparingly while generating, closely once upscaling', async () => {
