@@ -93,7 +93,7 @@ export const POLLING_OPTION = {
 			name: 'Adaptive',
 			value: 'adaptive',
 			description:
-				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. At most 4 queries per interval, never more than 3 intervals apart.',
+				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. Two queries of a task are at least a quarter interval (0.5 s) and at most 3 intervals apart.',
 		},
 		{
 			name: 'Fixed Interval',
