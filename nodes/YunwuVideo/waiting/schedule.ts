@@ -136,15 +136,17 @@ const median = (values: number[]) => {
  * goes out one Poll Interval after the last answer, as a fixed loop would. With signals, the same
  * budget is spent elsewhere:
  *
- * - budget: the k-th query (from 0) never goes out before the first query + k Poll Intervals, so
- *   at any moment no more queries were sent than the fixed interval would have sent;
+ * - budget: the k-th query (from 0) never goes out before the fixed schedule's first query + k
+ *   Poll Intervals, so at any moment no more queries were sent than the fixed interval would have;
  * - floor: two queries of the task are never closer than `queryFloorMs`;
  * - signals set a window in which the task is expected to complete: before it, queries thin out
  *   (at most `MAX_THINNING` intervals apart) and save budget; within it, the saved budget is
- *   spread evenly; after it, the fixed interval again. The signals, strongest first: `progress`
- *   (the time so far scaled to 100 %), a last stage (Veo's upscaling: as long as the batch's
- *   tasks spent in it, else at most half the time so far), and the batch (the ages at which the
- *   other tasks of the model completed).
+ *   spread over it (densest where completion is likeliest); after it, the fixed interval again.
+ *   The signals, strongest first: `progress` (the time so far scaled to 100 %), a last stage
+ *   (Veo's upscaling: as long as the batch's tasks spent in it, else at most half the time so
+ *   far), the batch (a log-normal fit of the ages at which the other tasks of the model
+ *   completed), and, with none of those, a first stage or siblings none of which completed yet
+ *   (thinned out to `THINNING` intervals).
  *
  * The caller's backoff and Retry-After come on top: they only ever make a query later. The
  * schedule reads no clock: every time is passed in, so tests drive it with a fake one.
@@ -153,8 +155,9 @@ export class PollSchedule {
 	private readonly floorMs: number;
 	private queries = 0;
 	private lastQueryAt?: number;
-	/** When the last answer of the task still running arrived, and the query that got it went out. */
+	/** When the last answer of the task still running arrived. */
 	private lastAnswerAt?: number;
+	/** When the query that got it went out. */
 	private lastRunningAt?: number;
 	private progressWindow?: Window;
 	private highestProgress = 0;
