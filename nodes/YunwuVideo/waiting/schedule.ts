@@ -8,9 +8,9 @@ import type { TaskAnswer } from '../task/schema';
 export type Polling = 'adaptive' | 'fixed';
 
 /** The query floor (the shortest gap between two queries of one task) as a part of the Poll Interval. */
-export const QUERY_FLOOR_FRACTION = 0.25;
+const QUERY_FLOOR_FRACTION = 0.25;
 /** The query floor is never under this, however short the Poll Interval. */
-export const MIN_QUERY_FLOOR_MS = 500;
+const MIN_QUERY_FLOOR_MS = 500;
 /** Before a task's expected completion, its queries may be at most this many Poll Intervals apart. */
 export const MAX_THINNING = 3;
 /** A task not yet close to done (first stage, or no sibling done yet) is queried this many Poll Intervals apart. */
@@ -93,7 +93,7 @@ export class BatchMember {
 	}
 }
 
-export interface ScheduleSettings {
+interface ScheduleSettings {
 	pollIntervalMs: number;
 	polling: Polling;
 	/** When the wait started: the task's creation for a task just created. Ages count from here. */
@@ -105,7 +105,7 @@ export interface ScheduleSettings {
 }
 
 /** A timestamp of an answer in epoch ms (the API sends seconds or milliseconds), or undefined. */
-export function timestampMs(value: unknown): number | undefined {
+function timestampMs(value: unknown): number | undefined {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) return undefined;
 	// Seconds until the year 5138; milliseconds from 1973 on.
