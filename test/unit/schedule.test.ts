@@ -36,6 +36,8 @@ interface Scenario {
 	/** Answers instead of the scripted one, by task and query number (from 0). */
 	override?: (task: number, query: number) => ApiResult<TaskAnswer> | undefined;
 	timeoutMs?: number;
+	/** How long each answer takes. */
+	latencyMs?: number;
 }
 
 /** Waits for all tasks at once, on one virtual clock. */
@@ -53,8 +55,9 @@ async function waitAll(scenario: Scenario): Promise<TaskRun[]> {
 	const runs = scenario.readyAfterMs.map((readyAfterMs, task) => {
 		const queries: number[] = [];
 		const query = async (): Promise<ApiResult<TaskAnswer>> => {
+			queries.push(clock.elapsed());
+			if (scenario.latencyMs) await clock.pause(scenario.latencyMs, new AbortController().signal);
 			const elapsed = clock.elapsed();
-			queries.push(elapsed);
 			const replaced = scenario.override?.(task, queries.length - 1);
 			if (replaced) return replaced;
 			if (elapsed >= readyAfterMs) {
@@ -264,6 +267,21 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 		);
 		// The signals were at work: the query times are not the fixed ones.
 		expect(runs.map((run) => run.queries)).not.toEqual(fixed.map((run) => run.queries));
+	});
+
+	test('slow answers: by any moment, no more queries than the fixed interval with the same answer times', async () => {
+		// Progress stuck at 99 % always says "any moment now": queries as close as the budget allows.
+		const running: Running = () => ({ progress: 99 });
+		const slow = { readyAfterMs: [200_000, 95_000], running, latencyMs: 4_000 };
+		const fixed = await waitAll({ polling: 'fixed', ...slow });
+		const adaptive = await waitAll({ polling: 'adaptive', ...slow });
+		adaptive.forEach(({ queries }, index) =>
+			queries.forEach((at, k) =>
+				expect(fixed[index].queries.filter((time) => time <= at).length).toBeGreaterThanOrEqual(
+					Math.min(k + 1, fixed[index].queries.length),
+				),
+			),
+		);
 	});
 
 	test('Retry-After is honoured in the middle of a close run of queries', async () => {

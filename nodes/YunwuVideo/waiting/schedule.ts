@@ -137,7 +137,8 @@ const median = (values: number[]) => {
  * budget is spent elsewhere:
  *
  * - budget: the k-th query (from 0) never goes out before the fixed schedule's first query + k
- *   Poll Intervals, so at any moment no more queries were sent than the fixed interval would have;
+ *   Poll Intervals + the time answers took, so at any moment no more queries were sent than the
+ *   fixed interval would have with the same answer times;
  * - floor: two queries of the task are never closer than `queryFloorMs`;
  * - signals set a window in which the task is expected to complete: before it, queries thin out
  *   (at most `MAX_THINNING` intervals apart) and save budget; within it, the saved budget is
@@ -159,6 +160,8 @@ export class PollSchedule {
 	private lastAnswerAt?: number;
 	/** When the query that got it went out. */
 	private lastRunningAt?: number;
+	/** Time spent waiting for answers: the fixed schedule's intervals start after them. */
+	private answeringMs = 0;
 	private progressWindow?: Window;
 	private highestProgress = 0;
 	private progressTrusted = true;
@@ -181,6 +184,7 @@ export class PollSchedule {
 		this.noteProgress(at, answer);
 		this.lastAnswerAt = at;
 		this.lastRunningAt = queriedAt;
+		this.answeringMs += Math.max(0, at - queriedAt);
 	}
 
 	/** When the fixed schedule queries next: one Poll Interval after the last answer. */
@@ -226,7 +230,7 @@ export class PollSchedule {
 	/** The earliest the next query may go out: the budget and the floor. */
 	earliest(): number {
 		return Math.max(
-			this.settings.firstQueryAt + this.queries * this.settings.pollIntervalMs,
+			this.settings.firstQueryAt + this.answeringMs + this.queries * this.settings.pollIntervalMs,
 			(this.lastQueryAt ?? -Infinity) + this.floorMs,
 		);
 	}
@@ -249,7 +253,10 @@ export class PollSchedule {
 	/** Queries the budget allows at `at` beyond those sent. */
 	private credit(at: number): number {
 		const allowed =
-			1 + Math.floor((at - this.settings.firstQueryAt) / this.settings.pollIntervalMs);
+			1 +
+			Math.floor(
+				(at - this.settings.firstQueryAt - this.answeringMs) / this.settings.pollIntervalMs,
+			);
 		return Math.max(0, allowed - this.queries);
 	}
 
