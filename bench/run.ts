@@ -14,8 +14,9 @@
  * Environment: BENCH_SIZES (default "1,10,50"), BENCH_READY_MIN_S / BENCH_READY_MAX_S (10 / 30),
  * BENCH_VIDEO_MB (20), BENCH_BIG_VIDEO_MB (1024; 0 skips the big-video run), BENCH_POLL_S (10),
  * BENCH_SEED (42), BENCH_WRITE (1; 0 prints the tables without writing bench/results/),
- * BENCH_SUITES ("waits,memory,cpu": the workloads above, bench/memory.ts, bench/cpu.ts),
- * BENCH_MEMORY_REPEATS (3), BENCH_CPU_TASKS (200), BENCH_CPU_QUERIES (25 per task).
+ * BENCH_SUITES ("videos,schedule,memory,cpu": the workloads above, bench/schedule.ts, bench/memory.ts,
+ * bench/cpu.ts; a single suite is written to a file named after it), BENCH_MEMORY_REPEATS (3),
+ * BENCH_CPU_TASKS (200), BENCH_CPU_QUERIES (25 per task).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,13 +32,24 @@ import {
 	makeUserFolder,
 	n8nEnv,
 	packPackage,
-	type ExecutionOutcome,
 	type N8nInstall,
 } from '../test/support/real-n8n/n8n';
 import { chain, credential, manualTrigger, yunwuVideo } from '../test/support/real-n8n/workflows';
-import { OpenAiVideosServer } from './openai-videos-server';
-import { measureMemory, memoryFailures, memoryTable } from './memory';
+import {
+	failuresOf,
+	indexOf,
+	loopWorkflow,
+	promptOf,
+	promptsNode,
+	seconds,
+	seededRandom,
+	wallOf,
+	yunwuTasks,
+} from './common';
 import { cpuTable, measureCpu } from './cpu';
+import { measureMemory, memoryFailures, memoryTable } from './memory';
+import { OpenAiVideosServer } from './openai-videos-server';
+import { scheduleSuite } from './schedule';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const SIZES = env('BENCH_SIZES', '1,10,50').split(',').map(Number);
@@ -48,7 +60,11 @@ const BIG_VIDEO_BYTES = Number(env('BENCH_BIG_VIDEO_MB', '1024')) * 1024 * 1024;
 const POLL_S = Number(env('BENCH_POLL_S', '10'));
 const SEED = Number(env('BENCH_SEED', '42'));
 const API_KEY = 'sk-bench-0000000000000000';
-const SUITES = new Set(env('BENCH_SUITES', 'waits,memory,cpu').split(','));
+/** The suites to run: `videos` (the three contenders above), `schedule` (polling, see schedule.ts), `memory`, `cpu`. */
+const SUITES = new Set(env('BENCH_SUITES', 'videos,schedule,memory,cpu').split(','));
+const MODEL = 'veo3.1-fast';
+const jobsOf = (count: number) =>
+	Array.from({ length: count }, (_, index) => ({ prompt: promptOf(index), model: MODEL }));
 
 type Contender = 'ours' | 'official' | 'loop';
 const CONTENDERS: Contender[] = ['ours', 'official', 'loop'];
@@ -58,18 +74,6 @@ const NAMES: Record<Contender, string> = {
 	official: "n8n's OpenAI node",
 	loop: 'hand-built loop',
 };
-
-/** Mulberry32: the same job times on every run with the same seed. */
-function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 interface Scenario {
 	label: string;
@@ -101,9 +105,6 @@ interface Result {
 	peakRssMb: number;
 }
 
-const promptOf = (index: number) => `bench job ${index}`;
-const indexOf = (prompt: unknown) => Number(/bench job (\d+)/.exec(String(prompt))?.[1] ?? 0);
-
 function scenarios(): Scenario[] {
 	const random = seededRandom(SEED);
 	const times = (count: number) =>
@@ -128,26 +129,13 @@ function scenarios(): Scenario[] {
 	return list;
 }
 
-/** A Code node that outputs one item per job, carrying its prompt. */
-function promptsNode(jobs: number): Record<string, unknown> & { name: string } {
-	const items = Array.from({ length: jobs }, (_, index) => ({ json: { prompt: promptOf(index) } }));
-	return {
-		id: 'bench-prompts',
-		name: 'Prompts',
-		type: 'n8n-nodes-base.code',
-		typeVersion: 2,
-		position: [220, 0],
-		parameters: { jsCode: `return ${JSON.stringify(items)};` },
-	};
-}
-
 function oursWorkflow(jobs: number): Record<string, unknown> {
 	return chain('benchOurs', 'Bench: Yunwu Video', [
 		manualTrigger(),
-		promptsNode(jobs),
+		promptsNode(jobsOf(jobs)),
 		yunwuVideo({
 			operation: 'create',
-			model: 'veo3.1-fast',
+			model: MODEL,
 			prompt: '={{ $json.prompt }}',
 			waitForCompletion: true,
 			options: { pollInterval: POLL_S, timeout: 3600 },
@@ -158,7 +146,7 @@ function oursWorkflow(jobs: number): Record<string, unknown> {
 function officialWorkflow(jobs: number): Record<string, unknown> {
 	return chain('benchOfficial', 'Bench: OpenAI Generate Video', [
 		manualTrigger(),
-		promptsNode(jobs),
+		promptsNode(jobsOf(jobs)),
 		{
 			id: 'bench-openai',
 			name: 'OpenAI',
@@ -179,79 +167,6 @@ function officialWorkflow(jobs: number): Record<string, unknown> {
 	]);
 }
 
-/** The loop most tutorials teach. */
-function loopWorkflow(jobs: number, apiUrl: string): Record<string, unknown> {
-	const auth = {
-		sendHeaders: true,
-		headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${API_KEY}` }] },
-	};
-	const http = (id: string, name: string, x: number, parameters: Record<string, unknown>) => ({
-		id,
-		name,
-		type: 'n8n-nodes-base.httpRequest',
-		typeVersion: 4.2,
-		position: [x, 0],
-		parameters: { options: {}, ...parameters },
-	});
-	const nodes = [
-		manualTrigger(),
-		promptsNode(jobs),
-		http('bench-create', 'Create Task', 440, {
-			method: 'POST',
-			url: `${apiUrl}/v1/video/create`,
-			...auth,
-			sendBody: true,
-			specifyBody: 'json',
-			jsonBody: '={{ JSON.stringify({ model: "veo3.1-fast", prompt: $json.prompt }) }}',
-		}),
-		http('bench-query', 'Query Task', 660, {
-			url: `={{ "${apiUrl}/v1/video/query?id=" + $('Create Task').item.json.id }}`,
-			...auth,
-		}),
-		{
-			id: 'bench-if',
-			name: 'Completed?',
-			type: 'n8n-nodes-base.if',
-			typeVersion: 1,
-			position: [880, 0],
-			parameters: {
-				conditions: {
-					string: [{ value1: '={{ $json.status }}', operation: 'equal', value2: 'completed' }],
-				},
-			},
-		},
-		{
-			id: 'bench-wait',
-			name: 'Wait',
-			type: 'n8n-nodes-base.wait',
-			typeVersion: 1.1,
-			position: [880, 200],
-			parameters: { amount: POLL_S, unit: 'seconds' },
-		},
-		http('bench-download', 'Download Video', 1100, {
-			url: '={{ $json.video_url }}',
-			options: { response: { response: { responseFormat: 'file' } } },
-		}),
-	];
-	const to = (node: string) => [{ node, type: 'main', index: 0 }];
-	return {
-		id: 'benchLoop',
-		name: 'Bench: hand-built loop',
-		nodes,
-		connections: {
-			Start: { main: [to('Prompts')] },
-			Prompts: { main: [to('Create Task')] },
-			'Create Task': { main: [to('Query Task')] },
-			'Query Task': { main: [to('Completed?')] },
-			'Completed?': { main: [to('Download Video'), to('Wait')] },
-			Wait: { main: [to('Query Task')] },
-		},
-		active: false,
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
-}
-
 /** Peak RSS of a process, read from the kernel's high-water mark while it runs. */
 function watchPeakRss(child: ChildProcess): () => number {
 	let peakKb = 0;
@@ -266,14 +181,6 @@ function watchPeakRss(child: ChildProcess): () => number {
 	const timer = setInterval(read, 100);
 	child.once('exit', () => clearInterval(timer));
 	return () => peakKb / 1024;
-}
-
-/** The span from the first run of the first node to the end of the last run of the last node. */
-function wallOf(outcome: ExecutionOutcome, firstNode: string, lastNode: string): number {
-	const runs = outcome.data?.resultData.runData ?? {};
-	const start = Math.min(...(runs[firstNode] ?? []).map((run) => run.startTime));
-	const end = Math.max(...(runs[lastNode] ?? []).map((run) => run.startTime + run.executionTime));
-	return end - start;
 }
 
 async function runContender(
@@ -313,7 +220,7 @@ async function runContender(
 			workflow =
 				contender === 'ours'
 					? oursWorkflow(scenario.jobs)
-					: loopWorkflow(scenario.jobs, yunwu.apiUrl);
+					: loopWorkflow(jobsOf(scenario.jobs), yunwu.apiUrl, API_KEY, POLL_S);
 		}
 		await importIntoN8n(install, n8n, 'workflow', [workflow]);
 
@@ -365,17 +272,6 @@ async function runContender(
 	}
 }
 
-/** The tasks that were queried, once each. */
-function yunwuTasks(server: YunwuServer) {
-	const ids = new Set(
-		server
-			.apiRequests()
-			.filter((entry) => entry.path === '/v1/video/query' && entry.query.id)
-			.map((entry) => entry.query.id),
-	);
-	return [...ids].map((id) => server.task(id));
-}
-
 /** How long one download of the scenario's file takes here, for the ideal time. */
 async function timeOneDownload(bytes: number): Promise<number> {
 	const server = await new YunwuServer().start();
@@ -389,8 +285,6 @@ async function timeOneDownload(bytes: number): Promise<number> {
 		await server.stop();
 	}
 }
-
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 function table(scenario: Scenario, results: Result[]): string {
 	const lines = [
@@ -430,7 +324,7 @@ async function main(): Promise<void> {
 	process.stdout.write(`${header}\n`);
 	const sections = [header];
 	const failures: string[] = [];
-	for (const scenario of SUITES.has('waits') ? scenarios() : []) {
+	for (const scenario of SUITES.has('videos') ? scenarios() : []) {
 		const oneDownloadMs = await timeOneDownload(scenario.videoBytes);
 		process.stdout.write(`running ${scenario.label} ...\n`);
 		const results: Result[] = [];
@@ -448,14 +342,7 @@ async function main(): Promise<void> {
 			);
 		}
 		const section = table(scenario, results);
-		failures.push(
-			...results
-				.filter((result) => !result.ok)
-				.map(
-					(result) =>
-						`${result.contender} on ${scenario.label}: ${result.error ?? 'not every video was delivered'}`,
-				),
-		);
+		failures.push(...failuresOf(results, scenario.label));
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
 	}
@@ -463,6 +350,11 @@ async function main(): Promise<void> {
 		process.stdout.write(`${section}\n`);
 		sections.push(section);
 	};
+	if (SUITES.has('schedule')) {
+		const suite = await scheduleSuite(install, tarball, API_KEY);
+		sections.push(...suite.sections);
+		failures.push(...suite.failures);
+	}
 	if (SUITES.has('memory') && BIG_VIDEO_BYTES > 0) {
 		const bytes = { small: VIDEO_BYTES, big: BIG_VIDEO_BYTES };
 		const rows = await measureMemory(
@@ -491,7 +383,8 @@ async function main(): Promise<void> {
 	if (env('BENCH_WRITE', '1') !== '0') {
 		const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
 		mkdirSync(resultsDir, { recursive: true });
-		const file = path.join(resultsDir, `${new Date().toISOString().slice(0, 10)}.md`);
+		const suffix = SUITES.size === 1 ? `-${[...SUITES][0]}` : '';
+		const file = path.join(resultsDir, `${new Date().toISOString().slice(0, 10)}${suffix}.md`);
 		writeFileSync(file, `${sections.join('\n')}\n`);
 		process.stdout.write(`\nWritten to ${path.relative(REPO_ROOT, file)}\n`);
 	}

@@ -151,6 +151,13 @@ describe('numbers from expressions are read strictly', () => {
 			'2 GB',
 			'Max File Size (MB) of item 0 is "2 GB". Enter a number of at least 0.001, such as 2048.',
 		],
+		[
+			'waitUntilComplete',
+			'polling',
+			'smart',
+			'Polling of item 0 is "smart". Choose "adaptive" or "fixed".',
+		],
+		['create', 'polling', 1, 'Polling of item 0 is 1. Choose "adaptive" or "fixed".'],
 	];
 
 	test.each(cases)(

@@ -163,6 +163,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
 				onTaskFailed: () => createdTasks.forget(itemIndex, body),
+				model: String(body.model),
 			});
 		}
 		const answer = task as IDataObject as TaskAnswer;

@@ -6,6 +6,8 @@ interface Entry {
 	settled: boolean;
 }
 
+import { BatchBoard } from './schedule';
+
 /**
  * Work that several items of one node run need and that is done once for all of them: a task's poll
  * loop, a query, a download. The first caller of a key starts the work, later callers of the same key
@@ -13,6 +15,8 @@ interface Entry {
  */
 export class SharedWork {
 	private readonly entries = new Map<string, Entry>();
+	/** What the run's tasks of each model showed about when they complete (adaptive polling). */
+	readonly batches = new BatchBoard();
 
 	/**
 	 * The result of `work` for `key`, or undefined when `signal` aborts first: a stopped caller

@@ -10,6 +10,7 @@ import {
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
 import { pause } from '../transport/pause';
+import { PollSchedule, type BatchMember, type Polling } from './schedule';
 
 export interface WaitSettings {
 	pollIntervalMs: number;
@@ -26,6 +27,8 @@ export interface WaitSettings {
 	unreachableAfterMs: number;
 	/** Whether the API answered another request of this node (another item's query, the create). */
 	apiAnsweredElsewhere?: () => boolean;
+	/** How queries of a task still running are spaced (see `PollSchedule`); fixed when not set. */
+	polling?: Polling;
 }
 
 /** Why a wait gave up before its Timeout ran out: nothing more could happen within it. */
@@ -83,7 +86,8 @@ export function backoffDelay(
 /**
  * Polls one task until it is completed or failed. The first query goes out at once (or after
  * `firstQueryAfterMs` for a task just created); after a final answer there is no further sleep.
- * Between queries it waits the poll interval, or longer after a transient fault (5xx, HTML page,
+ * Between queries it waits the poll interval (with Polling `adaptive`, as the schedule decides
+ * from the task's signals and its `batch`), or longer after a transient fault (5xx, HTML page,
  * dropped or hung connection, 429 and its Retry-After). Faults that concern the task or the key
  * (401, 403, 404, unknown task, redirect) end the wait at once, and so does a Base URL that has
  * never answered and stays unreachable for `unreachableAfterMs`. Nothing sleeps or queries past
@@ -94,8 +98,10 @@ export async function waitForTask(
 	settings: WaitSettings,
 	signal: AbortSignal,
 	clock: WaitClock = realClock,
+	batch?: BatchMember,
 ): Promise<WaitOutcome> {
-	const deadline = clock.now() + settings.timeoutMs;
+	const startedAt = clock.now();
+	const deadline = startedAt + settings.timeoutMs;
 	let polls = 0;
 	let failuresInARow = 0;
 	let unreadableInARow = 0;
@@ -107,7 +113,14 @@ export async function waitForTask(
 	const firstPause = settings.firstQueryAfterMs ?? 0;
 	if (firstPause >= settings.timeoutMs)
 		return { kind: 'timedOut', polls, early: { reason: 'firstQueryTooLate' } };
-	if (firstPause > 0) await clock.pause(firstPause, signal);
+	const schedule = new PollSchedule({
+		pollIntervalMs: settings.pollIntervalMs,
+		polling: settings.polling ?? 'fixed',
+		startedAt,
+		firstQueryAt: startedAt + firstPause,
+		batch,
+	});
+	await sleepUntilNextQuery(schedule, clock, deadline, signal);
 
 	for (;;) {
 		if (signal.aborted) return { kind: 'cancelled', polls };
@@ -115,6 +128,7 @@ export async function waitForTask(
 		const left = deadline - queriedAt;
 		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, left);
+		schedule.queried(queriedAt);
 		const result = await query(requestTimeoutMs);
 		polls++;
 		if (signal.aborted) return { kind: 'cancelled', polls };
@@ -129,9 +143,13 @@ export async function waitForTask(
 			failuresInARow = 0;
 			unreadableInARow = 0;
 			unreachableSince = undefined;
-			if (isFinalState(toTaskState(result.value.status)))
-				return { kind: 'finished', answer: result.value, polls };
-			earliest = delay = settings.pollIntervalMs;
+			const state = toTaskState(result.value.status);
+			if (state === 'completed') schedule.completed(queriedAt, result.value);
+			if (isFinalState(state)) return { kind: 'finished', answer: result.value, polls };
+			schedule.running(clock.now(), queriedAt, result.value);
+			if (!(await sleepUntilNextQuery(schedule, clock, deadline, signal)))
+				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
+			continue;
 		} else {
 			const { failure } = result;
 			// A query whose limit was cut to the time left did not fail: the Timeout ran out.
@@ -179,5 +197,32 @@ export async function waitForTask(
 		const now = clock.now();
 		if (now + earliest >= deadline) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 		await clock.pause(now + delay < deadline ? delay : earliest, signal);
+	}
+}
+
+/**
+ * Sleeps until the schedule's next query, planning again every `replanAfterMs` (a sibling may
+ * complete meanwhile and move it). False when that query could only go out at or after the deadline.
+ */
+async function sleepUntilNextQuery(
+	schedule: PollSchedule,
+	clock: WaitClock,
+	deadline: number,
+	signal: AbortSignal,
+): Promise<boolean> {
+	for (;;) {
+		const now = clock.now();
+		let next = schedule.nextQueryAt();
+		// A later plan never costs the last query the fixed schedule would still make in time.
+		if (next >= deadline) next = schedule.fixedNextQueryAt();
+		if (next >= deadline) return false;
+		const wait = Math.max(0, next - now);
+		const step = schedule.replanAfterMs();
+		if (step === undefined || wait <= step) {
+			if (wait > 0) await clock.pause(wait, signal);
+			return true;
+		}
+		await clock.pause(step, signal);
+		if (signal.aborted) return true;
 	}
 }

@@ -78,6 +78,16 @@ export interface TaskScript {
 	readyAfterMs?: number;
 	/** Or: the task ends at this time (epoch ms); tasks from create requests get it from readyAfterMs. */
 	readyAt?: number;
+	/**
+	 * Time-driven tasks (readyAt, readyAfterMs) as the API reports them: `completed_at` and
+	 * `status_update_time` say when the task really completed, or when its current status began,
+	 * in seconds (default) or milliseconds.
+	 */
+	timestampUnit?: 's' | 'ms';
+	/** Time-driven tasks: statuses while running, each from a fraction (0 … 1) of the way from creation to the end. */
+	stages?: Array<{ status: string; from: number }>;
+	/** Time-driven tasks: `progress` while running, the share of the way from creation to the end (%). */
+	progress?: boolean;
 	/** The final state and its fields. */
 	end?: 'completed' | 'failed';
 	/** Status words to use (to exercise the vocabulary). */
@@ -106,6 +116,7 @@ export interface TaskScript {
 
 interface TaskState {
 	script: TaskScript;
+	createdAt: number;
 	queries: number;
 	faultsServed: number;
 	firstQueryAt?: number;
@@ -276,7 +287,7 @@ export class YunwuServer {
 
 	/** Registers a task and its files; returns the script's id. */
 	addTask(script: TaskScript): string {
-		const state: TaskState = { script, queries: 0, faultsServed: 0 };
+		const state: TaskState = { script, createdAt: Date.now(), queries: 0, faultsServed: 0 };
 		if (script.end !== 'failed' && !script.rawAnswers) {
 			const video = script.video ?? {};
 			state.video = this.addFile(
@@ -476,10 +487,11 @@ export class YunwuServer {
 		};
 		const answered = state.queries - 1 - state.faultsServed;
 		let phase: 'pending' | 'processing' | 'end';
-		if (script.readyAt !== undefined) {
-			phase = Date.now() >= script.readyAt ? 'end' : 'processing';
-		} else if (script.readyAfterMs !== undefined) {
-			phase = Date.now() - (state.firstQueryAt ?? 0) >= script.readyAfterMs ? 'end' : 'processing';
+		const timed = this.timeline(state);
+		if (timed) {
+			if (!timed.ended) return { ...base, ...timed.running };
+			phase = 'end';
+			Object.assign(base, timed.stamps);
 		} else {
 			const pending = script.pendingPolls ?? 0;
 			const processing = script.processingPolls ?? 0;
@@ -510,7 +522,41 @@ export class YunwuServer {
 			...(state.thumbnail ? { thumbnail_url: this.urlOfFile(state.thumbnail) } : {}),
 			completed_at: now,
 			upscale_on_complete: true,
+			...timed?.stamps,
 			...script.extraFields,
+		};
+	}
+
+	/** Where a time-driven task stands: its running answer's fields, or whether it ended and when. */
+	private timeline(
+		state: TaskState,
+	):
+		| { ended: false; running: Record<string, unknown> }
+		| { ended: true; stamps: Record<string, unknown> }
+		| undefined {
+		const { script } = state;
+		const start = script.readyAt !== undefined ? state.createdAt : state.firstQueryAt;
+		const end =
+			script.readyAt ??
+			(script.readyAfterMs !== undefined && start !== undefined
+				? start + script.readyAfterMs
+				: undefined);
+		if (start === undefined || end === undefined) return undefined;
+		const stamp = (ms: number) => (script.timestampUnit === 'ms' ? ms : Math.floor(ms / 1000));
+		const now = Date.now();
+		if (now >= end)
+			return { ended: true, stamps: { completed_at: stamp(end), status_update_time: stamp(end) } };
+		const share = Math.min(1, Math.max(0, (now - start) / Math.max(1, end - start)));
+		const stage = (script.stages ?? []).filter((entry) => entry.from <= share).at(-1);
+		const since = start + (stage?.from ?? 0) * (end - start);
+		return {
+			ended: false,
+			running: {
+				status: stage?.status ?? script.statuses?.processing ?? 'processing',
+				status_update_time: stamp(since),
+				...(script.progress ? { progress: Math.floor(share * 100) } : {}),
+				...script.extraFields,
+			},
 		};
 	}
 

@@ -19,12 +19,13 @@ import {
 } from '../../waiting/waitForTask';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
-import { NUMBER_OPTIONS, type ItemOptions } from './options';
+import { NUMBER_OPTIONS, POLLING_OPTION, type ItemOptions } from './options';
 import { workError, type TaskWork } from './taskWork';
 
 /** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
 export const waitOptionFields: INodeProperties[] = [
 	NUMBER_OPTIONS.pollInterval,
+	POLLING_OPTION,
 	NUMBER_OPTIONS.timeout,
 	{
 		displayName: 'On Timeout',
@@ -62,15 +63,21 @@ export function maxConcurrentOf(items: ReadonlyArray<{ options: ItemOptions } | 
 
 /**
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
- * `justCreated`, the first query waits a poll interval). Items waiting on the same task with the same
- * wait settings share one poll loop and its downloads through `work.shared`; each reads the outcome
- * with its own On Timeout. A failed task (reported to `onTaskFailed` first), a timeout (unless On
- * Timeout outputs the last status), an API fault or a cancel become the item's error. Each change of
- * the task's state, and each failed query, goes to n8n's log at debug level.
+ * `justCreated`, the first query waits a poll interval). Tasks of one `model` (known from Create, or
+ * else the prefix of the task id) form a batch whose completions guide adaptive polling. Items
+ * waiting on the same task with the same wait settings share one poll loop and its downloads through
+ * `work.shared`; each reads the outcome with its own On Timeout. A failed task (reported to
+ * `onTaskFailed` first), a timeout (unless On Timeout outputs the last status), an API fault or a
+ * cancel become the item's error. Each change of the task's state, and each failed query, goes to
+ * n8n's log at debug level.
  */
 export async function waitAndDeliver(
 	work: TaskWork,
-	{ justCreated = false, onTaskFailed }: { justCreated?: boolean; onTaskFailed?: () => void } = {},
+	{
+		justCreated = false,
+		onTaskFailed,
+		model = modelPrefixOf(work.taskId),
+	}: { justCreated?: boolean; onTaskFailed?: () => void; model?: string } = {},
 ): Promise<INodeExecutionData> {
 	const { client, options, taskId, subject } = work;
 	const settings: WaitSettings = {
@@ -81,12 +88,19 @@ export async function waitAndDeliver(
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
 		unreachableAfterMs: UNREACHABLE_AFTER_MS,
 		apiAnsweredElsewhere: () => client.hasAnswered,
+		polling: options.polling,
 	};
 	const startedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
 	const key = JSON.stringify(['wait', taskId, settings]);
-	const pollLoop = async (loopSignal: AbortSignal) =>
-		await waitForTask(loggedQuery(work), settings, loopSignal);
+	const pollLoop = async (loopSignal: AbortSignal) => {
+		const batch = model === undefined ? undefined : work.shared.batches.join(model);
+		try {
+			return await waitForTask(loggedQuery(work), settings, loopSignal, undefined, batch);
+		} finally {
+			batch?.leave();
+		}
+	};
 	const outcome: WaitOutcome = (await work.shared.join(key, work.signal, pollLoop)) ?? {
 		kind: 'cancelled',
 		polls: 0,
@@ -126,6 +140,12 @@ export async function waitAndDeliver(
 		case 'cancelled':
 			throw workError(work, `The execution was stopped while waiting for ${subject}.`);
 	}
+}
+
+/** The model part of a task id ("veo3.1-fast:…" → "veo3.1-fast"), if it has one. */
+function modelPrefixOf(taskId: string): string | undefined {
+	const colon = taskId.indexOf(':');
+	return colon > 0 ? taskId.slice(0, colon) : undefined;
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */

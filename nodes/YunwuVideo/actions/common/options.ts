@@ -5,6 +5,8 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import type { Polling } from '../../waiting/schedule';
+
 /**
  * The number options of the node's `options` collections. Each field's panel text, default and
  * bounds are written once, here: the panel shows these fields, and `readNumberOption` checks
@@ -80,6 +82,28 @@ export const NUMBER_OPTIONS = {
 
 type NumberOptionName = keyof typeof NUMBER_OPTIONS;
 
+/** How a task's queries are spaced: the field holds the default; the reader accepts its values only. */
+export const POLLING_OPTION = {
+	displayName: 'Polling',
+	name: 'polling',
+	type: 'options',
+	default: 'fixed',
+	options: [
+		{
+			name: 'Adaptive',
+			value: 'adaptive',
+			description:
+				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. Two queries of a task are at least a quarter interval (0.5 s) and at most 3 intervals apart.',
+		},
+		{
+			name: 'Fixed Interval',
+			value: 'fixed',
+			description: 'One query every Poll Interval',
+		},
+	],
+	description: 'When to query a task that is still running',
+} satisfies INodeProperties;
+
 /** The default binary field names, and names a binary field may not have. */
 export const DEFAULT_VIDEO_FIELD = 'data';
 export const DEFAULT_THUMBNAIL_FIELD = 'thumbnail';
@@ -91,6 +115,7 @@ export interface ItemOptions {
 	timeoutMs: number;
 	requestTimeoutMs: number;
 	onTimeout: 'fail' | 'outputLastStatus';
+	polling: Polling;
 	maxConcurrent: number;
 	downloadAttempts: number;
 	/** Minimum Download Speed in bytes per second; 0: no check. */
@@ -254,6 +279,14 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 			`On Timeout of item ${itemIndex} is ${shown(onTimeout)}. Choose "fail" or "outputLastStatus".`,
 		);
 	}
+	const polling = options.polling ?? POLLING_OPTION.default;
+	if (!POLLING_OPTION.options.some((choice) => choice.value === polling)) {
+		throw invalid(
+			context,
+			itemIndex,
+			`Polling of item ${itemIndex} is ${shown(polling)}. Choose ${POLLING_OPTION.options.map((choice) => `"${choice.value}"`).join(' or ')}.`,
+		);
+	}
 
 	const downloadVideo = readBoolean(
 		context,
@@ -298,6 +331,7 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		timeoutMs: seconds('timeout'),
 		requestTimeoutMs: seconds('requestTimeout'),
 		onTimeout,
+		polling: polling as Polling,
 		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
 		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),
 		minDownloadBytesPerSecond:

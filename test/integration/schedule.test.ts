@@ -1,0 +1,94 @@
+import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
+
+const yunwu = useYunwuServer();
+
+const POLL_S = 2;
+/** Ready times of 16 tasks of one model, 7 to 9 s after their creation. */
+const READY_MS = Array.from({ length: 16 }, (_, index) => 7_000 + index * 125);
+
+/** Creates one task per ready time and waits for them all; delays and queries per task. */
+async function createAndWait(polling: 'fixed' | 'adaptive') {
+	const server = yunwu();
+	server.createdTaskTemplate = (body) => ({
+		readyAfterMs: READY_MS[Number(String(body.prompt).split(' ')[1])],
+		end: 'completed',
+		video: { size: 4096 },
+	});
+	const before = server.createdTasks.length;
+	const run = await runNode({
+		parameters: {
+			operation: 'create',
+			model: 'grok-video-3',
+			prompt: '={{ $json.prompt }}',
+			waitForCompletion: true,
+			downloadVideo: true,
+			options: { pollInterval: POLL_S, timeout: 60, requestTimeout: 5, polling },
+		},
+		items: READY_MS.map((_, index) => ({ json: { prompt: `job ${index}` } })),
+		credentials: credentialsFor(server),
+	});
+	expect(run.items).toHaveLength(READY_MS.length);
+	const tasks = server.createdTasks.slice(before).map(({ id }) => server.task(id));
+	const delays = tasks.map((task) => task.video!.deliveredAt[0] - task.script.readyAt!);
+	const queries = tasks.map(
+		(task) =>
+			server.apiRequests(task.script.id).filter((entry) => entry.path === '/v1/video/query').length,
+	);
+	return { delays, queries };
+}
+
+/** Waits on one existing task per ready time (Wait Until Complete); ids carry the model prefix. */
+async function waitOn(polling: 'fixed' | 'adaptive') {
+	const server = yunwu();
+	// Tasks created together a moment ago, each ready at its own time.
+	const createdAt = Date.now();
+	const ids = READY_MS.map((readyAfterMs, index) =>
+		server.addTask({
+			id: `grok:${polling}-${index}`,
+			readyAt: createdAt + readyAfterMs,
+			end: 'completed',
+			video: { size: 4096 },
+		}),
+	);
+	const run = await runNode({
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { pollInterval: POLL_S, timeout: 60, requestTimeout: 5, polling },
+		},
+		items: ids.map((id) => ({ json: { id } })),
+		credentials: credentialsFor(server),
+	});
+	expect(run.items).toHaveLength(ids.length);
+	return {
+		delays: ids.map(
+			(id) => server.task(id).video!.deliveredAt[0] - server.task(id).script.readyAt!,
+		),
+		queries: ids.map((id) => server.apiRequests(id).length),
+	};
+}
+
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+describe('Create with Wait for Completion: adaptive polling in a real node run', () => {
+	test('a batch of one model gets its videos sooner than with the fixed interval, with no more queries', async () => {
+		const fixed = await createAndWait('fixed');
+		const adaptive = await createAndWait('adaptive');
+		expect(mean(fixed.delays)).toBeGreaterThan(600);
+		expect(mean(adaptive.delays)).toBeLessThan(mean(fixed.delays) * 0.8);
+		expect(mean(adaptive.queries)).toBeLessThanOrEqual(mean(fixed.queries));
+		// No task was queried more often than the fixed interval allows over its wait (one per 2 s).
+		adaptive.queries.forEach((count, index) =>
+			expect(count).toBeLessThanOrEqual(
+				Math.floor((READY_MS[index] + 2_000) / (POLL_S * 1000)) + 1,
+			),
+		);
+	}, 90_000);
+
+	test('Wait Until Complete: tasks whose ids name one model form a batch too', async () => {
+		const fixed = await waitOn('fixed');
+		const adaptive = await waitOn('adaptive');
+		expect(mean(adaptive.delays)).toBeLessThan(mean(fixed.delays) * 0.8);
+		expect(mean(adaptive.queries)).toBeLessThanOrEqual(mean(fixed.queries));
+	}, 90_000);
+});
