@@ -437,6 +437,35 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).not.toContain('created earlier');
 	});
 
+	test('Retry On Fail (Max. Tries 3) on a successful Create + Wait whose request has a random seed: n8n re-runs the node, and the one task created is output again, not created and charged once per try', async () => {
+		server.createdTaskTemplate = { end: 'completed', video: { size: 10_000 } };
+		const tasks = server.createdTasks.length;
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRetrySeed', 'E2E retry on fail, random seed', [
+				manualTrigger(),
+				yunwuVideo(
+					{
+						operation: 'create',
+						model: 'veo3.1-fast',
+						prompt: 'a kite',
+						additionalFields: '={{ JSON.stringify({ seed: Math.random() }) }}',
+						options: { pollInterval: 0.2 },
+					},
+					{ retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
+				),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eRetrySeed');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		const created = server.createdTasks.slice(tasks).map((task) => task.id);
+		expect(created).toHaveLength(1);
+		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.json.task_id)).toEqual(created);
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		expect(said.split('item 0 outputs again what it delivered earlier').length - 1).toBe(2);
+	});
+
 	test.each([
 		['Wait Until Complete', 'filesystem', { operation: 'waitUntilComplete' }],
 		[
