@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { forever, RawHost } from '../test/support/server/raw-host';
+import { BrokenTlsFront, TLS_FRONT_CERT } from '../test/support/server/tls-front';
 import { REPO_ROOT } from '../test/support/paths';
 import { fileSha256, YunwuServer, type TaskScript } from '../test/support/server/yunwu-server';
 import {
@@ -437,6 +438,35 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).not.toContain('created earlier');
 	});
 
+	test('Retry On Fail (Max. Tries 3) on a successful Create + Wait whose request has a random seed: n8n re-runs the node, and the one task created is output again, not created and charged once per try', async () => {
+		server.createdTaskTemplate = { end: 'completed', video: { size: 10_000 } };
+		const tasks = server.createdTasks.length;
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eRetrySeed', 'E2E retry on fail, random seed', [
+				manualTrigger(),
+				yunwuVideo(
+					{
+						operation: 'create',
+						model: 'veo3.1-fast',
+						prompt: 'a kite',
+						additionalFields: '={{ JSON.stringify({ seed: Math.random() }) }}',
+						options: { pollInterval: 0.2 },
+					},
+					{ retryOnFail: true, maxTries: 3, waitBetweenTries: 100 },
+				),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eRetrySeed');
+
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		const created = server.createdTasks.slice(tasks).map((task) => task.id);
+		expect(created).toHaveLength(1);
+		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.json.task_id)).toEqual(created);
+		const said = `${outcome.stdout}\n${outcome.stderr}`;
+		expect(said.split('item 0 outputs again what it delivered earlier').length - 1).toBe(2);
+	});
+
 	test.each([
 		['Wait Until Complete', 'filesystem', { operation: 'waitUntilComplete' }],
 		[
@@ -497,6 +527,48 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(said.split('outputs again what it delivered earlier').length - 1).toBe(4);
 		},
 	);
+
+	test('a create whose answer breaks the TLS session after the request was delivered (a broken middlebox) is not sent again: one task, and the message says it may exist', async () => {
+		const front = await new BrokenTlsFront(server.apiUrl).start();
+		try {
+			await importIntoN8n(install, env, 'credentials', [
+				credential(server.apiKey, front.url, 'yunwuTlsFront', 'Yunwu behind a broken front'),
+			]);
+			await importIntoN8n(install, env, 'workflow', [
+				chain('e2eTlsBroken', 'E2E TLS broken after delivery', [
+					manualTrigger(),
+					yunwuVideo(
+						{
+							operation: 'create',
+							model: 'veo3.1-fast',
+							prompt: 'a harbour',
+							waitForCompletion: false,
+							options: { timeout: 5 },
+						},
+						{
+							credentials: {
+								yunwuApi: { id: 'yunwuTlsFront', name: 'Yunwu behind a broken front' },
+							},
+						},
+					),
+				]),
+			]);
+			const requests = server.createBodies.length;
+
+			const outcome = await executeWorkflow(
+				install,
+				{ ...env, NODE_EXTRA_CA_CERTS: TLS_FRONT_CERT },
+				'e2eTlsBroken',
+			);
+
+			expect(server.createBodies.length - requests).toBe(1);
+			expect(`${outcome.stdout}\n${outcome.stderr}`).toContain(
+				'The task may still have been created: check the task list in your Yunwu dashboard before running this node again',
+			);
+		} finally {
+			await front.stop();
+		}
+	});
 
 	test('a wrong API key fails the execution with a message that says to check the key, and never shows it', async () => {
 		server.addTask({ id: 'grok:e2e-badkey', processingPolls: 1 });

@@ -2,7 +2,8 @@
  * n8n's Retry On Fail re-runs a node even after a successful run: its first output item has a
  * `json.error` key (n8n-core's WorkflowExecute), and every completed Yunwu answer carries
  * `"error": ""`. The re-runs must output what the first try delivered, without a new query or
- * download, and an item whose input changed between tries must not get the old output.
+ * download; a Query or Wait item whose input changed between tries must not get the old output,
+ * and a Create item is its paid task, served whatever its request reads on the re-run.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 
@@ -215,7 +216,7 @@ describe('Retry On Fail after a successful run: the re-runs output what was deli
 		);
 	});
 
-	test("Create: an item whose request changed between tries creates its task; the other's is served", async () => {
+	test('Create: an item whose request reads differently on the re-run (a time in an expression) is served, not created again: one paid task per item', async () => {
 		yunwu().createdTaskTemplate = { end: 'completed', video: { size: 800 } };
 		const from = yunwu().createdTasks.length;
 		const run = await runNode({
@@ -235,12 +236,13 @@ describe('Retry On Fail after a successful run: the re-runs output what was deli
 			yunwu()
 				.createBodies.slice(from)
 				.map((body) => body.prompt),
-		).toEqual(['steady', 'first', 'second']);
+		).toEqual(['steady', 'first']);
 		const ids = yunwu()
 			.createdTasks.slice(from)
 			.map((task) => task.id);
-		expect(run.items!.map((item) => item.json.task_id)).toEqual([ids[0], ids[2]]);
-		expect(ids.map((id) => yunwu().videoOf(id).downloads)).toEqual([1, 1, 1]);
+		expect(run.items!.map((item) => item.json.task_id)).toEqual(ids);
+		expect(ids.map((id) => yunwu().videoOf(id).downloads)).toEqual([1, 1]);
+		expect(servedAgain(run)).toHaveLength(2);
 	});
 
 	test('Query, Max. Tries 3: one query and one download per task', async () => {

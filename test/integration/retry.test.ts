@@ -168,6 +168,28 @@ describe('Retry On Fail: a re-run waits on the tasks already created', () => {
 		expect(created.prompts()).toEqual(['only once', 'only once']);
 	});
 
+	/** Additional Body Fields with a seed drawn anew on every try, as a generation pipeline sets one. */
+	const RANDOM_SEED = { additionalFields: '={{ JSON.stringify({ seed: Math.random() }) }}' };
+
+	test('a random seed in the request: the re-run still waits on the task the timed-out try created, and does not send again one that may exist', async () => {
+		yunwu().createdTaskTemplate = { readyAfterMs: 600, end: 'completed', video: { size: 3000 } };
+		const timedOut = createsFromNow();
+		const run = await createAndWait({ items: prompts('a seed'), retry: RETRY }, RANDOM_SEED);
+
+		expect(run.error).toBeUndefined();
+		expect(timedOut.taskIds()).toHaveLength(1);
+		expect(run.items!.map((item) => item.json.task_id)).toEqual(timedOut.taskIds());
+
+		const uncertain = createsFromNow();
+		yunwu().createFaults.push({ type: 'gatewayPage', code: 502 });
+		const once = await createAndWait(
+			{ items: prompts('a seed'), retry: { maxTries: 3, waitBetweenTries: 10 } },
+			RANDOM_SEED,
+		);
+		expect(uncertain.prompts()).toHaveLength(1);
+		expect(once.error?.message).toMatch(/It was not sent again when n8n re-ran the node/);
+	});
+
 	test('a task that failed on Yunwu is replaced by the re-run, while the timed-out one is waited on', async () => {
 		let doomedCreates = 0;
 		yunwu().createdTaskTemplate = (body) =>

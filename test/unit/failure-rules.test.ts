@@ -58,8 +58,6 @@ const API_RULES: {
 				'ENOTFOUND',
 				'EAI_AGAIN',
 				'EPROTO',
-				'ERR_SSL_WRONG_VERSION_NUMBER',
-				'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 				'ERR_TLS_CERT_ALTNAME_INVALID',
 				'DEPTH_ZERO_SELF_SIGNED_CERT',
 			],
@@ -70,9 +68,17 @@ const API_RULES: {
 		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'retry'], 'connect'),
 		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist'], 'read'),
 		...network(['EHOSTUNREACH', 'ENETUNREACH'], [true, true, true, 'mayExist']),
-		// A TLS error that an established session may also meet, after the request was sent.
+		// An OpenSSL error, which a read on an established session meets after the request was sent
+		// (a handshake's failure reaches Node as EPROTO).
 		...network(
-			['ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'],
+			[
+				'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC',
+				'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR',
+				'ERR_SSL_WRONG_VERSION_NUMBER',
+				'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+				'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+				'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+			],
 			[true, true, true, 'mayExist'],
 		),
 		// The connection was made, then lost: the request may have reached Yunwu.

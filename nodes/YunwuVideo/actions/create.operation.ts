@@ -142,9 +142,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	if (invalid && !this.continueOnFail()) throw invalid;
 	const createdTasks = CreatedTasks.of(this);
 
-	const waitsOf = (itemIndex: number) =>
-		this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean;
-
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
@@ -158,7 +155,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			options,
 			signal,
 		);
-		if (waitsOf(itemIndex)) {
+		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
 			const work = workOn(task.id, { context: this, client, itemIndex, options, signal, shared });
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
@@ -172,12 +169,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		if (answer.status === undefined) json.state = 'pending';
 		return { json };
 	};
-	// Once a task exists it is paid for: a failing item does not abandon the others' tasks.
-	const inputOf = (itemIndex: number) => [prepared[itemIndex], waitsOf(itemIndex)];
+	// Once a task exists it is paid for: a failing item does not abandon the others' tasks. A
+	// delivered item is served on a re-run even if its request now reads differently: the tries of
+	// a run share their input, so only an expression's time or random seed differs, and a new
+	// request would pay for a second task on every try.
 	return await runForEachItem(
 		this,
 		maxConcurrentOf(prepared),
-		servingDeliveredItems(this, inputOf, perItem),
+		servingDeliveredItems(this, perItem),
 		{ stopOthersOnFailure: false },
 	);
 }

@@ -143,16 +143,16 @@ export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.
 
 /**
  * A TLS handshake that failed: EPROTO (Node's code for a TLS error met while writing the
- * handshake), a certificate Node refused, or an OpenSSL reason only a handshake gives. Node
- * releases the HTTP request into a TLS socket only once the handshake is done and the certificate
- * accepted (it destroys the socket as the handshake ends), so none of these sent the request.
- * Other TLS errors (a bad record or an alert on an established session) may come after it.
+ * handshake, whatever OpenSSL's reason: wrong version, no shared protocol or cipher, an alert), or
+ * a certificate Node's own check refused. Node releases the HTTP request into a TLS socket only
+ * once the handshake is done and the certificate accepted, so neither sent the request. An
+ * OpenSSL code (ERR_SSL_*, even "wrong version number" or a certificate alert) is what a read on
+ * an established session meets, after the request was delivered: a proxy or load balancer
+ * answering in plain text gives ERR_SSL_WRONG_VERSION_NUMBER (Node 20) or
+ * ERR_SSL_PACKET_LENGTH_TOO_LONG (Node 24).
  */
 const isHandshakeFailure = (code: string) =>
-	/CERT/.test(code) ||
-	/^(EPROTO|ERR_SSL_(WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|(SSLV3|TLSV1)_ALERT_(HANDSHAKE_FAILURE|PROTOCOL_VERSION)|TLSV1_UNRECOGNIZED_NAME))$/.test(
-		code,
-	);
+	code === 'EPROTO' || (/CERT/.test(code) && !code.startsWith('ERR_SSL_'));
 
 /** The request never left: no connection was made, or no secure one. */
 function sentNothing({ code, syscall }: { code: string; syscall?: string }): boolean {

@@ -4,9 +4,9 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 /** The create answer of a task: its id, and whatever else the API said. */
 export type CreatedTask = IDataObject & { id: string };
 
-/** What an item's create request left in this execution. */
+/** What an item's create request left in this execution (`executionId`: where it was sent). */
 export type CreateOutcome =
-	| { kind: 'created'; task: CreatedTask }
+	| { kind: 'created'; task: CreatedTask; executionId?: string }
 	/** The request may have created a task (no clear answer): it is not sent again in this execution. */
 	| { kind: 'uncertain'; message: string; executionId: string };
 
@@ -25,13 +25,24 @@ const CONTEXT_KEY = 'yunwuCreateOutcomes';
  * and goes with them. n8n saves it with the execution, so its Retry of a failed execution (which
  * continues from the saved data, the failed run removed) waits on the same tasks too. A later run
  * of the node in the same execution (a loop) has another run index, and creates anew.
+ *
+ * Within one execution an item's outcome holds whatever its request now reads: the tries of a run
+ * share their input, so only an expression's time or random seed can change the body, and a new
+ * request would pay for a second task (or send again one that may exist). The body tells apart only
+ * the outcomes of an earlier execution, which the user may have edited before n8n's Retry.
  */
 export class CreatedTasks {
+	/** The key of each outcome this execution left, by run and item. */
+	private readonly thisExecution = new Map<string, string>();
+
 	private constructor(
 		private readonly store: Record<string, CreateOutcome>,
 		private readonly runIndex: number,
 		private readonly executionId: string,
-	) {}
+	) {
+		for (const [key, outcome] of Object.entries(store))
+			if (outcome.executionId === executionId) this.thisExecution.set(itemOf(key), key);
+	}
 
 	static of(context: IExecuteFunctions): CreatedTasks {
 		const nodeContext = context.getContext('node');
@@ -50,13 +61,17 @@ export class CreatedTasks {
 	 * after the error told them to check the dashboard.
 	 */
 	find(itemIndex: number, body: IDataObject): CreateOutcome | undefined {
-		const outcome = this.store[this.keyOf(itemIndex, body)];
+		const outcome = this.store[this.keyFound(itemIndex, body)];
 		if (outcome?.kind === 'uncertain' && outcome.executionId !== this.executionId) return undefined;
 		return outcome;
 	}
 
 	rememberCreated(itemIndex: number, body: IDataObject, task: CreatedTask): void {
-		this.store[this.keyOf(itemIndex, body)] = { kind: 'created', task };
+		this.store[this.keyOf(itemIndex, body)] = {
+			kind: 'created',
+			task,
+			executionId: this.executionId,
+		};
 	}
 
 	rememberUncertain(itemIndex: number, body: IDataObject, message: string): void {
@@ -69,10 +84,18 @@ export class CreatedTasks {
 
 	/** A task that failed on Yunwu will never deliver: a re-run creates a new one. */
 	forget(itemIndex: number, body: IDataObject): void {
-		delete this.store[this.keyOf(itemIndex, body)];
+		delete this.store[this.keyFound(itemIndex, body)];
+	}
+
+	/** The key of this execution's outcome for the item, else the one for this very body. */
+	private keyFound(itemIndex: number, body: IDataObject): string {
+		return this.thisExecution.get(`${this.runIndex}:${itemIndex}`) ?? this.keyOf(itemIndex, body);
 	}
 
 	private keyOf(itemIndex: number, body: IDataObject): string {
 		return `${this.runIndex}:${itemIndex}:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
 	}
 }
+
+/** A key's run and item (`<run>:<item>:<body hash>`). */
+const itemOf = (key: string) => key.slice(0, key.lastIndexOf(':'));

@@ -20,13 +20,14 @@ const deliveredByExecution = new WeakMap<object, Map<string, INodeExecutionData>
  * has a `json.error` key (n8n-core's WorkflowExecute: not undefined on 1.x, not undefined, null or
  * false on 2.x), and every completed Yunwu answer carries `"error": ""`; a re-run after a real
  * failure of one item also re-runs the items that had delivered. `inputOf` is what the item's
- * output depends on (its task ID or request, and options): an item whose input changed runs again.
- * Failed items are not kept: a re-run retries them. Without Retry On Fail nothing is kept.
+ * output depends on (its task ID and options): an item whose input changed runs again; without it,
+ * an item is served whatever its parameters now say. Failed items are not kept: a re-run retries
+ * them. Without Retry On Fail nothing is kept.
  */
 export function servingDeliveredItems(
 	context: IExecuteFunctions,
-	inputOf: (itemIndex: number) => unknown,
 	perItem: PerItem,
+	inputOf?: (itemIndex: number) => unknown,
 ): PerItem {
 	if (context.getNode().retryOnFail !== true) return perItem;
 	const nodeContext = context.getContext('node');
@@ -36,9 +37,11 @@ export function servingDeliveredItems(
 	// A later run of the node in the same execution (a loop) has another run index, and runs anew.
 	const runIndex = context.getWorkflowDataProxy(0).$runIndex as number;
 	return async (itemIndex, signal, shared) => {
-		const input = createHash('sha256')
-			.update(JSON.stringify(inputOf(itemIndex)))
-			.digest('hex');
+		const input = inputOf
+			? createHash('sha256')
+					.update(JSON.stringify(inputOf(itemIndex)))
+					.digest('hex')
+			: '';
 		const key = `${executionId}:${runIndex}:${itemIndex}:${input}`;
 		const earlier = delivered.get(key);
 		if (earlier) {

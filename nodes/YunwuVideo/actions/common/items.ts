@@ -220,13 +220,13 @@ export async function runForEachTask(
 	});
 	const perItem = servingDeliveredItems(
 		context,
-		(itemIndex) => read[itemIndex],
 		async (itemIndex, signal, shared) => {
 			const item = read[itemIndex];
 			if (item instanceof Error) throw item;
 			const { taskId, options } = item;
 			return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
 		},
+		(itemIndex) => read[itemIndex],
 	);
 	const taskOf = (itemIndex: number) => {
 		const item = read[itemIndex];
