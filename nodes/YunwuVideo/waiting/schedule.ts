@@ -47,6 +47,15 @@ class Batch {
 	readonly lateStageDurations: number[] = [];
 	joined = 0;
 	waiting = 0;
+	/** The last fit, kept until a task completes or joins: every task re-plans each floor interval. */
+	private lastFit?: { ages: number; joined: number; fit?: { mu: number; sigma: number } };
+
+	fit(): { mu: number; sigma: number } | undefined {
+		const { completionAges, joined } = this;
+		if (this.lastFit?.ages !== completionAges.length || this.lastFit.joined !== joined)
+			this.lastFit = { ages: completionAges.length, joined, fit: fitAges(completionAges, joined) };
+		return this.lastFit.fit;
+	}
 }
 
 /**
@@ -309,7 +318,7 @@ export class PollSchedule {
 	/** The ages at which the batch's other tasks completed. */
 	private batchWindow(): Window | undefined {
 		const { batch, startedAt } = this.settings;
-		const fit = batch && fitAges(batch.batch.completionAges, batch.batch.joined);
+		const fit = batch?.batch.fit();
 		if (!fit) return undefined;
 		const { mu, sigma } = fit;
 		return {
