@@ -389,4 +389,31 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 		planMs(20_000);
 		expect(planMs(20_000)).toBeLessThan(10 * planMs(20));
 	});
+
+	test('a Veo task upscaling plans as fast with 20,000 upscaled siblings as with 20', () => {
+		/** The least time one plan takes, of an upscaling task whose batch saw `completed` tasks upscale. */
+		const planMs = (completed: number) => {
+			const board = new BatchBoard();
+			for (let task = 0; task < completed; task++)
+				board.join('veo3').completed(80_000, 10_000 + (task % 200) * 100);
+			const schedule = new PollSchedule({
+				pollIntervalMs: P,
+				polling: 'adaptive',
+				startedAt: 0,
+				firstQueryAt: P,
+				batch: board.join('veo3'),
+			});
+			schedule.queried(70_000);
+			schedule.running(70_000, 70_000, { status: 'video_upsampling' });
+			let least = Infinity;
+			for (let round = 0; round < 20; round++) {
+				const start = performance.now();
+				for (let plan = 0; plan < 20; plan++) schedule.nextQueryAt();
+				least = Math.min(least, (performance.now() - start) / 20);
+			}
+			return least;
+		};
+		planMs(20_000);
+		expect(planMs(20_000)).toBeLessThan(10 * planMs(20));
+	});
 });

@@ -56,6 +56,21 @@ class Batch {
 			this.lastFit = { ages: completionAges.length, joined, fit: fitAges(completionAges, joined) };
 		return this.lastFit.fit;
 	}
+
+	/** The median and longest time in the last stage, kept until another task completes in it. */
+	private lastStage?: { count: number; median: number; longest: number };
+
+	lateStage(): { median: number; longest: number } | undefined {
+		const durations = this.lateStageDurations;
+		if (durations.length === 0) return undefined;
+		if (this.lastStage?.count !== durations.length)
+			this.lastStage = {
+				count: durations.length,
+				median: median(durations),
+				longest: durations.reduce((a, b) => Math.max(a, b)),
+			};
+		return this.lastStage;
+	}
 }
 
 /**
@@ -306,10 +321,8 @@ export class PollSchedule {
 	private stageWindow(): Window | undefined {
 		const since = this.lateStageSince;
 		if (since === undefined) return undefined;
-		const durations = this.settings.batch?.batch.lateStageDurations ?? [];
-		if (durations.length > 0) {
-			return { from: since + median(durations) * 0.8, to: since + Math.max(...durations) * 1.25 };
-		}
+		const stage = this.settings.batch?.batch.lateStage();
+		if (stage) return { from: since + stage.median * 0.8, to: since + stage.longest * 1.25 };
 		// Nothing to compare with: the last stage is taken to last at most half the time before it.
 		const before = since - this.settings.startedAt;
 		return { from: since, to: since + Math.max(this.settings.pollIntervalMs, before / 2) };
