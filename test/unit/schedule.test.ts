@@ -3,6 +3,7 @@ import type { ApiResult } from '../../nodes/YunwuVideo/transport/failure';
 import {
 	BatchBoard,
 	MAX_THINNING,
+	PollSchedule,
 	queryFloorMs,
 	THINNING,
 	type Polling,
@@ -362,5 +363,50 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 		expect(outcome.kind).toBe('timedOut');
 		// Thinned out to 60 s, past the Timeout: the fixed schedule's query at 45 s is made instead.
 		expect(queries).toEqual([10_000, 35_000, 45_000]);
+	});
+
+	/**
+	 * The least time one plan takes, of a task whose batch saw `completed` tasks complete (each
+	 * with `lateStageMs` in the last stage when set), once `prepare` has told the task's schedule its answers.
+	 */
+	const planMs = (
+		completed: number,
+		lateStageMs?: number,
+		prepare: (schedule: PollSchedule) => void = () => {},
+	) => {
+		const board = new BatchBoard();
+		for (let task = 0; task < completed; task++)
+			board
+				.join('veo3')
+				.completed(50_000 + (task % 200) * 100, lateStageMs && lateStageMs + (task % 200) * 100);
+		const schedule = new PollSchedule({
+			pollIntervalMs: P,
+			polling: 'adaptive',
+			startedAt: 0,
+			firstQueryAt: P,
+			batch: board.join('veo3'),
+		});
+		prepare(schedule);
+		let least = Infinity;
+		for (let round = 0; round < 20; round++) {
+			const start = performance.now();
+			for (let plan = 0; plan < 20; plan++) schedule.nextQueryAt();
+			least = Math.min(least, (performance.now() - start) / 20);
+		}
+		return least;
+	};
+
+	test('planning costs the same with 20,000 completed siblings as with 20: every waiting task re-plans each floor interval', () => {
+		planMs(20_000);
+		expect(planMs(20_000)).toBeLessThan(10 * planMs(20));
+	});
+
+	test('a Veo task upscaling plans as fast with 20,000 upscaled siblings as with 20', () => {
+		const upscaling = (schedule: PollSchedule) => {
+			schedule.queried(40_000);
+			schedule.running(40_000, 40_000, { status: 'video_upsampling' });
+		};
+		planMs(20_000, 10_000, upscaling);
+		expect(planMs(20_000, 10_000, upscaling)).toBeLessThan(10 * planMs(20, 10_000, upscaling));
 	});
 });

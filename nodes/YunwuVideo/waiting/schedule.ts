@@ -47,6 +47,30 @@ class Batch {
 	readonly lateStageDurations: number[] = [];
 	joined = 0;
 	waiting = 0;
+	/** The last fit, kept until a task completes or joins: every task re-plans each floor interval. */
+	private lastFit?: { ages: number; joined: number; fit?: { mu: number; sigma: number } };
+
+	fit(): { mu: number; sigma: number } | undefined {
+		const { completionAges, joined } = this;
+		if (this.lastFit?.ages !== completionAges.length || this.lastFit.joined !== joined)
+			this.lastFit = { ages: completionAges.length, joined, fit: fitAges(completionAges, joined) };
+		return this.lastFit.fit;
+	}
+
+	/** The median and longest time in the last stage, kept until another task completes in it. */
+	private lastStage?: { count: number; median: number; longest: number };
+
+	lateStage(): { median: number; longest: number } | undefined {
+		const durations = this.lateStageDurations;
+		if (durations.length === 0) return undefined;
+		if (this.lastStage?.count !== durations.length)
+			this.lastStage = {
+				count: durations.length,
+				median: median(durations),
+				longest: durations.reduce((a, b) => Math.max(a, b)),
+			};
+		return this.lastStage;
+	}
 }
 
 /**
@@ -297,10 +321,8 @@ export class PollSchedule {
 	private stageWindow(): Window | undefined {
 		const since = this.lateStageSince;
 		if (since === undefined) return undefined;
-		const durations = this.settings.batch?.batch.lateStageDurations ?? [];
-		if (durations.length > 0) {
-			return { from: since + median(durations) * 0.8, to: since + Math.max(...durations) * 1.25 };
-		}
+		const stage = this.settings.batch?.batch.lateStage();
+		if (stage) return { from: since + stage.median * 0.8, to: since + stage.longest * 1.25 };
 		// Nothing to compare with: the last stage is taken to last at most half the time before it.
 		const before = since - this.settings.startedAt;
 		return { from: since, to: since + Math.max(this.settings.pollIntervalMs, before / 2) };
@@ -309,7 +331,7 @@ export class PollSchedule {
 	/** The ages at which the batch's other tasks completed. */
 	private batchWindow(): Window | undefined {
 		const { batch, startedAt } = this.settings;
-		const fit = batch && fitAges(batch.batch.completionAges, batch.batch.joined);
+		const fit = batch?.batch.fit();
 		if (!fit) return undefined;
 		const { mu, sigma } = fit;
 		return {
