@@ -144,6 +144,7 @@ test('Wait Until Complete renders, and Put Thumbnail in Field is offered only on
 		'Max Tasks at Once',
 		'Minimum Download Speed (KB/s)',
 		'On Timeout',
+		'Polling',
 		'Request Timeout (Seconds)',
 	]);
 	await page.waitForTimeout(500); // the list's opening animation
@@ -157,6 +158,7 @@ test('Wait Until Complete renders, and Put Thumbnail in Field is offered only on
 		'Max Tasks at Once',
 		'Minimum Download Speed (KB/s)',
 		'On Timeout',
+		'Polling',
 		'Put Thumbnail in Field',
 		'Request Timeout (Seconds)',
 	]);
