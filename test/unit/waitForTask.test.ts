@@ -66,6 +66,12 @@ const settings = (overrides: Partial<WaitSettings> = {}): WaitSettings => ({
 	...overrides,
 });
 
+/** A wait that nobody cancels, on the fake clock, with `settings(overrides)`. */
+const waitUncancelled = async (
+	query: Parameters<typeof waitForTask>[0],
+	overrides: Partial<WaitSettings>,
+	clock: FakeClock,
+) => await waitForTask(query, settings(overrides), new AbortController().signal, clock);
 const gaps = (starts: number[]) => starts.slice(1).map((start, index) => start - starts[index]);
 
 afterEach(() => jest.restoreAllMocks());
@@ -100,12 +106,7 @@ describe('waitForTask: polling rhythm', () => {
 			status('video_generating'),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 7_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 7_000 }, clock);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(4);
 		expect(clock.pauses).toEqual([7_000, 7_000, 7_000]);
@@ -158,12 +159,7 @@ describe('waitForTask: polling rhythm', () => {
 			status('video_upsampling'),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 1000 }, clock);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(3);
 		expect(clock.pauses).toEqual([1000, 1000]);
@@ -176,12 +172,7 @@ describe('waitForTask: polling rhythm', () => {
 			status('Teleporting'),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 500 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 500 }, clock);
 		expect(outcome.kind).toBe('finished');
 		expect(outcome.polls).toBe(3);
 		expect(clock.pauses).toEqual([500, 500]);
@@ -191,12 +182,7 @@ describe('waitForTask: polling rhythm', () => {
 		const clock = new FakeClock();
 		const weird = status('teleporting');
 		const { query } = scriptedQuery(clock, [weird]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1000, timeoutMs: 5000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 1000, timeoutMs: 5000 }, clock);
 		expect(outcome.kind).toBe('timedOut');
 		if (outcome.kind !== 'timedOut') return;
 		expect(outcome.lastAnswer).toEqual(weird.ok && weird.value);
@@ -205,12 +191,7 @@ describe('waitForTask: polling rhythm', () => {
 	test('the time a query takes does not shorten the pause after it', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, PROCESSING, COMPLETED], 2_500);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 10_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 10_000 }, clock);
 		expect(clock.pauses).toEqual([10_000, 10_000]);
 		expect(starts()).toEqual([0, 12_500, 25_000]);
 	});
@@ -228,10 +209,9 @@ describe('waitForTask: polling rhythm', () => {
 			PROCESSING,
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 3_000, timeoutMs: 600_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 3_000, timeoutMs: 600_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('finished');
@@ -243,10 +223,9 @@ describe('waitForTask: polling rhythm', () => {
 		// Timeout 15 s with a 10 s interval: a query at 0 and at 10 s; one at 15 s would be 5 s after the last.
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 10_000, timeoutMs: 15_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 10_000, timeoutMs: 15_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('timedOut');
@@ -257,10 +236,9 @@ describe('waitForTask: polling rhythm', () => {
 	test('every query gets the request timeout, shortened to the time left but never under a second', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
-		await waitForTask(
+		await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 20_000, timeoutMs: 45_000, requestTimeoutMs: 30_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 20_000, timeoutMs: 45_000, requestTimeoutMs: 30_000 },
 			clock,
 		);
 		const byStart = new Map(calls.map((call) => [call.at, call.requestTimeoutMs]));
@@ -288,12 +266,7 @@ describe('waitForTask: transient faults back off', () => {
 			fail(failure),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 1_000 }, clock);
 		expect(outcome).toEqual({
 			kind: 'finished',
 			answer: COMPLETED.ok && COMPLETED.value,
@@ -321,12 +294,7 @@ describe('waitForTask: transient faults back off', () => {
 			SERVER_ERROR,
 			COMPLETED,
 		]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 2_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 2_000 }, clock);
 		expect(clock.pauses).toEqual([2_000, 4_000, 8_000, 16_000]);
 	});
 
@@ -334,12 +302,7 @@ describe('waitForTask: transient faults back off', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0);
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [...Array<Step>(8).fill(SERVER_ERROR), COMPLETED]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 10_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 10_000 }, clock);
 		expect(clock.pauses).toEqual([10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
 	});
 
@@ -353,12 +316,7 @@ describe('waitForTask: transient faults back off', () => {
 			SERVER_ERROR,
 			COMPLETED,
 		]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 1_000 }, clock);
 		expect(clock.pauses).toEqual([1_000, 2_000, 1_000, 1_000]);
 	});
 
@@ -369,12 +327,7 @@ describe('waitForTask: transient faults back off', () => {
 			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 45_000 }),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 1_000 }, clock);
 		expect(outcome.kind).toBe('finished');
 		expect(clock.pauses).toEqual([45_000]);
 		expect(starts()).toEqual([0, 45_000]);
@@ -387,12 +340,7 @@ describe('waitForTask: transient faults back off', () => {
 			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 200 }),
 			COMPLETED,
 		]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 5_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 5_000 }, clock);
 		expect(clock.pauses).toEqual([5_000]);
 	});
 
@@ -401,10 +349,9 @@ describe('waitForTask: transient faults back off', () => {
 		const { query, starts } = scriptedQuery(clock, [
 			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 60_000 }),
 		]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 30_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 30_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('timedOut');
@@ -441,12 +388,7 @@ describe('waitForTask: faults that end the wait at once', () => {
 			fail(unauthorized),
 			COMPLETED,
 		]);
-		const outcome = await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		const outcome = await waitUncancelled(query, { pollIntervalMs: 1_000 }, clock);
 		expect(outcome).toEqual({ kind: 'failed', failure: unauthorized, polls: 3 });
 		expect(calls).toHaveLength(3);
 		expect(clock.pauses).toHaveLength(2);
@@ -465,10 +407,9 @@ describe('waitForTask: timeout', () => {
 			PROCESSING,
 			last,
 		]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 5_000 },
 			clock,
 		);
 		expect(outcome).toEqual({
@@ -485,10 +426,9 @@ describe('waitForTask: timeout', () => {
 		const clock = new FakeClock();
 		const timeout: ApiFailure = { kind: 'requestTimeout', timeoutMs: 30_000 };
 		const { query } = scriptedQuery(clock, [SERVER_ERROR, fail(timeout)]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 20_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 20_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('timedOut');
@@ -503,10 +443,9 @@ describe('waitForTask: timeout', () => {
 	test('an answer, then faults until the deadline → both the last answer and the last failure', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [PROCESSING, SERVER_ERROR]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 10_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 10_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('timedOut');
@@ -518,10 +457,9 @@ describe('waitForTask: timeout', () => {
 	test('a fault then a good answer at the deadline → the failure is forgotten', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 3_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 3_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('timedOut');
@@ -533,10 +471,9 @@ describe('waitForTask: timeout', () => {
 	test('a first query slower than the whole timeout → timedOut after one poll, no pause', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [PROCESSING], 8_000);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 5_000 },
 			clock,
 		);
 		expect(outcome).toEqual({
@@ -551,12 +488,7 @@ describe('waitForTask: timeout', () => {
 	test('no pause ever reaches past the deadline', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [SERVER_ERROR]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 4_000, timeoutMs: 30_000 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 4_000, timeoutMs: 30_000 }, clock);
 		expect(clock.elapsed()).toBeLessThanOrEqual(30_000);
 	});
 });
@@ -665,10 +597,9 @@ describe('waitForTask: a task just created', () => {
 	test('the first query waits firstQueryAfterMs, then polls at the interval', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, COMPLETED]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 10_000, firstQueryAfterMs: 10_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 10_000, firstQueryAfterMs: 10_000 },
 			clock,
 		);
 		expect(outcome).toMatchObject({ kind: 'finished', polls: 2 });
@@ -701,10 +632,9 @@ describe('waitForTask: answers that are not a task', () => {
 
 		const clock = new FakeClock();
 		const always = scriptedQuery(clock, [page]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			always.query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 3_600_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 3_600_000 },
 			clock,
 		);
 		expect(outcome).toEqual({
@@ -738,10 +668,9 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 			apiMessage: 'slow down',
 		};
 		const { query, starts } = scriptedQuery(clock, [PROCESSING, fail(limited)]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 600_000, timeoutMs: 1_800_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 600_000, timeoutMs: 1_800_000 },
 			clock,
 		);
 		expect(outcome).toEqual({
@@ -760,14 +689,9 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 			fail({ kind: 'rateLimited', httpCode: 429, retryAfterMs: 1_199_000 }),
 			COMPLETED,
 		]);
-		expect(
-			await waitForTask(
-				waited.query,
-				settings({ timeoutMs: 1_200_000 }),
-				new AbortController().signal,
-				fits,
-			),
-		).toMatchObject({ kind: 'finished' });
+		expect(await waitUncancelled(waited.query, { timeoutMs: 1_200_000 }, fits)).toMatchObject({
+			kind: 'finished',
+		});
 		expect(waited.starts()).toEqual([0, 1_199_000]);
 	});
 
@@ -775,12 +699,7 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 		for (const timeoutMs of [5_000, 10_000]) {
 			const clock = new FakeClock();
 			const { query, calls } = scriptedQuery(clock, [COMPLETED]);
-			const outcome = await waitForTask(
-				query,
-				settings({ firstQueryAfterMs: 10_000, timeoutMs }),
-				new AbortController().signal,
-				clock,
-			);
+			const outcome = await waitUncancelled(query, { firstQueryAfterMs: 10_000, timeoutMs }, clock);
 			expect(outcome).toEqual({
 				kind: 'timedOut',
 				polls: 0,
@@ -794,44 +713,28 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 	test('the first query of a task just created gets only what is left of the Timeout', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
-		await waitForTask(
-			query,
-			settings({ firstQueryAfterMs: 10_000, timeoutMs: 10_300 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { firstQueryAfterMs: 10_000, timeoutMs: 10_300 }, clock);
 		expect(calls).toEqual([{ at: 10_000, requestTimeoutMs: 300 }]);
 	});
 
 	test('a query near the deadline gets only the time left, even under a second; a Timeout under a second holds too', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [PROCESSING]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 4_300 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 1_000, timeoutMs: 4_300 }, clock);
 		expect(calls.map((call) => call.requestTimeoutMs)).toEqual([4_300, 3_300, 2_300, 1_300, 300]);
 
 		const tiny = new FakeClock();
 		const short = scriptedQuery(tiny, [PROCESSING]);
-		await waitForTask(
-			short.query,
-			settings({ pollIntervalMs: 100, timeoutMs: 250 }),
-			new AbortController().signal,
-			tiny,
-		);
+		await waitUncancelled(short.query, { pollIntervalMs: 100, timeoutMs: 250 }, tiny);
 		expect(short.calls.map((call) => call.requestTimeoutMs)).toEqual([250, 150, 50]);
 	});
 
 	test('a query cut short by the deadline ends the wait at the deadline as a timeout, keeping the last status', async () => {
 		const clock = new FakeClock();
 		const { query, calls } = hangingQuery(clock, [PROCESSING]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 1_500 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 1_500 },
 			clock,
 		);
 		expect(outcome).toEqual({
@@ -846,10 +749,9 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 		// A query that hangs for the whole Request Timeout is a fault: retried, and said at the end.
 		const hung = new FakeClock();
 		const always = hangingQuery(hung, []);
-		const outcome2 = await waitForTask(
+		const outcome2 = await waitUncancelled(
 			always.query,
-			settings({ pollIntervalMs: 1_000, requestTimeoutMs: 2_000, timeoutMs: 60_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, requestTimeoutMs: 2_000, timeoutMs: 60_000 },
 			hung,
 		);
 		expect(outcome2).toMatchObject({
@@ -863,12 +765,7 @@ describe('waitForTask: nothing outlives the Timeout', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);
 		const clock = new FakeClock();
 		const { query, calls } = scriptedQuery(clock, [SERVER_ERROR, PROCESSING]);
-		await waitForTask(
-			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 1_100 }),
-			new AbortController().signal,
-			clock,
-		);
+		await waitUncancelled(query, { pollIntervalMs: 1_000, timeoutMs: 1_100 }, clock);
 		expect(calls).toEqual([
 			{ at: 0, requestTimeoutMs: 1_100 },
 			{ at: 1_000, requestTimeoutMs: 100 },
@@ -896,10 +793,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 			const clock = new FakeClock();
 			const failure: ApiFailure = { kind: 'network', code };
 			const { query, starts } = scriptedQuery(clock, [fail(failure)]);
-			const outcome = await waitForTask(
+			const outcome = await waitUncancelled(
 				query,
-				settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }),
-				new AbortController().signal,
+				{ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 },
 				clock,
 			);
 			expect(outcome).toEqual({ kind: 'failed', failure, polls: 4 });
@@ -912,10 +808,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 10_000, unreachableAfterMs: 60_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('failed');
@@ -925,10 +820,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a poll interval longer than the bound: retried once at the bound (nothing reached Yunwu), then named', async () => {
 		const clock = new FakeClock();
 		const { query, starts } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 120_000, unreachableAfterMs: 60_000 },
 			clock,
 		);
 		expect(outcome.kind).toBe('failed');
@@ -938,10 +832,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a bound of a few ms, as tests use', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 20, unreachableAfterMs: 100 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 20, unreachableAfterMs: 100 },
 			clock,
 		);
 		expect(outcome.kind).toBe('failed');
@@ -952,10 +845,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 	async function outcomeOf(steps: Step[], apiAnsweredElsewhere?: () => boolean) {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, steps);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere }),
-			new AbortController().signal,
+			{ pollIntervalMs: 10_000, timeoutMs: 600_000, apiAnsweredElsewhere },
 			clock,
 		);
 		return { kind: outcome.kind, elapsed: clock.elapsed() };
@@ -989,10 +881,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 	test('a Timeout shorter than the bound comes first, saying what failed last', async () => {
 		const clock = new FakeClock();
 		const { query } = scriptedQuery(clock, [refused]);
-		const outcome = await waitForTask(
+		const outcome = await waitUncancelled(
 			query,
-			settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 }),
-			new AbortController().signal,
+			{ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 6_000 },
 			clock,
 		);
 		expect(outcome).toMatchObject({
@@ -1004,10 +895,9 @@ describe('waitForTask: a Base URL that never answers', () => {
 		const clock2 = new FakeClock();
 		const again = scriptedQuery(clock2, [refused]);
 		expect(
-			await waitForTask(
+			await waitUncancelled(
 				again.query,
-				settings({ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 }),
-				new AbortController().signal,
+				{ pollIntervalMs: 1_000, timeoutMs: 5_000, unreachableAfterMs: 4_000 },
 				clock2,
 			),
 		).toMatchObject({ kind: 'failed' });
