@@ -153,6 +153,42 @@ describe('adaptive polling: no signal, no change', () => {
 	});
 });
 
+describe('adaptive polling: tasks waited on after their creation (Wait Until Complete)', () => {
+	test('tasks already done when the wait starts are found at once, with their siblings still running', async () => {
+		// Half the batch finished before the wait (ready at 0), half completes around 60 s.
+		const ready = [...Array<number>(10).fill(0), ...cluster(10)];
+		const settings = { readyAfterMs: ready, batch: true, justCreated: false } as const;
+		const fixed = await waitAll({ polling: 'fixed', ...settings });
+		const adaptive = await waitAll({ polling: 'adaptive', ...settings });
+		// Every first query goes out at once, as the fixed schedule's do.
+		expect(adaptive.map((run) => run.queries[0])).toEqual(ready.map(() => 0));
+		expect(adaptive.slice(0, 10).map((run) => run.queries.length)).toEqual(Array(10).fill(1));
+		expect(meanDelay(adaptive.slice(10))).toBeLessThan(meanDelay(fixed.slice(10)));
+		expectWithinRules(adaptive, 0);
+	});
+
+	test('tasks done before the wait keep the earliest ranks of the batch: 10 of 20 done before, one at 50 s, puts the median near 50 s', () => {
+		const board = new BatchBoard();
+		const members = Array.from({ length: 20 }, () => board.join('grok'));
+		members.slice(0, 10).forEach((member) => member.completed(0, undefined));
+		members[10].completed(50_000, undefined);
+		const schedule = new PollSchedule({
+			pollIntervalMs: P,
+			polling: 'adaptive',
+			startedAt: 0,
+			firstQueryAt: 0,
+			justCreated: false,
+			batch: members[11],
+		});
+		for (const at of [0, 30_000]) {
+			schedule.queried(at);
+			schedule.running(at, at, { status: 'processing' });
+		}
+		// Taken for the earliest of 20, 50 s would put the median near 67 s and this query at about 50 s.
+		expect(schedule.nextQueryAt()).toBeLessThan(40_000);
+	});
+});
+
 describe('adaptive polling: each signal', () => {
 	test('the batch: 40 tasks of one model around 60 s get their videos in less than half the delay, with fewer queries', async () => {
 		const ready = cluster(40);
@@ -384,6 +420,7 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			polling: 'adaptive',
 			startedAt: 0,
 			firstQueryAt: P,
+			justCreated: true,
 			batch: board.join('veo3'),
 		});
 		prepare(schedule);

@@ -124,6 +124,8 @@ interface ScheduleSettings {
 	startedAt: number;
 	/** When the fixed schedule sends its first query (a task just created: one interval after it). */
 	firstQueryAt: number;
+	/** The wait started at the task's creation (Create); else the task may be done already. */
+	justCreated: boolean;
 	/** The task's batch, when the model is known. */
 	batch?: BatchMember;
 }
@@ -224,7 +226,11 @@ export class PollSchedule {
 	 */
 	nextQueryAt(): number {
 		const { pollIntervalMs } = this.settings;
-		const window = this.settings.polling === 'adaptive' ? this.window() : undefined;
+		// A task waited on after its creation (Wait Until Complete) may be done already: its first
+		// query goes out at once, as the fixed schedule's does.
+		const firstUnknown = this.lastQueryAt === undefined && !this.settings.justCreated;
+		const window =
+			this.settings.polling === 'adaptive' && !firstUnknown ? this.window() : undefined;
 		if (!window) return this.fixedNextQueryAt();
 		const answeredAt = this.lastAnswerAt ?? this.settings.firstQueryAt - pollIntervalMs;
 		const queriedAt = this.lastQueryAt ?? answeredAt;
@@ -387,13 +393,15 @@ const normalQuantile = (p: number) => 4.91 * (p ** 0.14 - (1 - p) ** 0.14);
 
 /**
  * A log-normal fit of a batch's completion ages: the completed tasks are the earliest of the
- * batch's `size`, so the k-th smallest age sits at quantile (k − ½) / size.
+ * batch's `size`, so the k-th smallest age sits at quantile (k − ½) / size. An age of 0 (done
+ * before the wait began) is no point of the fit but keeps its rank.
  */
 function fitAges(ages: number[], size: number): { mu: number; sigma: number } | undefined {
 	const points = [...ages]
 		.sort((a, b) => a - b)
-		.filter((age) => age > 0)
-		.map((age, k) => ({ x: normalQuantile((k + 0.5) / Math.max(size, k + 1)), y: Math.log(age) }));
+		.map((age, k) => ({ x: normalQuantile((k + 0.5) / Math.max(size, k + 1)), age }))
+		.filter(({ age }) => age > 0)
+		.map(({ x, age }) => ({ x, y: Math.log(age) }));
 	if (points.length === 0) return undefined;
 	const meanX = points.reduce((sum, p) => sum + p.x, 0) / points.length;
 	const meanY = points.reduce((sum, p) => sum + p.y, 0) / points.length;
