@@ -37,12 +37,15 @@ async function createAndWait(polling: 'fixed' | 'adaptive') {
 	return { delays, queries };
 }
 
-/** Waits on one existing task per ready time (Wait Until Complete); ids carry the model prefix. */
-async function waitOn(polling: 'fixed' | 'adaptive') {
+/**
+ * Waits on one existing task per ready time (Wait Until Complete; a negative time: done before the
+ * wait); ids carry the model prefix.
+ */
+async function waitOn(polling: 'fixed' | 'adaptive', readyMs = READY_MS) {
 	const server = yunwu();
 	// Tasks created together a moment ago, each ready at its own time.
 	const createdAt = Date.now();
-	const ids = READY_MS.map((readyAfterMs, index) =>
+	const ids = readyMs.map((readyAfterMs, index) =>
 		server.addTask({
 			id: `grok:${polling}-${index}`,
 			readyAt: createdAt + readyAfterMs,
@@ -65,6 +68,8 @@ async function waitOn(polling: 'fixed' | 'adaptive') {
 			(id) => server.task(id).video!.deliveredAt[0] - server.task(id).script.readyAt!,
 		),
 		queries: ids.map((id) => server.apiRequests(id).length),
+		/** When each video arrived, in ms after the wait began. */
+		deliveredAfter: ids.map((id) => server.task(id).video!.deliveredAt[0] - createdAt),
 	};
 }
 
@@ -97,5 +102,15 @@ describe('Create with Wait for Completion: adaptive polling in a real node run',
 		const adaptive = await waitOn('adaptive');
 		expect(mean(adaptive.delays)).toBeLessThan(mean(fixed.delays) + REAL_TIME_SLACK_MS);
 		expect(mean(adaptive.queries)).toBeLessThanOrEqual(mean(fixed.queries));
+	}, 90_000);
+
+	test('Wait Until Complete: tasks already done are each queried once, at once, as with the fixed interval', async () => {
+		const done = READY_MS.map(() => -60_000);
+		const fixed = await waitOn('fixed', done);
+		const adaptive = await waitOn('adaptive', done);
+		expect(adaptive.queries).toEqual(fixed.queries);
+		expect(adaptive.queries).toEqual(done.map(() => 1));
+		// Thinned out, the later tasks' first queries would come up to 2.5 intervals (5 s) in.
+		expect(Math.max(...adaptive.deliveredAfter)).toBeLessThan(POLL_S * 1000);
 	}, 90_000);
 });
