@@ -230,6 +230,40 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		for (const item of hashed) expect(item.json.sha256).toBe(fileSha256(server.videoOf(id)));
 	});
 
+	// n8n checks a workflow's parameters before running it, and counts every field shown by Model as
+	// shown when Model is an expression: a required one among them (Custom Model Name once was) made
+	// n8n refuse the run, which `n8n execute` reports only as "No active execution found".
+	test('Create with the Model list mapped from the input runs: each item creates a task of its own model', async () => {
+		const models = ['sora-2', 'veo3'];
+		const items = promptItems([]);
+		items.parameters = {
+			jsCode: `return ${JSON.stringify(models.map((model) => ({ json: { model, prompt: 'A paper boat' } })))};`,
+		};
+		const created = server.createBodies.length;
+		await importIntoN8n(install, env, 'workflow', [
+			chain('e2eModelExpression', 'E2E model expression', [
+				manualTrigger(),
+				items,
+				yunwuVideo({
+					operation: 'create',
+					model: '={{ $json.model }}',
+					prompt: '={{ $json.prompt }}',
+					waitForCompletion: false,
+				}),
+			]),
+		]);
+
+		const outcome = await executeWorkflow(install, env, 'e2eModelExpression');
+
+		expect(`${outcome.stdout}\n${outcome.stderr}`).not.toContain('No active execution found');
+		expect(outcome.data?.resultData.error).toBeUndefined();
+		expect(server.createBodies.slice(created).map((body) => body.model)).toEqual(models);
+		expect(nodeOutput(outcome, 'Yunwu Video').map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+		]);
+	});
+
 	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
 		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
 		server.createdTaskTemplate = {

@@ -6,6 +6,7 @@ import { BinaryDataService } from 'n8n-core';
 
 import { credentialsFor, runNode, startNode, useYunwuServer } from '../support/harness/n8n';
 import { REPO_ROOT } from '../support/paths';
+import type { TaskScript } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
@@ -371,6 +372,41 @@ describe('Create: errors, and never paying twice', () => {
 			`The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${fineTask}.`,
 		);
 		expect(yunwu().createBodies.length).toBe(before + 2);
+	});
+
+	test("the node's error lists apart the other items' tasks that failed on Yunwu: only tasks worth picking up are offered to pick up", async () => {
+		const scripts: Record<string, Omit<TaskScript, 'id'>> = {
+			doomed: { processingPolls: 1, end: 'failed', failure: 'policy' },
+			fine: { processingPolls: 3, end: 'completed', video: { size: 1000 } },
+			'also doomed': { processingPolls: 1, end: 'failed', failure: 'policy' },
+			slow: { processingPolls: 1000, end: 'completed' },
+		};
+		yunwu().createdTaskTemplate = (body) => scripts[body.prompt as string];
+		const before = yunwu().createdTasks.length;
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: '={{ $json.prompt }}',
+				options: { pollInterval: 0.02, timeout: '={{ $json.timeout }}' },
+			},
+			items: Object.keys(scripts).map((prompt) => ({
+				json: { prompt, timeout: prompt === 'slow' ? 0.3 : 10 },
+			})),
+			credentials: credentialsFor(yunwu()),
+		});
+		const taskOf = (prompt: string) =>
+			yunwu()
+				.createdTasks.slice(before)
+				.find((task) => task.body.prompt === prompt)!.id;
+
+		expect(run.error?.message).toMatch(
+			new RegExp(`^Task "${taskOf('doomed')}" failed on Yunwu \\(status "failed"\\): policy\\.`),
+		);
+		// The task that timed out may still complete: it is worth picking up, the failed one is not.
+		expect(run.error?.message).toContain(
+			`The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${taskOf('fine')}, ${taskOf('slow')}. These tasks of other items failed on Yunwu, so there is nothing to pick up: ${taskOf('also doomed')}.`,
+		);
 	});
 
 	test('429 on create is retried after Retry-After: nothing was created by the refused request', async () => {

@@ -12,6 +12,7 @@ import {
 	startNode,
 	useYunwuServer,
 } from '../support/harness/n8n';
+import { UNTRUSTED_CERTIFICATES, UntrustedTlsHost } from '../support/server/tls-host';
 import { YunwuServer, type TaskScript } from '../support/server/yunwu-server';
 import * as waiting from '../../nodes/YunwuVideo/waiting/waitForTask';
 
@@ -158,6 +159,23 @@ describe('Retry-After longer than the time left', () => {
 			`Could not reach Yunwu at ${baseUrl} for the create request for model "veo3": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry. No task was created.`,
 		);
 	});
+
+	test.each(Object.keys(UNTRUSTED_CERTIFICATES) as Array<keyof typeof UNTRUSTED_CERTIFICATES>)(
+		'Create on a Base URL whose certificate Node refuses with %s is retried within Timeout: the handshake failed, so no task was created',
+		async (code) => {
+			const host = await new UntrustedTlsHost(code).start();
+			try {
+				const run = await createOne({ timeout: 1.5 }, host.url);
+
+				expect(host.connections).toBe(2);
+				expect(run.error?.message).toBe(
+					`Could not reach Yunwu at ${host.url} for the create request for model "veo3": its TLS certificate was not accepted. Check the Base URL in your Yunwu API credential and the network, then retry. No task was created.`,
+				);
+			} finally {
+				await host.stop();
+			}
+		},
+	);
 });
 
 describe('the Timeout holds, whatever the other settings', () => {

@@ -60,6 +60,33 @@ const API_RULES: {
 				'EPROTO',
 				'ERR_TLS_CERT_ALTNAME_INVALID',
 				'DEPTH_ZERO_SELF_SIGNED_CERT',
+				'SELF_SIGNED_CERT_IN_CHAIN',
+				'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+				'CERT_HAS_EXPIRED',
+				'CERT_NOT_YET_VALID',
+			],
+			[true, true, true, 'retry'],
+		),
+		// Node's names for the certificate checks that say nothing of a certificate: the chain, the
+		// revocation lists, the purpose, the host name, and any other (UNSPECIFIED). The handshake
+		// failed, so nothing was sent.
+		...network(
+			[
+				'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+				'UNABLE_TO_GET_CRL',
+				'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+				'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+				'CRL_SIGNATURE_FAILURE',
+				'CRL_NOT_YET_VALID',
+				'CRL_HAS_EXPIRED',
+				'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+				'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+				'OUT_OF_MEM',
+				'INVALID_CA',
+				'PATH_LENGTH_EXCEEDED',
+				'INVALID_PURPOSE',
+				'HOSTNAME_MISMATCH',
+				'UNSPECIFIED',
 			],
 			[true, true, true, 'retry'],
 		),

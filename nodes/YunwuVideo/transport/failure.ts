@@ -138,8 +138,51 @@ const NO_CONNECTION_CODES = new Set([
  */
 const NO_ROUTE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * Node's codes for a server certificate its check refused, as Node names OpenSSL's verify errors
+ * (`X509ErrorCode` in src/crypto, `X509Pointer::ErrorCode` in deps/ncrypto: the same list; any
+ * other verify error is UNSPECIFIED). Several say nothing of a certificate
+ * (UNABLE_TO_VERIFY_LEAF_SIGNATURE, INVALID_CA, HOSTNAME_MISMATCH…); the host name check's own
+ * codes (ERR_TLS_CERT_ALTNAME_*) are found by their CERT.
+ */
+const CERTIFICATE_CODES = new Set([
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_CRL',
+	'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+	'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+	'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+	'CERT_SIGNATURE_FAILURE',
+	'CRL_SIGNATURE_FAILURE',
+	'CERT_NOT_YET_VALID',
+	'CERT_HAS_EXPIRED',
+	'CRL_NOT_YET_VALID',
+	'CRL_HAS_EXPIRED',
+	'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+	'ERROR_IN_CERT_NOT_AFTER_FIELD',
+	'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+	'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+	'OUT_OF_MEM',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'CERT_CHAIN_TOO_LONG',
+	'CERT_REVOKED',
+	'INVALID_CA',
+	'PATH_LENGTH_EXCEEDED',
+	'INVALID_PURPOSE',
+	'CERT_UNTRUSTED',
+	'CERT_REJECTED',
+	'HOSTNAME_MISMATCH',
+	'UNSPECIFIED',
+]);
+
+/** A code that names a certificate: Node's refusals, or an OpenSSL error about one. */
+export const isCertificateCode = (code: string) => CERTIFICATE_CODES.has(code) || /CERT/.test(code);
+
 /** Node's and OpenSSL's codes for a TLS connection that failed (certificate, protocol: EPROTO). */
-export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.test(code);
+export const isTlsCode = (code: string) =>
+	code === 'EPROTO' || isCertificateCode(code) || /SSL|TLS/.test(code);
 
 /**
  * A TLS handshake that failed: EPROTO (Node's code for a TLS error met while writing the
@@ -152,7 +195,7 @@ export const isTlsCode = (code: string) => code === 'EPROTO' || /CERT|SSL|TLS/i.
  * ERR_SSL_PACKET_LENGTH_TOO_LONG (Node 24).
  */
 const isHandshakeFailure = (code: string) =>
-	code === 'EPROTO' || (/CERT/.test(code) && !code.startsWith('ERR_SSL_'));
+	code === 'EPROTO' || (isCertificateCode(code) && !code.startsWith('ERR_SSL_'));
 
 /** The request never left: no connection was made, or no secure one. */
 function sentNothing({ code, syscall }: { code: string; syscall?: string }): boolean {

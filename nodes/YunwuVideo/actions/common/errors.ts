@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import {
+	isCertificateCode,
 	isTlsCode,
 	isUnreachable,
 	type ApiFailure,
@@ -37,7 +38,7 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
 };
 
 function networkWords(code: string): string {
-	if (/CERT/i.test(code)) return 'its TLS certificate was not accepted';
+	if (isCertificateCode(code)) return 'its TLS certificate was not accepted';
 	if (isTlsCode(code)) return 'the secure (TLS) connection failed';
 	return NETWORK_WORDS[code] ?? `a network error (${code.toLowerCase()})`;
 }

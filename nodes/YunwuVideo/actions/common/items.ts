@@ -246,22 +246,32 @@ function asNodeError(
 	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }
 
-/** Adds to the node's error the tasks the other items created, so none is lost or paid for twice. */
+/**
+ * Adds to the node's error the tasks the other items created, so none is lost or paid for twice:
+ * those a Query or Wait Until Complete node can pick up (delivered, still running, timed out, or
+ * whose download or query failed), and apart those Yunwu reported failed (paid for, and done).
+ */
 function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 	error: T,
 	results: INodeExecutionData[],
 	failures: Map<number, unknown>,
 	failedItem: number,
 ): T {
-	const taskIds = new Set<string>();
+	const toPickUp = new Set<string>();
+	const failedOnYunwu = new Set<string>();
 	for (const result of results)
-		if (typeof result?.json.task_id === 'string') taskIds.add(result.json.task_id);
+		if (typeof result?.json.task_id === 'string') toPickUp.add(result.json.task_id);
 	for (const [itemIndex, failure] of failures) {
-		const taskId = (failure as { context?: IDataObject }).context?.taskId;
-		if (itemIndex !== failedItem && typeof taskId === 'string') taskIds.add(taskId);
+		const context = (failure as { context?: IDataObject }).context;
+		if (itemIndex === failedItem || typeof context?.taskId !== 'string') continue;
+		const task = context.task as IDataObject | undefined;
+		(task?.state === 'failed' ? failedOnYunwu : toPickUp).add(context.taskId);
 	}
-	if (taskIds.size > 0) {
-		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${[...taskIds].join(', ')}.`;
+	if (toPickUp.size > 0) {
+		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${[...toPickUp].join(', ')}.`;
+	}
+	if (failedOnYunwu.size > 0) {
+		error.message += ` These tasks of other items failed on Yunwu, so there is nothing to pick up: ${[...failedOnYunwu].join(', ')}.`;
 	}
 	return error;
 }
