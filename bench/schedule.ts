@@ -130,9 +130,7 @@ function oursWorkflow(jobs: Job[], polling: 'fixed' | 'adaptive'): Record<string
 		promptsNode(jobs),
 		yunwuVideo({
 			operation: 'create',
-			// The model list takes no expression in `n8n execute` (it stops at once): the name field does.
-			model: 'custom',
-			customModel: '={{ $json.model }}',
+			model: '={{ $json.model }}',
 			prompt: '={{ $json.prompt }}',
 			waitForCompletion: true,
 			options: { pollInterval: POLL_S, timeout: 3600, polling },
