@@ -321,6 +321,23 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 		);
 	});
 
+	test('slow failed answers count too: each query waits for the time every answer before it took', async () => {
+		const failed: ApiResult<TaskAnswer> = {
+			ok: false,
+			failure: { kind: 'serverError', httpCode: 502, htmlPage: true },
+		};
+		const [{ queries }] = await waitAll({
+			polling: 'adaptive',
+			readyAfterMs: [200_000],
+			// "Any moment now": queries as close as the budget allows.
+			running: () => ({ progress: 99 }),
+			latencyMs: 4_000,
+			override: (_task, query) => (query === 1 ? failed : undefined),
+		});
+		// Every answer took 4 s, the failed one too.
+		queries.forEach((at, k) => expect(at).toBeGreaterThanOrEqual(P + k * (P + 4_000)));
+	});
+
 	test('Retry-After is honoured in the middle of a close run of queries', async () => {
 		const readyAfterMs = 100_000;
 		const runs = await waitAll({

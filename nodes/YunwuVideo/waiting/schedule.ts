@@ -210,6 +210,11 @@ export class PollSchedule {
 		this.noteProgress(at, answer);
 		this.lastAnswerAt = at;
 		this.lastRunningAt = queriedAt;
+		this.answered(at, queriedAt);
+	}
+
+	/** An answer (a failure too) to the query sent at `queriedAt` arrived at `at`. */
+	answered(at: number, queriedAt: number): void {
 		this.answeringMs += Math.max(0, at - queriedAt);
 	}
 
