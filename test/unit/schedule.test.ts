@@ -167,6 +167,24 @@ describe('adaptive polling: tasks waited on after their creation (Wait Until Com
 		expectWithinRules(adaptive, 0);
 	});
 
+	test('a task left waiting alone in its batch does not thin out: its siblings were done before the wait, or failed', async () => {
+		// Thinning out lets siblings that wait together notice the first completion; alone, it only delays.
+		const ready = [...Array<number>(10).fill(0), 95_000];
+		const settings = { readyAfterMs: ready, batch: true, justCreated: false } as const;
+		const fixed = await waitAll({ polling: 'fixed', ...settings });
+		const adaptive = await waitAll({ polling: 'adaptive', ...settings });
+		expect(adaptive[10].queries).toEqual(fixed[10].queries);
+
+		const failed: ApiResult<TaskAnswer> = { ok: true, value: { status: 'failed' } };
+		const [, , { queries }] = await waitAll({
+			polling: 'adaptive',
+			readyAfterMs: [95_000, 95_000, 95_000],
+			batch: true,
+			override: (task) => (task < 2 ? failed : undefined),
+		});
+		queries.slice(1).forEach((at, k) => expect(at - queries[k]).toBe(P));
+	});
+
 	test('tasks done before the wait keep the earliest ranks of the batch: 10 of 20 done before, one at 50 s, puts the median near 50 s', () => {
 		const board = new BatchBoard();
 		const members = Array.from({ length: 20 }, () => board.join('grok'));
