@@ -37,17 +37,21 @@ async function createAndWait(polling: 'fixed' | 'adaptive') {
 	return { delays, queries };
 }
 
+let waitOnCalls = 0;
+
 /**
  * Waits on one existing task per ready time (Wait Until Complete; a negative time: done before the
  * wait); ids carry the model prefix.
  */
 async function waitOn(polling: 'fixed' | 'adaptive', readyMs = READY_MS) {
 	const server = yunwu();
+	// The server serves the whole file and logs every request: each call's ids are its own.
+	const call = waitOnCalls++;
 	// Tasks created together a moment ago, each ready at its own time.
 	const createdAt = Date.now();
 	const ids = readyMs.map((readyAfterMs, index) =>
 		server.addTask({
-			id: `grok:${polling}-${index}`,
+			id: `grok:${polling}-${call}-${index}`,
 			readyAt: createdAt + readyAfterMs,
 			end: 'completed',
 			video: { size: 4096 },

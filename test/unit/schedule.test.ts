@@ -167,6 +167,24 @@ describe('adaptive polling: tasks waited on after their creation (Wait Until Com
 		expectWithinRules(adaptive, 0);
 	});
 
+	test('a task left waiting alone in its batch does not thin out: its siblings were done before the wait, or failed', async () => {
+		// Thinning out lets siblings that wait together notice the first completion; alone, it only delays.
+		const ready = [...Array<number>(10).fill(0), 95_000];
+		const settings = { readyAfterMs: ready, batch: true, justCreated: false } as const;
+		const fixed = await waitAll({ polling: 'fixed', ...settings });
+		const adaptive = await waitAll({ polling: 'adaptive', ...settings });
+		expect(adaptive[10].queries).toEqual(fixed[10].queries);
+
+		const failed: ApiResult<TaskAnswer> = { ok: true, value: { status: 'failed' } };
+		const [, , { queries }] = await waitAll({
+			polling: 'adaptive',
+			readyAfterMs: [95_000, 95_000, 95_000],
+			batch: true,
+			override: (task) => (task < 2 ? failed : undefined),
+		});
+		queries.slice(1).forEach((at, k) => expect(at - queries[k]).toBe(P));
+	});
+
 	test('tasks done before the wait keep the earliest ranks of the batch: 10 of 20 done before, one at 50 s, puts the median near 50 s', () => {
 		const board = new BatchBoard();
 		const members = Array.from({ length: 20 }, () => board.join('grok'));
@@ -319,6 +337,23 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 				),
 			),
 		);
+	});
+
+	test('slow failed answers count too: each query waits for the time every answer before it took', async () => {
+		const failed: ApiResult<TaskAnswer> = {
+			ok: false,
+			failure: { kind: 'serverError', httpCode: 502, htmlPage: true },
+		};
+		const [{ queries }] = await waitAll({
+			polling: 'adaptive',
+			readyAfterMs: [200_000],
+			// "Any moment now": queries as close as the budget allows.
+			running: () => ({ progress: 99 }),
+			latencyMs: 4_000,
+			override: (_task, query) => (query === 1 ? failed : undefined),
+		});
+		// Every answer took 4 s, the failed one too.
+		queries.forEach((at, k) => expect(at).toBeGreaterThanOrEqual(P + k * (P + 4_000)));
 	});
 
 	test('Retry-After is honoured in the middle of a close run of queries', async () => {

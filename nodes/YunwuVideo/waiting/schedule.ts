@@ -101,9 +101,9 @@ export class BatchMember {
 		readonly index: number,
 	) {}
 
-	/** Whether other tasks of the batch are waiting too, or completed. */
+	/** Whether other tasks of the batch are waiting too. */
 	hasSiblings(): boolean {
-		return this.batch.joined > 1;
+		return this.batch.waiting > 1;
 	}
 
 	completed(ageMs: number, lateStageMs: number | undefined): void {
@@ -210,6 +210,11 @@ export class PollSchedule {
 		this.noteProgress(at, answer);
 		this.lastAnswerAt = at;
 		this.lastRunningAt = queriedAt;
+		this.answered(at, queriedAt);
+	}
+
+	/** An answer (a failure too) to the query sent at `queriedAt` arrived at `at`. */
+	answered(at: number, queriedAt: number): void {
 		this.answeringMs += Math.max(0, at - queriedAt);
 	}
 
@@ -353,7 +358,7 @@ export class PollSchedule {
 	/**
 	 * A task in a first stage, or with siblings none of which has completed yet, is not about to
 	 * complete: its queries thin out and save budget. Siblings each keep another phase, so that
-	 * together they notice the first completion soon.
+	 * together they notice the first completion soon; a task left waiting alone would only be late.
 	 */
 	private thinningWindow(): Window | undefined {
 		const { batch, pollIntervalMs, firstQueryAt } = this.settings;

@@ -153,6 +153,8 @@ export async function waitForTask(
 			continue;
 		} else {
 			const { failure } = result;
+			// The fixed schedule's intervals start after a failed answer too: the budget counts its time.
+			schedule.answered(clock.now(), queriedAt);
 			// A query whose limit was cut to the time left did not fail: the Timeout ran out.
 			if (failure.kind === 'requestTimeout' && failure.timeoutMs < settings.requestTimeoutMs) {
 				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
