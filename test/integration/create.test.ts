@@ -433,6 +433,34 @@ describe('Create: errors, and never paying twice', () => {
 		);
 	});
 
+	test("a gateway that answers two items' creates with one task: the node's error does not offer the failing item's own task as another item's", async () => {
+		const id = yunwu().addTask({
+			id: 'grok:one-for-both',
+			processingPolls: 1,
+			end: 'failed',
+			failure: 'policy',
+		});
+		const answer = `{"id":"${id}","status":"pending"}`;
+		yunwu().createFaults.push(
+			{ type: 'status', code: 200, body: answer },
+			{ type: 'status', code: 200, body: answer },
+		);
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'x',
+				options: { pollInterval: 0.02 },
+			},
+			items: [{ json: {} }, { json: {} }],
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(run.error?.message).toBe(
+			`Task "${id}" failed on Yunwu (status "failed"): policy. Check the prompt and model, then create a new task.`,
+		);
+	});
+
 	test('429 on create is retried after Retry-After: nothing was created by the refused request', async () => {
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0.2' });

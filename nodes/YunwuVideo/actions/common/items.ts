@@ -271,11 +271,16 @@ function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 		const task = context.task as IDataObject | undefined;
 		(task?.state === 'failed' ? failedOnYunwu : toPickUp).add(context.taskId);
 	}
-	if (toPickUp.size > 0) {
-		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${[...toPickUp].join(', ')}.`;
+	// A gateway may answer several creates with one task: each id is named once, and the failing
+	// item's own task not as another's.
+	const ownTask = (failures.get(failedItem) as { context?: IDataObject }).context?.taskId;
+	const pickUp = [...toPickUp].filter((taskId) => taskId !== ownTask);
+	const failed = [...failedOnYunwu].filter((taskId) => taskId !== ownTask && !toPickUp.has(taskId));
+	if (pickUp.length > 0) {
+		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${pickUp.join(', ')}.`;
 	}
-	if (failedOnYunwu.size > 0) {
-		error.message += ` These tasks of other items failed on Yunwu, so there is nothing to pick up: ${[...failedOnYunwu].join(', ')}.`;
+	if (failed.length > 0) {
+		error.message += ` These tasks of other items failed on Yunwu, so there is nothing to pick up: ${failed.join(', ')}.`;
 	}
 	if (mayHaveCreated.length > 0) {
 		const items = mayHaveCreated.sort((a, b) => a - b);
