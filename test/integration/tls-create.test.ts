@@ -29,10 +29,9 @@ afterAll(async () => {
 	await front.stop();
 });
 
-test('Create whose answer breaks the TLS session (the request was delivered) is not sent again: one task, and the message says one may exist', async () => {
-	const before = yunwu().createBodies.length;
-
-	const run = await runNode({
+/** One Create (model veo3) through `baseUrl`, not waited on. */
+const createThrough = async (baseUrl: string) =>
+	await runNode({
 		parameters: {
 			operation: 'create',
 			model: 'veo3',
@@ -40,8 +39,13 @@ test('Create whose answer breaks the TLS session (the request was delivered) is 
 			waitForCompletion: false,
 			options: { timeout: 1.5 },
 		},
-		credentials: { apiKey: yunwu().apiKey, baseUrl: front.url },
+		credentials: { apiKey: yunwu().apiKey, baseUrl },
 	});
+
+test('Create whose answer breaks the TLS session (the request was delivered) is not sent again: one task, and the message says one may exist', async () => {
+	const before = yunwu().createBodies.length;
+
+	const run = await createThrough(front.url);
 
 	expect(yunwu().createBodies.length - before).toBe(1);
 	expect(run.error?.message).toBe(
@@ -54,16 +58,7 @@ test('Create whose server asks, once the request was delivered, for a new TLS ha
 	try {
 		const before = yunwu().createBodies.length;
 
-		const run = await runNode({
-			parameters: {
-				operation: 'create',
-				model: 'veo3',
-				prompt: 'x',
-				waitForCompletion: false,
-				options: { timeout: 1.5 },
-			},
-			credentials: { apiKey: yunwu().apiKey, baseUrl: renegotiating.url },
-		});
+		const run = await createThrough(renegotiating.url);
 
 		expect(yunwu().createBodies.length - before).toBe(1);
 		expect(run.error?.message).toBe(
