@@ -409,6 +409,58 @@ describe('Create: errors, and never paying twice', () => {
 		);
 	});
 
+	test("the node's error names the other items whose create request may have created a task it does not know: none is created again unnoticed", async () => {
+		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
+		// One create at a time, so each item meets its own answer: refused, a 500 (a task may
+		// exist), created.
+		yunwu().createFaults.push({ type: 'status', code: 400 }, { type: 'status', code: 500 });
+		const before = yunwu().createdTasks.length;
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'veo3',
+				prompt: 'x',
+				waitForCompletion: false,
+				options: { maxConcurrent: 1 },
+			},
+			items: [{ json: {} }, { json: {} }, { json: {} }],
+			credentials: credentialsFor(yunwu()),
+		});
+		const [created] = yunwu().createdTasks.slice(before);
+
+		expect(run.error?.message).toBe(
+			`Yunwu rejected the request (HTTP 400) for the create request for model "veo3". Check the node's fields against the message. The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${created.id}. The create request of item 1 may also have created a task: check the task list in your Yunwu dashboard before running this node again.`,
+		);
+	});
+
+	test("a gateway that answers two items' creates with one task: the node's error does not offer the failing item's own task as another item's", async () => {
+		const id = yunwu().addTask({
+			id: 'grok:one-for-both',
+			processingPolls: 1,
+			end: 'failed',
+			failure: 'policy',
+		});
+		const answer = `{"id":"${id}","status":"pending"}`;
+		yunwu().createFaults.push(
+			{ type: 'status', code: 200, body: answer },
+			{ type: 'status', code: 200, body: answer },
+		);
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'x',
+				options: { pollInterval: 0.02 },
+			},
+			items: [{ json: {} }, { json: {} }],
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(run.error?.message).toBe(
+			`Task "${id}" failed on Yunwu (status "failed"): policy. Check the prompt and model, then create a new task.`,
+		);
+	});
+
 	test('429 on create is retried after Retry-After: nothing was created by the refused request', async () => {
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0.2' });

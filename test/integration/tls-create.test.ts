@@ -29,10 +29,9 @@ afterAll(async () => {
 	await front.stop();
 });
 
-test('Create whose answer breaks the TLS session (the request was delivered) is not sent again: one task, and the message says one may exist', async () => {
-	const before = yunwu().createBodies.length;
-
-	const run = await runNode({
+/** One Create (model veo3) through `baseUrl`, not waited on. */
+const createThrough = async (baseUrl: string) =>
+	await runNode({
 		parameters: {
 			operation: 'create',
 			model: 'veo3',
@@ -40,11 +39,32 @@ test('Create whose answer breaks the TLS session (the request was delivered) is 
 			waitForCompletion: false,
 			options: { timeout: 1.5 },
 		},
-		credentials: { apiKey: yunwu().apiKey, baseUrl: front.url },
+		credentials: { apiKey: yunwu().apiKey, baseUrl },
 	});
+
+test('Create whose answer breaks the TLS session (the request was delivered) is not sent again: one task, and the message says one may exist', async () => {
+	const before = yunwu().createBodies.length;
+
+	const run = await createThrough(front.url);
 
 	expect(yunwu().createBodies.length - before).toBe(1);
 	expect(run.error?.message).toBe(
 		`Could not reach Yunwu at ${front.url} for the create request for model "veo3": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry. The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`,
 	);
+});
+
+test('Create whose server asks, once the request was delivered, for a new TLS handshake with a certificate Node refuses is not sent again: a certificate code does not prove nothing was sent', async () => {
+	const renegotiating = await new BrokenTlsFront(yunwu().apiUrl, 'untrustedCertificate').start();
+	try {
+		const before = yunwu().createBodies.length;
+
+		const run = await createThrough(renegotiating.url);
+
+		expect(yunwu().createBodies.length - before).toBe(1);
+		expect(run.error?.message).toBe(
+			`Could not reach Yunwu at ${renegotiating.url} for the create request for model "veo3": its TLS certificate was not accepted. Check the Base URL in your Yunwu API credential and the network, then retry. The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`,
+		);
+	} finally {
+		await renegotiating.stop();
+	}
 });

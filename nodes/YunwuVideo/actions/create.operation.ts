@@ -212,7 +212,9 @@ async function createOnce(
 		return { task: earlier.task, isNew: false };
 	}
 	if (earlier?.kind === 'uncertain')
-		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex);
+		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex, {
+			taskMayExist: true,
+		});
 	if (signal.aborted) throw taskError(node, STOPPED_BEFORE_CREATING, itemIndex);
 
 	const created = await createWithSafeRetries(client, body, options, signal);
@@ -222,14 +224,18 @@ async function createOnce(
 			: 'timeLeftMs' in created
 				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
 				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
-		if (!('timeLeftMs' in created) && !certainlyNotCreated(created.failure)) {
+		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
+		if (taskMayExist) {
 			createdTasks.rememberUncertain(itemIndex, body, message);
 			context.logger.warn(
 				`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`,
 				about,
 			);
 		}
-		throw taskError(node, message, itemIndex, { httpCode: httpCodeOf(created.failure) });
+		throw taskError(node, message, itemIndex, {
+			httpCode: httpCodeOf(created.failure),
+			taskMayExist,
+		});
 	}
 	createdTasks.rememberCreated(itemIndex, body, created.value);
 	context.logger.info(

@@ -16,8 +16,11 @@ export type ApiFailure =
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
 	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem }
-	/** `syscall`: what failed (`connect`, `read`, `write`…), when Node said. */
-	| { kind: 'network'; code: string; syscall?: string }
+	/**
+	 * `syscall`: what failed (`connect`, `read`, `write`…), when Node said. `afterHandshake`: the
+	 * connection's TLS handshake had succeeded, so a TLS or certificate error came later.
+	 */
+	| { kind: 'network'; code: string; syscall?: string; afterHandshake?: true }
 	| { kind: 'requestTimeout'; timeoutMs: number }
 	/** n8n's SSRF protection refused the address before any request was sent. */
 	| { kind: 'blocked'; host?: string };
@@ -197,10 +200,18 @@ export const isTlsCode = (code: string) =>
 const isHandshakeFailure = (code: string) =>
 	code === 'EPROTO' || (isCertificateCode(code) && !code.startsWith('ERR_SSL_'));
 
-/** The request never left: no connection was made, or no secure one. */
-function sentNothing({ code, syscall }: { code: string; syscall?: string }): boolean {
+/**
+ * The request never left: no connection was made, or no secure one. A server may ask for a new
+ * handshake (TLS 1.2 renegotiation) once it has the request, and Node checks that handshake's
+ * certificate too: a failure after the first handshake succeeded proves nothing.
+ */
+function sentNothing({
+	code,
+	syscall,
+	afterHandshake,
+}: Extract<ApiFailure, { kind: 'network' }>): boolean {
 	if (NO_ROUTE_CODES.has(code)) return syscall === 'connect';
-	return NO_CONNECTION_CODES.has(code) || isHandshakeFailure(code);
+	return NO_CONNECTION_CODES.has(code) || (!afterHandshake && isHandshakeFailure(code));
 }
 
 /**
@@ -295,7 +306,8 @@ const SSRF_ERRORS = new Set(['SsrfBlockedIpError', 'SsrfBlockedHostnameError']);
 /**
  * Classifies an exception thrown by n8n's request helpers (no HTTP answer arrived: refused,
  * reset, DNS, TLS, timed out, or blocked by SSRF protection). Reads only the error's code, name,
- * failed system call and blocked host, never the request it carries.
+ * failed system call and blocked host, and of the request it carries only whether its TLS
+ * handshake had succeeded.
  */
 export function failureFromException(error: unknown, timeoutMs: number): ConnectionFailure {
 	const blocked = findSsrfError(error);
@@ -306,7 +318,12 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 		return { kind: 'requestTimeout', timeoutMs };
 	}
 	const syscall = findSyscall(error);
-	return { kind: 'network', code: code ?? 'UNKNOWN', ...(syscall ? { syscall } : {}) };
+	return {
+		kind: 'network',
+		code: code ?? 'UNKNOWN',
+		...(syscall ? { syscall } : {}),
+		...(handshakeSucceeded(error) ? { afterHandshake: true } : {}),
+	};
 }
 
 /** The error and its causes, four levels deep (n8n and axios wrap the original error). */
@@ -339,6 +356,18 @@ function findErrorCode(error: unknown): string | undefined {
 		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
 	}
 	return undefined;
+}
+
+/**
+ * Whether the request's TLS socket had passed its first handshake (Node sets `secureConnecting`
+ * to false once the certificate was accepted). axios puts the request on its error.
+ */
+function handshakeSucceeded(error: unknown): boolean {
+	return [...causeChain(error)].some(
+		({ request }) =>
+			(request as { socket?: { secureConnecting?: unknown } } | undefined)?.socket
+				?.secureConnecting === false,
+	);
 }
 
 function findSyscall(error: unknown): string | undefined {

@@ -270,7 +270,7 @@ export function taskError(
 	node: INode,
 	message: string,
 	itemIndex: number,
-	extras: { taskId?: string; httpCode?: number; task?: IDataObject } = {},
+	extras: { taskId?: string; httpCode?: number; task?: IDataObject; taskMayExist?: boolean } = {},
 ): NodeApiError | NodeOperationError {
 	const error =
 		extras.httpCode !== undefined
@@ -282,6 +282,8 @@ export function taskError(
 			: new NodeOperationError(node, message, { itemIndex });
 	if (extras.taskId !== undefined) error.context.taskId = extras.taskId;
 	if (extras.task) error.context.task = extras.task;
+	// A create request that may have created a task whose id never came back.
+	if (extras.taskMayExist) error.context.taskMayExist = true;
 	return error;
 }
 

@@ -249,7 +249,8 @@ function asNodeError(
 /**
  * Adds to the node's error the tasks the other items created, so none is lost or paid for twice:
  * those a Query or Wait Until Complete node can pick up (delivered, still running, timed out, or
- * whose download or query failed), and apart those Yunwu reported failed (paid for, and done).
+ * whose download or query failed), apart those Yunwu reported failed (paid for, and done), and the
+ * items whose create request may have created a task whose id never came back.
  */
 function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 	error: T,
@@ -259,19 +260,35 @@ function withOtherTasks<T extends NodeApiError | NodeOperationError>(
 ): T {
 	const toPickUp = new Set<string>();
 	const failedOnYunwu = new Set<string>();
+	const mayHaveCreated: number[] = [];
 	for (const result of results)
 		if (typeof result?.json.task_id === 'string') toPickUp.add(result.json.task_id);
 	for (const [itemIndex, failure] of failures) {
 		const context = (failure as { context?: IDataObject }).context;
-		if (itemIndex === failedItem || typeof context?.taskId !== 'string') continue;
+		if (itemIndex === failedItem) continue;
+		if (context?.taskMayExist === true) mayHaveCreated.push(itemIndex);
+		if (typeof context?.taskId !== 'string') continue;
 		const task = context.task as IDataObject | undefined;
 		(task?.state === 'failed' ? failedOnYunwu : toPickUp).add(context.taskId);
 	}
-	if (toPickUp.size > 0) {
-		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${[...toPickUp].join(', ')}.`;
+	// A gateway may answer several creates with one task: each id is named once, and the failing
+	// item's own task not as another's.
+	const ownTask = (failures.get(failedItem) as { context?: IDataObject }).context?.taskId;
+	const pickUp = [...toPickUp].filter((taskId) => taskId !== ownTask);
+	const failed = [...failedOnYunwu].filter((taskId) => taskId !== ownTask && !toPickUp.has(taskId));
+	if (pickUp.length > 0) {
+		error.message += ` The other items created these tasks, which a Query or Wait Until Complete node can pick up instead of creating them again: ${pickUp.join(', ')}.`;
 	}
-	if (failedOnYunwu.size > 0) {
-		error.message += ` These tasks of other items failed on Yunwu, so there is nothing to pick up: ${[...failedOnYunwu].join(', ')}.`;
+	if (failed.length > 0) {
+		error.message += ` These tasks of other items failed on Yunwu, so there is nothing to pick up: ${failed.join(', ')}.`;
+	}
+	if (mayHaveCreated.length > 0) {
+		const items = mayHaveCreated.sort((a, b) => a - b);
+		error.message +=
+			items.length === 1
+				? ` The create request of item ${items[0]} may also have created a task:`
+				: ` The create requests of items ${items.join(', ')} may also have created tasks:`;
+		error.message += ' check the task list in your Yunwu dashboard before running this node again.';
 	}
 	return error;
 }
