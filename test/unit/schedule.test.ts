@@ -195,7 +195,6 @@ describe('adaptive polling: tasks waited on after their creation (Wait Until Com
 			polling: 'adaptive',
 			startedAt: 0,
 			firstQueryAt: 0,
-			justCreated: false,
 			batch: members[11],
 		});
 		for (const at of [0, 30_000]) {
@@ -455,7 +454,6 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			polling: 'adaptive',
 			startedAt: 0,
 			firstQueryAt: P,
-			justCreated: true,
 			batch: board.join('veo3'),
 		});
 		prepare(schedule);

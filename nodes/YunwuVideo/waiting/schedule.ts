@@ -122,10 +122,11 @@ interface ScheduleSettings {
 	polling: Polling;
 	/** When the wait started: the task's creation for a task just created. Ages count from here. */
 	startedAt: number;
-	/** When the fixed schedule sends its first query (a task just created: one interval after it). */
+	/**
+	 * When the fixed schedule sends its first query: for a task just created, one interval after
+	 * `startedAt`; for one waited on after its creation (it may be done already), at `startedAt`.
+	 */
 	firstQueryAt: number;
-	/** The wait started at the task's creation (Create); else the task may be done already. */
-	justCreated: boolean;
 	/** The task's batch, when the model is known. */
 	batch?: BatchMember;
 }
@@ -233,7 +234,8 @@ export class PollSchedule {
 		const { pollIntervalMs } = this.settings;
 		// A task waited on after its creation (Wait Until Complete) may be done already: its first
 		// query goes out at once, as the fixed schedule's does.
-		const firstUnknown = this.lastQueryAt === undefined && !this.settings.justCreated;
+		const justCreated = this.settings.firstQueryAt > this.settings.startedAt;
+		const firstUnknown = this.lastQueryAt === undefined && !justCreated;
 		const window =
 			this.settings.polling === 'adaptive' && !firstUnknown ? this.window() : undefined;
 		if (!window) return this.fixedNextQueryAt();

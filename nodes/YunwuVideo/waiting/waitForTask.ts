@@ -118,7 +118,6 @@ export async function waitForTask(
 		polling: settings.polling ?? 'fixed',
 		startedAt,
 		firstQueryAt: startedAt + firstPause,
-		justCreated: firstPause > 0,
 		batch,
 	});
 	await sleepUntilNextQuery(schedule, clock, deadline, signal);
