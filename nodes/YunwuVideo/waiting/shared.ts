@@ -1,3 +1,5 @@
+import { BatchBoard } from './schedule';
+
 interface Entry {
 	result: Promise<unknown>;
 	/** Aborts the work once no caller needs it any more. */
@@ -5,8 +7,6 @@ interface Entry {
 	callers: number;
 	settled: boolean;
 }
-
-import { BatchBoard } from './schedule';
 
 /**
  * Work that several items of one node run need and that is done once for all of them: a task's poll
