@@ -28,10 +28,10 @@ export const NUMBER_OPTIONS = {
 		displayName: 'Timeout (Seconds)',
 		name: 'timeout',
 		type: 'number',
-		typeOptions: { minValue: 0.001 },
+		typeOptions: { minValue: 1 },
 		default: 1800,
 		description:
-			'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
+			'Seconds to wait for one task to finish before giving up on it (default 30 minutes, at least 1)',
 	},
 	maxConcurrent: {
 		displayName: 'Max Tasks at Once',
@@ -81,6 +81,13 @@ export const NUMBER_OPTIONS = {
 } satisfies Record<string, INodeProperties>;
 
 type NumberOptionName = keyof typeof NUMBER_OPTIONS;
+
+/**
+ * Lower bounds a run accepts below the panel's: Timeout's panel minimum is 1 s (a shorter one ends
+ * the wait before Yunwu can answer its first query), but saved workflows and expressions may hold
+ * shorter ones, as the panel allowed before: they run as they did.
+ */
+const RUN_MINIMUM: Partial<Record<NumberOptionName, number>> = { timeout: 0.001 };
 
 /** How a task's queries are spaced: the field holds the default; the reader accepts its values only. */
 export const POLLING_OPTION = {
@@ -174,7 +181,13 @@ function readNumberOption(
 ): number {
 	const field: INodeProperties = NUMBER_OPTIONS[name];
 	if (!Object.prototype.hasOwnProperty.call(options, name)) return field.default as number;
-	return readNumber(context, itemIndex, options[name], field);
+	const minValue = RUN_MINIMUM[name];
+	return readNumber(
+		context,
+		itemIndex,
+		options[name],
+		minValue === undefined ? field : { ...field, typeOptions: { ...field.typeOptions, minValue } },
+	);
 }
 
 /**
