@@ -20,8 +20,7 @@ export function forOperations(
 	});
 }
 
-/** Task ID: one field (the node lists it once for Query and Wait Until Complete). */
-export const taskIdField: INodeProperties = {
+const TASK_ID: INodeProperties = {
 	displayName: 'Task ID',
 	name: 'taskId',
 	type: 'string',
@@ -31,6 +30,24 @@ export const taskIdField: INodeProperties = {
 	description:
 		'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
 };
+
+/** The first node version whose Task ID starts as the Create output's `task_id`. */
+export const TASK_ID_MAPPED_VERSION = 1.1;
+
+/**
+ * Task ID, listed once for Query and Wait Until Complete. n8n saves only values that differ from
+ * the default, so a version 1 node saved with Task ID left empty holds none: it keeps the empty
+ * default (and its "Task ID is empty" error). Nodes added from version 1.1 start with the
+ * Create output's `task_id` mapped.
+ */
+export const taskIdFields: INodeProperties[] = [
+	{ ...TASK_ID, displayOptions: { show: { '@version': [1] } } },
+	{
+		...TASK_ID,
+		default: '={{ $json.task_id }}',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] } },
+	},
+];
 
 /**
  * Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field
