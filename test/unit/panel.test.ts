@@ -153,7 +153,7 @@ describe('Options appear only where they apply', () => {
 					),
 				)
 				.map((option) => option.name);
-		expect(offeredOptions(false)).toEqual(['maxConcurrent', 'requestTimeout', 'timeout']);
+		expect(offeredOptions(false)).toEqual(['timeout', 'maxConcurrent', 'requestTimeout']);
 		expect(offeredOptions(true)).toEqual(
 			expect.arrayContaining(['pollInterval', 'polling', 'onTimeout', 'downloadThumbnail']),
 		);

@@ -88,10 +88,29 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 }
 
 /**
- * An operation's `options` collection (the name saved workflows hold), its items in alphabetical
- * order of their labels, as n8n's guidelines (and lint rule, which cannot see items assembled
- * from variables) want optional fields.
+ * The order of the Add Option list: what most users change first (how long to wait, how often to
+ * ask, what a timeout does, the thumbnail), the tuning of polling, requests and downloads last. A
+ * long alphabetical list is hard to scan.
  */
+const OPTION_ORDER = [
+	'timeout',
+	'pollInterval',
+	'onTimeout',
+	'downloadThumbnail',
+	'thumbnailBinaryPropertyName',
+	'maxFileSize',
+	'maxConcurrent',
+	'polling',
+	'requestTimeout',
+	'downloadAttempts',
+	'minDownloadSpeed',
+];
+const optionRank = (option: INodeProperties) => {
+	const rank = OPTION_ORDER.indexOf(option.name);
+	return rank === -1 ? OPTION_ORDER.length : rank;
+};
+
+/** An operation's `options` collection (the name saved workflows hold), in `OPTION_ORDER`. */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -99,7 +118,7 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...options].sort((a, b) => optionRank(a) - optionRank(b)),
 	};
 }
 

@@ -100,15 +100,15 @@ export const POLLING_OPTION = {
 			name: 'Adaptive',
 			value: 'adaptive',
 			description:
-				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. Two queries of a task are at least a quarter interval (0.5 s) and at most 3 intervals apart.',
+				'Asks less often while a video cannot be ready yet and more often when it is about to be (learned from the first video of the same model to finish), never more often in total than Fixed Interval',
 		},
 		{
 			name: 'Fixed Interval',
 			value: 'fixed',
-			description: 'One query every Poll Interval',
+			description: 'Asks once every Poll Interval',
 		},
 	],
-	description: 'When to query a task that is still running',
+	description: 'How often to ask Yunwu whether a running task is done',
 } satisfies INodeProperties;
 
 /** The default binary field names, and names a binary field may not have. */
