@@ -31,13 +31,36 @@ describe('node description', () => {
 		});
 	});
 
-	test('options collections list their items alphabetically by label', () => {
+	test('options collections list what most users change first, the tuning of requests and downloads last', () => {
 		const collections = properties.filter((p) => p.type === 'collection');
 		expect(collections).toHaveLength(3);
-		for (const collection of collections) {
-			const labels = (collection.options as INodeProperties[]).map((o) => o.displayName);
-			expect(labels).toEqual([...labels].sort((a, b) => a.localeCompare(b)));
-		}
+		const names = collections.map((collection) =>
+			(collection.options as INodeProperties[]).map((option) => option.name),
+		);
+		const waiting = [
+			'timeout',
+			'pollInterval',
+			'onTimeout',
+			'downloadThumbnail',
+			'thumbnailBinaryPropertyName',
+			'maxFileSize',
+			'maxConcurrent',
+			'polling',
+			'requestTimeout',
+			'downloadAttempts',
+			'minDownloadSpeed',
+		];
+		const query = waiting.filter((name) =>
+			[
+				'downloadThumbnail',
+				'thumbnailBinaryPropertyName',
+				'maxFileSize',
+				'requestTimeout',
+				'downloadAttempts',
+				'minDownloadSpeed',
+			].includes(name),
+		);
+		expect(names).toEqual([waiting, query, waiting]);
 	});
 
 	test('every boolean is described with "Whether"', () => {
