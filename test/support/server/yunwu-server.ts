@@ -132,6 +132,8 @@ export interface LoggedRequest {
 	authorization?: string;
 	at: number;
 	body?: string;
+	/** When the client's connection closed while the request was still unanswered (a hung answer abandoned). */
+	abandonedAt?: number;
 }
 
 /** One entry of the model list; the server adds `object`, `created` and (unless given) `supported_endpoint_types`. */
@@ -384,7 +386,7 @@ export class YunwuServer {
 
 	private record(server: 'api' | 'files', req: IncomingMessage, body?: string): URL {
 		const url = new URL(req.url ?? '/', 'http://local');
-		this.log.push({
+		const entry: LoggedRequest = {
 			server,
 			method: req.method ?? 'GET',
 			path: url.pathname,
@@ -392,13 +394,18 @@ export class YunwuServer {
 			authorization: req.headers.authorization,
 			at: Date.now(),
 			body,
-		});
+		};
+		this.log.push(entry);
 		return url;
 	}
 
 	private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const body = await readBody(req);
 		const url = this.record('api', req, body || undefined);
+		const entry = this.log.at(-1)!;
+		res.once('close', () => {
+			if (!res.writableEnded) entry.abandonedAt = Date.now();
+		});
 		// A download redirected to the API host (cross-origin redirect test): files need no key.
 		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
 		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
