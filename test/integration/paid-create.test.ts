@@ -213,27 +213,21 @@ describe('Truth', () => {
 		expect(took).toBeLessThan(2600);
 	});
 
-	test('a reference image URL with commas, one URL per line, stays one image', async () => {
-		await create({
-			imageSource: 'urls',
-			imageUrls:
-				'https://res.cloudinary.com/demo/image/upload/w_300,h_200,c_crop/sample.jpg\nhttps://img.example/b.png',
-		});
-		expect(yunwu().createBodies.at(-1)?.images).toEqual([
-			'https://res.cloudinary.com/demo/image/upload/w_300,h_200,c_crop/sample.jpg',
-			'https://img.example/b.png',
-		]);
-		// Several URLs on one line, separated by commas, are still several images.
-		await create({
-			imageSource: 'urls',
-			imageUrls:
-				'https://img.example/a.png, https://res.cloudinary.com/x/w_3,h_2/s.jpg,https://img.example/c.png',
-		});
-		expect(yunwu().createBodies.at(-1)?.images).toEqual([
-			'https://img.example/a.png',
-			'https://res.cloudinary.com/x/w_3,h_2/s.jpg',
-			'https://img.example/c.png',
-		]);
+	const cropped = 'https://res.cloudinary.com/demo/image/upload/w_300,h_200,c_crop/sample.jpg';
+	test.each([
+		[
+			'one URL per line',
+			`${cropped}\nhttps://img.example/b.png`,
+			[cropped, 'https://img.example/b.png'],
+		],
+		[
+			'several on one line, separated by commas',
+			`https://img.example/a.png, ${cropped},https://img.example/c.png`,
+			['https://img.example/a.png', cropped, 'https://img.example/c.png'],
+		],
+	])('a reference image URL with commas stays one image (%s)', async (_name, imageUrls, images) => {
+		await create({ imageSource: 'urls', imageUrls });
+		expect(yunwu().createBodies.at(-1)?.images).toEqual(images);
 	});
 });
 

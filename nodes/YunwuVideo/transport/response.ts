@@ -172,7 +172,7 @@ export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskA
  * `{"code": 0, "data": {"id" | "task_id": …}}`). A number is used as its text (digits beyond 2^53
  * were kept as text when the answer was read).
  */
-export function createdIdOf(answer: IDataObject): string | undefined {
+function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};

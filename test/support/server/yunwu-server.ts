@@ -240,6 +240,8 @@ export class YunwuServer {
 	unknownTask: UnknownTaskStyle;
 	/** Faults answered to create requests, one each. */
 	createFaults: ApiFault[] = [];
+	/** The fault a create request meets, chosen by its body (before `createFaults`): for creates sent at once. */
+	createFaultOf?: (body: Record<string, unknown>) => ApiFault | undefined;
 	/** TCP connections the API server accepted, including those that never became an HTTP request (TLS). */
 	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
@@ -577,7 +579,7 @@ export class YunwuServer {
 			});
 		}
 		this.createBodies.push(parsed);
-		const fault = this.createFaults.shift();
+		const fault = this.createFaultOf?.(parsed) ?? this.createFaults.shift();
 		if (fault) return applyApiFault(fault, res);
 		if (typeof parsed.model !== 'string' || !parsed.model) {
 			return sendJson(res, 400, {
