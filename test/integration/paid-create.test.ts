@@ -156,10 +156,20 @@ test("n8n's Retry of a failed execution does not send again a create whose answe
 	expect(retried.error?.message).toMatch(/not sent again when n8n retried the execution/);
 	expect(retried.error?.message).toMatch(/run the workflow anew/);
 
+	// A Retry whose request now reads differently (the prompt edited, then "Retry with currently
+	// saved workflow") is a new request: it is sent.
+	yunwu().createFaults.push({ type: 'hang' });
+	const edited = await create(
+		{ prompt: 'A lighthouse at dawn', options: { requestTimeout: 0.3 } },
+		{ contextData: failed.run.data.executionData!.contextData },
+	);
+	expect(edited.error?.message).not.toMatch(/not sent again/);
+	expect(creates()).toBe(2);
+
 	// A new execution (no saved context) sends it: the user checked the dashboard.
 	const anew = await create({ options: { requestTimeout: 0.3 } });
 	expect(anew.error).toBeUndefined();
-	expect(creates()).toBe(2);
+	expect(creates()).toBe(3);
 });
 
 describe('Truth', () => {
