@@ -272,6 +272,19 @@ const trigger = async (shape: Shape) => {
 	});
 	expect(response.status).toBe(200);
 };
+/** Triggers the workflow and waits for its execution to fail. */
+async function triggerUntilFailed(shape: Shape): Promise<ExecutionSummary> {
+	await trigger(shape);
+	const [failed] = await waitFor(
+		'the execution to fail',
+		async () => {
+			const executions = await executionsOf(shape.id);
+			return executions[0]?.status === 'error' ? executions : undefined;
+		},
+		60_000,
+	);
+	return failed;
+}
 const lastOutput = (answer: RetryAnswer, node: string) =>
 	answer.data.resultData.runData[node]?.at(-1)?.data?.main[0]?.map((item) => item.json) ?? [];
 
@@ -318,15 +331,7 @@ afterAll(async () => {
 });
 
 test('Retry of an execution whose Create + Wait timed out waits on the tasks it created: one create, the video delivered', async () => {
-	await trigger(TIMED_OUT);
-	const [failed] = await waitFor(
-		'the execution to fail',
-		async () => {
-			const executions = await executionsOf(TIMED_OUT.id);
-			return executions[0]?.status === 'error' ? executions : undefined;
-		},
-		60_000,
-	);
+	const failed = await triggerUntilFailed(TIMED_OUT);
 	expect(createsOf(TIMED_OUT)).toBe(1);
 
 	const retriedAt = Date.now();
@@ -343,15 +348,7 @@ test('Retry of an execution whose Create + Wait timed out waits on the tasks it 
 	);
 });
 test('Retry of an execution whose create request was never answered does not send it again: one create, the error says why', async () => {
-	await trigger(UNANSWERED);
-	const [failed] = await waitFor(
-		'the execution to fail',
-		async () => {
-			const executions = await executionsOf(UNANSWERED.id);
-			return executions[0]?.status === 'error' ? executions : undefined;
-		},
-		60_000,
-	);
+	const failed = await triggerUntilFailed(UNANSWERED);
 	expect(createsOf(UNANSWERED)).toBe(1);
 
 	const retried = await retry(failed.id);
