@@ -56,6 +56,28 @@ export function oneLine(text: string): string {
 }
 
 /**
+ * The fields a task answer gives its failure's reason in, first found first: `error` (a string or
+ * `{ code, message }`), `error_message` (docs/yunwu-api.md), `fail_reason` (new-api's task
+ * record), `task_status_msg` (Kling), `err_code` (Vidu).
+ */
+const REASON_FIELDS = [
+	'error',
+	'error_message',
+	'fail_reason',
+	'task_status_msg',
+	'err_code',
+] as const;
+
+/** Why the task failed, in one line, from the first reason field that says something; else null. */
+export function failureReasonOf(answer: TaskAnswer): string | null {
+	for (const field of REASON_FIELDS) {
+		const reason = readableApiError(answer[field]);
+		if (reason) return reason;
+	}
+	return null;
+}
+
+/**
  * The item a node outputs for one task answer. The node's own fields come first, so they are told
  * apart from the API's at a glance: `task_id` (as queried, since the answer's own `id` may lack the
  * model prefix), `state`, `progress`, `error_message`, then the operation's `nodeFields` (the
@@ -69,13 +91,11 @@ export function shapeTaskOutput(
 	answer: TaskAnswer,
 	nodeFields: IDataObject = {},
 ): IDataObject {
-	const apiError =
-		typeof answer.error_message === 'string' ? oneLine(answer.error_message) || null : null;
 	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
 		progress: toProgress(answer.progress),
-		error_message: readableApiError(answer.error) ?? apiError,
+		error_message: failureReasonOf(answer),
 		...nodeFields,
 	};
 	const output: IDataObject = { ...derived };

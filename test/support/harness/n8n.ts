@@ -164,6 +164,11 @@ export interface RunOptions {
 	retry?: { maxTries?: number; waitBetweenTries?: number };
 	/** The node's version, as a saved workflow holds it; 1 when not given. */
 	typeVersion?: number;
+	/**
+	 * The node contexts an earlier execution saved (`run.data.executionData.contextData`): a new
+	 * execution that starts from them is what n8n's Retry of a failed execution runs.
+	 */
+	contextData?: NonNullable<IRunExecutionData['executionData']>['contextData'];
 }
 
 export interface NodeRun {
@@ -267,7 +272,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		startData: {},
 		resultData: { runData: {} },
 		executionData: {
-			contextData: {},
+			contextData: structuredClone(options.contextData ?? {}),
 			metadata: {},
 			nodeExecutionStack: [executeData],
 			waitingExecution: {},
