@@ -187,30 +187,22 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
 
 			// Every further option, as a person adding one would see the list.
-			expect(await addOptionList(page)).toEqual([
-				'On Timeout',
-				'Download Thumbnail',
+			const tuning = [
 				'Max File Size (MB)',
 				'Max Tasks at Once',
 				'Polling',
 				'Request Timeout (Seconds)',
 				'Download Attempts',
 				'Minimum Download Speed (KB/s)',
-			]);
-			await page.waitForTimeout(500); // the list's opening animation
-			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-options.png') });
-			await page.keyboard.press('Escape');
+			];
+			expect(await addOptionList(page)).toEqual(['On Timeout', 'Download Thumbnail', ...tuning]);
+			await screenshotOpenList(page, 'editor-options.png');
 			await addOption(page, 'Download Thumbnail');
 			await page.locator('[data-test-id="parameter-input-downloadThumbnail"] .el-switch').click();
 			expect(await addOptionList(page)).toEqual([
 				'On Timeout',
 				'Put Thumbnail in Field',
-				'Max File Size (MB)',
-				'Max Tasks at Once',
-				'Polling',
-				'Request Timeout (Seconds)',
-				'Download Attempts',
-				'Minimum Download Speed (KB/s)',
+				...tuning,
 			]);
 			await page.keyboard.press('Escape');
 
@@ -281,9 +273,7 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				'Max Tasks at Once',
 				'Request Timeout (Seconds)',
 			]);
-			await page.waitForTimeout(500); // the list's opening animation
-			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-create-no-wait.png') });
-			await page.keyboard.press('Escape');
+			await screenshotOpenList(page, 'editor-create-no-wait.png');
 			await page.close();
 		});
 
@@ -328,6 +318,13 @@ async function pickFromSearch(page: Page, query: string, screenshot: string): Pr
 	await entries.filter({ hasText: 'Wait until video task is complete' }).first().click();
 	await expectLocator(page.locator('[data-test-id="parameter-input-operation"]')).toBeVisible();
 	await expectInputValue(page, 'operation', 'Wait Until Complete');
+	await page.keyboard.press('Escape');
+}
+
+/** A screenshot of the open list, once its opening animation is over; then the list is closed. */
+async function screenshotOpenList(page: Page, file: string): Promise<void> {
+	await page.waitForTimeout(500);
+	await page.screenshot({ path: path.join(ARTIFACTS, file) });
 	await page.keyboard.press('Escape');
 }
 

@@ -37,30 +37,14 @@ describe('node description', () => {
 		const names = collections.map((collection) =>
 			(collection.options as INodeProperties[]).map((option) => option.name),
 		);
-		const waiting = [
-			'timeout',
-			'pollInterval',
-			'onTimeout',
-			'downloadThumbnail',
-			'thumbnailBinaryPropertyName',
-			'maxFileSize',
-			'maxConcurrent',
-			'polling',
-			'requestTimeout',
-			'downloadAttempts',
-			'minDownloadSpeed',
-		];
-		const query = waiting.filter((name) =>
-			[
-				'downloadThumbnail',
-				'thumbnailBinaryPropertyName',
-				'maxFileSize',
-				'requestTimeout',
-				'downloadAttempts',
-				'minDownloadSpeed',
-			].includes(name),
-		);
-		expect(names).toEqual([waiting, query, waiting]);
+		const [create, query, wait] = names;
+		expect(create).toEqual(wait);
+		// What most users change first…
+		expect(wait.slice(0, 3)).toEqual(['timeout', 'pollInterval', 'onTimeout']);
+		expect(query[0]).toBe('downloadThumbnail');
+		// …the tuning of requests and downloads last.
+		for (const options of [query, wait])
+			expect(options.slice(-3)).toEqual(['requestTimeout', 'downloadAttempts', 'minDownloadSpeed']);
 	});
 
 	test('every boolean is described with "Whether"', () => {
