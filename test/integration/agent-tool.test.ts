@@ -1,0 +1,169 @@
+// The Yunwu Video Tool an AI Agent calls (n8n's `…yunwuVideoTool`, derived from `usableAsTool`),
+// run through n8n-core: what the model gets back from each operation, and what it is told after a
+// failure. The node outside an agent is covered, unchanged, by every other suite.
+import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../support/harness/n8n';
+
+const yunwu = useYunwuServer();
+
+const asTool = (parameters: Record<string, unknown>, ids: string[] = ['unused']) =>
+	runNode({
+		parameters: { taskId: '={{ $json.id }}', ...parameters },
+		items: itemsWithIds(ids),
+		credentials: credentialsFor(yunwu()),
+		asTool: true,
+	});
+
+describe('as an AI Agent tool', () => {
+	test('Wait Until Complete answers the model with task_id, state, progress, the video link and a next step, downloads nothing, and has no second id', async () => {
+		const id = yunwu().addTask({
+			id: 'grok:agent-done',
+			processingPolls: 1,
+			end: 'completed',
+			video: { size: 50_000 },
+			thumbnail: true,
+		});
+
+		const run = await asTool(
+			{
+				operation: 'waitUntilComplete',
+				options: { pollInterval: 0.05, downloadThumbnail: true },
+			},
+			[id],
+		);
+
+		expect(run.status).toBe('success');
+		const [item] = run.items!;
+		expect(item.binary).toBeUndefined();
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.json).toEqual({
+			task_id: id,
+			state: 'completed',
+			progress: 100,
+			video_url: expect.stringMatching(/^http:\/\/127\.0\.0\.2:\d+\/file_download\//),
+			thumbnail_url: expect.any(String),
+			next_step: 'The video is ready: give the user video_url (the link expires after a while).',
+		});
+		expect(JSON.stringify(item.json).length).toBeLessThan(400);
+		expect(yunwu().fileRequests()).toEqual([]);
+		expect(yunwu().videoOf(id).downloads).toBe(0);
+	});
+
+	test('Create without waiting: the task id at once, state pending, and the next step says to wait for it with the wait tool, not to create it again', async () => {
+		const created = yunwu().createdTasks.length;
+
+		const run = await asTool({
+			operation: 'create',
+			model: 'grok-video-3',
+			prompt: 'A red kite over the sea',
+			waitForCompletion: false,
+		});
+
+		const [task] = yunwu().createdTasks.slice(created);
+		expect(run.items![0].json).toEqual({
+			task_id: task.id,
+			state: 'pending',
+			progress: null,
+			next_step:
+				'The video is being made, which takes minutes. Wait for it with a tool that waits for a Yunwu video task (Wait Until Complete) and this task_id. Do not create it again.',
+		});
+	});
+
+	test('a wait that runs out of time is an answer, not an error: still processing, wait again with this task_id (the default On Timeout "fail" does not apply)', async () => {
+		const id = yunwu().addTask({ id: 'grok:agent-slow', processingPolls: 1_000_000 });
+
+		const run = await asTool(
+			{ operation: 'waitUntilComplete', options: { pollInterval: 0.05, timeout: 0.3 } },
+			[id],
+		);
+
+		expect(run.status).toBe('success');
+		const { json } = run.items![0];
+		expect(json).toMatchObject({ task_id: id, state: 'processing', timed_out: true });
+		expect(json.next_step).toMatch(
+			/^Not finished after waiting 0 s\. To keep waiting, call this tool again with this task_id, or tell the user it is still being made\.$/,
+		);
+	});
+
+	test('an unknown task id fails with the next step: call again with the full task id, prefix included', async () => {
+		yunwu().addTask({ id: 'grok:agent-known', processingPolls: 1 });
+
+		const run = await asTool({ operation: 'query' }, ['agent-known']);
+
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toBe(
+			'Yunwu does not know task "agent-known" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, including its prefix such as "grok:". Next step: Call this tool again with the task_id exactly as the create tool returned it, model prefix included (such as "grok:…"); do not shorten or retype it.',
+		);
+	});
+
+	test('a failed task tells the model that waiting again will not help', async () => {
+		const id = yunwu().addTask({
+			id: 'grok:agent-failed',
+			processingPolls: 1,
+			end: 'failed',
+			failure: { code: 'policy', message: 'Prompt rejected by moderation' },
+		});
+
+		const run = await asTool({ operation: 'waitUntilComplete', options: { pollInterval: 0.05 } }, [
+			id,
+		]);
+
+		expect(run.error?.message).toContain('Prompt rejected by moderation');
+		expect(run.error?.message).toContain(
+			'Next step: The video could not be made: tell the user why. Waiting again will not help',
+		);
+	});
+
+	test('a create that may have created a task tells the model not to create it again', async () => {
+		yunwu().createFaults.push({ type: 'status', code: 502 });
+
+		const run = await asTool({
+			operation: 'create',
+			model: 'grok-video-3',
+			prompt: 'A lighthouse',
+			waitForCompletion: false,
+		});
+
+		expect(run.error?.message).toContain(
+			'Next step: Do not call the create tool again for this video: the task may exist and be paid for.',
+		);
+	});
+
+	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
+		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
+		const started = Date.now();
+
+		// A second query 130 s after the first fits in 30 minutes, not in 2: the wait ends after one query.
+		const run = await asTool({ operation: 'waitUntilComplete', options: { pollInterval: 130 } }, [
+			id,
+		]);
+
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(run.items![0].json).toMatchObject({ state: 'processing', timed_out: true });
+		expect(yunwu().apiRequests(id)).toHaveLength(1);
+	});
+});
+
+describe('the description each operation gives the model', () => {
+	const fields = new YunwuVideo().description.properties.filter(
+		(property) => property.name === 'toolDescription',
+	);
+
+	test('is shown on the tool only, one per operation (and Wait for Completion), each saying what it does and returns', () => {
+		expect(fields.map((field) => field.displayOptions?.show)).toEqual([
+			{ '@tool': [true], operation: ['create'], waitForCompletion: [false] },
+			{ '@tool': [true], operation: ['create'], waitForCompletion: [true] },
+			{ '@tool': [true], operation: ['query'] },
+			{ '@tool': [true], operation: ['waitUntilComplete'] },
+		]);
+		const [createOnly, createAndWait, query, wait] = fields.map((field) => String(field.default));
+		expect(createOnly).toMatch(/returns at once, without waiting/);
+		expect(createOnly).not.toMatch(/video_url/);
+		expect(createAndWait).toMatch(/waits for it \(2 minutes unless its Timeout is set\)/);
+		expect(query).toMatch(/once, without waiting/);
+		expect(wait).toMatch(/^Waits for a Yunwu/);
+		for (const text of [createAndWait, query, wait]) expect(text).toMatch(/video_url/);
+		for (const text of [query, wait]) expect(text).toMatch(/model prefix included/);
+		expect(new Set([createOnly, createAndWait, query, wait]).size).toBe(4);
+	});
+});
