@@ -22,15 +22,20 @@ import {
 	type N8nInstall,
 } from '../test/support/real-n8n/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
+import { toolDescriptionFields } from '../nodes/YunwuVideo/actions/common/agentTool';
+import { ChatServer, textOf, type ChatRequest } from '../test/support/server/chat-server';
 import {
+	agentWorkflow,
 	chain,
 	credential,
 	CREDENTIAL,
 	manualTrigger,
 	promptItems,
 	sha256OfVideo,
+	openAiCredential,
 	taskIds,
 	yunwuVideo,
+	yunwuVideoTool,
 } from '../test/support/real-n8n/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
@@ -62,6 +67,137 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		await server?.stop();
 		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 	});
+
+	// n8n 2.x runs an agent's tools through its engine; 1.x is covered by the node's own tool tests.
+	const onN8n2 = line === 2 ? test : test.skip;
+
+	onN8n2(
+		"an AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, and answers with the video link; the tools never download the video",
+		async () => {
+			const createTool = yunwuVideoTool('Create video', {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: "={{ $fromAI('prompt', 'What the video should show, in detail', 'string') }}",
+				waitForCompletion: false,
+			});
+			const waitTool = yunwuVideoTool('Wait for video', {
+				operation: 'waitUntilComplete',
+				taskId:
+					"={{ $fromAI('task_id', 'The task_id the create tool returned, exactly as given', 'string') }}",
+				options: { pollInterval: 0.2 },
+			});
+			server.createdTaskTemplate = {
+				pendingPolls: 1,
+				processingPolls: 1,
+				end: 'completed',
+				video: { size: 2_000_000 },
+			};
+			const lastToolResult = (request: ChatRequest) =>
+				JSON.parse(textOf(request.messages.at(-1)!)) as Array<Record<string, unknown>>;
+			// The model's side of the conversation: create, wait with the id cut short, wait as given, answer.
+			const model = await new ChatServer((request, index) => {
+				if (index === 0)
+					return {
+						toolCalls: [{ name: 'Create_video', args: { prompt: 'A paper boat in the rain' } }],
+					};
+				if (index === 1) {
+					const taskId = String(lastToolResult(request)[0].task_id);
+					return {
+						toolCalls: [{ name: 'Wait_for_video', args: { task_id: taskId.split(':')[1] } }],
+					};
+				}
+				if (index === 2) {
+					const created = JSON.parse(textOf(request.messages.at(-3)!)) as Array<
+						Record<string, unknown>
+					>;
+					return { toolCalls: [{ name: 'Wait_for_video', args: { task_id: created[0].task_id } }] };
+				}
+				return { content: `Your video is ready: ${String(lastToolResult(request)[0].video_url)}` };
+			}).start();
+			try {
+				await importIntoN8n(install, env, 'credentials', [
+					openAiCredential(model.apiKey, model.url),
+				]);
+				await importIntoN8n(install, env, 'workflow', [
+					agentWorkflow('e2eAgent', 'Make me a short video of a paper boat in the rain.', [
+						createTool,
+						waitTool,
+					]),
+				]);
+				const [tasks, files] = [server.createdTasks.length, server.fileRequests().length];
+
+				const outcome = await executeWorkflow(install, env, 'e2eAgent');
+
+				const said = `${outcome.stdout}\n${outcome.stderr}`;
+				expect({ error: outcome.data?.resultData.error, requests: model.requests.length }).toEqual({
+					error: undefined,
+					requests: 4,
+				});
+				// What the model was told about each tool: the operation's own description and its one argument.
+				const defaults = toolDescriptionFields.map((field) => String(field.default));
+				const tools = Object.fromEntries(
+					(model.requests[0].tools ?? []).map(({ function: tool }) => [tool.name, tool]),
+				);
+				expect(Object.keys(tools).sort()).toEqual(['Create_video', 'Wait_for_video']);
+				expect(tools.Create_video.description).toBe(defaults[0]);
+				expect(tools.Wait_for_video.description).toBe(defaults[3]);
+				expect(tools.Create_video.parameters).toMatchObject({
+					type: 'object',
+					properties: {
+						prompt: { type: 'string', description: 'What the video should show, in detail' },
+					},
+					required: ['prompt'],
+				});
+				expect(Object.keys(tools.Wait_for_video.parameters.properties as object)).toEqual([
+					'task_id',
+				]);
+				// What it got back: the created task in a few fields, an error that says what to do, the video link.
+				const [task] = server.createdTasks.slice(tasks);
+				expect(task.body).toMatchObject({
+					model: 'grok-video-3',
+					prompt: 'A paper boat in the rain',
+				});
+				const results = model.toolResults().map(textOf);
+				expect(results).toHaveLength(3);
+				expect(JSON.parse(results[0])).toEqual([
+					{
+						task_id: task.id,
+						state: 'pending',
+						progress: null,
+						next_step: expect.stringContaining('Wait for it with a tool that waits'),
+					},
+				]);
+				expect(results[1]).toContain(`Yunwu does not know task \\"${task.id.split(':')[1]}\\"`);
+				expect(results[1]).toContain(
+					'Next step: Call this tool again with the task_id exactly as the create tool returned it, model prefix included',
+				);
+				const done = JSON.parse(results[2]) as Array<Record<string, unknown>>;
+				expect(done).toEqual([
+					{
+						task_id: task.id,
+						state: 'completed',
+						progress: 100,
+						video_url: server.videoUrlOf(task.id),
+						next_step:
+							'The video is ready: give the user video_url (the link expires after a while).',
+					},
+				]);
+				for (const result of [results[0], results[2]]) expect(result.length).toBeLessThan(500);
+				expect(nodeOutput(outcome, 'AI Agent')[0].json.output).toBe(
+					`Your video is ready: ${String(done[0].video_url)}`,
+				);
+				// Never downloaded: n8n would drop the file from a tool's result anyway.
+				expect(server.fileRequests().length).toBe(files);
+				expect(server.videoOf(task.id).downloads).toBe(0);
+				expect(said).not.toContain(server.apiKey);
+				process.stdout.write(
+					`n8n ${install.version}: agent tool results of ${results.map((result) => result.length).join(', ')} characters\n`,
+				);
+			} finally {
+				await model.stop();
+			}
+		},
+	);
 
 	test('the package is installed as n8n installs community packages, its peer dependency left to n8n', () => {
 		const installed = path.join(userFolder, '.n8n', 'nodes', 'node_modules');

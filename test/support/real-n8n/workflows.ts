@@ -100,3 +100,54 @@ export function credential(
 ) {
 	return { id, name, type: 'yunwuApi', data: { apiKey, baseUrl } };
 }
+
+/** An OpenAI credential pointed at a local OpenAI-compatible server (`…/v1`). */
+export function openAiCredential(apiKey: string, url: string) {
+	return { id: 'openAiE2e', name: 'Local chat model', type: 'openAiApi', data: { apiKey, url } };
+}
+
+/** The Yunwu Video Tool an AI Agent calls (`usableAsTool`), named as the model sees it (spaces → `_`). */
+export function yunwuVideoTool(name: string, parameters: Record<string, unknown>): Node {
+	return { ...yunwuVideo(parameters), name, type: 'n8n-nodes-yunwu.yunwuVideoTool' };
+}
+
+/**
+ * Manual Trigger → n8n's AI Agent with `prompt`, its model n8n's OpenAI Chat Model on the local
+ * server (Chat Completions, as OpenAI-compatible servers speak), `tools` connected as its tools.
+ */
+export function agentWorkflow(
+	id: string,
+	prompt: string,
+	tools: Node[],
+	agentName = 'AI Agent',
+): Record<string, unknown> {
+	const agent: Node = {
+		id: nodeId(),
+		name: agentName,
+		type: '@n8n/n8n-nodes-langchain.agent',
+		typeVersion: 3.1,
+		position: [220, 0],
+		parameters: { promptType: 'define', text: prompt, options: {} },
+	};
+	const model: Node = {
+		id: nodeId(),
+		name: 'Chat Model',
+		type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
+		typeVersion: 1.3,
+		position: [220, 200],
+		parameters: {
+			model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' },
+			responsesApiEnabled: false,
+			options: {},
+		},
+		credentials: { openAiApi: { id: 'openAiE2e', name: 'Local chat model' } },
+	};
+	const workflow = chain(id, `E2E agent ${id}`, [manualTrigger(), agent]);
+	const connections = workflow.connections as Record<string, Record<string, unknown>>;
+	connections[model.name] = {
+		ai_languageModel: [[{ node: agentName, type: 'ai_languageModel', index: 0 }]],
+	};
+	for (const tool of tools)
+		connections[tool.name] = { ai_tool: [[{ node: agentName, type: 'ai_tool', index: 0 }]] };
+	return { ...workflow, nodes: [...(workflow.nodes as Node[]), model, ...tools] };
+}
