@@ -25,8 +25,8 @@ import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved
 import { toolDescriptionFields } from '../nodes/YunwuVideo/actions/common/agentTool';
 import { ChatServer, textOf, type ChatRequest } from '../test/support/server/chat-server';
 import {
-	agentWorkflow,
 	chain,
+	chatExample,
 	credential,
 	CREDENTIAL,
 	manualTrigger,
@@ -35,7 +35,6 @@ import {
 	openAiCredential,
 	taskIds,
 	yunwuVideo,
-	yunwuVideoTool,
 } from '../test/support/real-n8n/workflows';
 
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
@@ -72,20 +71,8 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	const onN8n2 = line === 2 ? test : test.skip;
 
 	onN8n2(
-		"an AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, and answers with the video link; the tools never download the video",
+		"examples/agent-make-videos.json: its AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, and answers with the video link; the tools never download the video",
 		async () => {
-			const createTool = yunwuVideoTool('Create video', {
-				operation: 'create',
-				model: 'grok-video-3',
-				prompt: "={{ $fromAI('prompt', 'What the video should show, in detail', 'string') }}",
-				waitForCompletion: false,
-			});
-			const waitTool = yunwuVideoTool('Wait for video', {
-				operation: 'waitUntilComplete',
-				taskId:
-					"={{ $fromAI('task_id', 'The task_id the create tool returned, exactly as given', 'string') }}",
-				options: { pollInterval: 0.2 },
-			});
 			server.createdTaskTemplate = {
 				pendingPolls: 1,
 				processingPolls: 1,
@@ -119,10 +106,12 @@ describe.each(LINES)('n8n %s.x', (line) => {
 					openAiCredential(model.apiKey, model.url),
 				]);
 				await importIntoN8n(install, env, 'workflow', [
-					agentWorkflow('e2eAgent', 'Make me a short video of a paper boat in the rain.', [
-						createTool,
-						waitTool,
-					]),
+					chatExample(
+						'e2eAgent',
+						'agent-make-videos.json',
+						'Make me a short video of a paper boat in the rain.',
+						{ pollInterval: 0.2 },
+					),
 				]);
 				const [tasks, files] = [server.createdTasks.length, server.fileRequests().length];
 
@@ -144,7 +133,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				expect(tools.Create_video.parameters).toMatchObject({
 					type: 'object',
 					properties: {
-						prompt: { type: 'string', description: 'What the video should show, in detail' },
+						prompt: {
+							type: 'string',
+							description: 'What the video should show: subject, setting, camera, mood, in detail',
+						},
 					},
 					required: ['prompt'],
 				});
@@ -153,10 +145,21 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				]);
 				// What it got back: the created task in a few fields, an error that says what to do, the video link.
 				const [task] = server.createdTasks.slice(tasks);
-				expect(task.body).toMatchObject({
-					model: 'grok-video-3',
+				expect(task.body).toEqual({
+					model: 'veo3.1-fast',
 					prompt: 'A paper boat in the rain',
+					aspect_ratio: '16:9',
+					enhance_prompt: false,
+					enable_upsample: false,
 				});
+				// The example's system message and the chat message reached the model.
+				expect(model.requests[0].messages.map((message) => message.role)).toEqual([
+					'system',
+					'user',
+				]);
+				expect(textOf(model.requests[0].messages[0])).toContain(
+					'exactly as given (prefix included)',
+				);
 				const results = model.toolResults().map(textOf);
 				expect(results).toHaveLength(3);
 				expect(JSON.parse(results[0])).toEqual([

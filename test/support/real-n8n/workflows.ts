@@ -1,5 +1,17 @@
 /** Workflows for the end-to-end suite and the demo, as n8n's `import:workflow` takes them. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { REPO_ROOT } from '../paths';
+
 export const CREDENTIAL = { id: 'yunwuE2eCredential', name: 'Yunwu account' };
+const OPENAI_CREDENTIAL = { id: 'openAiE2e', name: 'Local chat model' };
+const CHAT_TRIGGER = '@n8n/n8n-nodes-langchain.chatTrigger';
+
+/** An OpenAI credential pointed at a local OpenAI-compatible server (`…/v1`). */
+export function openAiCredential(apiKey: string, url: string) {
+	return { ...OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey, url } };
+}
 
 type Node = Record<string, unknown> & { name: string };
 
@@ -101,53 +113,40 @@ export function credential(
 	return { id, name, type: 'yunwuApi', data: { apiKey, baseUrl } };
 }
 
-/** An OpenAI credential pointed at a local OpenAI-compatible server (`…/v1`). */
-export function openAiCredential(apiKey: string, url: string) {
-	return { id: 'openAiE2e', name: 'Local chat model', type: 'openAiApi', data: { apiKey, url } };
-}
-
-/** The Yunwu Video Tool an AI Agent calls (`usableAsTool`), named as the model sees it (spaces → `_`). */
-export function yunwuVideoTool(name: string, parameters: Record<string, unknown>): Node {
-	return { ...yunwuVideo(parameters), name, type: 'n8n-nodes-yunwu.yunwuVideoTool' };
-}
-
 /**
- * Manual Trigger → n8n's AI Agent with `prompt`, its model n8n's OpenAI Chat Model on the local
- * server (Chat Completions, as OpenAI-compatible servers speak), `tools` connected as its tools.
+ * An example workflow that starts with a chat (`examples/<file>`) as `n8n execute` runs it: a Manual
+ * Trigger, then the chat trigger's place taken by the message it would have received; credentials
+ * pointed at the test's, and `toolOptions` added to each Yunwu Video Tool's options.
  */
-export function agentWorkflow(
+export function chatExample(
 	id: string,
-	prompt: string,
-	tools: Node[],
-	agentName = 'AI Agent',
+	file: string,
+	chatInput: string,
+	toolOptions: Record<string, unknown>,
 ): Record<string, unknown> {
-	const agent: Node = {
-		id: nodeId(),
-		name: agentName,
-		type: '@n8n/n8n-nodes-langchain.agent',
-		typeVersion: 3.1,
-		position: [220, 0],
-		parameters: { promptType: 'define', text: prompt, options: {} },
+	const workflow = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8')) as {
+		nodes: Node[];
+		connections: Record<string, unknown>;
 	};
-	const model: Node = {
-		id: nodeId(),
-		name: 'Chat Model',
-		type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
-		typeVersion: 1.3,
-		position: [220, 200],
-		parameters: {
-			model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' },
-			responsesApiEnabled: false,
-			options: {},
-		},
-		credentials: { openAiApi: { id: 'openAiE2e', name: 'Local chat model' } },
-	};
-	const workflow = chain(id, `E2E agent ${id}`, [manualTrigger(), agent]);
-	const connections = workflow.connections as Record<string, Record<string, unknown>>;
-	connections[model.name] = {
-		ai_languageModel: [[{ node: agentName, type: 'ai_languageModel', index: 0 }]],
-	};
-	for (const tool of tools)
-		connections[tool.name] = { ai_tool: [[{ node: agentName, type: 'ai_tool', index: 0 }]] };
-	return { ...workflow, nodes: [...(workflow.nodes as Node[]), model, ...tools] };
+	const trigger = workflow.nodes.find((node) => node.type === CHAT_TRIGGER);
+	if (!trigger) throw new Error(`examples/${file} has no chat trigger`);
+	const message = { sessionId: `e2e-${id}`, action: 'sendMessage', chatInput };
+	Object.assign(trigger, {
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		parameters: { jsCode: `return [{ json: ${JSON.stringify(message)} }];` },
+		webhookId: undefined,
+	});
+	const start = manualTrigger();
+	workflow.connections[start.name] = { main: [[{ node: trigger.name, type: 'main', index: 0 }]] };
+	for (const node of workflow.nodes) {
+		const credentials = node.credentials as Record<string, unknown> | undefined;
+		if (credentials?.yunwuApi) node.credentials = { yunwuApi: CREDENTIAL };
+		if (credentials?.openAiApi) node.credentials = { openAiApi: OPENAI_CREDENTIAL };
+		if (node.type === 'n8n-nodes-yunwu.yunwuVideoTool') {
+			const parameters = node.parameters as Record<string, Record<string, unknown>>;
+			parameters.options = { ...parameters.options, ...toolOptions };
+		}
+	}
+	return { ...workflow, id, name: `E2E ${id}`, active: false, nodes: [start, ...workflow.nodes] };
 }
