@@ -85,13 +85,14 @@ describe('as an AI Agent tool', () => {
 		);
 	});
 
-	test('an unknown task id fails with the next step: call again with the full task id, prefix included', async () => {
+	test('an unknown task id is answered, not thrown (n8n 1.x would end the execution), with the next step: call again with the full task id', async () => {
 		yunwu().addTask({ id: 'grok:agent-known', processingPolls: 1 });
 
 		const run = await asTool({ operation: 'query' }, ['agent-known']);
 
-		expect(run.status).toBe('error');
-		expect(run.error?.message).toBe(
+		expect(run.status).toBe('success');
+		expect(run.items).toEqual([{ json: { error: expect.any(String) }, pairedItem: { item: 0 } }]);
+		expect(run.items![0].json.error).toBe(
 			'Yunwu does not know task "agent-known" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, including its prefix such as "grok:". Next step: Call this tool again with the task_id exactly as the create tool returned it, model prefix included (such as "grok:…"); do not shorten or retype it.',
 		);
 	});
@@ -108,8 +109,8 @@ describe('as an AI Agent tool', () => {
 			id,
 		]);
 
-		expect(run.error?.message).toContain('Prompt rejected by moderation');
-		expect(run.error?.message).toContain(
+		expect(run.items![0].json.error).toContain('Prompt rejected by moderation');
+		expect(run.items![0].json.error).toContain(
 			'Next step: The video could not be made: tell the user why. Waiting again will not help',
 		);
 	});
@@ -124,7 +125,7 @@ describe('as an AI Agent tool', () => {
 			waitForCompletion: false,
 		});
 
-		expect(run.error?.message).toContain(
+		expect(run.items![0].json.error).toContain(
 			'Next step: Do not call the create tool again for this video: the task may exist and be paid for.',
 		);
 	});

@@ -1,5 +1,4 @@
 import {
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -135,28 +134,25 @@ function adviceFor(operation: string, context: IDataObject): string {
 }
 
 /**
- * Runs an operation as an AI Agent's tool: its output items shaped for the model, and a failure
- * rethrown with the model's next step (n8n hands the model the error's message).
+ * Runs an operation as an AI Agent's tool: its output items shaped for the model. A failure is
+ * answered too, as `{ error }` with the model's next step, so the agent can act on it: n8n 2.x
+ * hands the model a failed tool's message the same way, but n8n 1.x ends the whole execution.
  */
 export async function runAsTool(
 	context: IExecuteFunctions,
 	operation: string,
 	run: () => Promise<INodeExecutionData[]>,
 ): Promise<INodeExecutionData[]> {
-	let items: INodeExecutionData[];
 	try {
-		items = await run();
+		return (await run()).map((item) => forTheModel(operation, item));
 	} catch (error) {
 		const { message, context: errorContext = {} } = error as {
 			message: string;
 			context?: IDataObject;
 		};
-		const itemIndex = (error as { context?: { itemIndex?: number } }).context?.itemIndex;
-		throw new NodeOperationError(
-			context.getNode(),
-			`${message} Next step: ${adviceFor(operation, errorContext)}`,
-			itemIndex === undefined ? {} : { itemIndex },
-		);
+		const answer = `${message} Next step: ${adviceFor(operation, errorContext)}`;
+		return context
+			.getInputData()
+			.map((_item, itemIndex) => ({ json: { error: answer }, pairedItem: { item: itemIndex } }));
 	}
-	return items.map((item) => forTheModel(operation, item));
 }
