@@ -178,7 +178,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 						'The video is ready: give the user video_url (the link expires after a while).',
 				},
 			]);
-			for (const result of [results[0], results[2]]) expect(result.length).toBeLessThan(500);
+			for (const result of results) expect(result.length).toBeLessThan(400);
 			expect(nodeOutput(outcome, 'AI Agent')[0].json.output).toBe(
 				`Your video is ready: ${String(done[0].video_url)}`,
 			);

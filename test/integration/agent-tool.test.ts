@@ -130,6 +130,22 @@ describe('as an AI Agent tool', () => {
 		);
 	});
 
+	test('a wrong API key tells the model not to retry but to tell the user', async () => {
+		const id = yunwu().addTask({ id: 'grok:agent-wrong-key', processingPolls: 1 });
+
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: '={{ $json.id }}' },
+			items: itemsWithIds([id]),
+			credentials: { ...credentialsFor(yunwu()), apiKey: 'sk-wrong' },
+			asTool: true,
+		});
+
+		expect(run.items![0].json.error).toMatch(
+			/^Yunwu rejected the API key \(HTTP 401.*Next step: Do not retry: tell the user that the Yunwu connection in n8n needs fixing \(the reason is above\)\.$/,
+		);
+		expect(run.items![0].json.error).not.toContain('sk-wrong');
+	});
+
 	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
 		const started = Date.now();
@@ -143,6 +159,34 @@ describe('as an AI Agent tool', () => {
 		expect(run.items![0].json).toMatchObject({ state: 'processing', timed_out: true });
 		expect(yunwu().apiRequests(id)).toHaveLength(1);
 	});
+});
+
+test("a list field (Model, Aspect Ratio), which has no 'let the model define this' button, takes the model's value through a $fromAI() expression", async () => {
+	const created = yunwu().createBodies.length;
+
+	await runNode({
+		parameters: {
+			operation: 'create',
+			model: "={{ $fromAI('model', 'The Yunwu video model', 'string') }}",
+			prompt: "={{ $fromAI('prompt', 'What the video should show', 'string') }}",
+			aspectRatio: "={{ $fromAI('aspect_ratio', '16:9 or 9:16', 'string') }}",
+			waitForCompletion: false,
+		},
+		// The tool's arguments, as the agent hands them to the node.
+		items: [{ json: { model: 'veo3.1-fast', prompt: 'A kite', aspect_ratio: '9:16' } }],
+		credentials: credentialsFor(yunwu()),
+		asTool: true,
+	});
+
+	expect(yunwu().createBodies.slice(created)).toEqual([
+		{
+			model: 'veo3.1-fast',
+			prompt: 'A kite',
+			aspect_ratio: '9:16',
+			enhance_prompt: false,
+			enable_upsample: false,
+		},
+	]);
 });
 
 describe('the description each operation gives the model', () => {
