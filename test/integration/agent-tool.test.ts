@@ -130,6 +130,36 @@ describe('as an AI Agent tool', () => {
 		);
 	});
 
+	test('Query looks once: a running task says to wait for it with the wait tool, a failed one gives the reason and says waiting again will not help', async () => {
+		const running = yunwu().addTask({ id: 'grok:agent-running', processingPolls: 1000 });
+		const failed = yunwu().addTask({
+			id: 'grok:agent-query-failed',
+			end: 'failed',
+			failure: 'Prompt rejected by moderation',
+		});
+
+		const run = await asTool({ operation: 'query' }, [running, failed]);
+
+		expect(run.items!.map((item) => item.json)).toEqual([
+			{
+				task_id: running,
+				state: 'processing',
+				progress: null,
+				next_step:
+					'Not finished yet. Wait for it with a tool that waits for a Yunwu video task (Wait Until Complete) and this task_id (one call instead of repeated checks), or check again later.',
+			},
+			{
+				task_id: failed,
+				state: 'failed',
+				progress: 100,
+				error_message: 'Prompt rejected by moderation',
+				next_step:
+					'The video could not be made: tell the user why. Waiting again will not help; create a new task only if the user wants to try again. The reason is in error_message.',
+			},
+		]);
+		expect(yunwu().apiRequests(running)).toHaveLength(1);
+	});
+
 	test('a wrong API key tells the model not to retry but to tell the user', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-wrong-key', processingPolls: 1 });
 

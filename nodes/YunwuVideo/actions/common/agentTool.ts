@@ -5,6 +5,8 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import type { ApiFailure } from '../../transport/failure';
+
 /**
  * The node as a tool of n8n's AI Agent: the "Yunwu Video Tool" n8n derives from `usableAsTool`
  * (type `…yunwuVideoTool`). A model reads its description, calls it with the arguments the
@@ -64,8 +66,12 @@ export const toolDescriptionFields: INodeProperties[] = TOOL_DESCRIPTIONS.map(({
 	typeOptions: { rows: 3 },
 	description:
 		'What the AI Agent is told this tool does and returns. Prefilled for the operation; a clear, specific description helps the model call it right.',
-	displayOptions: { show: { '@tool': [true], ...show } },
+	// The operation first: n8n 1.x tests `show` conditions in key order (see `forOperations`).
+	displayOptions: { show: { ...show, '@tool': [true] } },
 }));
+
+const FAILED =
+	'The video could not be made: tell the user why. Waiting again will not help; create a new task only if the user wants to try again.';
 
 /** The fields of a task the model gets; every other field stays out of its context. */
 const MODEL_FIELDS = ['task_id', 'state', 'progress', 'video_url', 'thumbnail_url'] as const;
@@ -77,8 +83,7 @@ function nextStep(operation: string, json: IDataObject): string {
 		return typeof json.video_url === 'string' && json.video_url !== ''
 			? 'The video is ready: give the user video_url (the link expires after a while).'
 			: 'The task is completed but Yunwu gave no video link: tell the user.';
-	if (state === 'failed')
-		return 'The video could not be made (see error_message): tell the user why. Waiting again will not help; create a new task only if the user wants to try again.';
+	if (state === 'failed') return `${FAILED} The reason is in error_message.`;
 	const noNewTask = operation === 'create' ? ' Do not create it again.' : '';
 	if (json.timed_out === true)
 		return `Not finished after waiting ${Math.round(Number(json.waited_ms) / 1000)} s. To keep waiting, call ${operation === 'waitUntilComplete' ? 'this tool' : WAIT_TOOL} again with this task_id, or tell the user it is still being made.${noNewTask}`;
@@ -94,7 +99,13 @@ function forTheModel(operation: string, item: INodeExecutionData): INodeExecutio
 	const { json } = item;
 	// A Continue On Fail item: its error as the node words it, and the task it was about.
 	if (typeof json.error === 'string' && json.error !== '' && json.state === undefined)
-		return { json: { error: json.error, task_id: json.task_id }, pairedItem: item.pairedItem };
+		return {
+			json:
+				json.task_id === undefined
+					? { error: json.error }
+					: { error: json.error, task_id: json.task_id },
+			pairedItem: item.pairedItem,
+		};
 	const shaped: IDataObject = {};
 	for (const field of MODEL_FIELDS) if (json[field] !== undefined) shaped[field] = json[field];
 	if (json.state === 'failed') shaped.error_message = json.error_message;
@@ -105,7 +116,7 @@ function forTheModel(operation: string, item: INodeExecutionData): INodeExecutio
 
 const CONFIGURATION =
 	'Do not retry: tell the user that the Yunwu connection in n8n needs fixing (the reason is above).';
-const ADVICE: Readonly<Record<string, string>> = {
+const ADVICE: Readonly<Partial<Record<ApiFailure['kind'], string>>> = {
 	unauthorized: CONFIGURATION,
 	forbidden:
 		'Do not retry: tell the user that Yunwu refused (their key may not use this model, or the account has no balance left).',
@@ -125,9 +136,8 @@ function adviceFor(operation: string, context: IDataObject): string {
 	if (context.taskMayExist === true)
 		return 'Do not call the create tool again for this video: the task may exist and be paid for. Tell the user to check the task list in their Yunwu dashboard.';
 	const task = context.task as IDataObject | undefined;
-	if (task?.state === 'failed')
-		return 'The video could not be made: tell the user why. Waiting again will not help; create a new task only if the user wants to try again.';
-	const kind = typeof context.failureKind === 'string' ? context.failureKind : undefined;
+	if (task?.state === 'failed') return FAILED;
+	const kind = context.failureKind as ApiFailure['kind'] | undefined;
 	if (kind === 'notFound' && operation === 'create') return CONFIGURATION;
 	if (kind !== undefined) return ADVICE[kind] ?? BUSY;
 	return 'Fix the input the message names and call this tool again.';
