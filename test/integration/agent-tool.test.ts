@@ -1,6 +1,8 @@
 // The Yunwu Video Tool an AI Agent calls (n8n's `…yunwuVideoTool`, derived from `usableAsTool`),
 // run through n8n-core: what the model gets back from each operation, and what it is told after a
 // failure. The node outside an agent is covered, unchanged, by every other suite.
+import { NodeHelpers, type INode, type INodeParameters } from 'n8n-workflow';
+
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../support/harness/n8n';
 
@@ -240,5 +242,57 @@ describe('the description each operation gives the model', () => {
 		for (const text of [createAndWait, query, wait]) expect(text).toMatch(/video_url/);
 		for (const text of [query, wait]) expect(text).toMatch(/model prefix included/);
 		expect(new Set([createOnly, createAndWait, query, wait]).size).toBe(4);
+	});
+
+	// The editor's way of changing a parameter (n8n's useNodeSettingsParameters): the node's values
+	// without their defaults as shown before, the change, then the defaults as shown after.
+	test('in the editor, an unedited Description follows the operation and Wait for Completion; an edited one stays', () => {
+		const base = new YunwuVideo().description;
+		const tool = { ...base, name: `${base.name}Tool` };
+		const node = { name: 'Create video', type: `n8n-nodes-yunwu.${tool.name}`, typeVersion: 1 };
+		const change = (parameters: INodeParameters, name: string, value: string | boolean) => {
+			const stripped = NodeHelpers.getNodeParameters(
+				tool.properties,
+				parameters,
+				false,
+				false,
+				{ ...node, parameters } as INode,
+				tool,
+			)!;
+			const changed = { ...stripped, [name]: value };
+			return NodeHelpers.getNodeParameters(
+				tool.properties,
+				changed,
+				true,
+				false,
+				{ ...node, parameters: changed } as INode,
+				tool,
+			)!;
+		};
+		const [createOnly, createAndWait, query] = fields.map((field) => field.default);
+		const added = change({}, 'operation', 'create');
+		expect(added.toolDescription).toBe(createAndWait);
+		const noWait = change(added, 'waitForCompletion', false);
+		expect(noWait.toolDescription).toBe(createOnly);
+		expect(change(noWait, 'operation', 'query').toolDescription).toBe(query);
+		const edited = change(noWait, 'toolDescription', 'Makes a video of what the user asks for.');
+		expect(change(edited, 'operation', 'query').toolDescription).toBe(
+			'Makes a video of what the user asks for.',
+		);
+		// Outside an agent the node has no Description.
+		expect(
+			NodeHelpers.getNodeParameters(
+				base.properties,
+				{ operation: 'query' },
+				true,
+				false,
+				{
+					...node,
+					type: 'n8n-nodes-yunwu.yunwuVideo',
+					parameters: {},
+				} as INode,
+				base,
+			)!.toolDescription,
+		).toBeUndefined();
 	});
 });
