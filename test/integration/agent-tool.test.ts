@@ -71,6 +71,40 @@ describe('as an AI Agent tool', () => {
 		});
 	});
 
+	test('Create with Wait for Completion: the video link once it is ready, the file never fetched; not ready in time, the next step says to wait with the wait tool, never to create again', async () => {
+		const [created, template] = [yunwu().createdTasks.length, yunwu().createdTaskTemplate];
+		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed', video: { size: 30_000 } };
+		const create = (options: Record<string, unknown>) =>
+			asTool({
+				operation: 'create',
+				model: 'veo3.1-fast',
+				prompt: 'A harbour at dawn',
+				options: { pollInterval: 0.05, ...options },
+			});
+
+		const ready = await create({});
+		yunwu().createdTaskTemplate = { processingPolls: 1_000_000 };
+		const late = await create({ timeout: 0.3 });
+		yunwu().createdTaskTemplate = template;
+
+		const [readyTask, lateTask] = yunwu().createdTasks.slice(created);
+		expect(ready.items![0].json).toMatchObject({
+			task_id: readyTask.id,
+			state: 'completed',
+			video_url: yunwu().videoUrlOf(readyTask.id),
+		});
+		expect(ready.items![0].binary).toBeUndefined();
+		expect(yunwu().videoOf(readyTask.id).downloads).toBe(0);
+		expect(late.items![0].json).toMatchObject({
+			task_id: lateTask.id,
+			state: 'processing',
+			timed_out: true,
+			next_step: expect.stringMatching(
+				/To keep waiting, call a tool that waits for a Yunwu video task \(Wait Until Complete\) again with this task_id, or tell the user it is still being made\. Do not create it again\.$/,
+			),
+		});
+	});
+
 	test('a wait that runs out of time is an answer, not an error: still processing, wait again with this task_id (the default On Timeout "fail" does not apply)', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-slow', processingPolls: 1_000_000 });
 
