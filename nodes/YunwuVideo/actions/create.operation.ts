@@ -10,7 +10,7 @@ import {
 	createFailureMessage,
 	createRetryAfterBeyondTimeoutMessage,
 	httpCodeOf,
-	NOT_SENT_AGAIN,
+	notSentAgainMessage,
 	STOPPED_BEFORE_CREATING,
 	stoppedWhileCreatingMessage,
 	taskError,
@@ -25,7 +25,7 @@ import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { servingDeliveredItems } from './common/deliveredItems';
 import { runForEachItem, type PerItem } from './common/items';
 import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
-import { readItemOptions, type ItemOptions } from './common/options';
+import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
 import { requestBody } from './common/requestBody';
 import { workOn } from './common/taskWork';
 
@@ -132,6 +132,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				return {
 					body: await requestBody(this, itemIndex, description),
 					options: readItemOptions(this, itemIndex),
+					waitForCompletion: readBoolean(
+						this,
+						itemIndex,
+						this.getNodeParameter('waitForCompletion', itemIndex, true),
+						'Wait for Completion',
+						true,
+					),
 				};
 			} catch (error) {
 				return error as Error;
@@ -145,7 +152,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
-		const { body, options } = item;
+		const { body, options, waitForCompletion } = item;
+		// One Timeout bounds the whole item: the create's retries count against the wait.
+		const startedAt = Date.now();
 		const { task, isNew } = await createOnce(
 			this,
 			client,
@@ -155,10 +164,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			options,
 			signal,
 		);
-		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
+		if (waitForCompletion) {
 			const work = workOn(task.id, { context: this, client, itemIndex, options, signal, shared });
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
+				startedAt,
 				onTaskFailed: () => createdTasks.forget(itemIndex, body),
 				model: String(body.model),
 			});
@@ -212,9 +222,14 @@ async function createOnce(
 		return { task: earlier.task, isNew: false };
 	}
 	if (earlier?.kind === 'uncertain')
-		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex, {
-			taskMayExist: true,
-		});
+		throw taskError(
+			node,
+			`${earlier.message} ${notSentAgainMessage(createdTasks.isThisExecutions(earlier))}`,
+			itemIndex,
+			{
+				taskMayExist: true,
+			},
+		);
 	if (signal.aborted) throw taskError(node, STOPPED_BEFORE_CREATING, itemIndex);
 
 	const created = await createWithSafeRetries(client, body, options, signal);

@@ -181,6 +181,11 @@ export interface RunOptions {
 	retry?: { maxTries?: number; waitBetweenTries?: number };
 	/** Run the Yunwu Video Tool an AI Agent calls (type `…yunwuVideoTool`) instead of the node. */
 	asTool?: boolean;
+	/**
+	 * The node contexts an earlier execution saved (`run.data.executionData.contextData`): a new
+	 * execution that starts from them is what n8n's Retry of a failed execution runs.
+	 */
+	contextData?: NonNullable<IRunExecutionData['executionData']>['contextData'];
 }
 
 export interface NodeRun {
@@ -284,7 +289,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		startData: {},
 		resultData: { runData: {} },
 		executionData: {
-			contextData: {},
+			contextData: structuredClone(options.contextData ?? {}),
 			metadata: {},
 			nodeExecutionStack: [executeData],
 			waitingExecution: {},
