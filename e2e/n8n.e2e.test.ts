@@ -806,7 +806,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(server.apiRequests(id)).toHaveLength(1);
 	});
 
-	test("examples/agent-make-videos.json: its AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, and answers with the video link; the tools never download the video", async () => {
+	test("examples/agent-make-videos.json: its AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, gets the video link, asks for another take of the same prompt (a new task), and answers; the tools never download the video", async () => {
 		server.createdTaskTemplate = {
 			pendingPolls: 1,
 			processingPolls: 1,
@@ -816,6 +816,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		const lastToolResult = (request: ChatRequest) =>
 			JSON.parse(textOf(request.messages.at(-1)!)) as Array<Record<string, unknown>>;
 		// The model's side of the conversation: create, wait with the id cut short, wait as given, answer.
+		let videoUrl = '';
 		const model = await new ChatServer((request, index) => {
 			if (index === 0)
 				return {
@@ -833,7 +834,14 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				>;
 				return { toolCalls: [{ name: 'Wait_for_video', args: { task_id: created[0].task_id } }] };
 			}
-			return { content: `Your video is ready: ${String(lastToolResult(request)[0].video_url)}` };
+			if (index === 3) {
+				// The same prompt again ("another take"): a new task, not the first one served again.
+				videoUrl = String(lastToolResult(request)[0].video_url);
+				return {
+					toolCalls: [{ name: 'Create_video', args: { prompt: 'A paper boat in the rain' } }],
+				};
+			}
+			return { content: `Your video is ready: ${videoUrl}` };
 		}).start();
 		try {
 			await importIntoN8n(install, env, 'credentials', [openAiCredential(model.apiKey, model.url)]);
@@ -857,7 +865,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			const said = `${outcome.stdout}\n${outcome.stderr}`;
 			expect({ error: outcome.data?.resultData.error, requests: model.requests.length }).toEqual({
 				error: undefined,
-				requests: 4,
+				requests: 5,
 			});
 			// What the model was told about each tool: the operation's own description and its one argument.
 			const defaults = toolDescriptionFields.map((field) => String(field.default));
@@ -881,7 +889,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 				'task_id',
 			]);
 			// What it got back: the created task in a few fields, an error that says what to do, the video link.
-			const [task] = server.createdTasks.slice(tasks);
+			const [task, anotherTake] = server.createdTasks.slice(tasks);
 			expect(task.body).toEqual({
 				model: 'veo3.1-fast',
 				prompt: 'A paper boat in the rain',
@@ -893,7 +901,10 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			expect(model.requests[0].messages.map((message) => message.role)).toEqual(['system', 'user']);
 			expect(textOf(model.requests[0].messages[0])).toContain('exactly as given (prefix included)');
 			const results = model.toolResults().map(textOf);
-			expect(results).toHaveLength(3);
+			expect(results).toHaveLength(4);
+			expect(server.createdTasks.length - tasks).toBe(2);
+			expect(JSON.parse(results[3])).toMatchObject([{ task_id: anotherTake.id, state: 'pending' }]);
+			expect(anotherTake.id).not.toBe(task.id);
 			expect(JSON.parse(results[0])).toEqual([
 				{
 					task_id: task.id,
