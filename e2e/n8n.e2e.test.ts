@@ -858,7 +858,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 			// n8n 1.x lets an agent use a community node as a tool only when told to.
 			const outcome = await executeWorkflow(
 				install,
-				{ ...env, N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true' },
+				line === 1 ? { ...env, N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true' } : env,
 				'e2eAgent',
 			);
 
