@@ -31,8 +31,7 @@ export const NUMBER_OPTIONS = {
 		type: 'number',
 		typeOptions: { minValue: 0.001 },
 		default: 1800,
-		description:
-			"Seconds to wait for one task to finish before giving up on it (default 30 minutes; 2 minutes for an AI Agent's tool, which then tells the agent to wait again)",
+		description: `Seconds to wait for one task to finish before giving up on it (default 30 minutes; ${TOOL_TIMEOUT_S / 60} minutes for an AI Agent's tool, which then tells the agent to wait again)`,
 	},
 	maxConcurrent: {
 		displayName: 'Max Tasks at Once',
