@@ -321,7 +321,7 @@ describe('Query: bad input and bad answers', () => {
 			'Yunwu does not know task "grok:typo-1234" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, with an API key of the account that created it.',
 		);
 		expect(withoutPrefix.error?.message).toBe(
-			'Yunwu does not know task "5cdad6a7-0730-426f-88ec-d39b863ada15" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, including its model prefix such as "grok:".',
+			'Yunwu does not know task "5cdad6a7-0730-426f-88ec-d39b863ada15" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, including its prefix such as "grok:".',
 		);
 	});
 

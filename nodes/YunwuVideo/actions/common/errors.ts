@@ -107,7 +107,7 @@ function unknownTaskAdvice(taskId?: string): string {
 	const full = 'Use the full task ID returned when the task was created';
 	return taskId !== undefined && modelPrefixOf(taskId) !== undefined
 		? `${full}, with an API key of the account that created it.`
-		: `${full}, including its model prefix such as "grok:".`;
+		: `${full}, including its prefix such as "grok:".`;
 }
 
 /** An answer that is not the JSON object the API sends. */
