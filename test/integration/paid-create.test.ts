@@ -223,6 +223,20 @@ describe('Truth', () => {
 		expect(took).toBeLessThan(2600);
 	});
 
+	test('Create + Wait: a create retried after a 429 gets no more than what is left of Timeout, not a whole Request Timeout', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0' }, { type: 'hang' });
+		const startedAt = Date.now();
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.1, timeout: 2, requestTimeout: 8 },
+		});
+		const took = Date.now() - startedAt;
+		expect(took).toBeLessThan(2600);
+		// The retry may have reached Yunwu: it is not sent again, and the user is told to check.
+		expect(run.error?.message).toMatch(/may still have been created/);
+		expect(run.error?.message).toMatch(/Timeout \(2 s\)/);
+	});
+
 	const cropped = 'https://res.cloudinary.com/demo/image/upload/w_300,h_200,c_crop/sample.jpg';
 	test.each([
 		[
