@@ -245,6 +245,14 @@ describe('Truth', () => {
 			[cropped, 'https://img.example/b.png'],
 		],
 		[
+			'one URL per line, one holding ",https:" (an image proxy\'s source list)',
+			'https://proxy.example/fetch?src=a.jpg,https://cdn.example/b.jpg\nhttps://img.example/c.png,',
+			[
+				'https://proxy.example/fetch?src=a.jpg,https://cdn.example/b.jpg',
+				'https://img.example/c.png',
+			],
+		],
+		[
 			'several on one line, separated by commas',
 			`https://img.example/a.png, ${cropped},https://img.example/c.png`,
 			['https://img.example/a.png', cropped, 'https://img.example/c.png'],
