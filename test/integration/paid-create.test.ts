@@ -210,6 +210,16 @@ describe('Truth', () => {
 		expect(run.error?.message).not.toMatch(/no such API address|Base URL/);
 	});
 
+	test("new-api's 503 model_not_found (no channel serves the model, nothing passed on) on create is a refusal: no task may exist", async () => {
+		answerCreateWith(
+			'{"error":{"message":"当前分组 default 下对于模型 veo9 无可用渠道","type":"new_api_error","code":"model_not_found"}}',
+			503,
+		);
+		const run = await create({});
+		expect(run.error?.message).toMatch(/^Yunwu rejected the request \(HTTP 503: .*无可用渠道/);
+		expect(run.error?.message).not.toMatch(/may still have been created|server error/);
+	});
+
 	test('Create + Wait: one Timeout bounds the whole item, the create retried after a 429 included', async () => {
 		yunwu().createdTaskTemplate = { readyAfterMs: 60_000, end: 'completed' };
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '1' });
