@@ -210,6 +210,40 @@ describe('Truth', () => {
 		expect(run.error?.message).not.toMatch(/no such API address|Base URL/);
 	});
 
+	test('a refusal whose message echoes the request (a 1 MB base64 image) gives a short error that still says what to do', async () => {
+		const echoed = `invalid image: data:image/png;base64,${'A'.repeat(1_000_000)}`;
+		answerCreateWith(
+			JSON.stringify({ error: { message: echoed, type: 'invalid_request_error' } }),
+			400,
+		);
+		const run = await create({});
+		expect(run.error?.message).toMatch(
+			/^Yunwu rejected the request \(HTTP 400: invalid image: data:image\/png;base64,A+…/,
+		);
+		expect(run.error?.message).toMatch(/Check the node's fields against the message\.$/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
+	test('a task failed with a reason of 1 MB gives a short error that still says what to do', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:huge-reason',
+			rawAnswers: [
+				JSON.stringify({
+					id: 'huge-reason',
+					status: 'failed',
+					error: `flagged: ${'x'.repeat(1_000_000)}`,
+				}),
+			],
+		});
+		const run = await runNode({
+			parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(run.error?.message).toMatch(/failed on Yunwu \(status "failed"\): flagged: x+…/);
+		expect(run.error?.message).toMatch(/then create a new task\.$/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
 	test("new-api's 503 model_not_found (no channel serves the model, nothing passed on) on create is a refusal: no task may exist", async () => {
 		answerCreateWith(
 			'{"error":{"message":"当前分组 default 下对于模型 veo9 无可用渠道","type":"new_api_error","code":"model_not_found"}}',
