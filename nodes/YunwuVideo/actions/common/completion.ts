@@ -6,6 +6,7 @@ import {
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
+	shortened,
 } from './errors';
 import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
@@ -188,7 +189,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 }
 
 function failedTaskMessage(subject: string, answer: TaskAnswer): string {
-	const reason = failureReasonOf(answer) ?? 'Yunwu gave no reason';
+	const reason = shortened(failureReasonOf(answer) ?? 'Yunwu gave no reason');
 	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 

@@ -50,7 +50,20 @@ export const atSentenceStart = (subject: string) =>
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) =>
-	apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`;
+	apiMessage ? `HTTP ${httpCode}: ${shortened(apiMessage)}` : `HTTP ${httpCode}`;
+
+/** The most of the API's own words an error message quotes. */
+const MAX_QUOTED_CHARS = 300;
+
+/**
+ * The API's words as an error message quotes them: a gateway may echo the whole request (a base64
+ * image of megabytes) into its message, and the error must stay one line a user can read.
+ */
+export function shortened(text: string): string {
+	if (text.length <= MAX_QUOTED_CHARS) return text;
+	// Not half of a character written as two UTF-16 units.
+	return `${text.slice(0, MAX_QUOTED_CHARS).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
 
 /** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
 export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
