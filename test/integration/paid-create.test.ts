@@ -244,6 +244,23 @@ describe('Truth', () => {
 		expect(run.error!.message.length).toBeLessThan(1000);
 	});
 
+	test('a status word of 100,000 characters gives a short timeout error', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:huge-status',
+			rawAnswers: [JSON.stringify({ id: 'huge-status', status: `queued${'z'.repeat(100_000)}` })],
+		});
+		const run = await runNode({
+			parameters: {
+				operation: 'waitUntilComplete',
+				taskId: id,
+				options: { pollInterval: 0.05, timeout: 0.3 },
+			},
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(run.error?.message).toMatch(/last status "queuedz+…"/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
 	test("new-api's 503 model_not_found (no channel serves the model, nothing passed on) on create is a refusal: no task may exist", async () => {
 		answerCreateWith(
 			'{"error":{"message":"当前分组 default 下对于模型 veo9 无可用渠道","type":"new_api_error","code":"model_not_found"}}',
