@@ -179,7 +179,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 		if (state !== lastState) {
 			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
 			context.logger.debug(
-				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
+				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${shortened(String(result.value.status))}")`,
 				{ ...about, state },
 			);
 			lastState = state;
@@ -190,7 +190,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 
 function failedTaskMessage(subject: string, answer: TaskAnswer): string {
 	const reason = shortened(failureReasonOf(answer) ?? 'Yunwu gave no reason');
-	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
+	return `${atSentenceStart(subject)} failed on Yunwu (status "${shortened(String(answer.status))}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
 function timeoutMessage(
@@ -211,7 +211,9 @@ function timeoutMessage(
 			`the next query of ${subject}`,
 			early.leftMs,
 		);
-	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	const status = lastAnswer
+		? `last status "${shortened(String(lastAnswer.status))}"`
+		: 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
 	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= options.timeoutMs) {
 		return `${task} was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
