@@ -284,6 +284,19 @@ describe('Truth', () => {
 		expect(took).toBeLessThan(2600);
 	});
 
+	test('Create + Wait whose create (retried after a 429) left less than one Poll Interval of Timeout says so, not that Poll Interval is too long for Timeout', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '1' });
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.6, timeout: 1.5 },
+		});
+		expect(run.error?.message).toMatch(
+			/^Task "[^"]+" was created, but its create request took 1(\.\d)? s of Timeout \(1\.5 s\)/,
+		);
+		expect(run.error?.message).not.toMatch(/Raise Timeout above Poll Interval/);
+		expect(run.error?.message).toMatch(/Raise Timeout in the options\.$/);
+	});
+
 	test('Create + Wait: a create retried after a 429 gets no more than what is left of Timeout, not a whole Request Timeout', async () => {
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0' }, { type: 'hang' });
 		const startedAt = Date.now();
