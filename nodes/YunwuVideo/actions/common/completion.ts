@@ -202,6 +202,11 @@ function timeoutMessage(
 	const task = atSentenceStart(subject);
 	// The whole Timeout: the item's, of which the create may have used a part.
 	const limit = formatSeconds(options.timeoutMs);
+	// The create itself used the Timeout (a slow answer, a retry after a 429): Poll Interval fits it.
+	if (early?.reason === 'firstQueryTooLate' && settings.pollIntervalMs < options.timeoutMs) {
+		const used = formatSeconds(options.timeoutMs - settings.timeoutMs);
+		return `${task} was created, but its create request took ${used} of Timeout (${limit}), which leaves less than one Poll Interval (${formatSeconds(settings.pollIntervalMs)}) before its first query. Raise Timeout in the options.`;
+	}
 	if (early?.reason === 'firstQueryTooLate') {
 		return `${task} was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
