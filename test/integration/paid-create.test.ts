@@ -297,6 +297,22 @@ describe('Truth', () => {
 		expect(run.error?.message).toMatch(/Raise Timeout in the options\.$/);
 	});
 
+	test('Create + Wait: the first create request keeps its whole Request Timeout past Timeout, so the id of the task it created is kept', async () => {
+		yunwu().createFaults.push({
+			type: 'trickle',
+			intervalMs: 100,
+			ticks: 12,
+			body: '{"id":"veo3:slow-create","status":"pending"}',
+		});
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.2, timeout: 1, requestTimeout: 5 },
+		});
+		expect(run.error?.message).toMatch(
+			/^Task "veo3:slow-create" was created, but its create request took 1(\.\d)? s of Timeout \(1 s\)/,
+		);
+	});
+
 	test('Create + Wait: a create retried after a 429 gets no more than what is left of Timeout, not a whole Request Timeout', async () => {
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0' }, { type: 'hang' });
 		const startedAt = Date.now();
