@@ -32,6 +32,17 @@ const create = (
 		...options,
 	});
 
+/** A Wait Until Complete of one task, polling every 20 ms unless `options` say otherwise. */
+const waitOn = (taskId: string, options: Record<string, unknown> = {}) =>
+	runNode({
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId,
+			options: { pollInterval: 0.02, ...options },
+		},
+		credentials: credentialsFor(yunwu()),
+	});
+
 /** The create requests the server receives from now on. */
 function createsFromNow() {
 	const start = yunwu().createBodies.length;
@@ -235,10 +246,7 @@ describe('Truth', () => {
 				}),
 			],
 		});
-		const run = await runNode({
-			parameters: { operation: 'waitUntilComplete', taskId: id, options: { pollInterval: 0.02 } },
-			credentials: credentialsFor(yunwu()),
-		});
+		const run = await waitOn(id);
 		expect(run.error?.message).toMatch(/failed on Yunwu \(status "failed"\): flagged: x+…/);
 		expect(run.error?.message).toMatch(/then create a new task\.$/);
 		expect(run.error!.message.length).toBeLessThan(1000);
@@ -249,14 +257,7 @@ describe('Truth', () => {
 			id: 'veo3:huge-status',
 			rawAnswers: [JSON.stringify({ id: 'huge-status', status: `queued${'z'.repeat(100_000)}` })],
 		});
-		const run = await runNode({
-			parameters: {
-				operation: 'waitUntilComplete',
-				taskId: id,
-				options: { pollInterval: 0.05, timeout: 0.3 },
-			},
-			credentials: credentialsFor(yunwu()),
-		});
+		const run = await waitOn(id, { pollInterval: 0.05, timeout: 0.3 });
 		expect(run.error?.message).toMatch(/last status "queuedz+…"/);
 		expect(run.error!.message.length).toBeLessThan(1000);
 	});
@@ -298,12 +299,9 @@ describe('Truth', () => {
 	});
 
 	test('Create + Wait: the first create request keeps its whole Request Timeout past Timeout, so the id of the task it created is kept', async () => {
-		yunwu().createFaults.push({
-			type: 'trickle',
-			intervalMs: 100,
-			ticks: 12,
-			body: '{"id":"veo3:slow-create","status":"pending"}',
-		});
+		// About 1.2 s: one space every 100 ms, then the answer.
+		const slowAnswer = '{"id":"veo3:slow-create","status":"pending"}';
+		yunwu().createFaults.push({ type: 'trickle', intervalMs: 100, ticks: 12, body: slowAnswer });
 		const run = await create({
 			waitForCompletion: true,
 			options: { pollInterval: 0.2, timeout: 1, requestTimeout: 5 },
