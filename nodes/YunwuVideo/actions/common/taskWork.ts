@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { taskError } from './errors';
 import type { YunwuApiClient } from '../../transport/apiClient';
@@ -32,7 +32,7 @@ export function workOn(taskId: string, item: Omit<TaskWork, 'taskId' | 'subject'
 export function workError(
 	work: TaskWork,
 	message: string,
-	extras: { httpCode?: number; task?: IDataObject } = {},
+	extras: Omit<Parameters<typeof taskError>[3], 'taskId'> = {},
 ) {
 	return taskError(work.context.getNode(), message, work.itemIndex, {
 		taskId: work.taskId,
