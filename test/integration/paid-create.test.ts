@@ -200,6 +200,19 @@ describe('Truth', () => {
 		);
 	});
 
+	test('a failed task whose error object holds only a code (0) and whose words are in fail_reason shows the words', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:reason-beside-code',
+			rawAnswers: [
+				'{"id":"reason-beside-code","status":"failed","error":{"code":0,"message":""},"fail_reason":"the prompt was flagged by moderation"}',
+			],
+		});
+		const run = await waitOn(id);
+		expect(run.error?.message).toMatch(
+			/failed on Yunwu \(status "failed"\): the prompt was flagged by moderation\./,
+		);
+	});
+
 	test.each([
 		[
 			'a 400 "Invalid task parameters"',
