@@ -70,6 +70,16 @@ describe('A 2xx create answer: the id taken from an envelope, or the task may ex
 			'{"code":0,"message":"SUCCEED","data":{"task_id":"880011","task_status":"submitted"}}',
 			'880011',
 		],
+		[
+			"new-api's task record in its envelope (a numbered database row `id`, the task's `task_id`)",
+			'{"code":"success","message":"","data":{"id":4821,"task_id":"task_Zx9qLr","status":"SUBMITTED","fail_reason":""}}',
+			'task_Zx9qLr',
+		],
+		[
+			"new-api's task record without an envelope",
+			'{"id":4822,"task_id":"task_Ab3kWp","status":"SUBMITTED"}',
+			'task_Ab3kWp',
+		],
 	])('%s: the task is output with that id', async (_name, body, id) => {
 		answerCreateWith(body);
 		const run = await create({});
