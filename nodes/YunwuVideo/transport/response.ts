@@ -189,13 +189,20 @@ function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [answer.id, answer.task_id, data, inData.id, inData.task_id];
+	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
 	for (const raw of candidates) {
 		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
 		if (typeof id === 'string' && id.trim() !== '') return id.trim();
 	}
 	return undefined;
 }
+
+/**
+ * A record's id fields, most likely first: `task_id` before a numeric `id`, which new-api's task
+ * record numbers its database row with (`TaskDto` in its dto/task.go); else `id` first.
+ */
+const idFieldsOf = ({ id, task_id }: IDataObject) =>
+	typeof id === 'number' ? [task_id, id] : [id, task_id];
 
 /**
  * Reads a create answer, which must carry the new task's id. A 2xx without one is never taken
