@@ -12,6 +12,7 @@ import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
 import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
+import { yunwuApiTest } from './methods/credentialTest';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -33,7 +34,8 @@ export class YunwuVideo implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'yunwuApi', required: true }],
+		// The credential's test is the node's: it words a wrong Base URL as the node does.
+		credentials: [{ name: 'yunwuApi', required: true, testedBy: 'yunwuApiTest' }],
 		properties: [
 			{
 				displayName: 'Operation',
@@ -72,7 +74,7 @@ export class YunwuVideo implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { listModels } };
+	methods = { loadOptions: { listModels }, credentialTest: { yunwuApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;

@@ -1,4 +1,6 @@
-import { testCredential, useYunwuServer } from '../support/harness/n8n';
+import { Redirector, REDIRECT_TOKEN } from '../support/server/redirector';
+import { freePort } from '../support/real-n8n/n8n';
+import { runNode, testCredential, useYunwuServer } from '../support/harness/n8n';
 
 const yunwu = useYunwuServer();
 
@@ -22,7 +24,87 @@ test('a wrong key fails the test with a message a person understands', async () 
 	});
 });
 
-test('an unreachable base URL fails the test', async () => {
-	const result = await testCredential({ apiKey: yunwu().apiKey, baseUrl: 'http://127.0.0.1:9' });
-	expect(result.status).toBe('Error');
+describe('a wrong Base URL fails the test with the words the node uses, naming the address', () => {
+	const testWith = async (baseUrl: string) =>
+		await testCredential({ apiKey: yunwu().apiKey, baseUrl });
+
+	test('nothing listening', async () => {
+		const refusing = `http://127.0.0.1:${await freePort()}`;
+		expect(await testWith(refusing)).toEqual({
+			status: 'Error',
+			message: `Could not reach Yunwu at ${refusing} for the credential test: the connection was refused. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+		});
+	});
+
+	test('an unknown host', async () => {
+		expect(await testWith('http://yunwu-typo.invalid')).toEqual({
+			status: 'Error',
+			message:
+				'Could not reach Yunwu at http://yunwu-typo.invalid for the credential test: the host name was not found. Check the Base URL in your Yunwu API credential and the network, then retry.',
+		});
+	});
+
+	test('a path that the API does not have', async () => {
+		expect(await testWith(`${yunwu().apiUrl}/api`)).toEqual({
+			status: 'Error',
+			message: `Yunwu has no such API address (HTTP 404: Invalid URL (GET /api/v1/models) (invalid_request_error)) for the credential test. Check that the Base URL in your Yunwu API credential (${yunwu().apiUrl}/api) is the API address, such as https://yunwu.ai, with no path.`,
+		});
+	});
+
+	test('an address without a scheme is asked over https, and the message says so', async () => {
+		const { host } = new URL(yunwu().apiUrl);
+		const before = yunwu().log.length;
+
+		const result = await testWith(host);
+
+		// The local server speaks only http, so the https request fails in its handshake.
+		expect(result).toEqual({
+			status: 'Error',
+			message: `Could not reach Yunwu at https://${host} for the credential test: the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+		});
+		expect(yunwu().log.slice(before)).toEqual([]);
+	});
+
+	test('an address that is not a web address', async () => {
+		expect(await testWith('ftp://yunwu.ai')).toEqual({
+			status: 'Error',
+			message:
+				'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+		});
+	});
+
+	test('a redirect is not followed: the target never sees the key, and the message names where it points', async () => {
+		const redirector = await new Redirector(() => yunwu().apiUrl).start();
+		try {
+			const before = yunwu().log.length;
+
+			const result = await testWith(redirector.url);
+
+			expect(result).toEqual({
+				status: 'Error',
+				message: `The Base URL answered the credential test with a redirect (HTTP 302 to ${yunwu().apiUrl}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`,
+			});
+			expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
+			expect(redirector.log.map((entry) => [entry.path, entry.authorization])).toEqual([
+				['/v1/models', `Bearer ${yunwu().apiKey}`],
+			]);
+			expect(yunwu().log.slice(before)).toEqual([]);
+		} finally {
+			await redirector.stop();
+		}
+	});
+});
+
+test('the node takes a Base URL without a scheme as https too', async () => {
+	const { host } = new URL(yunwu().apiUrl);
+	const id = yunwu().addTask({ id: 'grok:no-scheme' });
+
+	const run = await runNode({
+		parameters: { operation: 'query', taskId: id },
+		credentials: { apiKey: yunwu().apiKey, baseUrl: host },
+	});
+
+	expect(run.error?.message).toBe(
+		`Could not reach Yunwu at https://${host} for task "${id}": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+	);
 });
