@@ -22,7 +22,7 @@ import {
 import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
-export const DEFAULT_BASE_URL = 'https://yunwu.ai';
+const DEFAULT_BASE_URL = 'https://yunwu.ai';
 /** Yunwu's keys are `sk-` and 48 characters; anything this long does not turn up in an answer by chance. */
 const MIN_REDACTED_KEY_LENGTH = 8;
 
