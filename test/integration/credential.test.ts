@@ -28,27 +28,37 @@ describe('a wrong Base URL fails the test with the words the node uses, naming t
 	const testWith = async (baseUrl: string) =>
 		await testCredential({ apiKey: yunwu().apiKey, baseUrl });
 
-	test('nothing listening', async () => {
-		const refusing = `http://127.0.0.1:${await freePort()}`;
-		expect(await testWith(refusing)).toEqual({
-			status: 'Error',
-			message: `Could not reach Yunwu at ${refusing} for the credential test: the connection was refused. Check the Base URL in your Yunwu API credential and the network, then retry.`,
-		});
-	});
+	const checkNetwork =
+		'Check the Base URL in your Yunwu API credential and the network, then retry.';
 
-	test('an unknown host', async () => {
-		expect(await testWith('http://yunwu-typo.invalid')).toEqual({
-			status: 'Error',
-			message:
-				'Could not reach Yunwu at http://yunwu-typo.invalid for the credential test: the host name was not found. Check the Base URL in your Yunwu API credential and the network, then retry.',
-		});
-	});
-
-	test('a path that the API does not have', async () => {
-		expect(await testWith(`${yunwu().apiUrl}/api`)).toEqual({
-			status: 'Error',
-			message: `Yunwu has no such API address (HTTP 404: Invalid URL (GET /api/v1/models) (invalid_request_error)) for the credential test. Check that the Base URL in your Yunwu API credential (${yunwu().apiUrl}/api) is the API address, such as https://yunwu.ai, with no path.`,
-		});
+	test.each<[string, () => string | Promise<string>, (baseUrl: string) => string]>([
+		[
+			'nothing listening',
+			async () => `http://127.0.0.1:${await freePort()}`,
+			(baseUrl) =>
+				`Could not reach Yunwu at ${baseUrl} for the credential test: the connection was refused. ${checkNetwork}`,
+		],
+		[
+			'an unknown host',
+			() => 'http://yunwu-typo.invalid',
+			(baseUrl) =>
+				`Could not reach Yunwu at ${baseUrl} for the credential test: the host name was not found. ${checkNetwork}`,
+		],
+		[
+			'a path that the API does not have',
+			() => `${yunwu().apiUrl}/api`,
+			(baseUrl) =>
+				`Yunwu has no such API address (HTTP 404: Invalid URL (GET /api/v1/models) (invalid_request_error)) for the credential test. Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai, with no path.`,
+		],
+		[
+			'not a web address',
+			() => 'ftp://yunwu.ai',
+			() =>
+				'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+		],
+	])('%s', async (_case, baseUrlOf, messageFor) => {
+		const baseUrl = await baseUrlOf();
+		expect(await testWith(baseUrl)).toEqual({ status: 'Error', message: messageFor(baseUrl) });
 	});
 
 	test('an address without a scheme is asked over https, and the message says so', async () => {
@@ -60,17 +70,9 @@ describe('a wrong Base URL fails the test with the words the node uses, naming t
 		// The local server speaks only http, so the https request fails in its handshake.
 		expect(result).toEqual({
 			status: 'Error',
-			message: `Could not reach Yunwu at https://${host} for the credential test: the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+			message: `Could not reach Yunwu at https://${host} for the credential test: the secure (TLS) connection failed. ${checkNetwork}`,
 		});
 		expect(yunwu().log.slice(before)).toEqual([]);
-	});
-
-	test('an address that is not a web address', async () => {
-		expect(await testWith('ftp://yunwu.ai')).toEqual({
-			status: 'Error',
-			message:
-				'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
-		});
 	});
 
 	test('a redirect is not followed: the target never sees the key, and the message names where it points', async () => {
