@@ -241,6 +241,10 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 					host,
 					`Could not reach Yunwu at https://${host} for the credential test: the secure (TLS) connection failed. ${checkNetwork}`,
 				],
+				[
+					'ftp://yunwu.ai',
+					'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+				],
 			];
 			for (const [baseUrl, message] of cases) {
 				expect(await testCredential('yunwuDirect', 'Yunwu direct', baseUrl)).toEqual({
