@@ -141,16 +141,12 @@ export class YunwuApiClient {
 				followRedirect: false,
 				followAllRedirects: false,
 				resolveWithFullResponse: true,
-				// Any status is an answer, read below like a node run's.
+				// Any status is an answer, its body streamed and read like a node run's (so bounded).
 				simple: false,
-				encoding: null,
+				useStream: true,
 				timeout: timeoutMs,
-			})) as { statusCode: number; headers?: Record<string, unknown>; body?: unknown };
-			return {
-				statusCode: answer.statusCode,
-				headers: answer.headers ?? {},
-				body: asStream(answer.body),
-			};
+			})) as { statusCode: number; headers?: Record<string, unknown>; body: AnswerStream };
+			return { statusCode: answer.statusCode, headers: answer.headers ?? {}, body: answer.body };
 		};
 		return new YunwuApiClient(send, baseUrl, apiKey);
 	}
@@ -238,19 +234,6 @@ type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void }
 
 function keyOf(credentials: ICredentialDataDecryptedObject): string {
 	return typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '';
-}
-
-/** A body the legacy helper read whole (a Buffer, or text for an error status) as a stream. */
-function asStream(body: unknown): AnswerStream {
-	const bytes = Buffer.isBuffer(body)
-		? body
-		: Buffer.from(typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body));
-	return {
-		async *[Symbol.asyncIterator]() {
-			yield bytes;
-		},
-		destroy: () => undefined,
-	};
 }
 
 /**
