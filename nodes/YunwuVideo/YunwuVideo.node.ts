@@ -11,6 +11,7 @@ import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { forOperations, taskIdField } from './actions/common/descriptions';
+import { taskApiField } from './apis/registry';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -62,7 +63,7 @@ export class YunwuVideo implements INodeType {
 				default: 'waitUntilComplete',
 			},
 			...create.description,
-			...forOperations(['query', 'waitUntilComplete'], [taskIdField]),
+			...forOperations(['query', 'waitUntilComplete'], [taskIdField, taskApiField]),
 			...query.description,
 			...waitUntilComplete.description,
 		],

@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
-import { CUSTOM_MODEL, isVideoModel } from '../actions/common/modelFamilies';
+import { CUSTOM_MODEL, isVideoModel } from '../apis/unifiedFamilies';
 import { describeApiFailure } from '../actions/common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ListedModel } from '../transport/response';

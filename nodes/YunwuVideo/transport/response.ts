@@ -212,7 +212,11 @@ export function readModelList(answer: HttpAnswer, now: number): ApiResult<Listed
 	return { ok: true, value: models };
 }
 
-function refusalOrMalformed(
+/**
+ * A 2xx answer that is no task (`problem`): a refusal when it carries the API's message (an unknown
+ * task when the message says so), a malformed answer when it does not.
+ */
+export function refusalOrMalformed(
 	httpCode: number,
 	json: IDataObject,
 	problem: 'noStatus' | 'noId' | 'noModels',

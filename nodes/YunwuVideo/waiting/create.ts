@@ -1,6 +1,3 @@
-import type { IDataObject } from 'n8n-workflow';
-
-import type { YunwuApiClient } from '../transport/apiClient';
 import {
 	createVerdictOf,
 	retryAfterOf,
@@ -23,8 +20,8 @@ export function certainlyNotCreated(failure: ApiFailure): boolean {
 	return createVerdictOf(failure) !== 'mayExist';
 }
 
-type CreateOutcome =
-	| ApiResult<IDataObject & { id: string }>
+type CreateOutcome<T> =
+	| ApiResult<T>
 	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
 	| { ok: false; failure: RetryAfter; timeLeftMs: number };
 
@@ -33,15 +30,14 @@ type CreateOutcome =
  * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
  * happen within the item's Timeout: a pause that would end past it ends the retries at once.
  */
-export async function createWithSafeRetries(
-	client: YunwuApiClient,
-	body: IDataObject,
+export async function createWithSafeRetries<T>(
+	create: (requestTimeoutMs: number) => Promise<ApiResult<T>>,
 	{ requestTimeoutMs, timeoutMs }: { requestTimeoutMs: number; timeoutMs: number },
 	signal: AbortSignal,
-): Promise<CreateOutcome> {
+): Promise<CreateOutcome<T>> {
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 1; ; attempt++) {
-		const created = await client.createTask(body, requestTimeoutMs);
+		const created = await create(requestTimeoutMs);
 		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
 			return created;
 		const asked = retryAfterOf(created.failure);

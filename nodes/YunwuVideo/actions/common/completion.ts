@@ -149,7 +149,7 @@ function modelPrefixOf(taskId: string): string | undefined {
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
-function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) {
+function loggedQuery({ context, client, itemIndex, taskId, subject, query }: TaskWork) {
 	const about = {
 		node: context.getNode().name,
 		executionId: context.getExecutionId(),
@@ -158,7 +158,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 	};
 	let lastState: string | undefined;
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
-		const result = await client.queryTask(taskId, timeoutMs);
+		const result = await query(timeoutMs);
 		if (!result.ok) {
 			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl);
 			context.logger.debug(

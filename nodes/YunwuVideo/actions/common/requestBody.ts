@@ -5,20 +5,31 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import type { FieldReader, InputImage, VideoApi } from '../../apis/api';
+import { apiNamed } from '../../apis/registry';
+import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
+import type { ApiRequest } from '../../transport/apiClient';
 import { overrideNotTextMessage } from './errors';
 import { readText } from './items';
-import { readBoolean, readNumber } from './options';
-import { CUSTOM_MODEL, familyBody, type FamilyFieldReader } from './modelFamilies';
+import { readBoolean, readNumber, shown } from './options';
+
+/** An item's create: the API that makes the task, its request, and the model named in messages. */
+export interface CreateCall {
+	api: VideoApi;
+	request: ApiRequest;
+	model: string;
+}
 
 /**
- * The create request's JSON body of an item, from the Create fields (`panel`, which names them in
- * messages as the panel shows them), the model family's own fields and the JSON merge.
+ * The create request of an item, from the Create fields (`panel`, which names them in messages as
+ * the panel shows them): the API chosen, the model, prompt and images every API takes, the API's
+ * own fields, and Additional Body Fields merged into the body.
  */
-export async function requestBody(
+export async function createCall(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	panel: INodeProperties[],
-): Promise<IDataObject> {
+): Promise<CreateCall> {
 	const fieldOf = (name: string): INodeProperties =>
 		panel.find((field) => field.name === name) ?? {
 			displayName: name,
@@ -31,6 +42,14 @@ export async function requestBody(
 		readText(context, name, itemIndex, fieldOf(name).displayName, fallback);
 	const node = context.getNode();
 
+	const format = context.getNodeParameter('apiFormat', itemIndex, 'unified') as unknown;
+	const api = apiNamed(format);
+	if (!api)
+		throw new NodeOperationError(
+			node,
+			`The API of item ${itemIndex} is ${shown(format)}, which is none of Yunwu's video APIs. Choose one in the API field.`,
+			{ itemIndex },
+		);
 	const chosen = text('model');
 	const model = chosen === CUSTOM_MODEL ? text('customModel') : chosen;
 	const prompt = text('prompt');
@@ -47,19 +66,11 @@ export async function requestBody(
 			{ itemIndex },
 		);
 
-	const body: IDataObject = { model, prompt };
-	const images = await readImages(context, itemIndex, text);
-	if (images.length > 0) body.images = images;
-	const aspectRatio = text('aspectRatio');
-	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = text('size');
-	if (size) body.size = size;
-
-	// Unset, a family field reads as the default its table entry gives it. Read strictly, as text,
-	// numbers and options are: an expression's "yes" or object is a mistake, not a value to pay for.
+	// Unset, a field reads as the default the panel gives it. Read strictly, as text, numbers and
+	// options are: an expression's "yes" or object is a mistake, not a value to pay for.
 	const valueOf = (name: string) =>
 		context.getNodeParameter(name, itemIndex, fieldOf(name).default) as unknown;
-	const read: FamilyFieldReader = {
+	const read: FieldReader = {
 		text: (name) => text(name, fieldOf(name).default?.toString()),
 		number: (name) => readNumber(context, itemIndex, valueOf(name), fieldOf(name)),
 		boolean: (name) =>
@@ -71,31 +82,42 @@ export async function requestBody(
 				fieldOf(name).default as boolean,
 			),
 	};
-	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
+	const images = await readImages(context, itemIndex, text);
+	const request = api.createRequest({ model, prompt, images, read });
+	if ('problem' in request)
+		throw new NodeOperationError(node, `Item ${itemIndex} ${request.problem}.`, { itemIndex });
+	const body = { ...request.body, ...readAdditionalFields(context, itemIndex) };
+	return { api, request: { ...request, body }, model };
 }
 
 async function readImages(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	text: (name: string, fallback?: string) => string,
-): Promise<string[]> {
+): Promise<InputImage[]> {
 	const source = text('imageSource', 'none');
 	if (source === 'urls') {
 		return text('imageUrls')
 			.split(/[\n,]+/)
 			.map((url) => url.trim())
-			.filter(Boolean);
+			.filter(Boolean)
+			.map((url) => ({ url }));
 	}
 	if (source !== 'binary') return [];
 	const names = text('imageBinaryProperties', 'data')
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
-	const images: string[] = [];
+	const images: InputImage[] = [];
 	for (const name of names) {
-		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
+		const { mimeType, fileName } = context.helpers.assertBinaryData(itemIndex, name);
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
-		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
+		images.push({
+			base64: bytes.toString('base64'),
+			mimeType,
+			fileName: fileName ?? name,
+			bytes: bytes.length,
+		});
 	}
 	return images;
 }

@@ -1,0 +1,52 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { readCreatedTask, readTaskAnswer } from '../transport/response';
+import type { CreateInput, InputImage, VideoApi } from './api';
+import { familyBody, familyFields } from './unifiedFamilies';
+
+/** A binary image as a data URL: what the unified API and the generations API take as base64. */
+export function dataUrlOf(image: InputImage): string {
+	return 'url' in image ? image.url : `data:${image.mimeType};base64,${image.base64}`;
+}
+
+/**
+ * Yunwu's unified video API, `POST /v1/video/create` + `GET /v1/video/query?id=` (docs/yunwu-api.md):
+ * Veo, Sora, Grok, Jimeng and more. Its ids carry a model prefix (`veo3.1-fast:…`) and are output
+ * as they are; its answers are already in the node's words.
+ */
+export const unifiedApi: VideoApi = {
+	format: 'unified',
+	fields: familyFields,
+
+	createRequest({ model, prompt, images, read }: CreateInput) {
+		const body: IDataObject = { model, prompt };
+		if (images.length > 0) body.images = images.map(dataUrlOf);
+		const aspectRatio = read.text('aspectRatio');
+		if (aspectRatio) body.aspect_ratio = aspectRatio;
+		const size = read.text('size');
+		if (size) body.size = size;
+		// The family is the one of the model chosen in the list: a typed name (Other) has none.
+		return {
+			method: 'POST',
+			path: '/v1/video/create',
+			body: { ...body, ...familyBody(read.text('model'), read) },
+		};
+	},
+
+	readCreated(answer, _request, now) {
+		const created = readCreatedTask(answer, now);
+		if (!created.ok) return created;
+		return { ok: true, value: { ref: { id: created.value.id }, fields: created.value } };
+	},
+
+	async query(client, ref, timeoutMs) {
+		const answer = await client.call(
+			{ method: 'GET', path: '/v1/video/query', qs: { id: ref.id } },
+			timeoutMs,
+		);
+		return 'failure' in answer ? answer : readTaskAnswer(answer, Date.now());
+	},
+
+	refText: (ref) => ref.id,
+	parseRef: (text) => ({ id: text }),
+};
