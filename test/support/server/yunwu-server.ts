@@ -112,7 +112,22 @@ export interface TaskScript {
 	thumbnail?: boolean;
 	/** Leave out video_url from the completed answer. */
 	noVideoUrl?: boolean;
+	/** The API the task belongs to (unified when not set): it is queried there, in that API's shape. */
+	api?: VideoApiName;
+	/** Kling: the action (route) that created the task, the only one it is queried on. */
+	klingAction?: 'text2video' | 'image2video';
+	/** Kling: where the task's status changes are POSTed (Kling's callback protocol). */
+	callbackUrl?: string;
 }
+
+/** The video APIs the server speaks (docs/yunwu-api.md). */
+export type VideoApiName = 'unified' | 'openai' | 'kling' | 'generations';
+
+/**
+ * How the generations API answers (docs/yunwu-api.md, Generic task API): `older` `{ task_id,
+ * status, url }`, `openai` the OpenAI video object, `envelope` new-api's task record in `{ code, data }`.
+ */
+export type GenerationsShape = 'older' | 'openai' | 'envelope';
 
 interface TaskState {
 	script: TaskScript;
@@ -242,6 +257,8 @@ export class YunwuServer {
 	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
 	modelListFaults: ApiFault[] = [];
+	/** How the generations API answers its creates and queries. */
+	generationsShape: GenerationsShape = 'older';
 	/** The models the key may use, as `GET /v1/models` lists them. */
 	models: ListedModelEntry[] = DEFAULT_MODELS.map((model) => ({ ...model }));
 	/** What new tasks from create requests look like: fixed, or chosen from the request body. */
@@ -290,10 +307,16 @@ export class YunwuServer {
 		const state: TaskState = { script, createdAt: Date.now(), queries: 0, faultsServed: 0 };
 		if (script.end !== 'failed' && !script.rawAnswers) {
 			const video = script.video ?? {};
+			// An OpenAI video object's video is its content route, on the API host behind the key.
+			const contentRoute =
+				script.api === 'openai' ||
+				(script.api === 'generations' && this.generationsShape === 'openai');
 			state.video = this.addFile(
-				video.onApiHost
-					? `/v1/videos/${randomUUID()}/content`
-					: `/file_download/${randomUUID()}.mp4`,
+				contentRoute
+					? `/v1/videos/${script.id}/content`
+					: video.onApiHost
+						? `/v1/videos/${randomUUID()}/content`
+						: `/file_download/${randomUUID()}.mp4`,
 				{
 					size: video.bytes?.length ?? video.size ?? 2048,
 					bytes: video.bytes,
@@ -410,8 +433,10 @@ export class YunwuServer {
 				},
 			});
 		}
-		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/'))
+		if (req.method === 'GET' && /^\/v1\/videos\/[^/]+\/content$/.test(url.pathname))
 			return this.serveFile(url.pathname, req, res);
+		const route = this.otherApiRoute(req.method ?? 'GET', url.pathname);
+		if (route) return this.answerOtherApi(route, body, res);
 		if (req.method === 'GET' && url.pathname === '/v1/models') return this.answerModels(res);
 		if (req.method === 'GET' && url.pathname === '/v1/video/query')
 			return this.answerQuery(url.searchParams.get('id') ?? '', res);
@@ -438,7 +463,11 @@ export class YunwuServer {
 		sendJson(res, 200, { success: true, data, object: 'list' });
 	}
 
-	private answerQuery(id: string, res: ServerResponse): void {
+	private answerQuery(
+		id: string,
+		res: ServerResponse,
+		shape: (answer: Record<string, unknown>) => Record<string, unknown> = (answer) => answer,
+	): void {
 		const state = this.tasks.get(id);
 		if (!state) return this.answerUnknownTask(res);
 		const { script } = state;
@@ -457,7 +486,7 @@ export class YunwuServer {
 			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(raw);
 			return;
 		}
-		sendJson(res, 200, this.answerFor(state));
+		sendJson(res, 200, shape(this.answerFor(state)));
 	}
 
 	private answerUnknownTask(res: ServerResponse): void {
@@ -593,6 +622,162 @@ export class YunwuServer {
 			status: 'pending',
 			status_update_time: Math.floor(Date.now() / 1000),
 		});
+	}
+
+	/** Which of the other APIs' routes a request is for (Kling, OpenAI videos, generations). */
+	private otherApiRoute(
+		method: string,
+		pathname: string,
+	): { api: VideoApiName; create: boolean; id?: string; action?: string } | undefined {
+		const kling = /^\/kling\/v1\/videos\/(text2video|image2video)(?:\/([^/]+))?$/.exec(pathname);
+		if (kling)
+			return method === 'POST' && !kling[2]
+				? { api: 'kling', create: true, action: kling[1] }
+				: { api: 'kling', create: false, action: kling[1], id: decodeURIComponent(kling[2] ?? '') };
+		const openai = /^\/v1\/videos(?:\/([^/]+))?$/.exec(pathname);
+		if (openai)
+			return method === 'POST' && !openai[1]
+				? { api: 'openai', create: true }
+				: { api: 'openai', create: false, id: decodeURIComponent(openai[1] ?? '') };
+		const generations = /^\/v1\/video\/generations(?:\/([^/]+))?$/.exec(pathname);
+		if (generations)
+			return method === 'POST' && !generations[1]
+				? { api: 'generations', create: true }
+				: { api: 'generations', create: false, id: decodeURIComponent(generations[1] ?? '') };
+		return undefined;
+	}
+
+	/** A create or a query of the Kling, OpenAI videos or generations API, in that API's shape. */
+	private answerOtherApi(
+		route: { api: VideoApiName; create: boolean; id?: string; action?: string },
+		body: string,
+		res: ServerResponse,
+	): void {
+		if (!route.create) {
+			const state = this.tasks.get(route.id ?? '');
+			const wrongPlace =
+				!state ||
+				state.script.api !== route.api ||
+				(route.api === 'kling' && state.script.klingAction !== route.action);
+			if (wrongPlace) return this.answerUnknownTask(res);
+			return this.answerQuery(route.id ?? '', res, (answer) => this.inApiShape(state, answer));
+		}
+		let parsed: Record<string, unknown>;
+		try {
+			parsed = JSON.parse(body) as Record<string, unknown>;
+		} catch {
+			return sendJson(res, 400, {
+				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
+			});
+		}
+		this.createBodies.push(parsed);
+		const fault = this.createFaults.shift();
+		if (fault) return applyApiFault(fault, res);
+		const model = route.api === 'kling' ? parsed.model_name : parsed.model;
+		if (typeof model !== 'string' || !model)
+			return sendJson(res, 400, {
+				error: { message: 'model is required', type: 'invalid_request_error' },
+			});
+		const prefix = { kling: '', openai: 'video_', generations: 'task_', unified: '' }[route.api];
+		const id = `${prefix}${randomUUID()}`;
+		const template =
+			typeof this.createdTaskTemplate === 'function'
+				? this.createdTaskTemplate(parsed)
+				: this.createdTaskTemplate;
+		const readyAt =
+			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
+		this.addTask({
+			id,
+			...template,
+			readyAt,
+			api: route.api,
+			klingAction: route.action as TaskScript['klingAction'],
+			callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : undefined,
+		});
+		this.createdTasks.push({ id, body: parsed });
+		const state = this.task(id);
+		const created = this.inApiShape(state, { id, status: 'pending' });
+		if (route.api === 'generations' && this.generationsShape === 'older')
+			return sendJson(res, 200, { task_id: id, status: 'queued' });
+		sendJson(res, 200, created);
+	}
+
+	/** A task's answer (in the unified API's words, as `answerFor` gives it) in the shape of the task's API. */
+	private inApiShape(state: TaskState, answer: Record<string, unknown>): Record<string, unknown> {
+		const { script } = state;
+		const phase = String(answer.status);
+		const words = (list: Record<string, string>) => list[phase] ?? phase;
+		const failed = phase === (script.statuses?.failed ?? 'failed');
+		const reason = typeof answer.error === 'string' ? answer.error : JSON.stringify(answer.error);
+		const videoUrl = typeof answer.video_url === 'string' ? answer.video_url : undefined;
+		const createdAt = Math.floor(state.createdAt / 1000);
+		const openaiObject = () => ({
+			id: script.id,
+			task_id: script.id,
+			object: 'video',
+			model: 'sora-2',
+			status: words({ pending: 'queued', processing: 'in_progress' }),
+			progress: phase === 'completed' ? 100 : 0,
+			created_at: createdAt,
+			...(phase === 'completed' ? { completed_at: answer.completed_at } : {}),
+			seconds: '10',
+			size: '720x1280',
+			...(failed ? { error: { message: reason, code: 'task_failed' } } : {}),
+		});
+		switch (script.api) {
+			case 'kling':
+				return {
+					code: 0,
+					message: 'SUCCEED',
+					request_id: `req-${script.id}`,
+					data: {
+						task_id: script.id,
+						task_status: words({ pending: 'submitted', completed: 'succeed' }),
+						...(failed ? { task_status_msg: reason } : {}),
+						...(videoUrl
+							? {
+									task_result: {
+										videos: [{ id: `v-${script.id}`, url: videoUrl, duration: '5.1' }],
+									},
+								}
+							: {}),
+						created_at: state.createdAt,
+						updated_at: Date.now(),
+					},
+				};
+			case 'openai':
+				return openaiObject();
+			case 'generations':
+				if (this.generationsShape === 'openai') return openaiObject();
+				if (this.generationsShape === 'envelope')
+					return {
+						code: 'success',
+						message: '',
+						data: {
+							task_id: script.id,
+							action: 'generate',
+							status: words({
+								pending: 'SUBMITTED',
+								processing: 'IN_PROGRESS',
+								completed: 'SUCCESS',
+								failed: 'FAILURE',
+							}),
+							fail_reason: failed ? reason : '',
+							result_url: videoUrl ?? '',
+							progress: phase === 'completed' ? '100%' : '30%',
+							submit_time: createdAt,
+						},
+					};
+				return {
+					task_id: script.id,
+					status: words({ pending: 'queued', completed: 'succeeded' }),
+					...(videoUrl ? { url: videoUrl, format: 'mp4' } : {}),
+					metadata: { duration: 5, fps: 24, width: 1280, height: 720, seed: 7 },
+					...(failed ? { error: { code: 'task_failed', message: reason } } : {}),
+				};
+			default:
+				return answer;
+		}
 	}
 
 	private handleFile(req: IncomingMessage, res: ServerResponse): void {

@@ -1,0 +1,340 @@
+// Every Yunwu video API through n8n-core against the local server speaking it: Kling, OpenAI
+// videos and generations beside the unified API (docs/yunwu-api.md).
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import {
+	credentialsFor,
+	everythingSaid,
+	runNode,
+	storedSha256,
+	useYunwuServer,
+} from '../support/harness/n8n';
+import { fileSha256, type GenerationsShape } from '../support/server/yunwu-server';
+
+const yunwu = useYunwuServer();
+
+const FAST = { pollInterval: 0.02, timeout: 5, requestTimeout: 1 };
+
+const create = (
+	parameters: Record<string, unknown>,
+	options: { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
+) =>
+	runNode({
+		parameters: {
+			operation: 'create',
+			prompt: 'A paper boat in the rain',
+			waitForCompletion: false,
+			options: FAST,
+			...parameters,
+		},
+		credentials: credentialsFor(yunwu()),
+		...options,
+	});
+
+/** Wait Until Complete (or Query) fed by earlier output items, with only the Task ID mapped. */
+const pickUp = (items: INodeExecutionData[], parameters: Record<string, unknown> = {}) =>
+	runNode({
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.task_id }}',
+			options: FAST,
+			...parameters,
+		},
+		items: items.map(({ json }) => ({ json })),
+		credentials: credentialsFor(yunwu()),
+	});
+
+const apiPaths = () =>
+	yunwu()
+		.apiRequests()
+		.map((entry) => `${entry.method} ${entry.path}`);
+
+beforeEach(() => {
+	yunwu().generationsShape = 'older';
+});
+
+describe('Kling', () => {
+	test("Create sends Kling's own fields to text2video; the Task ID names its action; Wait Until Complete with only the Task ID mapped outputs the video", async () => {
+		const created = await create({
+			apiFormat: 'kling',
+			model: 'kling-v2-6',
+			negativePrompt: 'blur',
+			klingMode: 'pro',
+			klingDuration: '10',
+			klingAspectRatio: '9:16',
+			cfgScale: 0.7,
+			sound: true,
+			callbackUrl: 'https://example.com/hook',
+		});
+		expect(created.error).toBeUndefined();
+		const server = yunwu();
+		expect(server.createBodies.at(-1)).toEqual({
+			model_name: 'kling-v2-6',
+			prompt: 'A paper boat in the rain',
+			negative_prompt: 'blur',
+			mode: 'pro',
+			duration: '10',
+			aspect_ratio: '9:16',
+			cfg_scale: 0.7,
+			sound: 'on',
+			callback_url: 'https://example.com/hook',
+		});
+		expect(apiPaths().at(-1)).toBe('POST /kling/v1/videos/text2video');
+		const { id } = server.createdTasks.at(-1)!;
+		const { json } = created.items![0];
+		expect(json).toMatchObject({
+			task_id: `kling://text2video/${id}`,
+			state: 'pending',
+			task_status: 'submitted',
+			code: 0,
+			api_task_id: id,
+		});
+
+		const waited = await pickUp(created.items!);
+		expect(waited.error).toBeUndefined();
+		const [item] = waited.items!;
+		expect(item.json).toMatchObject({
+			task_id: `kling://text2video/${id}`,
+			state: 'completed',
+			task_status: 'succeed',
+			video_url: server.videoUrlOf(id),
+		});
+		expect(await storedSha256(item.binary!.data)).toBe(fileSha256(server.videoOf(id)));
+		expect(apiPaths().filter((path) => path.includes(id))).toEqual(
+			expect.arrayContaining([`GET /kling/v1/videos/text2video/${id}`]),
+		);
+		// The file host never sees the key.
+		expect(server.fileRequests().every((entry) => entry.authorization === undefined)).toBe(true);
+	});
+
+	test('an image makes it image-to-video: a URL as it is, a second image as the last frame', async () => {
+		const created = await create({
+			apiFormat: 'kling',
+			model: 'kling-v2-1-master',
+			imageSource: 'urls',
+			imageUrls: 'https://example.com/first.png\nhttps://example.com/last.png',
+		});
+		expect(created.error).toBeUndefined();
+		expect(yunwu().createBodies.at(-1)).toMatchObject({
+			image: 'https://example.com/first.png',
+			image_tail: 'https://example.com/last.png',
+		});
+		expect(apiPaths().at(-1)).toBe('POST /kling/v1/videos/image2video');
+		expect(created.items![0].json.task_id).toMatch(/^kling:\/\/image2video\//);
+		const waited = await pickUp(created.items!);
+		expect(waited.items![0].json.state).toBe('completed');
+	});
+
+	test("a binary image goes as Kling's base64, without a data: prefix", async () => {
+		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image');
+		const created = await create(
+			{ apiFormat: 'kling', model: 'kling-v1', imageSource: 'binary' },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							data: {
+								data: bytes.toString('base64'),
+								mimeType: 'image/png',
+								fileName: 'frame.png',
+							},
+						},
+					},
+				],
+			},
+		);
+		expect(created.error).toBeUndefined();
+		expect(yunwu().createBodies.at(-1)?.image).toBe(bytes.toString('base64'));
+	});
+
+	test("a refusal on HTTP 200 (code other than 0) is the item's error with Kling's message, sent once", async () => {
+		yunwu().createFaults.push({
+			type: 'status',
+			code: 200,
+			body: JSON.stringify({ code: 1102, message: 'Account balance not enough', data: null }),
+		});
+		const before = apiPaths().length;
+		const run = await create({ apiFormat: 'kling', model: 'kling-v1' });
+		expect(run.error?.message).toContain('Account balance not enough');
+		expect(apiPaths().slice(before)).toEqual(['POST /kling/v1/videos/text2video']);
+	});
+
+	test('a task created elsewhere is found from its raw id once Kling is picked, on either action', async () => {
+		const id = yunwu().addTask({
+			id: 'kling-raw-1',
+			api: 'kling',
+			klingAction: 'image2video',
+			end: 'completed',
+		});
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: id, apiFormat: 'kling' },
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(run.error).toBeUndefined();
+		expect(run.items![0].json).toMatchObject({ task_id: `kling://text2video/${id}` });
+		expect(run.items![0].json.state).toBe('completed');
+		expect(apiPaths().filter((path) => path.includes(id))).toEqual([
+			`GET /kling/v1/videos/text2video/${id}`,
+			`GET /kling/v1/videos/image2video/${id}`,
+		]);
+	});
+
+	test("a failed Kling task is the item's error with task_status_msg", async () => {
+		const id = yunwu().addTask({
+			id: 'kling-failed-1',
+			api: 'kling',
+			klingAction: 'text2video',
+			end: 'failed',
+			failure: 'Prompt rejected by the content filter',
+		});
+		const run = await pickUp([{ json: { task_id: `kling://text2video/${id}` } }]);
+		expect(run.error?.message).toContain('Prompt rejected by the content filter');
+		expect(run.error?.message).toContain('status "failed"');
+	});
+});
+
+describe('OpenAI videos', () => {
+	test('Create sends Seconds and Size to /v1/videos; the video comes from its content route on the API origin, with the key', async () => {
+		const created = await create({
+			apiFormat: 'openai',
+			model: 'sora-2',
+			openaiSeconds: '8',
+			openaiSize: '1280x720',
+		});
+		expect(created.error).toBeUndefined();
+		const server = yunwu();
+		expect(server.createBodies.at(-1)).toEqual({
+			model: 'sora-2',
+			prompt: 'A paper boat in the rain',
+			seconds: '8',
+			size: '1280x720',
+		});
+		const { id } = server.createdTasks.at(-1)!;
+		expect(created.items![0].json).toMatchObject({
+			task_id: `openai://${id}`,
+			state: 'pending',
+			status: 'queued',
+			object: 'video',
+		});
+
+		const waited = await pickUp(created.items!);
+		expect(waited.error).toBeUndefined();
+		const [item] = waited.items!;
+		expect(item.json).toMatchObject({ state: 'completed', status: 'completed' });
+		expect(await storedSha256(item.binary!.data)).toBe(fileSha256(server.videoOf(id)));
+		const content = server.apiRequests().find((entry) => entry.path === `/v1/videos/${id}/content`);
+		expect(content?.authorization).toBe(`Bearer ${server.apiKey}`);
+	});
+
+	test('Create and wait in one node outputs the video', async () => {
+		const run = await create({ apiFormat: 'openai', model: 'sora-2', waitForCompletion: true });
+		expect(run.error).toBeUndefined();
+		const { id } = yunwu().createdTasks.at(-1)!;
+		expect(run.items![0].json).toMatchObject({ task_id: `openai://${id}`, state: 'completed' });
+		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
+	});
+
+	test('a binary image is refused before any request until multipart is supported', async () => {
+		const before = apiPaths().length;
+		const run = await create(
+			{ apiFormat: 'openai', model: 'sora-2', imageSource: 'binary' },
+			{
+				items: [
+					{
+						json: {},
+						binary: { data: { data: 'aGVsbG8=', mimeType: 'image/png', fileName: 'a.png' } },
+					},
+				],
+			},
+		);
+		expect(run.error?.message).toContain('Item 0 has a binary image');
+		expect(apiPaths().length).toBe(before);
+	});
+});
+
+describe('Generations', () => {
+	test.each<GenerationsShape>(['older', 'openai', 'envelope'])(
+		'Create and Wait Until Complete with only the Task ID mapped: %s answers',
+		async (shape) => {
+			yunwu().generationsShape = shape;
+			const created = await create({
+				apiFormat: 'generations',
+				model: 'veo3',
+				generationsDuration: 8,
+				generationsWidth: 1280,
+				generationsHeight: 720,
+				imageSource: 'urls',
+				imageUrls: 'https://example.com/a.png',
+			});
+			expect(created.error).toBeUndefined();
+			const server = yunwu();
+			expect(server.createBodies.at(-1)).toEqual({
+				model: 'veo3',
+				prompt: 'A paper boat in the rain',
+				image: 'https://example.com/a.png',
+				duration: 8,
+				width: 1280,
+				height: 720,
+			});
+			const { id } = server.createdTasks.at(-1)!;
+			expect(created.items![0].json).toMatchObject({
+				task_id: `generations://${id}`,
+				state: 'pending',
+			});
+			const waited = await pickUp(created.items!);
+			expect(waited.error).toBeUndefined();
+			const [item] = waited.items!;
+			expect(item.json.state).toBe('completed');
+			expect(await storedSha256(item.binary!.data)).toBe(fileSha256(server.videoOf(id)));
+		},
+	);
+
+	test('a binary image goes as a data URL', async () => {
+		const bytes = Buffer.from('GIF89a fake');
+		const run = await create(
+			{ apiFormat: 'generations', model: 'veo3', imageSource: 'binary' },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							data: { data: bytes.toString('base64'), mimeType: 'image/gif', fileName: 'a.gif' },
+						},
+					},
+				],
+			},
+		);
+		expect(run.error).toBeUndefined();
+		expect(yunwu().createBodies.at(-1)?.image).toBe(
+			`data:image/gif;base64,${bytes.toString('base64')}`,
+		);
+	});
+});
+
+describe('Task IDs', () => {
+	test('an id like kling:… stays a unified id: queried on /v1/video/query as it is', async () => {
+		const id = yunwu().addTask({ id: 'kling:abc-unified', end: 'completed' });
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: id },
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(run.error).toBeUndefined();
+		expect(run.items![0].json).toMatchObject({ task_id: id, state: 'completed' });
+		expect(
+			yunwu()
+				.apiRequests(id)
+				.map((entry) => entry.path),
+		).toEqual(['/v1/video/query']);
+	});
+
+	test('a Task ID of one API with another API picked is refused before any request', async () => {
+		const before = apiPaths().length;
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: 'kling://text2video/123', apiFormat: 'openai' },
+			credentials: credentialsFor(yunwu()),
+		});
+		expect(everythingSaid(run)).toContain('names a kling task, but API is set to openai');
+		expect(apiPaths().length).toBe(before);
+	});
+});
