@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // Every Yunwu video API through n8n-core against the local server speaking it: Kling, OpenAI
 // videos and generations beside the unified API (docs/yunwu-api.md).
 import type { INodeExecutionData } from 'n8n-workflow';
@@ -235,21 +236,33 @@ describe('OpenAI videos', () => {
 		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(yunwu().videoOf(id)));
 	});
 
-	test('a binary image is refused before any request until multipart is supported', async () => {
-		const before = apiPaths().length;
+	test('a binary image goes as the multipart file input_reference, the other fields as form fields', async () => {
+		const bytes = Buffer.from('\x89PNG\r\n\x1a\nsome image bytes \x00\xff');
 		const run = await create(
-			{ apiFormat: 'openai', model: 'sora-2', imageSource: 'binary' },
+			{ apiFormat: 'openai', model: 'sora-2', openaiSeconds: '4', imageSource: 'binary' },
 			{
 				items: [
 					{
 						json: {},
-						binary: { data: { data: 'aGVsbG8=', mimeType: 'image/png', fileName: 'a.png' } },
+						binary: {
+							data: { data: bytes.toString('base64'), mimeType: 'image/png', fileName: 'a.png' },
+						},
 					},
 				],
 			},
 		);
-		expect(run.error?.message).toContain('Item 0 has a binary image');
-		expect(apiPaths().length).toBe(before);
+		expect(run.error).toBeUndefined();
+		expect(yunwu().createBodies.at(-1)).toEqual({
+			model: 'sora-2',
+			prompt: 'A paper boat in the rain',
+			seconds: '4',
+			input_reference: {
+				fileName: 'a.png',
+				mimeType: 'image/png',
+				size: bytes.length,
+				sha256: createHash('sha256').update(bytes).digest('hex'),
+			},
+		});
 	});
 });
 
@@ -335,6 +348,46 @@ describe('Task IDs', () => {
 			credentials: credentialsFor(yunwu()),
 		});
 		expect(everythingSaid(run)).toContain('names a kling task, but API is set to openai');
+		expect(apiPaths().length).toBe(before);
+	});
+});
+
+describe('Images from binary properties are checked before any request', () => {
+	const withBinary = (binary: INodeExecutionData['binary']): INodeExecutionData[] => [
+		{ json: {}, binary: { data: { data: 'aGVsbG8=', mimeType: 'image/png', fileName: 'ok.png' } } },
+		{ json: {}, binary },
+	];
+
+	test.each([
+		[
+			'a missing property',
+			{ other: { data: 'aGVsbG8=', mimeType: 'image/png' } },
+			'Item 1 has no binary property "data"',
+		],
+		[
+			'a file that is not an image',
+			{ data: { data: 'aGVsbG8=', mimeType: 'video/mp4', fileName: 'clip.mp4' } },
+			'The binary property "data" of item 1 is video/mp4, not an image',
+		],
+		[
+			'an image larger than Kling takes (10 MB)',
+			{
+				data: {
+					data: Buffer.alloc(10_500_000, 7).toString('base64'),
+					mimeType: 'image/png',
+					fileName: 'huge.png',
+				},
+			},
+			'The image in binary property "data" of item 1 is 10.5 MB; the Kling API takes images up to 10 MB',
+		],
+	])('%s is refused, naming the item and the property', async (_case, binary, message) => {
+		const before = apiPaths().length;
+		const run = await create(
+			{ apiFormat: 'kling', model: 'kling-v1', imageSource: 'binary' },
+			{ items: withBinary(binary as INodeExecutionData['binary']) },
+		);
+		expect(run.error?.message).toContain(message);
+		// Item 0 had no image problem, but nothing is created while another item is unreadable.
 		expect(apiPaths().length).toBe(before);
 	});
 });

@@ -9,9 +9,15 @@ import { readJsonObject, refusalOrMalformed, type HttpAnswer } from '../transpor
 export type ApiFormat = 'unified' | 'openai' | 'kling' | 'generations';
 
 /** An image for image-to-video: a URL, or the bytes of a binary property of the item. */
-export type InputImage =
-	| { url: string }
-	| { base64: string; mimeType: string; fileName: string; bytes: number };
+export type InputImage = { url: string } | { base64: string; mimeType: string; fileName: string };
+
+/** A megabyte as the APIs count it. */
+export const MB = 1_000_000;
+
+/** An image as a URL, a binary one as a data URL: what the unified and generations APIs take. */
+export function dataUrlOf(image: InputImage): string {
+	return 'url' in image ? image.url : `data:${image.mimeType};base64,${image.base64}`;
+}
 
 /** Reads a field of the item being created by its panel name (its default when unset), strictly. */
 export interface FieldReader {
@@ -48,6 +54,10 @@ export interface TaskRef {
  */
 export interface VideoApi {
 	readonly format: ApiFormat;
+	/** The API's name in messages. */
+	readonly label: string;
+	/** The largest image file the API takes (a binary image larger is refused before any request). */
+	readonly maxImageBytes: number;
 	/** Create's fields that belong to this API alone (the registry shows them for it). */
 	readonly fields: INodeProperties[];
 	/** The create request of an item, or what in its fields this API cannot take (to end "Item N …"). */

@@ -1,9 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { refusalOrMalformed } from '../transport/response';
-import { jsonOf, taskFrom, type VideoApi } from './api';
+import { dataUrlOf, jsonOf, MB, taskFrom, type VideoApi } from './api';
 import { openaiVideoTask, videoIdOf } from './openai';
-import { dataUrlOf } from './unified';
 
 /** Whole numbers the API takes; 0 leaves each to the model. */
 const NUMBERS = [
@@ -40,6 +39,9 @@ function unwrapped(json: IDataObject): IDataObject {
  */
 export const generationsApi: VideoApi = {
 	format: 'generations',
+	label: 'generations',
+	// No documented limit: as the unified API, base64 in a JSON body.
+	maxImageBytes: 10 * MB,
 	fields,
 
 	createRequest({ model, prompt, images, read }) {

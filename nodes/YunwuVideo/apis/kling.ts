@@ -3,7 +3,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
 import { refusalOrMalformed } from '../transport/response';
-import { jsonOf, taskFrom, type InputImage, type TaskRef, type VideoApi } from './api';
+import { jsonOf, MB, taskFrom, type InputImage, type TaskRef, type VideoApi } from './api';
 
 /** Kling's two actions: each is its own route, and a task is queried on the route that created it. */
 const ACTIONS = ['text2video', 'image2video'] as const;
@@ -124,6 +124,9 @@ async function queryOn(client: YunwuApiClient, action: Action, id: string, timeo
  */
 export const klingApi: VideoApi = {
 	format: 'kling',
+	label: 'Kling',
+	// Kling's own limit for an image (its API docs: 10 MB).
+	maxImageBytes: 10 * MB,
 	fields,
 
 	createRequest({ model, prompt, images, read }) {

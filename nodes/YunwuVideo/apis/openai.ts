@@ -3,7 +3,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { toTaskState } from '../task/state';
 import type { YunwuApiClient } from '../transport/apiClient';
 import { refusalOrMalformed } from '../transport/response';
-import { jsonOf, taskFrom, type VideoApi } from './api';
+import { jsonOf, MB, taskFrom, type VideoApi } from './api';
 
 const MODEL_DEFAULT = { name: "Model's Default", value: '' };
 
@@ -74,6 +74,9 @@ export function videoIdOf(json: IDataObject): string | undefined {
  */
 export const openaiApi: VideoApi = {
 	format: 'openai',
+	label: 'OpenAI videos',
+	// Sent as a file, not base64; OpenAI documents no limit for input_reference.
+	maxImageBytes: 20 * MB,
 	fields,
 
 	createRequest({ model, prompt, images, read }) {
@@ -84,10 +87,11 @@ export const openaiApi: VideoApi = {
 		const size = read.text('openaiSize');
 		if (size) body.size = size;
 		const [image] = images;
-		if (image) {
-			if (!('url' in image))
-				return { problem: 'has a binary image; OpenAI videos take an image URL in this version' };
-			body.input_reference = image.url;
+		if (image && 'url' in image) body.input_reference = image.url;
+		// A file goes as OpenAI's multipart upload; everything else as its form fields.
+		if (image && !('url' in image)) {
+			body.input_reference = { ...image };
+			return { method: 'POST', path: '/v1/videos', body, multipart: true };
 		}
 		return { method: 'POST', path: '/v1/videos', body };
 	},

@@ -1,13 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { readCreatedTask, readTaskAnswer } from '../transport/response';
-import type { CreateInput, InputImage, VideoApi } from './api';
+import { dataUrlOf, MB, type CreateInput, type VideoApi } from './api';
 import { familyBody, familyFields } from './unifiedFamilies';
-
-/** A binary image as a data URL: what the unified API and the generations API take as base64. */
-export function dataUrlOf(image: InputImage): string {
-	return 'url' in image ? image.url : `data:${image.mimeType};base64,${image.base64}`;
-}
 
 /**
  * Yunwu's unified video API, `POST /v1/video/create` + `GET /v1/video/query?id=` (docs/yunwu-api.md):
@@ -16,6 +11,9 @@ export function dataUrlOf(image: InputImage): string {
  */
 export const unifiedApi: VideoApi = {
 	format: 'unified',
+	label: 'unified',
+	// Yunwu documents no limit; base64 in a JSON body grows by a third, and gateways cap bodies.
+	maxImageBytes: 10 * MB,
 	fields: familyFields,
 
 	createRequest({ model, prompt, images, read }: CreateInput) {

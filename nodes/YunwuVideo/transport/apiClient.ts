@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
 	NodeOperationError,
 	type IDataObject,
@@ -13,12 +14,53 @@ import { isWebAddress } from './url';
 
 const CREDENTIAL_TYPE = 'yunwuApi';
 
-/** One request to the API: a path under the Base URL, with a query string or a JSON body. */
+/**
+ * One request to the API: a path under the Base URL, with a query string or a body, JSON or (with
+ * `multipart`) a form whose `{ base64, mimeType, fileName }` values are files.
+ */
 export interface ApiRequest {
 	method: 'GET' | 'POST';
 	path: string;
 	qs?: IDataObject;
 	body?: IDataObject;
+	multipart?: boolean;
+}
+
+/** A file in a multipart body. */
+interface FormFile {
+	base64: string;
+	mimeType: string;
+	fileName: string;
+}
+
+const isFormFile = (value: unknown): value is FormFile =>
+	typeof value === 'object' &&
+	value !== null &&
+	typeof (value as FormFile).base64 === 'string' &&
+	typeof (value as FormFile).mimeType === 'string';
+
+/** `fields` as a multipart/form-data body: files as file parts, objects as JSON, the rest as text. */
+function multipartOf(fields: IDataObject): { body: Buffer; contentType: string } {
+	const boundary = `----n8n-yunwu-${randomUUID()}`;
+	const quoted = (text: string) => text.replace(/["\r\n]/g, '_');
+	const parts = Object.entries(fields).flatMap(([name, value]) => {
+		if (value === undefined || value === null) return [];
+		const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"`;
+		if (isFormFile(value))
+			return [
+				Buffer.from(
+					`${head}; filename="${quoted(value.fileName)}"\r\nContent-Type: ${value.mimeType}\r\n\r\n`,
+				),
+				Buffer.from(value.base64, 'base64'),
+				Buffer.from('\r\n'),
+			];
+		const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+		return [Buffer.from(`${head}\r\n\r\n${text}\r\n`)];
+	});
+	return {
+		body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+		contentType: `multipart/form-data; boundary=${boundary}`,
+	};
 }
 
 /** A request that got no usable HTTP answer, or an answer too large or too slow to read. */
@@ -102,13 +144,15 @@ export class YunwuApiClient {
 	 * the answer means is for the API's own file to say. A create is never retried here.
 	 */
 	async call(request: ApiRequest, timeoutMs: number): Promise<HttpAnswer | ApiFailed> {
-		const { method, path, qs, body } = request;
+		const { method, path, qs, body, multipart } = request;
+		const form = body && multipart ? multipartOf(body) : undefined;
 		return await this.send(
 			{
 				method,
 				url: this.urlOf(path),
 				...(qs ? { qs } : {}),
-				...(body ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
+				...(form ? { body: form.body, headers: { 'Content-Type': form.contentType } } : {}),
+				...(body && !form ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
 			},
 			timeoutMs,
 		);

@@ -420,7 +420,8 @@ export class YunwuServer {
 	}
 
 	private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const body = await readBody(req);
+		const raw = await readRaw(req);
+		const body = raw.toString('utf8');
 		const url = this.record('api', req, body || undefined);
 		// A download redirected to the API host (cross-origin redirect test): files need no key.
 		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
@@ -436,7 +437,7 @@ export class YunwuServer {
 		if (req.method === 'GET' && /^\/v1\/videos\/[^/]+\/content$/.test(url.pathname))
 			return this.serveFile(url.pathname, req, res);
 		const route = this.otherApiRoute(req.method ?? 'GET', url.pathname);
-		if (route) return this.answerOtherApi(route, body, res);
+		if (route) return this.answerOtherApi(route, body, res, formOf(req, raw));
 		if (req.method === 'GET' && url.pathname === '/v1/models') return this.answerModels(res);
 		if (req.method === 'GET' && url.pathname === '/v1/video/query')
 			return this.answerQuery(url.searchParams.get('id') ?? '', res);
@@ -652,6 +653,7 @@ export class YunwuServer {
 		route: { api: VideoApiName; create: boolean; id?: string; action?: string },
 		body: string,
 		res: ServerResponse,
+		form?: Record<string, unknown>,
 	): void {
 		if (!route.create) {
 			const state = this.tasks.get(route.id ?? '');
@@ -664,7 +666,7 @@ export class YunwuServer {
 		}
 		let parsed: Record<string, unknown>;
 		try {
-			parsed = JSON.parse(body) as Record<string, unknown>;
+			parsed = form ?? (JSON.parse(body) as Record<string, unknown>);
 		} catch {
 			return sendJson(res, 400, {
 				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
@@ -975,8 +977,43 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 		.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of req) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
+	return Buffer.concat(chunks);
+}
+
+/**
+ * A multipart/form-data body's fields (OpenAI's `input_reference` upload): text as text, a file as
+ * `{ fileName, mimeType, size, sha256 }`. Undefined for any other body.
+ */
+function formOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> | undefined {
+	const boundary = /multipart\/form-data;\s*boundary=(.+)$/i.exec(
+		req.headers['content-type'] ?? '',
+	)?.[1];
+	if (!boundary) return undefined;
+	const fields: Record<string, unknown> = {};
+	const delimiter = Buffer.from(`--${boundary}`);
+	let start = raw.indexOf(delimiter);
+	while (start >= 0) {
+		const next = raw.indexOf(delimiter, start + delimiter.length);
+		if (next < 0) break;
+		const part = raw.subarray(start + delimiter.length + 2, next - 2);
+		const split = part.indexOf('\r\n\r\n');
+		const head = part.subarray(0, split).toString('utf8');
+		const content = part.subarray(split + 4);
+		const name = /name="([^"]*)"/.exec(head)?.[1] ?? '';
+		const fileName = /filename="([^"]*)"/.exec(head)?.[1];
+		fields[name] =
+			fileName === undefined
+				? content.toString('utf8')
+				: {
+						fileName,
+						mimeType: /content-type:\s*(\S+)/i.exec(head)?.[1],
+						size: content.length,
+						sha256: createHash('sha256').update(content).digest('hex'),
+					};
+		start = next;
+	}
+	return fields;
 }

@@ -82,7 +82,7 @@ export async function createCall(
 				fieldOf(name).default as boolean,
 			),
 	};
-	const images = await readImages(context, itemIndex, text);
+	const images = await readImages(context, itemIndex, api, text);
 	const request = api.createRequest({ model, prompt, images, read });
 	if ('problem' in request)
 		throw new NodeOperationError(node, `Item ${itemIndex} ${request.problem}.`, { itemIndex });
@@ -90,9 +90,17 @@ export async function createCall(
 	return { api, request: { ...request, body }, model };
 }
 
+/** An image's size in messages: megabytes of 1,000,000, as the APIs count them. */
+const megabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
+
+/**
+ * The item's images: URLs, or binary properties read as base64. A binary property that is
+ * missing, not an image, or larger than the API takes is refused here, before any request.
+ */
 async function readImages(
 	context: IExecuteFunctions,
 	itemIndex: number,
+	api: VideoApi,
 	text: (name: string, fallback?: string) => string,
 ): Promise<InputImage[]> {
 	const source = text('imageSource', 'none');
@@ -108,15 +116,29 @@ async function readImages(
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
+	const refuse = (message: string) =>
+		new NodeOperationError(context.getNode(), message, { itemIndex });
 	const images: InputImage[] = [];
 	for (const name of names) {
-		const { mimeType, fileName } = context.helpers.assertBinaryData(itemIndex, name);
+		const binary = context.getInputData()[itemIndex]?.binary?.[name];
+		if (!binary)
+			throw refuse(
+				`Item ${itemIndex} has no binary property "${name}" to take the image from. Set Image Binary Fields to the name an earlier node gave the image (often "data").`,
+			);
+		const mimeType = String(binary.mimeType ?? '').toLowerCase();
+		if (!mimeType.startsWith('image/'))
+			throw refuse(
+				`The binary property "${name}" of item ${itemIndex} is ${mimeType || 'of no known type'}, not an image. Give an image (PNG, JPEG, WebP).`,
+			);
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
+		if (bytes.length > api.maxImageBytes)
+			throw refuse(
+				`The image in binary property "${name}" of item ${itemIndex} is ${megabytes(bytes.length)}; the ${api.label} API takes images up to ${megabytes(api.maxImageBytes)}. Make it smaller, or give its URL.`,
+			);
 		images.push({
 			base64: bytes.toString('base64'),
 			mimeType,
-			fileName: fileName ?? name,
-			bytes: bytes.length,
+			fileName: binary.fileName ?? name,
 		});
 	}
 	return images;
