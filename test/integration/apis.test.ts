@@ -173,7 +173,7 @@ describe('Kling', () => {
 			credentials: credentialsFor(yunwu()),
 		});
 		expect(run.error).toBeUndefined();
-		expect(run.items![0].json).toMatchObject({ task_id: `kling://text2video/${id}` });
+		expect(run.items![0].json).toMatchObject({ task_id: `kling://${id}` });
 		expect(run.items![0].json.state).toBe('completed');
 		expect(apiPaths().filter((path) => path.includes(id))).toEqual([
 			`GET /kling/v1/videos/text2video/${id}`,

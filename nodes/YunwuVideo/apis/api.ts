@@ -56,6 +56,8 @@ export interface VideoApi {
 	readonly format: ApiFormat;
 	/** The API's name in messages. */
 	readonly label: string;
+	/** Whether a model the key lists is one this API serves (listed first when this API is chosen). */
+	servesModel(id: string, endpointTypes: readonly string[]): boolean;
 	/** The largest image file the API takes (a binary image larger is refused before any request). */
 	readonly maxImageBytes: number;
 	/** Create's fields that belong to this API alone (the registry shows them for it). */

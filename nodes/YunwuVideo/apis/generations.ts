@@ -3,6 +3,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { refusalOrMalformed } from '../transport/response';
 import { dataUrlOf, jsonOf, MB, taskFrom, type VideoApi } from './api';
 import { openaiVideoTask, videoIdOf } from './openai';
+import { isVideoModel } from './unifiedFamilies';
 
 /** Whole numbers the API takes; 0 leaves each to the model. */
 const NUMBERS = [
@@ -43,6 +44,7 @@ export const generationsApi: VideoApi = {
 	// No documented limit: as the unified API, base64 in a JSON body.
 	maxImageBytes: 10 * MB,
 	fields,
+	servesModel: isVideoModel,
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 1)

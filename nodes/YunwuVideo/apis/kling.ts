@@ -128,6 +128,7 @@ export const klingApi: VideoApi = {
 	// Kling's own limit for an image (its API docs: 10 MB).
 	maxImageBytes: 10 * MB,
 	fields,
+	servesModel: (id) => /^kling/i.test(id),
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 2)
@@ -173,11 +174,13 @@ export const klingApi: VideoApi = {
 		return await queryOn(client, 'image2video', ref.id, timeoutMs);
 	},
 
-	refText: (ref) => `${ref.action ?? 'text2video'}/${ref.id}`,
+	// `kling://<action>/<id>`; an id found without its action (created elsewhere) is `kling://<id>`.
+	refText: (ref) => (ref.action ? `${ref.action}/${ref.id}` : ref.id),
 	parseRef(text) {
 		const slash = text.indexOf('/');
+		if (slash < 0) return { id: text };
 		const action = text.slice(0, slash);
 		const id = text.slice(slash + 1);
-		return slash > 0 && isAction(action) && id ? { id, action } : undefined;
+		return isAction(action) && id ? { id, action } : undefined;
 	},
 };

@@ -4,6 +4,7 @@ import { toTaskState } from '../task/state';
 import type { YunwuApiClient } from '../transport/apiClient';
 import { refusalOrMalformed } from '../transport/response';
 import { jsonOf, MB, taskFrom, type VideoApi } from './api';
+import { isVideoModel } from './unifiedFamilies';
 
 const MODEL_DEFAULT = { name: "Model's Default", value: '' };
 
@@ -78,6 +79,7 @@ export const openaiApi: VideoApi = {
 	// Sent as a file, not base64; OpenAI documents no limit for input_reference.
 	maxImageBytes: 20 * MB,
 	fields,
+	servesModel: isVideoModel,
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 1) return { problem: 'has more than one image; OpenAI videos take one' };

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { readCreatedTask, readTaskAnswer } from '../transport/response';
 import { dataUrlOf, MB, type CreateInput, type VideoApi } from './api';
-import { familyBody, familyFields } from './unifiedFamilies';
+import { familyBody, familyFields, isVideoModel } from './unifiedFamilies';
 
 /**
  * Yunwu's unified video API, `POST /v1/video/create` + `GET /v1/video/query?id=` (docs/yunwu-api.md):
@@ -15,6 +15,7 @@ export const unifiedApi: VideoApi = {
 	// Yunwu documents no limit; base64 in a JSON body grows by a third, and gateways cap bodies.
 	maxImageBytes: 10 * MB,
 	fields: familyFields,
+	servesModel: isVideoModel,
 
 	createRequest({ model, prompt, images, read }: CreateInput) {
 		const body: IDataObject = { model, prompt };
