@@ -257,6 +257,9 @@ export class YunwuServer {
 	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
 	modelListFaults: ApiFault[] = [];
+	/** Kling callbacks the server made: where, what it said (Kling's `data`), and the HTTP status it got. */
+	readonly callbacks: Array<{ url: string; body: unknown; at: number; httpStatus: number }> = [];
+	private readonly timers: NodeJS.Timeout[] = [];
 	/** How the generations API answers its creates and queries. */
 	generationsShape: GenerationsShape = 'older';
 	/** The models the key may use, as `GET /v1/models` lists them. */
@@ -294,6 +297,7 @@ export class YunwuServer {
 	}
 
 	async stop(): Promise<void> {
+		for (const timer of this.timers) clearTimeout(timer);
 		for (const socket of this.sockets) socket.destroy();
 		await Promise.all(
 			[this.apiServer, this.fileServer].map(
@@ -698,10 +702,38 @@ export class YunwuServer {
 		});
 		this.createdTasks.push({ id, body: parsed });
 		const state = this.task(id);
+		if (route.api === 'kling') this.scheduleCallbacks(state);
 		const created = this.inApiShape(state, { id, status: 'pending' });
 		if (route.api === 'generations' && this.generationsShape === 'older')
 			return sendJson(res, 200, { task_id: id, status: 'queued' });
 		sendJson(res, 200, created);
+	}
+
+	/**
+	 * Kling's callback protocol: at each status change of a time-driven task with a `callback_url`,
+	 * the task's `data` object is POSTed there (processing at 40 % of the way, then the end).
+	 */
+	private scheduleCallbacks(state: TaskState): void {
+		const { callbackUrl, readyAt } = state.script;
+		if (!callbackUrl || readyAt === undefined) return;
+		const call = async () => {
+			const data = (this.inApiShape(state, this.answerFor(state)) as { data: unknown }).data;
+			const entry = { url: callbackUrl, body: data, at: Date.now(), httpStatus: 0 };
+			this.callbacks.push(entry);
+			try {
+				const response = await fetch(callbackUrl, {
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json' },
+					body: JSON.stringify(data),
+				});
+				entry.httpStatus = response.status;
+			} catch {
+				entry.httpStatus = -1;
+			}
+		};
+		const span = readyAt - state.createdAt;
+		for (const delay of [span * 0.4, span + 50])
+			this.timers.push(setTimeout(() => void call(), Math.max(0, delay)));
 	}
 
 	/** A task's answer (in the unified API's words, as `answerFor` gives it) in the shape of the task's API. */
