@@ -58,6 +58,18 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		]);
 	});
 
+	/** Created tasks complete on their third query with the sample MP4, whose bytes are returned. */
+	const createSampleVideos = (): Buffer => {
+		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
+		server.createdTaskTemplate = {
+			pendingPolls: 1,
+			processingPolls: 1,
+			end: 'completed',
+			video: { bytes: sample },
+		};
+		return sample;
+	};
+
 	afterAll(async () => {
 		await server?.stop();
 		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
@@ -271,13 +283,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	});
 
 	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
-		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-		server.createdTaskTemplate = {
-			pendingPolls: 1,
-			processingPolls: 1,
-			end: 'completed',
-			video: { bytes: sample },
-		};
+		const sample = createSampleVideos();
 		const created = server.createBodies.length;
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eCreate', 'E2E prompt to video', [
@@ -331,13 +337,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	])(
 		'API $apiFormat: Create with Wait for Completion outputs the video; Create then Wait Until Complete with only {{ $json.task_id }} mapped finds the task and outputs the video',
 		async ({ apiFormat, model, fields, id }) => {
-			const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-			server.createdTaskTemplate = {
-				pendingPolls: 1,
-				processingPolls: 1,
-				end: 'completed',
-				video: { bytes: sample },
-			};
+			const sample = createSampleVideos();
 			const created = server.createBodies.length;
 			const create = (name: string, waitForCompletion: boolean) =>
 				yunwuVideo({

@@ -594,25 +594,47 @@ export class YunwuServer {
 		};
 	}
 
-	private answerCreate(body: string, res: ServerResponse): void {
+	/**
+	 * A create request's body (JSON, or the multipart `form` already read), logged, or undefined
+	 * once the request has been answered: not JSON, a fault, or no model (`model`, Kling's `model_name`).
+	 */
+	private receiveCreate(
+		body: string,
+		res: ServerResponse,
+		modelField: string,
+		form?: Record<string, unknown>,
+	): { parsed: Record<string, unknown>; model: string } | undefined {
 		let parsed: Record<string, unknown>;
 		try {
-			parsed = JSON.parse(body) as Record<string, unknown>;
+			parsed = form ?? (JSON.parse(body) as Record<string, unknown>);
 		} catch {
-			return sendJson(res, 400, {
+			sendJson(res, 400, {
 				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
 			});
+			return undefined;
 		}
 		this.createBodies.push(parsed);
 		const fault = this.createFaults.shift();
-		if (fault) return applyApiFault(fault, res);
-		if (typeof parsed.model !== 'string' || !parsed.model) {
-			return sendJson(res, 400, {
+		if (fault) {
+			applyApiFault(fault, res);
+			return undefined;
+		}
+		const model = parsed[modelField];
+		if (typeof model !== 'string' || !model) {
+			sendJson(res, 400, {
 				error: { message: 'model is required', type: 'invalid_request_error' },
 			});
+			return undefined;
 		}
-		const prefix = parsed.model.split('-')[0];
-		const id = `${prefix}:${randomUUID()}`;
+		return { parsed, model };
+	}
+
+	/** Registers the task a create request made, shaped by `createdTaskTemplate`. */
+	private addCreatedTask(
+		id: string,
+		parsed: Record<string, unknown>,
+		extra: Partial<TaskScript> = {},
+	): TaskState {
 		const template =
 			typeof this.createdTaskTemplate === 'function'
 				? this.createdTaskTemplate(parsed)
@@ -620,8 +642,16 @@ export class YunwuServer {
 		// A created task's clock starts at its creation, as on the real service.
 		const readyAt =
 			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
-		this.addTask({ id, ...template, readyAt });
+		this.addTask({ id, ...template, readyAt, ...extra });
 		this.createdTasks.push({ id, body: parsed });
+		return this.task(id);
+	}
+
+	private answerCreate(body: string, res: ServerResponse): void {
+		const received = this.receiveCreate(body, res, 'model');
+		if (!received) return;
+		const id = `${received.model.split('-')[0]}:${randomUUID()}`;
+		this.addCreatedTask(id, received.parsed);
 		sendJson(res, 200, {
 			id,
 			status: 'pending',
@@ -668,40 +698,21 @@ export class YunwuServer {
 			if (wrongPlace) return this.answerUnknownTask(res);
 			return this.answerQuery(route.id ?? '', res, (answer) => this.inApiShape(state, answer));
 		}
-		let parsed: Record<string, unknown>;
-		try {
-			parsed = form ?? (JSON.parse(body) as Record<string, unknown>);
-		} catch {
-			return sendJson(res, 400, {
-				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
-			});
-		}
-		this.createBodies.push(parsed);
-		const fault = this.createFaults.shift();
-		if (fault) return applyApiFault(fault, res);
-		const model = route.api === 'kling' ? parsed.model_name : parsed.model;
-		if (typeof model !== 'string' || !model)
-			return sendJson(res, 400, {
-				error: { message: 'model is required', type: 'invalid_request_error' },
-			});
+		const received = this.receiveCreate(
+			body,
+			res,
+			route.api === 'kling' ? 'model_name' : 'model',
+			form,
+		);
+		if (!received) return;
+		const { parsed } = received;
 		const prefix = { kling: '', openai: 'video_', generations: 'task_', unified: '' }[route.api];
 		const id = `${prefix}${randomUUID()}`;
-		const template =
-			typeof this.createdTaskTemplate === 'function'
-				? this.createdTaskTemplate(parsed)
-				: this.createdTaskTemplate;
-		const readyAt =
-			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
-		this.addTask({
-			id,
-			...template,
-			readyAt,
+		const state = this.addCreatedTask(id, parsed, {
 			api: route.api,
 			klingAction: route.action as TaskScript['klingAction'],
 			callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : undefined,
 		});
-		this.createdTasks.push({ id, body: parsed });
-		const state = this.task(id);
 		if (route.api === 'kling') this.scheduleCallbacks(state);
 		const created = this.inApiShape(state, { id, status: 'pending' });
 		if (route.api === 'generations' && this.generationsShape === 'older')
