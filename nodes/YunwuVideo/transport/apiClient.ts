@@ -12,7 +12,8 @@ import { MAX_TIMER_MS, pause } from './pause';
 import { MAX_ANSWER_BYTES, readModelList, type HttpAnswer, type ListedModel } from './response';
 import { isWebAddress } from './url';
 
-const CREDENTIAL_TYPE = 'yunwuApi';
+/** The credential whose key authenticates every request to the API's origin. */
+export const CREDENTIAL_TYPE = 'yunwuApi';
 
 /**
  * One request to the API: a path under the Base URL, with a query string or a body, JSON or (with
