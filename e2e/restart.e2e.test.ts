@@ -491,12 +491,14 @@ test.each([
 		expect(server.fileRequests().some((entry) => entry.path === '/file_download/forged.mp4')).toBe(
 			false,
 		);
-		expect(server.callbacks.filter((entry) => entry.url === resumeUrl).length).toBeGreaterThan(0);
+		const calls = server.callbacks.filter((entry) => entry.url === resumeUrl);
+		expect(calls.length).toBeGreaterThan(0);
 		if (forged) {
 			// The forged call woke the workflow early: Wait Until Complete queried until the task ended.
 			expect(task.queries).toBeGreaterThan(1);
 		} else {
 			// Kling's calls woke it (its "processing" call only sent it back to wait): one query, once the task had ended.
+			expect(calls.map((call) => call.httpStatus)).toEqual([200, 200]);
 			expect(task.queries).toBe(1);
 			expect(task.firstQueryAt!).toBeGreaterThanOrEqual(task.script.readyAt!);
 		}
