@@ -66,6 +66,14 @@ const TIMED_OUT: Shape = {
 	prompts: ['timed out: a kite'],
 };
 
+/** Create + Wait whose create request is never answered (Request Timeout 1 s): then retried. */
+const UNANSWERED: Shape = {
+	id: 'e2eRetryUnanswered',
+	twoNodes: false,
+	saveExecutionProgress: false,
+	prompts: ['unanswered: a kite'],
+};
+
 /** The callback recipe: how long its Kling task takes, and its workflow's id. */
 const CALLBACK_TASK_MS = 8_000;
 const CALLBACK_ID = 'e2eKlingCallback';
@@ -357,6 +365,19 @@ const trigger = async (shape: Shape) => {
 	});
 	expect(response.status).toBe(200);
 };
+/** Triggers the workflow and waits for its execution to fail. */
+async function triggerUntilFailed(shape: Shape): Promise<ExecutionSummary> {
+	await trigger(shape);
+	const [failed] = await waitFor(
+		'the execution to fail',
+		async () => {
+			const executions = await executionsOf(shape.id);
+			return executions[0]?.status === 'error' ? executions : undefined;
+		},
+		60_000,
+	);
+	return failed;
+}
 const lastOutput = (answer: RetryAnswer, node: string) =>
 	answer.data.resultData.runData[node]?.at(-1)?.data?.main[0]?.map((item) => item.json) ?? [];
 
@@ -380,10 +401,14 @@ beforeAll(async () => {
 		workflow(ONE_NODE, waitOptions),
 		// Gives up after 3 s on a task that takes 4.5 s: the retry's own 3 s cover the rest.
 		workflow(TIMED_OUT, { pollInterval: 0.5, timeout: 3 }),
+		workflow(UNANSWERED, { pollInterval: 0.5, timeout: 30, requestTimeout: 1 }),
 		callbackWorkflow(),
 	]);
+	// Every create of its prompt hangs: a create sent again by the Retry would be counted, and hang too.
+	server.createFaultOf = (body) =>
+		UNANSWERED.prompts.includes(String(body.prompt)) ? { type: 'hang' } : undefined;
 	for (const id of [
-		...[RECIPE, NO_PROGRESS, ONE_NODE, TIMED_OUT].map((shape) => shape.id),
+		...[RECIPE, NO_PROGRESS, ONE_NODE, TIMED_OUT, UNANSWERED].map((shape) => shape.id),
 		CALLBACK_ID,
 	]) {
 		const published = await n8nCli(install, env, ['publish:workflow', `--id=${id}`]);
@@ -405,15 +430,7 @@ afterAll(async () => {
 });
 
 test('Retry of an execution whose Create + Wait timed out waits on the tasks it created: one create, the video delivered', async () => {
-	await trigger(TIMED_OUT);
-	const [failed] = await waitFor(
-		'the execution to fail',
-		async () => {
-			const executions = await executionsOf(TIMED_OUT.id);
-			return executions[0]?.status === 'error' ? executions : undefined;
-		},
-		60_000,
-	);
+	const failed = await triggerUntilFailed(TIMED_OUT);
 	expect(createsOf(TIMED_OUT)).toBe(1);
 
 	const retriedAt = Date.now();
@@ -427,6 +444,21 @@ test('Retry of an execution whose Create + Wait timed out waits on the tasks it 
 	expect(hashed.sha256).toBe(fileSha256(server.videoOf(String(hashed.task_id))));
 	figure(
 		`Create + Wait timed out (Timeout 3 s, task ready 4.5 s after creation), then Retry: the video delivered ${retryTook} after it was sent, 1 create for 1 prompt`,
+	);
+});
+test('Retry of an execution whose create request was never answered does not send it again: one create, the error says why', async () => {
+	const failed = await triggerUntilFailed(UNANSWERED);
+	expect(createsOf(UNANSWERED)).toBe(1);
+
+	const retried = await retry(failed.id);
+
+	expect(retried.status).toBe('error');
+	expect(createsOf(UNANSWERED)).toBe(1);
+	expect(retried.data.resultData.error?.message).toMatch(
+		/may still have been created: .* It was not sent again when n8n retried the execution: if your Yunwu dashboard shows no such task, run the workflow anew/,
+	);
+	figure(
+		`Create whose answer never came (Request Timeout 1 s), then Retry: failed again at once, 1 create for 1 prompt`,
 	);
 });
 

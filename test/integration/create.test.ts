@@ -6,7 +6,7 @@ import { BinaryDataService } from 'n8n-core';
 
 import { credentialsFor, runNode, startNode, useYunwuServer } from '../support/harness/n8n';
 import { REPO_ROOT } from '../support/paths';
-import type { TaskScript } from '../support/server/yunwu-server';
+import type { ApiFault, TaskScript } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
@@ -411,21 +411,26 @@ describe('Create: errors, and never paying twice', () => {
 
 	test("the node's error names the other items whose create request may have created a task it does not know: none is created again unnoticed", async () => {
 		yunwu().createdTaskTemplate = { pendingPolls: 1, end: 'completed' };
-		// One create at a time, so each item meets its own answer: refused, a 500 (a task may
-		// exist), created.
-		yunwu().createFaults.push({ type: 'status', code: 400 }, { type: 'status', code: 500 });
+		// The three creates go out at once (an item not started when another has failed is not
+		// started at all), and each item meets its own answer by its prompt: refused, a 500 (a task
+		// may exist), created.
+		const faults: Record<string, ApiFault> = {
+			x0: { type: 'status', code: 400 },
+			x1: { type: 'status', code: 500 },
+		};
+		yunwu().createFaultOf = (body) => faults[String(body.prompt)];
 		const before = yunwu().createdTasks.length;
 		const run = await runNode({
 			parameters: {
 				operation: 'create',
 				model: 'veo3',
-				prompt: 'x',
+				prompt: '={{ "x" + $json.n }}',
 				waitForCompletion: false,
-				options: { maxConcurrent: 1 },
+				options: { maxConcurrent: 3 },
 			},
-			items: [{ json: {} }, { json: {} }, { json: {} }],
+			items: [{ json: { n: 0 } }, { json: { n: 1 } }, { json: { n: 2 } }],
 			credentials: credentialsFor(yunwu()),
-		});
+		}).finally(() => (yunwu().createFaultOf = undefined));
 		const [created] = yunwu().createdTasks.slice(before);
 
 		expect(run.error?.message).toBe(

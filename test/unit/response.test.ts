@@ -1,5 +1,5 @@
+import { readCreatedTask } from '../../nodes/YunwuVideo/apis/unified';
 import {
-	readCreatedTask,
 	readJsonObject,
 	readTaskAnswer,
 	type HttpAnswer,
@@ -537,7 +537,8 @@ describe('readCreatedTask', () => {
 		});
 	});
 
-	test('a 200 without id that carries a flat { code, message } → rejected with the message', () => {
+	// Issue 19: a 2xx is never a plain refusal on the unified API (none is documented): the task may exist.
+	test('a 200 without id that carries a flat { code, message } → invalidBody noId (the task may exist) with the message', () => {
 		expect(
 			readCreatedTask(
 				answer(200, { code: 'insufficient_user_quota', message: 'quota exhausted' }),
@@ -545,14 +546,24 @@ describe('readCreatedTask', () => {
 			),
 		).toEqual({
 			ok: false,
-			failure: { kind: 'rejected', httpCode: 200, apiMessage: 'quota exhausted' },
+			failure: {
+				kind: 'invalidBody',
+				httpCode: 200,
+				problem: 'noId',
+				apiMessage: 'quota exhausted',
+			},
 		});
 	});
 
-	test('a 200 without id that carries only a code → rejected with the code', () => {
+	test('a 200 without id that carries only a code → invalidBody noId with the code', () => {
 		expect(readCreatedTask(answer(200, { code: 'insufficient_user_quota' }), NOW)).toEqual({
 			ok: false,
-			failure: { kind: 'rejected', httpCode: 200, apiMessage: 'insufficient_user_quota' },
+			failure: {
+				kind: 'invalidBody',
+				httpCode: 200,
+				problem: 'noId',
+				apiMessage: 'insufficient_user_quota',
+			},
 		});
 	});
 

@@ -63,11 +63,22 @@ describe('toTaskState: the contract vocabulary', () => {
 	});
 });
 
+// Issue 19: the words upstream APIs end a task with, as new-api's task adaptors read them.
+test.each([
+	['done', 'completed'], // Jimeng
+	['expired', 'failed'], // Jimeng
+	['not_found', 'failed'], // Jimeng
+	['Fail', 'failed'], // MiniMax
+	['Preparing', 'pending'], // MiniMax
+	['created', 'pending'], // Vidu
+])('%j → %s', (status, state) => {
+	expect(toTaskState(status)).toBe(state);
+});
+
 describe('toTaskState: anything else is unknown, never success', () => {
 	test.each([
 		'',
 		'   ',
-		'done',
 		'finished',
 		'complete',
 		'completed_soon',

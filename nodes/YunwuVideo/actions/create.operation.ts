@@ -10,7 +10,7 @@ import {
 	createFailureMessage,
 	createRetryAfterBeyondTimeoutMessage,
 	httpCodeOf,
-	NOT_SENT_AGAIN,
+	notSentAgainMessage,
 	STOPPED_BEFORE_CREATING,
 	stoppedWhileCreatingMessage,
 	taskError,
@@ -28,7 +28,7 @@ import { downloadFields, forOperations, optionsCollection } from './common/descr
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { servingDeliveredItems } from './common/deliveredItems';
 import { runForEachItem, type PerItem } from './common/items';
-import { readItemOptions, type ItemOptions } from './common/options';
+import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
 import { createCall, type CreateCall } from './common/requestBody';
 import { workOn } from './common/taskWork';
 
@@ -136,6 +136,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				return {
 					call: await createCall(this, itemIndex, description),
 					options: readItemOptions(this, itemIndex),
+					waitForCompletion: readBoolean(
+						this,
+						itemIndex,
+						this.getNodeParameter('waitForCompletion', itemIndex, true),
+						'Wait for Completion',
+						true,
+					),
 				};
 			} catch (error) {
 				return error as Error;
@@ -149,8 +156,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
-		const { call, options } = item;
+		const { call, options, waitForCompletion } = item;
 		const key = memoryKeyOf(call);
+		// One Timeout bounds the whole item: the create's retries count against the wait.
+		const startedAt = Date.now();
 		const { task, isNew } = await createOnce(
 			this,
 			client,
@@ -165,10 +174,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			api: apiNamed(task.format) ?? call.api,
 			ref: (task.ref as TaskRef | undefined) ?? { id: task.id },
 		};
-		if (this.getNodeParameter('waitForCompletion', itemIndex, true) as boolean) {
+		if (waitForCompletion) {
 			const work = workOn(found, { context: this, client, itemIndex, options, signal, shared });
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
+				startedAt,
 				onTaskFailed: () => createdTasks.forget(itemIndex, key),
 				model: call.model,
 			});
@@ -223,9 +233,14 @@ async function createOnce(
 		return { task: earlier.task, isNew: false };
 	}
 	if (earlier?.kind === 'uncertain')
-		throw taskError(node, `${earlier.message} ${NOT_SENT_AGAIN}`, itemIndex, {
-			taskMayExist: true,
-		});
+		throw taskError(
+			node,
+			`${earlier.message} ${notSentAgainMessage(createdTasks.isThisExecutions(earlier))}`,
+			itemIndex,
+			{
+				taskMayExist: true,
+			},
+		);
 	if (signal.aborted) throw taskError(node, STOPPED_BEFORE_CREATING, itemIndex);
 
 	const created = await createWithSafeRetries(

@@ -94,3 +94,21 @@ export function jsonOf(
 		? { ok: true, value: { json: object.value, httpCode: answer.statusCode } }
 		: object;
 }
+
+/**
+ * The id of a created task in a create answer: top-level (`id`, or `task_id` of older gateways),
+ * or inside a `data` envelope (new-api's `{"code": "success", "data": "<id>"}`, or
+ * `{"code": 0, "data": {"id" | "task_id": …}}`). A number is used as its text (digits beyond 2^53
+ * were kept as text when the answer was read).
+ */
+export function createdIdOf(answer: IDataObject): string | undefined {
+	const { data } = answer;
+	const inData: IDataObject =
+		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
+	const candidates = [answer.id, answer.task_id, data, inData.id, inData.task_id];
+	for (const raw of candidates) {
+		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
+		if (typeof id === 'string' && id.trim() !== '') return id.trim();
+	}
+	return undefined;
+}

@@ -1,8 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { refusalOrMalformed } from '../transport/response';
-import { dataUrlOf, jsonOf, MB, taskFrom, type VideoApi } from './api';
-import { openaiVideoTask, videoIdOf } from './openai';
+import { createdWithoutId } from '../transport/response';
+import { createdIdOf, dataUrlOf, jsonOf, MB, taskFrom, type VideoApi } from './api';
+import { openaiVideoTask } from './openai';
 import { isVideoModel } from './unifiedFamilies';
 
 /** Whole numbers the API takes; 0 leaves each to the model. */
@@ -62,9 +62,8 @@ export const generationsApi: VideoApi = {
 		const json = jsonOf(answer, now);
 		if (!json.ok) return json;
 		const fields = unwrapped(json.value.json);
-		// The envelope's `code` says success in words; the id may be the record's `task_id`.
-		const id = typeof fields.task_id === 'string' ? fields.task_id : videoIdOf(fields);
-		if (!id) return { ok: false, failure: refusalOrMalformed(json.value.httpCode, fields, 'noId') };
+		const id = createdIdOf(json.value.json);
+		if (!id) return { ok: false, failure: createdWithoutId(json.value.httpCode, fields) };
 		return { ok: true, value: { ref: { id }, fields } };
 	},
 

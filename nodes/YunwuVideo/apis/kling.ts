@@ -2,8 +2,16 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import type { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
-import { refusalOrMalformed } from '../transport/response';
-import { jsonOf, MB, taskFrom, type InputImage, type TaskRef, type VideoApi } from './api';
+import { createdWithoutId, refusalOrMalformed } from '../transport/response';
+import {
+	createdIdOf,
+	jsonOf,
+	MB,
+	taskFrom,
+	type InputImage,
+	type TaskRef,
+	type VideoApi,
+} from './api';
 
 /** Kling's two actions: each is its own route, and a task is queried on the route that created it. */
 const ACTIONS = ['text2video', 'image2video'] as const;
@@ -157,12 +165,11 @@ export const klingApi: VideoApi = {
 		if (!json.ok) return json;
 		const read = readKling(json.value.json, json.value.httpCode);
 		if (!read.ok) return read;
-		const raw = read.value.task_id;
-		const id = typeof raw === 'number' ? String(raw) : raw;
-		if (typeof id !== 'string' || id.trim() === '')
-			return { ok: false, failure: refusalOrMalformed(json.value.httpCode, read.value, 'noId') };
+		// Kling numbers its tasks with 18 digits: kept as text when the answer was read.
+		const id = createdIdOf({ task_id: read.value.task_id });
+		if (!id) return { ok: false, failure: createdWithoutId(json.value.httpCode, read.value) };
 		const action = request.path.split('/').at(-1) as Action;
-		return { ok: true, value: { ref: { id: id.trim(), action }, fields: read.value } };
+		return { ok: true, value: { ref: { id, action }, fields: read.value } };
 	},
 
 	async query(client, ref: TaskRef, timeoutMs) {

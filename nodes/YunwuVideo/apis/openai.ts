@@ -2,8 +2,8 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { toTaskState } from '../task/state';
 import type { YunwuApiClient } from '../transport/apiClient';
-import { refusalOrMalformed } from '../transport/response';
-import { jsonOf, MB, taskFrom, type VideoApi } from './api';
+import { createdWithoutId } from '../transport/response';
+import { createdIdOf, jsonOf, MB, taskFrom, type VideoApi } from './api';
 import { isVideoModel } from './unifiedFamilies';
 
 const MODEL_DEFAULT = { name: "Model's Default", value: '' };
@@ -62,13 +62,6 @@ export function openaiVideoTask(
 	return { ...json, video_url: url };
 }
 
-/** The id a video object gives: `id`, or the older `task_id`. */
-export function videoIdOf(json: IDataObject): string | undefined {
-	const raw = json.id ?? json.task_id;
-	const id = typeof raw === 'number' ? String(raw) : raw;
-	return typeof id === 'string' && id.trim() !== '' ? id.trim() : undefined;
-}
-
 /**
  * The OpenAI-compatible video API: `POST /v1/videos`, `GET /v1/videos/<id>`, and the video at
  * `GET /v1/videos/<id>/content`. The node's Task ID is `openai://<id>`.
@@ -101,12 +94,8 @@ export const openaiApi: VideoApi = {
 	readCreated(answer, _request, now) {
 		const json = jsonOf(answer, now);
 		if (!json.ok) return json;
-		const id = videoIdOf(json.value.json);
-		if (!id)
-			return {
-				ok: false,
-				failure: refusalOrMalformed(json.value.httpCode, json.value.json, 'noId'),
-			};
+		const id = createdIdOf(json.value.json);
+		if (!id) return { ok: false, failure: createdWithoutId(json.value.httpCode, json.value.json) };
 		return { ok: true, value: { ref: { id }, fields: json.value.json } };
 	},
 

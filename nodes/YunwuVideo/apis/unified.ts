@@ -1,8 +1,30 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { readCreatedTask, readTaskAnswer } from '../transport/response';
-import { dataUrlOf, MB, type CreateInput, type VideoApi } from './api';
+import type { ApiResult } from '../transport/failure';
+import {
+	createdWithoutId,
+	readJsonObject,
+	readTaskAnswer,
+	type HttpAnswer,
+} from '../transport/response';
+import { createdIdOf, dataUrlOf, MB, type CreateInput, type VideoApi } from './api';
 import { familyBody, familyFields, isVideoModel } from './unifiedFamilies';
+
+/**
+ * Reads a unified create answer, which must carry the new task's id (see `createdIdOf`). A 2xx
+ * without one is never taken for a refusal: the unified API documents no such refusal, and the
+ * task may exist.
+ */
+export function readCreatedTask(
+	answer: HttpAnswer,
+	now: number,
+): ApiResult<IDataObject & { id: string }> {
+	const object = readJsonObject(answer, now);
+	if (!object.ok) return object;
+	const id = createdIdOf(object.value);
+	if (id !== undefined) return { ok: true, value: { ...object.value, id } };
+	return { ok: false, failure: createdWithoutId(answer.statusCode, object.value) };
+}
 
 /**
  * Yunwu's unified video API, `POST /v1/video/create` + `GET /v1/video/query?id=` (docs/yunwu-api.md):

@@ -56,6 +56,28 @@ export function oneLine(text: string): string {
 }
 
 /**
+ * The fields a task answer gives its failure's reason in, first found first: `error` (a string or
+ * `{ code, message }`), `error_message` (docs/yunwu-api.md), `fail_reason` (new-api's task
+ * record), `task_status_msg` (Kling), `err_code` (Vidu).
+ */
+const REASON_FIELDS = [
+	'error',
+	'error_message',
+	'fail_reason',
+	'task_status_msg',
+	'err_code',
+] as const;
+
+/** Why the task failed, in one line, from the first reason field that says something; else null. */
+export function failureReasonOf(answer: TaskAnswer): string | null {
+	for (const field of REASON_FIELDS) {
+		const reason = readableApiError(answer[field]);
+		if (reason) return reason;
+	}
+	return null;
+}
+
+/**
  * The item a node outputs for one task answer: `task_id` (as queried, since the answer's own
  * `id` may lack the model prefix), `state`, `progress` and `error_message` first, then every field
  * the API sent under its own name and value, then an ISO 8601 twin of each epoch timestamp.
@@ -63,13 +85,11 @@ export function oneLine(text: string): string {
  * value is kept as `api_<name>`.
  */
 export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
-	const apiError =
-		typeof answer.error_message === 'string' ? oneLine(answer.error_message) || null : null;
 	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
 		progress: toProgress(answer.progress),
-		error_message: readableApiError(answer.error) ?? apiError,
+		error_message: failureReasonOf(answer),
 	};
 	const output: IDataObject = { ...derived };
 	for (const [key, value] of Object.entries(answer)) {

@@ -12,6 +12,8 @@ const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
 		submitted: 'pending',
 		not_start: 'pending',
 		not_started: 'pending',
+		preparing: 'pending', // MiniMax (Hailuo)
+		created: 'pending', // Vidu
 		// running-like; video_generation_completed still waits for upscaling
 		processing: 'processing',
 		in_progress: 'processing',
@@ -27,6 +29,7 @@ const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
 		succeeded: 'completed',
 		succeed: 'completed',
 		video_upsampling_completed: 'completed',
+		done: 'completed', // Jimeng: without a video it fails as a completed task without one does
 		// failure, including tasks that were stopped and will never deliver
 		failed: 'failed',
 		failure: 'failed',
@@ -35,6 +38,9 @@ const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
 		video_upsampling_failed: 'failed',
 		cancelled: 'failed',
 		canceled: 'failed',
+		fail: 'failed', // MiniMax (Hailuo)
+		expired: 'failed', // Jimeng: the task is gone
+		not_found: 'failed', // Jimeng: the task is unknown upstream
 	} satisfies Record<string, TaskState>),
 );
 

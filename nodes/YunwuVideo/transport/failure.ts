@@ -15,7 +15,8 @@ export type ApiFailure =
 	| { kind: 'rateLimited'; httpCode: number; retryAfterMs?: number; apiMessage?: string }
 	| { kind: 'serverError'; httpCode: number; htmlPage: boolean; apiMessage?: string }
 	| { kind: 'rejected'; httpCode: number; apiMessage?: string }
-	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem }
+	/** `apiMessage`: what a 2xx answer that is not what was asked for says, if anything. */
+	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem; apiMessage?: string }
 	/**
 	 * `syscall`: what failed (`connect`, `read`, `write`…), when Node said. `afterHandshake`: the
 	 * connection's TLS handshake had succeeded, so a TLS or certificate error came later.

@@ -58,3 +58,24 @@ async function pauseOnce(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Longest single timer of the fallback sleep. */
 const FALLBACK_SLICE_MS = 500;
+
+/**
+ * `work`'s result, or undefined as soon as `signal` aborts: a stopped execution does not wait for a
+ * request still in flight (it ends on its own time limit, its answer unused).
+ */
+export async function untilAborted<T>(
+	work: Promise<T>,
+	signal: AbortSignal,
+): Promise<T | undefined> {
+	if (signal.aborted) return undefined;
+	let onAbort = () => undefined as void;
+	const aborted = new Promise<undefined>((resolve) => {
+		onAbort = () => resolve(undefined);
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	try {
+		return await Promise.race([work, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+	}
+}

@@ -8,6 +8,7 @@ import {
 } from '../task/schema';
 import { oneLine, readableApiError } from '../task/output';
 import { parseRetryAfter, type ApiFailure, type ApiResult, type RedirectTarget } from './failure';
+import { parseJsonKeepingDigits } from './json';
 import { isWebAddress } from './url';
 
 export interface HttpAnswer {
@@ -57,7 +58,7 @@ function redirectTarget(location: unknown, asked: string): RedirectTarget {
 
 function parseJson(text: string): { parsed: true; value: unknown } | { parsed: false } {
 	try {
-		return { parsed: true, value: JSON.parse(text) as unknown };
+		return { parsed: true, value: parseJsonKeepingDigits(text) };
 	} catch {
 		return { parsed: false };
 	}
@@ -125,7 +126,9 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };
 	}
-	if (httpCode >= 500) {
+	// 408: the gateway gave up waiting (for the client or for its upstream): like a 5xx, it may
+	// have passed the request on, and asking again later may be answered.
+	if (httpCode >= 500 || httpCode === 408) {
 		return {
 			ok: false,
 			failure: { kind: 'serverError', httpCode, htmlPage: isHtml(headers, body), apiMessage },
@@ -163,19 +166,12 @@ export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskA
 	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noStatus') };
 }
 
-/** Reads a create answer, which must carry the new task's id. */
-export function readCreatedTask(
-	answer: HttpAnswer,
-	now: number,
-): ApiResult<IDataObject & { id: string }> {
-	const object = readJsonObject(answer, now);
-	if (!object.ok) return object;
-	const { id: raw } = object.value;
-	// Some gateways number their tasks: the task exists all the same, and its id works as text.
-	const id = Number.isSafeInteger(raw) ? String(raw) : raw;
-	if (typeof id === 'string' && id.trim() !== '')
-		return { ok: true, value: { ...object.value, id: id.trim() } };
-	return { ok: false, failure: refusalOrMalformed(answer.statusCode, object.value, 'noId') };
+/**
+ * A 2xx create answer that names no task: never taken for a refusal, whatever message it carries
+ * (`{"error": {"message": "upstream request timeout"}}`), since the task may exist.
+ */
+export function createdWithoutId(httpCode: number, json: IDataObject): ApiFailure {
+	return { kind: 'invalidBody', httpCode, problem: 'noId', apiMessage: apiMessageOf(json) };
 }
 
 /** A model the key may use, as `GET /v1/models` lists it. */

@@ -9,7 +9,7 @@ import {
 } from '../transport/failure';
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
-import { pause } from '../transport/pause';
+import { pause, untilAborted } from '../transport/pause';
 import { PollSchedule, type BatchMember, type Polling } from './schedule';
 
 export interface WaitSettings {
@@ -129,9 +129,9 @@ export async function waitForTask(
 		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, left);
 		schedule.queried(queriedAt);
-		const result = await query(requestTimeoutMs);
+		const result = await untilAborted(query(requestTimeoutMs), signal);
 		polls++;
-		if (signal.aborted) return { kind: 'cancelled', polls };
+		if (!result || signal.aborted) return { kind: 'cancelled', polls };
 
 		// The earliest the next query may go out, and when it goes out unless that passes the deadline.
 		let earliest: number;

@@ -162,6 +162,11 @@ export interface RunOptions {
 	continueOnFail?: boolean | 'errorOutput';
 	/** The node's settings Retry On Fail, Max. Tries and Wait Between Tries (ms), as n8n stores them. */
 	retry?: { maxTries?: number; waitBetweenTries?: number };
+	/**
+	 * The node contexts an earlier execution saved (`run.data.executionData.contextData`): a new
+	 * execution that starts from them is what n8n's Retry of a failed execution runs.
+	 */
+	contextData?: NonNullable<IRunExecutionData['executionData']>['contextData'];
 }
 
 export interface NodeRun {
@@ -265,7 +270,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		startData: {},
 		resultData: { runData: {} },
 		executionData: {
-			contextData: {},
+			contextData: structuredClone(options.contextData ?? {}),
 			metadata: {},
 			nodeExecutionStack: [executeData],
 			waitingExecution: {},

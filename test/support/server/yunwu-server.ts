@@ -147,6 +147,8 @@ export interface LoggedRequest {
 	authorization?: string;
 	at: number;
 	body?: string;
+	/** When the client's connection closed while the request was still unanswered (a hung answer abandoned). */
+	abandonedAt?: number;
 }
 
 /** One entry of the model list; the server adds `object`, `created` and (unless given) `supported_endpoint_types`. */
@@ -253,6 +255,8 @@ export class YunwuServer {
 	unknownTask: UnknownTaskStyle;
 	/** Faults answered to create requests, one each. */
 	createFaults: ApiFault[] = [];
+	/** The fault a create request meets, chosen by its body (before `createFaults`): for creates sent at once. */
+	createFaultOf?: (body: Record<string, unknown>) => ApiFault | undefined;
 	/** TCP connections the API server accepted, including those that never became an HTTP request (TLS). */
 	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
@@ -411,7 +415,7 @@ export class YunwuServer {
 
 	private record(server: 'api' | 'files', req: IncomingMessage, body?: string): URL {
 		const url = new URL(req.url ?? '/', 'http://local');
-		this.log.push({
+		const entry: LoggedRequest = {
 			server,
 			method: req.method ?? 'GET',
 			path: url.pathname,
@@ -419,7 +423,8 @@ export class YunwuServer {
 			authorization: req.headers.authorization,
 			at: Date.now(),
 			body,
-		});
+		};
+		this.log.push(entry);
 		return url;
 	}
 
@@ -427,6 +432,10 @@ export class YunwuServer {
 		const raw = await readRaw(req);
 		const body = raw.toString('utf8');
 		const url = this.record('api', req, body || undefined);
+		const entry = this.log.at(-1)!;
+		res.once('close', () => {
+			if (!res.writableEnded) entry.abandonedAt = Date.now();
+		});
 		// A download redirected to the API host (cross-origin redirect test): files need no key.
 		if (url.pathname.startsWith('/file_download/')) return this.serveFile(url.pathname, req, res);
 		if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
@@ -614,7 +623,7 @@ export class YunwuServer {
 			return undefined;
 		}
 		this.createBodies.push(parsed);
-		const fault = this.createFaults.shift();
+		const fault = this.createFaultOf?.(parsed) ?? this.createFaults.shift();
 		if (fault) {
 			applyApiFault(fault, res);
 			return undefined;

@@ -7,7 +7,7 @@ import {
 	formatSeconds,
 	httpCodeOf,
 } from './errors';
-import { readableApiError, shapeTaskOutput } from '../../task/output';
+import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { ApiResult } from '../../transport/failure';
@@ -77,12 +77,19 @@ export async function waitAndDeliver(
 		justCreated = false,
 		onTaskFailed,
 		model = modelPrefixOf(work.taskId),
-	}: { justCreated?: boolean; onTaskFailed?: () => void; model?: string } = {},
+		startedAt = Date.now(),
+	}: {
+		justCreated?: boolean;
+		onTaskFailed?: () => void;
+		model?: string;
+		/** When the item's Timeout began (Create: before its create request). */
+		startedAt?: number;
+	} = {},
 ): Promise<INodeExecutionData> {
 	const { client, options, taskId, subject } = work;
 	const settings: WaitSettings = {
 		pollIntervalMs: options.pollIntervalMs,
-		timeoutMs: options.timeoutMs,
+		timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - startedAt)),
 		requestTimeoutMs: options.requestTimeoutMs,
 		// A task created a moment ago is not done: its first query waits one poll interval.
 		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
@@ -90,7 +97,7 @@ export async function waitAndDeliver(
 		apiAnsweredElsewhere: () => client.hasAnswered,
 		polling: options.polling,
 	};
-	const startedAt = Date.now();
+	const waitStartedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
 	const key = JSON.stringify(['wait', taskId, settings]);
 	const pollLoop = async (loopSignal: AbortSignal) => {
@@ -108,7 +115,7 @@ export async function waitAndDeliver(
 	const waited = (polls: number): IDataObject => ({
 		timed_out: false,
 		polls,
-		waited_ms: Date.now() - startedAt,
+		waited_ms: Date.now() - waitStartedAt,
 	});
 
 	switch (outcome.kind) {
@@ -181,18 +188,19 @@ function loggedQuery({ context, client, itemIndex, taskId, subject, query }: Tas
 }
 
 function failedTaskMessage(subject: string, answer: TaskAnswer): string {
-	const reason = readableApiError(answer.error) ?? 'Yunwu gave no reason';
+	const reason = failureReasonOf(answer) ?? 'Yunwu gave no reason';
 	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
 function timeoutMessage(
-	{ subject, client }: TaskWork,
+	{ subject, client, options }: TaskWork,
 	settings: WaitSettings,
 	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
 ): string {
 	const { lastAnswer, lastFailure, early } = outcome;
 	const task = atSentenceStart(subject);
-	const limit = formatSeconds(settings.timeoutMs);
+	// The whole Timeout: the item's, of which the create may have used a part.
+	const limit = formatSeconds(options.timeoutMs);
 	if (early?.reason === 'firstQueryTooLate') {
 		return `${task} was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
@@ -204,7 +212,7 @@ function timeoutMessage(
 		);
 	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
-	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= settings.timeoutMs) {
+	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= options.timeoutMs) {
 		return `${task} was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
 	const advice =

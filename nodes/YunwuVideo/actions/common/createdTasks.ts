@@ -56,14 +56,17 @@ export class CreatedTasks {
 	}
 
 	/**
-	 * What an earlier run of this execution got for this item and body. An uncertain outcome of
-	 * another execution is ignored: n8n's Retry of a failed execution is the user's choice, made
-	 * after the error told them to check the dashboard.
+	 * What an earlier run of this execution, or the execution n8n's Retry continues, got for this
+	 * item and body. An uncertain outcome holds there too: a Retry re-sends nothing that may have
+	 * created a task; a new execution (the workflow run anew) starts without it.
 	 */
 	find(itemIndex: number, body: IDataObject): CreateOutcome | undefined {
-		const outcome = this.store[this.keyFound(itemIndex, body)];
-		if (outcome?.kind === 'uncertain' && outcome.executionId !== this.executionId) return undefined;
-		return outcome;
+		return this.store[this.keyFound(itemIndex, body)];
+	}
+
+	/** Whether an outcome was left by this execution (a Retry On Fail), not by the one n8n's Retry continues. */
+	isThisExecutions(outcome: CreateOutcome): boolean {
+		return outcome.executionId === this.executionId;
 	}
 
 	rememberCreated(itemIndex: number, body: IDataObject, task: CreatedTask): void {

@@ -87,7 +87,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 
 /** An answer that is not the JSON object the API sends. */
 function describeInvalidBody(
-	{ httpCode, problem }: Extract<ApiFailure, { kind: 'invalidBody' }>,
+	{ httpCode, problem, apiMessage }: Extract<ApiFailure, { kind: 'invalidBody' }>,
 	subject: string,
 	checkBaseUrl: string,
 ): string {
@@ -107,7 +107,7 @@ function describeInvalidBody(
 		case 'noStatus':
 			return `Yunwu's answer for ${subject} has no status field (HTTP ${httpCode}). ${checkBaseUrl}`;
 		case 'noId':
-			return `Yunwu's answer for ${subject} has no task ID (HTTP ${httpCode}).`;
+			return `Yunwu's answer for ${subject} has no task ID (${detail(httpCode, apiMessage)}).`;
 		case 'noModels':
 			return `Yunwu's answer for ${subject} holds no list of models (HTTP ${httpCode}). ${checkBaseUrl}`;
 	}
@@ -174,8 +174,15 @@ export function createRetryAfterBeyondTimeoutMessage(
 	return `${describeRetryAfterBeyondTimeout(failure, `retrying the create request for model "${model}"`, leftMs)} ${NO_TASK_CREATED}`;
 }
 
-/** Said of a create request that may have created a task, when n8n's Retry On Fail re-ran the node. */
-export const NOT_SENT_AGAIN = 'It was not sent again when n8n re-ran the node (Retry On Fail).';
+/**
+ * Said of a create request that may have created a task, when it is met again: in the same
+ * execution (n8n's Retry On Fail re-ran the node) or in n8n's Retry of the failed execution.
+ */
+export function notSentAgainMessage(sameExecution: boolean): string {
+	return sameExecution
+		? 'It was not sent again when n8n re-ran the node (Retry On Fail).'
+		: 'It was not sent again when n8n retried the execution: if your Yunwu dashboard shows no such task, run the workflow anew (a new execution) instead of retrying this one.';
+}
 
 /** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
 export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
@@ -190,14 +197,22 @@ export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string):
  * running the node again.
  */
 export function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
-	// A 404 on create is never about a task: the address is wrong.
-	const shown: ApiFailure =
-		failure.kind === 'notFound' ? { ...failure, kind: 'endpointNotFound' } : failure;
+	const shown: ApiFailure = failure.kind === 'notFound' ? createNotFound(failure) : failure;
 	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
 	// Retried and still unreachable: the user may fear a task behind each attempt.
 	if (certainlyNotCreated(failure))
 		return isUnreachable(failure) ? `${message} ${NO_TASK_CREATED}` : message;
 	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
+}
+
+/**
+ * A create answered as if a task were unknown is never about a task: a 404 is a wrong address,
+ * unless it names the model (OpenAI's `model_not_found`); any other code ("Invalid task
+ * parameters") is a refusal of the request.
+ */
+function createNotFound(failure: Extract<ApiFailure, { kind: 'notFound' }>): ApiFailure {
+	const wrongAddress = failure.httpCode === 404 && !/model/i.test(failure.apiMessage ?? '');
+	return { ...failure, kind: wrongAddress ? 'endpointNotFound' : 'rejected' };
 }
 
 /** Bytes as megabytes of 1,000,000, as Max File Size counts them: 2048 MB, 0.5 MB, 3.146 MB. */

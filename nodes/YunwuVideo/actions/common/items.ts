@@ -124,7 +124,15 @@ export async function runForEachItem(
 	if (executionSignal?.aborted) stopped = true;
 	executionSignal?.addEventListener('abort', stopAll, { once: true });
 
+	// Items that never started because the node was already bound to fail.
+	const notStarted: number[] = [];
 	const runItem = async (itemIndex: number) => {
+		// Without Continue On Fail the node fails with the first failure: an item not yet started
+		// would only pay for work that is thrown away.
+		if (failures.size > 0 && !context.continueOnFail()) {
+			notStarted.push(itemIndex);
+			return;
+		}
 		const controller = new AbortController();
 		running.add(controller);
 		if (stopped) controller.abort();
@@ -157,9 +165,24 @@ export async function runForEachItem(
 	}
 	if (failures.size > 0) {
 		const [itemIndex, error] = [...failures].sort(([a], [b]) => a - b)[0];
-		throw withOtherTasks(asNodeError(context, error, itemIndex), results, failures, itemIndex);
+		const nodeError = withOtherTasks(
+			asNodeError(context, error, itemIndex),
+			results,
+			failures,
+			itemIndex,
+		);
+		if (notStarted.length > 0) nodeError.message += ` ${notStartedWords(notStarted)}`;
+		throw nodeError;
 	}
 	return results;
+}
+
+/** The items that were not started once the node was bound to fail: nothing was sent for them. */
+function notStartedWords(items: number[]): string {
+	const sorted = [...items].sort((a, b) => a - b);
+	return sorted.length === 1
+		? `Item ${sorted[0]} was not started (nothing was sent for it), as the node fails.`
+		: `Items ${sorted.join(', ')} were not started (nothing was sent for them), as the node fails.`;
 }
 
 /** Item indexes grouped by task, in order of first appearance; an item without a known task is alone. */

@@ -105,8 +105,10 @@ async function readImages(
 ): Promise<InputImage[]> {
 	const source = text('imageSource', 'none');
 	if (source === 'urls') {
+		// A comma separates URLs only before the next one's scheme: image URLs hold commas
+		// (`…/upload/w_300,h_200,c_crop/sample.jpg`).
 		return text('imageUrls')
-			.split(/[\n,]+/)
+			.split(/\n|,(?=\s*[a-z][a-z\d+.-]*:)/i)
 			.map((url) => url.trim())
 			.filter(Boolean)
 			.map((url) => ({ url }));
