@@ -80,7 +80,8 @@ const properties: INodeProperties[] = [
 			{
 				name: 'From Binary Fields',
 				value: 'binary',
-				description: "Images in this item's binary fields, sent as base64",
+				description:
+					"Images in this item's binary fields, sent as base64 (as a file to OpenAI Videos)",
 			},
 		],
 		description: 'Images the video starts from or refers to (image-to-video)',
