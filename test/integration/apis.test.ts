@@ -391,3 +391,44 @@ describe('Images from binary properties are checked before any request', () => {
 		expect(apiPaths().length).toBe(before);
 	});
 });
+
+describe('Refusals and failed tasks of the other APIs', () => {
+	test.each([
+		['openai', 'sora-2', 'POST /v1/videos'],
+		['generations', 'veo3', 'POST /v1/video/generations'],
+	])(
+		"%s: a refused create is the item's error with the API's message, sent once",
+		async (apiFormat, model, route) => {
+			yunwu().createFaults.push({
+				type: 'status',
+				code: 400,
+				body: JSON.stringify({
+					error: { message: 'No available channel for model', type: 'invalid_request_error' },
+				}),
+			});
+			const before = apiPaths().length;
+			const run = await create({ apiFormat, model });
+			expect(run.error?.message).toContain('No available channel for model');
+			expect(apiPaths().slice(before)).toEqual([route]);
+		},
+	);
+
+	test.each<[string, GenerationsShape | undefined, string]>([
+		['openai', undefined, 'openai://'],
+		['generations', 'older', 'generations://'],
+		['generations', 'envelope', 'generations://'],
+	])(
+		"%s (%s answers): a failed task is the item's error with the API's reason",
+		async (api, shape, scheme) => {
+			if (shape) yunwu().generationsShape = shape;
+			const id = yunwu().addTask({
+				id: `${api}-failed-${shape ?? 'object'}`,
+				api: api as 'openai' | 'generations',
+				end: 'failed',
+				failure: 'The prompt was flagged',
+			});
+			const run = await pickUp([{ json: { task_id: `${scheme}${id}` } }]);
+			expect(run.error?.message).toContain('The prompt was flagged');
+		},
+	);
+});
