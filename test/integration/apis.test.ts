@@ -432,3 +432,110 @@ describe('Refusals and failed tasks of the other APIs', () => {
 		},
 	);
 });
+
+describe('More of what README promises', () => {
+	test.each([
+		['unified', 'veo3', 20_500_000, 'the unified API takes images up to 20 MB'],
+		['generations', 'veo3', 20_500_000, 'the generations API takes images up to 20 MB'],
+		['openai', 'sora-2', 20_500_000, 'the OpenAI videos API takes images up to 20 MB'],
+	])(
+		'%s: a binary image above its limit is refused before any request',
+		async (apiFormat, model, size, message) => {
+			const before = apiPaths().length;
+			const run = await create(
+				{ apiFormat, model, imageSource: 'binary' },
+				{
+					items: [
+						{
+							json: {},
+							binary: {
+								data: {
+									data: Buffer.alloc(size, 1).toString('base64'),
+									mimeType: 'image/jpeg',
+									fileName: 'big.jpg',
+								},
+							},
+						},
+					],
+				},
+			);
+			expect(run.error?.message).toContain(message);
+			expect(apiPaths().length).toBe(before);
+		},
+	);
+
+	test.each([
+		['kling', 'kling-v1', 3, 'Item 0 has more than two images'],
+		['openai', 'sora-2', 2, 'Item 0 has more than one image'],
+		['generations', 'veo3', 2, 'Item 0 has more than one image'],
+	])(
+		'%s: more images than the API takes are refused before any request',
+		async (apiFormat, model, count, message) => {
+			const before = apiPaths().length;
+			const urls = Array.from({ length: count }, (_, index) => `https://example.com/${index}.png`);
+			const run = await create({
+				apiFormat,
+				model,
+				imageSource: 'urls',
+				imageUrls: urls.join('\n'),
+			});
+			expect(run.error?.message).toContain(message);
+			expect(apiPaths().length).toBe(before);
+		},
+	);
+
+	test('an image a file host labelled application/octet-stream is known by its first bytes and sent as what it is', async () => {
+		const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+		const run = await create(
+			{ apiFormat: 'generations', model: 'veo3', imageSource: 'binary' },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							data: {
+								data: png.toString('base64'),
+								mimeType: 'application/octet-stream',
+								fileName: 'download',
+							},
+						},
+					},
+				],
+			},
+		);
+		expect(run.error).toBeUndefined();
+		expect(yunwu().createBodies.at(-1)?.image).toBe(
+			`data:image/png;base64,${png.toString('base64')}`,
+		);
+	});
+
+	test('OpenAI videos: a video object that names its video in metadata.url is downloaded from there, without the key', async () => {
+		const server = yunwu();
+		const file = server.addFile('/file_download/from-metadata.mp4', {
+			size: 4096,
+			contentType: 'video/mp4',
+			chunkDelayMs: 0,
+		});
+		const url = server.urlOfFile(file);
+		const id = server.addTask({
+			id: 'video_metadata_url',
+			api: 'openai',
+			rawAnswers: [
+				JSON.stringify({
+					id: 'video_metadata_url',
+					object: 'video',
+					status: 'completed',
+					progress: 100,
+					metadata: { url },
+				}),
+			],
+		});
+		const run = await pickUp([{ json: { task_id: `openai://${id}` } }]);
+		expect(run.error).toBeUndefined();
+		expect(run.items![0].json.video_url).toBe(url);
+		expect(await storedSha256(run.items![0].binary!.data)).toBe(fileSha256(file));
+		const download = server.fileRequests().find((entry) => entry.path === file.path);
+		expect(download?.authorization).toBeUndefined();
+		expect(server.apiRequests().some((entry) => entry.path.endsWith(`${id}/content`))).toBe(false);
+	});
+});

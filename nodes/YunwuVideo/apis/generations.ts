@@ -41,8 +41,8 @@ function unwrapped(json: IDataObject): IDataObject {
 export const generationsApi: VideoApi = {
 	format: 'generations',
 	label: 'generations',
-	// No documented limit: as the unified API, base64 in a JSON body.
-	maxImageBytes: 10 * MB,
+	// No documented limit: the node's own, as for the unified API.
+	maxImageBytes: 20 * MB,
 	fields,
 	servesModel: isVideoModel,
 

@@ -34,8 +34,8 @@ export function readCreatedTask(
 export const unifiedApi: VideoApi = {
 	format: 'unified',
 	label: 'unified',
-	// Yunwu documents no limit; base64 in a JSON body grows by a third, and gateways cap bodies.
-	maxImageBytes: 10 * MB,
+	// Yunwu documents no limit: the node's own, as base64 in a JSON body grows by a third.
+	maxImageBytes: 20 * MB,
 	fields: familyFields,
 	servesModel: isVideoModel,
 

@@ -8,6 +8,7 @@ import {
 import type { FieldReader, InputImage, VideoApi } from '../../apis/api';
 import { apiNamed } from '../../apis/registry';
 import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
+import { imageMimeTypeOf } from '../../task/media';
 import type { ApiRequest } from '../../transport/apiClient';
 import { overrideNotTextMessage } from './errors';
 import { readText } from './items';
@@ -127,12 +128,13 @@ async function readImages(
 			throw refuse(
 				`Item ${itemIndex} has no binary property "${name}" to take the image from. Set Image Binary Fields to the name an earlier node gave the image (often "data").`,
 			);
-		const mimeType = String(binary.mimeType ?? '').toLowerCase();
-		if (!mimeType.startsWith('image/'))
-			throw refuse(
-				`The binary property "${name}" of item ${itemIndex} is ${mimeType || 'of no known type'}, not an image. Give an image (PNG, JPEG, WebP).`,
-			);
+		const declared = String(binary.mimeType ?? '').toLowerCase();
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
+		const mimeType = imageMimeTypeOf(declared, bytes);
+		if (!mimeType)
+			throw refuse(
+				`The binary property "${name}" of item ${itemIndex} is ${declared || 'of no known type'}, not an image. Give an image (PNG, JPEG, WebP).`,
+			);
 		if (bytes.length > api.maxImageBytes)
 			throw refuse(
 				`The image in binary property "${name}" of item ${itemIndex} is ${megabytes(bytes.length)}; the ${api.label} API takes images up to ${megabytes(api.maxImageBytes)}. Make it smaller, or give its URL.`,
