@@ -45,6 +45,12 @@ const pickUp = (items: INodeExecutionData[], parameters: Record<string, unknown>
 		credentials: credentialsFor(yunwu()),
 	});
 
+/** An input item holding one binary image in the field `data` (`base64` as n8n keeps it). */
+const imageItem = (base64: string, mimeType: string, fileName: string): INodeExecutionData => ({
+	json: {},
+	binary: { data: { data: base64, mimeType, fileName } },
+});
+
 const apiPaths = () =>
 	yunwu()
 		.apiRequests()
@@ -130,20 +136,7 @@ describe('Kling', () => {
 		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image');
 		const created = await create(
 			{ apiFormat: 'kling', model: 'kling-v1', imageSource: 'binary' },
-			{
-				items: [
-					{
-						json: {},
-						binary: {
-							data: {
-								data: bytes.toString('base64'),
-								mimeType: 'image/png',
-								fileName: 'frame.png',
-							},
-						},
-					},
-				],
-			},
+			{ items: [imageItem(bytes.toString('base64'), 'image/png', 'frame.png')] },
 		);
 		expect(created.error).toBeUndefined();
 		expect(yunwu().createBodies.at(-1)?.image).toBe(bytes.toString('base64'));
@@ -240,16 +233,7 @@ describe('OpenAI videos', () => {
 		const bytes = Buffer.from('\x89PNG\r\n\x1a\nsome image bytes \x00\xff');
 		const run = await create(
 			{ apiFormat: 'openai', model: 'sora-2', openaiSeconds: '4', imageSource: 'binary' },
-			{
-				items: [
-					{
-						json: {},
-						binary: {
-							data: { data: bytes.toString('base64'), mimeType: 'image/png', fileName: 'a.png' },
-						},
-					},
-				],
-			},
+			{ items: [imageItem(bytes.toString('base64'), 'image/png', 'a.png')] },
 		);
 		expect(run.error).toBeUndefined();
 		expect(yunwu().createBodies.at(-1)).toEqual({
@@ -307,16 +291,7 @@ describe('Generations', () => {
 		const bytes = Buffer.from('GIF89a fake');
 		const run = await create(
 			{ apiFormat: 'generations', model: 'veo3', imageSource: 'binary' },
-			{
-				items: [
-					{
-						json: {},
-						binary: {
-							data: { data: bytes.toString('base64'), mimeType: 'image/gif', fileName: 'a.gif' },
-						},
-					},
-				],
-			},
+			{ items: [imageItem(bytes.toString('base64'), 'image/gif', 'a.gif')] },
 		);
 		expect(run.error).toBeUndefined();
 		expect(yunwu().createBodies.at(-1)?.image).toBe(
@@ -354,7 +329,7 @@ describe('Task IDs', () => {
 
 describe('Images from binary properties are checked before any request', () => {
 	const withBinary = (binary: INodeExecutionData['binary']): INodeExecutionData[] => [
-		{ json: {}, binary: { data: { data: 'aGVsbG8=', mimeType: 'image/png', fileName: 'ok.png' } } },
+		imageItem('aGVsbG8=', 'image/png', 'ok.png'),
 		{ json: {}, binary },
 	];
 
@@ -444,20 +419,7 @@ describe('More of what README promises', () => {
 			const before = apiPaths().length;
 			const run = await create(
 				{ apiFormat, model, imageSource: 'binary' },
-				{
-					items: [
-						{
-							json: {},
-							binary: {
-								data: {
-									data: Buffer.alloc(size, 1).toString('base64'),
-									mimeType: 'image/jpeg',
-									fileName: 'big.jpg',
-								},
-							},
-						},
-					],
-				},
+				{ items: [imageItem(Buffer.alloc(size, 1).toString('base64'), 'image/jpeg', 'big.jpg')] },
 			);
 			expect(run.error?.message).toContain(message);
 			expect(apiPaths().length).toBe(before);
@@ -488,20 +450,7 @@ describe('More of what README promises', () => {
 		const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 		const run = await create(
 			{ apiFormat: 'generations', model: 'veo3', imageSource: 'binary' },
-			{
-				items: [
-					{
-						json: {},
-						binary: {
-							data: {
-								data: png.toString('base64'),
-								mimeType: 'application/octet-stream',
-								fileName: 'download',
-							},
-						},
-					},
-				],
-			},
+			{ items: [imageItem(png.toString('base64'), 'application/octet-stream', 'download')] },
 		);
 		expect(run.error).toBeUndefined();
 		expect(yunwu().createBodies.at(-1)?.image).toBe(
