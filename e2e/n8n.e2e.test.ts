@@ -22,13 +22,17 @@ import {
 	type N8nInstall,
 } from '../test/support/real-n8n/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
+import { toolDescriptionFields } from '../nodes/YunwuVideo/actions/common/agentTool';
+import { ChatServer, textOf, type ChatRequest } from '../test/support/server/chat-server';
 import {
 	chain,
+	chatExample,
 	credential,
 	CREDENTIAL,
 	manualTrigger,
 	promptItems,
 	sha256OfVideo,
+	openAiCredential,
 	taskIds,
 	yunwuVideo,
 } from '../test/support/real-n8n/workflows';
@@ -877,5 +881,143 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		});
 
 		expect(server.apiRequests(id)).toHaveLength(1);
+	});
+
+	test("examples/agent-make-videos.json: its AI Agent (n8n's OpenAI Chat Model on a scripted local model) creates a video, waits for it with a task id missing its prefix, recovers from the error, gets the video link, asks for another take of the same prompt (a new task), and answers; the tools never download the video", async () => {
+		server.createdTaskTemplate = {
+			pendingPolls: 1,
+			processingPolls: 1,
+			end: 'completed',
+			video: { size: 2_000_000 },
+		};
+		const lastToolResult = (request: ChatRequest) =>
+			JSON.parse(textOf(request.messages.at(-1)!)) as Array<Record<string, unknown>>;
+		// The model's side of the conversation: create, wait with the id cut short, wait as given, answer.
+		let videoUrl = '';
+		const model = await new ChatServer((request, index) => {
+			if (index === 0)
+				return {
+					toolCalls: [{ name: 'Create_video', args: { prompt: 'A paper boat in the rain' } }],
+				};
+			if (index === 1) {
+				const taskId = String(lastToolResult(request)[0].task_id);
+				return {
+					toolCalls: [{ name: 'Wait_for_video', args: { task_id: taskId.split(':')[1] } }],
+				};
+			}
+			if (index === 2) {
+				const created = JSON.parse(textOf(request.messages.at(-3)!)) as Array<
+					Record<string, unknown>
+				>;
+				return { toolCalls: [{ name: 'Wait_for_video', args: { task_id: created[0].task_id } }] };
+			}
+			if (index === 3) {
+				// The same prompt again ("another take"): a new task, not the first one served again.
+				videoUrl = String(lastToolResult(request)[0].video_url);
+				return {
+					toolCalls: [{ name: 'Create_video', args: { prompt: 'A paper boat in the rain' } }],
+				};
+			}
+			return { content: `Your video is ready: ${videoUrl}` };
+		}).start();
+		try {
+			await importIntoN8n(install, env, 'credentials', [openAiCredential(model.apiKey, model.url)]);
+			await importIntoN8n(install, env, 'workflow', [
+				chatExample(
+					'e2eAgent',
+					'agent-make-videos.json',
+					'Make me a short video of a paper boat in the rain.',
+					{ pollInterval: 0.2 },
+				),
+			]);
+			const [tasks, files] = [server.createdTasks.length, server.fileRequests().length];
+
+			// n8n 1.x lets an agent use a community node as a tool only when told to.
+			const outcome = await executeWorkflow(
+				install,
+				line === 1 ? { ...env, N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE: 'true' } : env,
+				'e2eAgent',
+			);
+
+			const said = `${outcome.stdout}\n${outcome.stderr}`;
+			expect({ error: outcome.data?.resultData.error, requests: model.requests.length }).toEqual({
+				error: undefined,
+				requests: 5,
+			});
+			// What the model was told about each tool: the operation's own description and its one argument.
+			const defaults = toolDescriptionFields.map((field) => String(field.default));
+			const tools = Object.fromEntries(
+				(model.requests[0].tools ?? []).map(({ function: tool }) => [tool.name, tool]),
+			);
+			expect(Object.keys(tools).sort()).toEqual(['Create_video', 'Wait_for_video']);
+			expect(tools.Create_video.description).toBe(defaults[0]);
+			expect(tools.Wait_for_video.description).toBe(defaults[3]);
+			expect(tools.Create_video.parameters).toMatchObject({
+				type: 'object',
+				properties: {
+					prompt: {
+						type: 'string',
+						description: 'What the video should show: subject, setting, camera, mood, in detail',
+					},
+				},
+				required: ['prompt'],
+			});
+			expect(Object.keys(tools.Wait_for_video.parameters.properties as object)).toEqual([
+				'task_id',
+			]);
+			// What it got back: the created task in a few fields, an error that says what to do, the video link.
+			const [task, anotherTake] = server.createdTasks.slice(tasks);
+			expect(task.body).toEqual({
+				model: 'veo3.1-fast',
+				prompt: 'A paper boat in the rain',
+				aspect_ratio: '16:9',
+				enhance_prompt: false,
+				enable_upsample: false,
+			});
+			// The example's system message and the chat message reached the model.
+			expect(model.requests[0].messages.map((message) => message.role)).toEqual(['system', 'user']);
+			expect(textOf(model.requests[0].messages[0])).toContain('exactly as given (prefix included)');
+			const results = model.toolResults().map(textOf);
+			expect(results).toHaveLength(4);
+			expect(server.createdTasks.length - tasks).toBe(2);
+			expect(JSON.parse(results[3])).toMatchObject([{ task_id: anotherTake.id, state: 'pending' }]);
+			expect(anotherTake.id).not.toBe(task.id);
+			expect(JSON.parse(results[0])).toEqual([
+				{
+					task_id: task.id,
+					state: 'pending',
+					progress: null,
+					next_step: expect.stringContaining('Wait for it with a tool that waits'),
+				},
+			]);
+			expect(results[1]).toContain(`Yunwu does not know task \\"${task.id.split(':')[1]}\\"`);
+			expect(results[1]).toContain(
+				'Next step: Call this tool again with the task_id exactly as the create tool returned it, model prefix included',
+			);
+			const done = JSON.parse(results[2]) as Array<Record<string, unknown>>;
+			expect(done).toEqual([
+				{
+					task_id: task.id,
+					state: 'completed',
+					progress: 100,
+					video_url: server.videoUrlOf(task.id),
+					next_step:
+						'The video is ready: give the user video_url (the link expires after a while).',
+				},
+			]);
+			for (const result of results) expect(result.length).toBeLessThan(400);
+			expect(nodeOutput(outcome, 'AI Agent')[0].json.output).toBe(
+				`Your video is ready: ${String(done[0].video_url)}`,
+			);
+			// Never downloaded: n8n would drop the file from a tool's result anyway.
+			expect(server.fileRequests().length).toBe(files);
+			expect(server.videoOf(task.id).downloads).toBe(0);
+			expect(said).not.toContain(server.apiKey);
+			process.stdout.write(
+				`n8n ${install.version}: agent tool results of ${results.map((result) => result.length).join(', ')} characters\n`,
+			);
+		} finally {
+			await model.stop();
+		}
 	});
 });

@@ -10,6 +10,7 @@ import {
 import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
+import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
 import { forOperations, taskIdField } from './actions/common/descriptions';
 import { taskApiField } from './apis/registry';
 import { listModels } from './methods/loadOptions';
@@ -62,6 +63,7 @@ export class YunwuVideo implements INodeType {
 				],
 				default: 'waitUntilComplete',
 			},
+			...toolDescriptionFields,
 			...create.description,
 			...forOperations(['query', 'waitUntilComplete'], [taskIdField, taskApiField]),
 			...query.description,
@@ -76,6 +78,8 @@ export class YunwuVideo implements INodeType {
 		if (!(operation in operations)) {
 			throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
 		}
-		return [await operations[operation as keyof typeof operations].execute.call(this)];
+		const run = async () =>
+			await operations[operation as keyof typeof operations].execute.call(this);
+		return [runsAsTool(this) ? await runAsTool(this, operation, run) : await run()];
 	}
 }

@@ -266,6 +266,7 @@ async function createOnce(
 		throw taskError(node, message, itemIndex, {
 			httpCode: httpCodeOf(created.failure),
 			taskMayExist,
+			failureKind: created.failure.kind,
 		});
 	}
 	createdTasks.rememberCreated(itemIndex, body, created.value);

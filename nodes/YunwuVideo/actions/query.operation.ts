@@ -44,7 +44,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			if (!result) throw workError(work, `The execution was stopped while querying ${subject}.`);
 			if (!result.ok) {
 				const message = describeApiFailure(result.failure, subject, client.shownBaseUrl);
-				throw workError(work, message, { httpCode: httpCodeOf(result.failure) });
+				throw workError(work, message, {
+					httpCode: httpCodeOf(result.failure),
+					failureKind: result.failure.kind,
+				});
 			}
 			return await deliverTask(work, result.value, { retryDelayMs: DOWNLOAD_RETRY_DELAY_MS });
 		},

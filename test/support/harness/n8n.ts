@@ -130,9 +130,26 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	}
 }
 
+/**
+ * The node, and for a `…Tool` type the tool n8n derives from `usableAsTool` as n8n's node registry
+ * does (`NodeTypes.getByNameAndVersion` in n8n's CLI): the same node, its description's name ending
+ * in `Tool` (which `@tool` display conditions test) and its only output the agent's.
+ */
+function nodeTypeFor(type: string): INodeType {
+	const node = new YunwuVideo() as INodeType;
+	if (!type.endsWith('Tool')) return node;
+	const description = {
+		...node.description,
+		name: `${node.description.name}Tool`,
+		inputs: [],
+		outputs: ['ai_tool'],
+	};
+	return Object.create(node, { description: { value: description } }) as INodeType;
+}
+
 const nodeTypes: INodeTypes = {
-	getByName: () => new YunwuVideo() as INodeType,
-	getByNameAndVersion: () => new YunwuVideo() as INodeType,
+	getByName: nodeTypeFor,
+	getByNameAndVersion: nodeTypeFor,
 	getKnownTypes: () => ({}),
 } as unknown as INodeTypes;
 
@@ -162,6 +179,8 @@ export interface RunOptions {
 	continueOnFail?: boolean | 'errorOutput';
 	/** The node's settings Retry On Fail, Max. Tries and Wait Between Tries (ms), as n8n stores them. */
 	retry?: { maxTries?: number; waitBetweenTries?: number };
+	/** Run the Yunwu Video Tool an AI Agent calls (type `…yunwuVideoTool`) instead of the node. */
+	asTool?: boolean;
 	/**
 	 * The node contexts an earlier execution saved (`run.data.executionData.contextData`): a new
 	 * execution that starts from them is what n8n's Retry of a failed execution runs.
@@ -219,7 +238,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 	const node: INode = {
 		id: 'b6e0a3c2-6c3d-4a0f-9a55-2d8a1fdc0001',
 		name: NODE_NAME,
-		type: NODE_TYPE,
+		type: options.asTool ? `${NODE_TYPE}Tool` : NODE_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: options.parameters as INode['parameters'],

@@ -1,5 +1,17 @@
 /** Workflows for the end-to-end suite and the demo, as n8n's `import:workflow` takes them. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { REPO_ROOT } from '../paths';
+
 export const CREDENTIAL = { id: 'yunwuE2eCredential', name: 'Yunwu account' };
+const OPENAI_CREDENTIAL = { id: 'openAiE2e', name: 'Local chat model' };
+const CHAT_TRIGGER = '@n8n/n8n-nodes-langchain.chatTrigger';
+
+/** An OpenAI credential pointed at a local OpenAI-compatible server (`…/v1`). */
+export function openAiCredential(apiKey: string, url: string) {
+	return { ...OPENAI_CREDENTIAL, type: 'openAiApi', data: { apiKey, url } };
+}
 
 type Node = Record<string, unknown> & { name: string };
 
@@ -99,4 +111,42 @@ export function credential(
 	name = CREDENTIAL.name,
 ) {
 	return { id, name, type: 'yunwuApi', data: { apiKey, baseUrl } };
+}
+
+/**
+ * An example workflow that starts with a chat (`examples/<file>`) as `n8n execute` runs it: a Manual
+ * Trigger, then the chat trigger's place taken by the message it would have received; credentials
+ * pointed at the test's, and `toolOptions` added to each Yunwu Video Tool's options.
+ */
+export function chatExample(
+	id: string,
+	file: string,
+	chatInput: string,
+	toolOptions: Record<string, unknown>,
+): Record<string, unknown> {
+	const workflow = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8')) as {
+		nodes: Node[];
+		connections: Record<string, unknown>;
+	};
+	const trigger = workflow.nodes.find((node) => node.type === CHAT_TRIGGER);
+	if (!trigger) throw new Error(`examples/${file} has no chat trigger`);
+	const message = { sessionId: `e2e-${id}`, action: 'sendMessage', chatInput };
+	Object.assign(trigger, {
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		parameters: { jsCode: `return [{ json: ${JSON.stringify(message)} }];` },
+		webhookId: undefined,
+	});
+	const start = manualTrigger();
+	workflow.connections[start.name] = { main: [[{ node: trigger.name, type: 'main', index: 0 }]] };
+	for (const node of workflow.nodes) {
+		const credentials = node.credentials as Record<string, unknown> | undefined;
+		if (credentials?.yunwuApi) node.credentials = { yunwuApi: CREDENTIAL };
+		if (credentials?.openAiApi) node.credentials = { openAiApi: OPENAI_CREDENTIAL };
+		if (node.type === 'n8n-nodes-yunwu.yunwuVideoTool') {
+			const parameters = node.parameters as Record<string, Record<string, unknown>>;
+			parameters.options = { ...parameters.options, ...toolOptions };
+		}
+	}
+	return { ...workflow, id, name: `E2E ${id}`, active: false, nodes: [start, ...workflow.nodes] };
 }

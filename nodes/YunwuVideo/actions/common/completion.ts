@@ -142,7 +142,10 @@ export async function waitAndDeliver(
 		}
 		case 'failed': {
 			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl);
-			throw workError(work, message, { httpCode: httpCodeOf(outcome.failure) });
+			throw workError(work, message, {
+				httpCode: httpCodeOf(outcome.failure),
+				failureKind: outcome.failure.kind,
+			});
 		}
 		case 'cancelled':
 			throw workError(work, `The execution was stopped while waiting for ${subject}.`);

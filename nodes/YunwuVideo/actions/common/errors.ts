@@ -285,7 +285,14 @@ export function taskError(
 	node: INode,
 	message: string,
 	itemIndex: number,
-	extras: { taskId?: string; httpCode?: number; task?: IDataObject; taskMayExist?: boolean } = {},
+	extras: {
+		taskId?: string;
+		httpCode?: number;
+		task?: IDataObject;
+		taskMayExist?: boolean;
+		/** The kind of API failure, from which an AI Agent's tool words the model's next step. */
+		failureKind?: ApiFailure['kind'];
+	} = {},
 ): NodeApiError | NodeOperationError {
 	const error =
 		extras.httpCode !== undefined
@@ -299,6 +306,7 @@ export function taskError(
 	if (extras.task) error.context.task = extras.task;
 	// A create request that may have created a task whose id never came back.
 	if (extras.taskMayExist) error.context.taskMayExist = true;
+	if (extras.failureKind) error.context.failureKind = extras.failureKind;
 	return error;
 }
 

@@ -6,6 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import type { Polling } from '../../waiting/schedule';
+import { runsAsTool, TOOL_TIMEOUT_S } from './agentTool';
 
 /**
  * The number options of the node's `options` collections. Each field's panel text, default and
@@ -30,8 +31,7 @@ export const NUMBER_OPTIONS = {
 		type: 'number',
 		typeOptions: { minValue: 0.001 },
 		default: 1800,
-		description:
-			'Seconds to wait for one task to finish before giving up on it (default 30 minutes)',
+		description: `Seconds to wait for one task to finish before giving up on it (default 30 minutes; ${TOOL_TIMEOUT_S / 60} minutes for an AI Agent's tool, which then tells the agent to wait again)`,
 	},
 	maxConcurrent: {
 		displayName: 'Max Tasks at Once',
@@ -288,13 +288,18 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		);
 	}
 
-	const downloadVideo = readBoolean(
-		context,
-		itemIndex,
-		context.getNodeParameter('downloadVideo', itemIndex, false),
-		'Download Video',
-		false,
-	);
+	// n8n drops binary data from a tool's result: as a tool, the node downloads nothing (a saved
+	// Download Video "on" cannot be told from its default).
+	const asTool = runsAsTool(context);
+	const downloadVideo =
+		!asTool &&
+		readBoolean(
+			context,
+			itemIndex,
+			context.getNodeParameter('downloadVideo', itemIndex, false),
+			'Download Video',
+			false,
+		);
 	const videoField = downloadVideo
 		? readFieldName(
 				context,
@@ -303,13 +308,9 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 				'Put Video in Field',
 			)
 		: '';
-	const downloadThumbnail = readBoolean(
-		context,
-		itemIndex,
-		options.downloadThumbnail,
-		'Download Thumbnail',
-		false,
-	);
+	const downloadThumbnail =
+		!asTool &&
+		readBoolean(context, itemIndex, options.downloadThumbnail, 'Download Thumbnail', false);
 	const thumbnailField = downloadThumbnail
 		? readFieldName(
 				context,
@@ -328,9 +329,13 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 
 	return {
 		pollIntervalMs: seconds('pollInterval'),
-		timeoutMs: seconds('timeout'),
+		timeoutMs:
+			asTool && !Object.prototype.hasOwnProperty.call(options, 'timeout')
+				? TOOL_TIMEOUT_S * 1000
+				: seconds('timeout'),
 		requestTimeoutMs: seconds('requestTimeout'),
-		onTimeout,
+		// A tool's answer tells the model to wait again: running out of time is not a failure there.
+		onTimeout: asTool ? 'outputLastStatus' : onTimeout,
 		polling: polling as Polling,
 		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
 		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),

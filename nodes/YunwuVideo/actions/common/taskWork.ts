@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { taskIdOf, type FoundTask } from '../../apis/registry';
 import type { TaskAnswer } from '../../task/schema';
@@ -47,7 +47,7 @@ export function workOn(
 export function workError(
 	work: TaskWork,
 	message: string,
-	extras: { httpCode?: number; task?: IDataObject } = {},
+	extras: Omit<Parameters<typeof taskError>[3], 'taskId'> = {},
 ) {
 	return taskError(work.context.getNode(), message, work.itemIndex, {
 		taskId: work.taskId,
