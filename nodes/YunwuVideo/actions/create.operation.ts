@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import {
+	createCutAtTimeoutMessage,
 	createFailureMessage,
 	createRetryAfterBeyondTimeoutMessage,
 	httpCodeOf,
@@ -254,7 +255,9 @@ async function createOnce(
 			? stoppedWhileCreatingMessage(created.failure, about.model)
 			: 'timeLeftMs' in created
 				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
-				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
+				: 'cutAtTimeoutMs' in created
+					? createCutAtTimeoutMessage(about.model, created.cutAtTimeoutMs)
+					: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
 		if (taskMayExist) {
 			createdTasks.rememberUncertain(itemIndex, body, message);

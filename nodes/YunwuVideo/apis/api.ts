@@ -96,6 +96,13 @@ export function jsonOf(
 }
 
 /**
+ * A record's id fields, most likely first: `task_id` before a numeric `id`, which new-api's task
+ * record numbers its database row with (`TaskDto` in its dto/task.go); else `id` first.
+ */
+const idFieldsOf = ({ id, task_id }: IDataObject) =>
+	typeof id === 'number' ? [task_id, id] : [id, task_id];
+
+/**
  * The id of a created task in a create answer: top-level (`id`, or `task_id` of older gateways),
  * or inside a `data` envelope (new-api's `{"code": "success", "data": "<id>"}`, or
  * `{"code": 0, "data": {"id" | "task_id": …}}`). A number is used as its text (digits beyond 2^53
@@ -105,7 +112,7 @@ export function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [answer.id, answer.task_id, data, inData.id, inData.task_id];
+	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
 	for (const raw of candidates) {
 		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
 		if (typeof id === 'string' && id.trim() !== '') return id.trim();

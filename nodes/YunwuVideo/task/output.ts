@@ -68,13 +68,27 @@ const REASON_FIELDS = [
 	'err_code',
 ] as const;
 
-/** Why the task failed, in one line, from the first reason field that says something; else null. */
+/**
+ * Why the task failed, in one line, from the first reason field that says something in words; else
+ * from the first that holds anything (a bare code: `{"code": 0}` beside a `fail_reason` is no reason).
+ */
 export function failureReasonOf(answer: TaskAnswer): string | null {
-	for (const field of REASON_FIELDS) {
-		const reason = readableApiError(answer[field]);
-		if (reason) return reason;
-	}
-	return null;
+	const reasons = REASON_FIELDS.map((field) => ({
+		reason: readableApiError(answer[field]),
+		inWords: hasWords(answer[field]),
+	}));
+	return (
+		reasons.find(({ reason, inWords }) => reason && inWords)?.reason ??
+		reasons.find(({ reason }) => reason)?.reason ??
+		null
+	);
+}
+
+/** A reason field that holds words: text, or an error object's `message`. */
+function hasWords(value: unknown): boolean {
+	const text =
+		value !== null && typeof value === 'object' ? (value as { message?: unknown }).message : value;
+	return typeof text === 'string' && oneLine(text) !== '';
 }
 
 /**

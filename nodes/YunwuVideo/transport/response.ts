@@ -31,6 +31,15 @@ function apiMessageOf(json: unknown): string | undefined {
 	);
 }
 
+/** The `code` of an OpenAI-style `{ "error": { "code" } }` answer, if it has one. */
+function errorCodeOf(json: unknown): unknown {
+	const envelope = errorEnvelopeSchema.safeParse(json);
+	const { error } = envelope.success ? envelope.data : { error: undefined };
+	return error !== null && typeof error === 'object'
+		? (error as { code?: unknown }).code
+		: undefined;
+}
+
 /**
  * OneAPI gateways report an unknown task id in words ("task_not_exist") rather than with a 404.
  * The words must be about the task: "model_not_found" on a create is a rejected request.
@@ -126,6 +135,10 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };
 	}
+	// new-api answers 503 `model_not_found` when no channel serves the model: it refused the
+	// request before passing it on (`Distribute` in its middleware/distributor.go).
+	if (httpCode >= 500 && json.parsed && errorCodeOf(json.value) === 'model_not_found')
+		return { ok: false, failure: { kind: 'rejected', httpCode, apiMessage } };
 	// 408: the gateway gave up waiting (for the client or for its upstream): like a 5xx, it may
 	// have passed the request on, and asking again later may be answered.
 	if (httpCode >= 500 || httpCode === 408) {

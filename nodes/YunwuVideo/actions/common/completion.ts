@@ -6,6 +6,7 @@ import {
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
+	shortened,
 } from './errors';
 import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
@@ -181,7 +182,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject, query }: Tas
 		if (state !== lastState) {
 			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
 			context.logger.debug(
-				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
+				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${shortened(String(result.value.status))}")`,
 				{ ...about, state },
 			);
 			lastState = state;
@@ -191,8 +192,8 @@ function loggedQuery({ context, client, itemIndex, taskId, subject, query }: Tas
 }
 
 function failedTaskMessage(subject: string, answer: TaskAnswer): string {
-	const reason = failureReasonOf(answer) ?? 'Yunwu gave no reason';
-	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
+	const reason = shortened(failureReasonOf(answer) ?? 'Yunwu gave no reason');
+	return `${atSentenceStart(subject)} failed on Yunwu (status "${shortened(String(answer.status))}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
 function timeoutMessage(
@@ -204,6 +205,11 @@ function timeoutMessage(
 	const task = atSentenceStart(subject);
 	// The whole Timeout: the item's, of which the create may have used a part.
 	const limit = formatSeconds(options.timeoutMs);
+	// The create itself used the Timeout (a slow answer, a retry after a 429): Poll Interval fits it.
+	if (early?.reason === 'firstQueryTooLate' && settings.pollIntervalMs < options.timeoutMs) {
+		const used = formatSeconds(options.timeoutMs - settings.timeoutMs);
+		return `${task} was created, but its create request took ${used} of Timeout (${limit}), which leaves less than one Poll Interval (${formatSeconds(settings.pollIntervalMs)}) before its first query. Raise Timeout in the options.`;
+	}
 	if (early?.reason === 'firstQueryTooLate') {
 		return `${task} was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
@@ -213,7 +219,9 @@ function timeoutMessage(
 			`the next query of ${subject}`,
 			early.leftMs,
 		);
-	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	const status = lastAnswer
+		? `last status "${shortened(String(lastAnswer.status))}"`
+		: 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
 	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= options.timeoutMs) {
 		return `${task} was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;

@@ -50,7 +50,20 @@ export const atSentenceStart = (subject: string) =>
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) =>
-	apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`;
+	apiMessage ? `HTTP ${httpCode}: ${shortened(apiMessage)}` : `HTTP ${httpCode}`;
+
+/** The most of the API's own words an error message quotes. */
+const MAX_QUOTED_CHARS = 300;
+
+/**
+ * The API's words as an error message quotes them: a gateway may echo the whole request (a base64
+ * image of megabytes) into its message, and the error must stay one line a user can read.
+ */
+export function shortened(text: string): string {
+	if (text.length <= MAX_QUOTED_CHARS) return text;
+	// Not half of a character written as two UTF-16 units.
+	return `${text.slice(0, MAX_QUOTED_CHARS).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
 
 /** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
 export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
@@ -162,6 +175,15 @@ export function overrideNotTextMessage(itemIndex: number, field: string, value: 
 /** Said of a create that certainly created nothing, where the user might fear a paid task. */
 const NO_TASK_CREATED = 'No task was created.';
 
+/** Said of a create request that reached Yunwu, or may have, without a clear answer. */
+const TASK_MAY_EXIST =
+	'The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).';
+
+/** A create sent again after a 429 had no answer within what was left of the item's Timeout. */
+export function createCutAtTimeoutMessage(model: string, timeoutMs: number): string {
+	return `Yunwu did not answer the create request for model "${model}", sent again after a 429, within Timeout (${formatSeconds(timeoutMs)}). ${TASK_MAY_EXIST} Raise Timeout in the node's options.`;
+}
+
 /** The execution was stopped before the item's create request was sent. */
 export const STOPPED_BEFORE_CREATING = "The node stopped before this item's task was created.";
 
@@ -202,7 +224,7 @@ export function createFailureMessage(failure: ApiFailure, model: string, baseUrl
 	// Retried and still unreachable: the user may fear a task behind each attempt.
 	if (certainlyNotCreated(failure))
 		return isUnreachable(failure) ? `${message} ${NO_TASK_CREATED}` : message;
-	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
+	return `${message} ${TASK_MAY_EXIST}`;
 }
 
 /**
