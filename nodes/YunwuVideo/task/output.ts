@@ -92,18 +92,25 @@ function hasWords(value: unknown): boolean {
 }
 
 /**
- * The item a node outputs for one task answer: `task_id` (as queried, since the answer's own
- * `id` may lack the model prefix), `state`, `progress` and `error_message` first, then every field
- * the API sent under its own name and value, then an ISO 8601 twin of each epoch timestamp.
- * Should the API itself send a field under one of the node's own names with another value, its
- * value is kept as `api_<name>`.
+ * The item a node outputs for one task answer. The node's own fields come first, so they are told
+ * apart from the API's at a glance: `task_id` (as queried, since the answer's own `id` may lack the
+ * model prefix), `state`, `progress`, `error_message`, then the operation's `nodeFields` (the
+ * wait's `timed_out`, `polls`, `waited_ms`). Then every field the API sent, under its own name and
+ * value, each epoch timestamp followed by its ISO 8601 twin. Should the API itself
+ * send a field under one of the node's own names with another value, its value is kept as
+ * `api_<name>`.
  */
-export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
+export function shapeTaskOutput(
+	taskId: string,
+	answer: TaskAnswer,
+	nodeFields: IDataObject = {},
+): IDataObject {
 	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
 		progress: toProgress(answer.progress),
 		error_message: failureReasonOf(answer),
+		...nodeFields,
 	};
 	const output: IDataObject = { ...derived };
 	for (const [key, value] of Object.entries(answer)) {

@@ -651,7 +651,18 @@ export class YunwuServer {
 		// A created task's clock starts at its creation, as on the real service.
 		const readyAt =
 			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
-		this.addTask({ id, ...template, readyAt, ...extra });
+		// The task answers with the model and prompt it was created with, as the real service does.
+		const asked = {
+			model: parsed.model,
+			...(typeof parsed.prompt === 'string' ? { prompt: parsed.prompt } : {}),
+		};
+		this.addTask({
+			id,
+			...template,
+			readyAt,
+			extraFields: { ...asked, ...template.extraFields },
+			...extra,
+		});
 		this.createdTasks.push({ id, body: parsed });
 		return this.task(id);
 	}

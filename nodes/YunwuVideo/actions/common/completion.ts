@@ -3,6 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workf
 import {
 	atSentenceStart,
 	describeApiFailure,
+	modelPrefixOf,
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
@@ -125,7 +126,7 @@ export async function waitAndDeliver(
 			if (toTaskState(answer.status) === 'failed') {
 				onTaskFailed?.();
 				throw workError(work, failedTaskMessage(subject, answer), {
-					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
+					task: shapeTaskOutput(taskId, answer, waited(outcome.polls)),
 				});
 			}
 			return await deliverTask(work, answer, {
@@ -134,15 +135,15 @@ export async function waitAndDeliver(
 			});
 		}
 		case 'timedOut': {
-			const lastStatus = outcome.lastAnswer
-				? shapeTaskOutput(taskId, outcome.lastAnswer)
-				: { task_id: taskId, state: 'unknown', progress: null };
-			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
+			const ran = { ...waited(outcome.polls), timed_out: true };
+			const task = outcome.lastAnswer
+				? shapeTaskOutput(taskId, outcome.lastAnswer, ran)
+				: { task_id: taskId, state: 'unknown', progress: null, ...ran };
 			if (options.onTimeout === 'outputLastStatus') return { json: task };
 			throw workError(work, timeoutMessage(work, settings, outcome), { task });
 		}
 		case 'failed': {
-			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl);
+			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl, taskId);
 			throw workError(work, message, {
 				httpCode: httpCodeOf(outcome.failure),
 				failureKind: outcome.failure.kind,
@@ -151,12 +152,6 @@ export async function waitAndDeliver(
 		case 'cancelled':
 			throw workError(work, `The execution was stopped while waiting for ${subject}.`);
 	}
-}
-
-/** The model part of a task id ("veo3.1-fast:…" → "veo3.1-fast"), if it has one. */
-function modelPrefixOf(taskId: string): string | undefined {
-	const colon = taskId.indexOf(':');
-	return colon > 0 ? taskId.slice(0, colon) : undefined;
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
@@ -171,7 +166,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject, query }: Tas
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
 		const result = await query(timeoutMs);
 		if (!result.ok) {
-			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl);
+			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl, taskId);
 			context.logger.debug(
 				`Yunwu Video: a query of ${subject} (item ${itemIndex}) failed: ${problem}`,
 				about,
@@ -197,7 +192,7 @@ function failedTaskMessage(subject: string, answer: TaskAnswer): string {
 }
 
 function timeoutMessage(
-	{ subject, client, options }: TaskWork,
+	{ subject, client, options, taskId }: TaskWork,
 	settings: WaitSettings,
 	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
 ): string {
@@ -229,7 +224,7 @@ function timeoutMessage(
 	const advice =
 		'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
-		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl);
+		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl, taskId);
 		return `${task} did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
 	}
 	return `${task} did not finish within ${limit} (${status}). ${advice}`;

@@ -65,8 +65,16 @@ export function shortened(text: string): string {
 	return `${text.slice(0, MAX_QUOTED_CHARS).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
-/** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
-export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
+/**
+ * What went wrong with a request to the Yunwu API about `subject` (a task, the create request, the
+ * model list); `taskId` when the subject is a task, so an unknown one is told what to check.
+ */
+export function describeApiFailure(
+	failure: ApiFailure,
+	subject: string,
+	baseUrl: string,
+	taskId?: string,
+): string {
 	const checkBaseUrl = `Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai, with no path.`;
 	switch (failure.kind) {
 		case 'unauthorized':
@@ -74,7 +82,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'forbidden':
 			return `Yunwu refused access (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check that your key may use this model and that your account has balance left.`;
 		case 'notFound':
-			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). Use the full task ID returned when the task was created, including its prefix such as "grok:".`;
+			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). ${unknownTaskAdvice(taskId)}`;
 		case 'endpointNotFound':
 			return `Yunwu has no such API address (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. ${checkBaseUrl}`;
 		case 'redirected':
@@ -96,6 +104,23 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'blocked':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${blockedWords(failure.host)}. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	}
+}
+
+/** The model part of a task id ("veo3.1-fast:…" → "veo3.1-fast"), if it has one. */
+export function modelPrefixOf(taskId: string): string | undefined {
+	const colon = taskId.indexOf(':');
+	return colon > 0 ? taskId.slice(0, colon) : undefined;
+}
+
+/**
+ * What to check for a task Yunwu does not know: an id without a model prefix ("grok:") was most
+ * likely cut short; one with a prefix was mistyped or created with another account's key.
+ */
+function unknownTaskAdvice(taskId?: string): string {
+	const full = 'Use the full task ID returned when the task was created';
+	return taskId !== undefined && modelPrefixOf(taskId) !== undefined
+		? `${full}, with an API key of the account that created it.`
+		: `${full}, including its prefix such as "grok:".`;
 }
 
 /** An answer that is not the JSON object the API sends. */
