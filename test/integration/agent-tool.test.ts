@@ -212,6 +212,43 @@ describe('as an AI Agent tool', () => {
 		expect(run.items![0].json.error).not.toContain('sk-wrong');
 	});
 
+	test('a wait whose queries kept failing until it ran out says why (Yunwu erring, the Base URL down), not that the video is still being made', async () => {
+		const erring = yunwu().addTask({
+			id: 'grok:agent-erring',
+			faults: Array.from({ length: 1000 }, () => ({
+				type: 'gatewayPage' as const,
+				code: 502 as const,
+			})),
+		});
+		const wait = { operation: 'waitUntilComplete', options: { pollInterval: 0.05, timeout: 0.5 } };
+
+		const answers = [
+			await asTool(wait, [erring]),
+			await runNode({
+				parameters: { ...wait, taskId: '={{ $json.id }}' },
+				items: itemsWithIds([erring]),
+				credentials: { ...credentialsFor(yunwu()), baseUrl: 'http://127.0.0.1:9' },
+				asTool: true,
+			}),
+		].map((run) => run.items![0].json);
+
+		expect(answers).toEqual([{ error: expect.any(String) }, { error: expect.any(String) }]);
+		const [gateway, refused] = answers.map(({ error }) => String(error));
+		expect(gateway).toMatch(
+			/^Task "grok:agent-erring" did not finish within 0\.5 s; the last query failed: .*HTTP 502/,
+		);
+		expect(refused).toMatch(
+			/the last query failed: Could not reach Yunwu at http:\/\/127\.0\.0\.1:9 .*connection was refused/,
+		);
+		for (const error of [gateway, refused]) {
+			expect(error).toMatch(
+				/Next step: Yunwu is busy or unreachable right now: call this tool again in a minute/,
+			);
+			// Advice for a workflow's builder, not for a tool (whose wait already ends with an answer).
+			expect(error).not.toContain('On Timeout');
+		}
+	});
+
 	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
 		const started = Date.now();
