@@ -315,6 +315,35 @@ describe('the description each operation gives the model', () => {
 		expect(new Set([createOnly, createAndWait, query, wait]).size).toBe(4);
 	});
 
+	test("Download Video and Put Video in Field, which a tool ignores (it downloads nothing), are not on the tool's panel; the node keeps them", () => {
+		const base = new YunwuVideo().description;
+		const tool = { ...base, name: `${base.name}Tool` };
+		const shown = (type: typeof base, parameters: INodeParameters) =>
+			Object.keys(
+				NodeHelpers.getNodeParameters(
+					type.properties,
+					parameters,
+					true,
+					false,
+					{
+						name: 'Yunwu',
+						type: `n8n-nodes-yunwu.${type.name}`,
+						typeVersion: 1,
+						parameters,
+					} as INode,
+					type,
+				)!,
+			);
+		for (const operation of ['create', 'query', 'waitUntilComplete']) {
+			const parameters = { operation, downloadVideo: true };
+			expect(shown(base, parameters)).toEqual(
+				expect.arrayContaining(['downloadVideo', 'binaryPropertyName']),
+			);
+			expect(shown(tool, parameters)).not.toContain('downloadVideo');
+			expect(shown(tool, parameters)).not.toContain('binaryPropertyName');
+		}
+	});
+
 	// The editor's way of changing a parameter (n8n's useNodeSettingsParameters): the node's values
 	// without their defaults as shown before, the change, then the defaults as shown after.
 	test('in the editor, an unedited Description follows the operation and Wait for Completion; an edited one stays', () => {
