@@ -70,7 +70,15 @@ beforeAll(async () => {
 		id,
 		name: `${String(example.name)} (${id})`,
 	}));
-	await importIntoN8n(install, env, 'workflow', [...copies, revoked]);
+	// The AI Agent example, to add a tool to its agent as a person would.
+	const agent = JSON.parse(
+		readFileSync(path.join(REPO_ROOT, 'examples', 'agent-make-videos.json'), 'utf8'),
+	) as Record<string, unknown>;
+	await importIntoN8n(install, env, 'workflow', [
+		...copies,
+		revoked,
+		{ ...agent, id: 'agentWorkflow' },
+	]);
 	n8n = await startN8n(install, env);
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
@@ -230,6 +238,38 @@ test('Create with a key Yunwu rejects: the model list says why, and Other still 
 });
 
 /** A signed-in tab with the Yunwu Video node of the workflow open. */
+test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, whose panel has the operation's Description prefilled and no Download Video", async () => {
+	const page = await signedInPage();
+	await page.goto(`${n8n!.url}/workflow/agentWorkflow`);
+	const agent = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'AI Agent' });
+	await agent.waitFor({ timeout: 60_000 });
+	await page
+		.locator('[data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]')
+		.first()
+		.click();
+	await page.keyboard.type('Yunwu');
+	const found = page.locator('[data-test-id="node-creator-item-name"]');
+	await expectTexts(found, ['Yunwu Video Tool']);
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
+	await found.first().click();
+	await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+	const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
+	expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
+	const downloadFields = page.locator(
+		'[data-test-id="parameter-input-downloadVideo"], [data-test-id="parameter-input-binaryPropertyName"]',
+	);
+	await expectLocator(downloadFields).toHaveCount(0);
+	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
+
+	await chooseOption(page, 'operation', 'Create');
+	await expectLocator(
+		page.locator('[data-test-id="parameter-input-waitForCompletion"]'),
+	).toBeVisible();
+	expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
+	await expectLocator(downloadFields).toHaveCount(0);
+	await page.close();
+});
+
 async function openYunwuNode(workflowId: string): Promise<Page> {
 	const page = await signedInPage();
 	await page.goto(`${n8n!.url}/workflow/${workflowId}`);
