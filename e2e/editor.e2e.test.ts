@@ -250,6 +250,10 @@ test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, 
 	await page.keyboard.type('Yunwu');
 	const found = page.locator('[data-test-id="node-creator-item-name"]');
 	await expectTexts(found, ['Yunwu Video Tool']);
+	// What it does as a tool: it never gets the video file (n8n drops binary data from tool results).
+	const listed = await page.locator('[data-test-id="node-creator-item-description"]').innerText();
+	expect(listed).not.toMatch(/file/);
+	expect(listed).toMatch(/video link/);
 	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
 	await found.first().click();
 	await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
