@@ -247,7 +247,8 @@ test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, 
 		.locator('[data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]')
 		.first()
 		.click();
-	await page.keyboard.type('Yunwu');
+	// Typed into the tools panel's search once it is there (keys typed earlier go nowhere).
+	await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('Yunwu');
 	const found = page.locator('[data-test-id="node-creator-item-name"]');
 	await expectTexts(found, ['Yunwu Video Tool']);
 	// What it does as a tool: it never gets the video file (n8n drops binary data from tool results).
