@@ -54,6 +54,21 @@ async function main(): Promise<void> {
 	const tarball = packPackage();
 	const install = installN8n(2, 'the demo');
 	const userFolder = makeUserFolder(tarball);
+	rmSync(path.dirname(tarball), { recursive: true, force: true });
+	try {
+		await demo(install, userFolder, keep, realApiKey, realTaskId);
+	} finally {
+		rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+async function demo(
+	install: ReturnType<typeof installN8n>,
+	userFolder: string,
+	keep: boolean,
+	realApiKey: string | undefined,
+	realTaskId: string | undefined,
+): Promise<void> {
 	mkdirSync(OUTPUT_DIR, { recursive: true });
 	const env = await n8nEnv(install, userFolder, {
 		N8N_RESTRICT_FILE_ACCESS_TO: OUTPUT_DIR,
@@ -85,6 +100,9 @@ async function main(): Promise<void> {
 		baseUrl = server.apiUrl;
 		say(
 			`2/5 Started the bundled Yunwu server: API ${server.apiUrl}, file host ${server.fileUrl}; task ${taskId} completes after 4 queries`,
+		);
+		say(
+			`    To add a credential for it in the editor: Base URL ${server.apiUrl}, API Key ${server.apiKey}`,
 		);
 	}
 
@@ -128,7 +146,6 @@ async function main(): Promise<void> {
 		await stopN8n(n8n.process);
 	}
 	await server?.stop();
-	rmSync(userFolder, { recursive: true, force: true });
 }
 
 /** The example workflow, pointed at this task and at demo-output/. */

@@ -1,8 +1,9 @@
 /**
- * The editor in a real browser: n8n 2.x started with the packed package, the example workflow
- * opened in headless Chromium (Debian's package, driven by playwright-core), the Yunwu Video node
- * opened and used as a person would (operations switched, the model list opened, options added),
- * against the local Yunwu server, and screenshots of each panel saved to test-artifacts/.
+ * The editor in a real browser: n8n started with the packed package (once per release line, 2.x
+ * and 1.x, shared by every check of that line), driven in headless Chromium (Debian's package, by
+ * playwright-core) as a person does: the node found by searching the node panels, then the example
+ * workflow opened and the Yunwu Video node used (operations switched, the model list opened,
+ * options added) against the local Yunwu server. Screenshots of each panel go to test-artifacts/.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,12 +18,16 @@ import {
 	startN8n,
 	stopN8n,
 } from '../test/support/real-n8n/n8n';
-import { credential } from '../test/support/real-n8n/workflows';
+import { chain, credential, manualTrigger } from '../test/support/real-n8n/workflows';
 import { REPO_ROOT } from '../test/support/paths';
 import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/support/server/yunwu-server';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
+/** What a newcomer types: the node's name, what it makes, and its Chinese name. */
+const SEARCHES = ['Yunwu', 'video', '云雾'];
+
 const OWNER = {
 	email: 'owner@example.com',
 	firstName: 'Ada',
@@ -30,56 +35,14 @@ const OWNER = {
 	password: 'Yunwu-e2e-Passw0rd',
 };
 
-let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
+let tarball: string;
 let browser: Browser | undefined;
-let userFolder: string;
 let yunwu: YunwuServer | undefined;
 
 beforeAll(async () => {
 	mkdirSync(ARTIFACTS, { recursive: true });
-	const install = installN8n(2);
-	userFolder = makeUserFolder(packPackage());
-	const env = await n8nEnv(install, userFolder);
+	tarball = packPackage();
 	yunwu = await new YunwuServer().start();
-	await importIntoN8n(install, env, 'credentials', [
-		credential(yunwu.apiKey, yunwu.apiUrl, 'yunwuDemoCredential'),
-		credential('sk-revoked-key', yunwu.apiUrl, 'yunwuRevokedCredential', 'Revoked key'),
-	]);
-	const example = JSON.parse(
-		readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8'),
-	) as {
-		name: string;
-		nodes: Array<Record<string, unknown>>;
-	};
-	// The same workflow with a key Yunwu rejects: the model list cannot load.
-	const revoked = {
-		...example,
-		id: 'revokedKeyWorkflow',
-		nodes: example.nodes.map((node) =>
-			node.name === 'Yunwu Video'
-				? {
-						...node,
-						credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } },
-					}
-				: node,
-		),
-	};
-	// One copy per test: n8n locks a workflow to the tab that edited it last.
-	const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({
-		...example,
-		id,
-		name: `${String(example.name)} (${id})`,
-	}));
-	// The AI Agent example, to add a tool to its agent as a person would.
-	const agent = JSON.parse(
-		readFileSync(path.join(REPO_ROOT, 'examples', 'agent-make-videos.json'), 'utf8'),
-	) as Record<string, unknown>;
-	await importIntoN8n(install, env, 'workflow', [
-		...copies,
-		revoked,
-		{ ...agent, id: 'agentWorkflow' },
-	]);
-	n8n = await startN8n(install, env);
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
 		args: [
@@ -96,10 +59,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await browser?.close();
-	if (n8n) await stopN8n(n8n.process);
-	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 	await yunwu?.stop();
+	if (tarball) rmSync(path.dirname(tarball), { recursive: true, force: true });
 });
+
+/** n8n of the current line, started once for all its checks. */
+let n8n: Awaited<ReturnType<typeof startN8n>> | undefined;
 
 /** A browser tab signed in to n8n as its owner. */
 async function signedInPage(): Promise<Page> {
@@ -114,167 +79,304 @@ async function signedInPage(): Promise<Page> {
 	return page;
 }
 
-test('Wait Until Complete renders, and Put Thumbnail in Field is offered only once Download Thumbnail is on', async () => {
-	const page = await signedInPage();
-	await page.goto(`${n8n!.url}/workflow/exampleWorkflow`);
-	const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' });
-	await node.waitFor({ timeout: 60_000 });
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-canvas.png') });
-	await expectLocator(
-		page.getByText(/install this node|not currently installed|unknown node/i),
-	).toHaveCount(0);
+describe.each(LINES)('n8n %s.x editor', (line) => {
+	let userFolder: string;
 
-	await node.dblclick();
-	for (const label of [
-		'Operation',
-		'Task ID',
-		'Download Video',
-		'Put Video in Field',
-		'Options',
-		'Poll Interval (Seconds)',
-		'Timeout (Seconds)',
-	]) {
-		await expectLocator(page.getByText(label, { exact: true }).first()).toBeVisible();
+	beforeAll(async () => {
+		const install = installN8n(line);
+		userFolder = makeUserFolder(tarball);
+		const env = await n8nEnv(install, userFolder);
+		await importIntoN8n(install, env, 'credentials', [
+			credential(yunwu!.apiKey, yunwu!.apiUrl, 'yunwuDemoCredential'),
+			credential('sk-revoked-key', yunwu!.apiUrl, 'yunwuRevokedCredential', 'Revoked key'),
+		]);
+		const example = JSON.parse(
+			readFileSync(path.join(REPO_ROOT, 'examples', 'wait-and-save-video.json'), 'utf8'),
+		) as {
+			name: string;
+			nodes: Array<Record<string, unknown>>;
+		};
+		// The same workflow with a key Yunwu rejects: the model list cannot load.
+		const revoked = {
+			...example,
+			id: 'revokedKeyWorkflow',
+			nodes: example.nodes.map((node) =>
+				node.name === 'Yunwu Video'
+					? {
+							...node,
+							credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } },
+						}
+					: node,
+			),
+		};
+		// One copy per test: n8n locks a workflow to the tab that edited it last.
+		const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({
+			...example,
+			id,
+			name: `${String(example.name)} (${id})`,
+		}));
+		// A workflow holding only a Manual Trigger, one per search of "What happens next?".
+		const triggers = SEARCHES.map((query, index) =>
+			chain(`manualOnly${index}`, `Manual Trigger only (${query})`, [manualTrigger()]),
+		);
+		// The AI Agent example, to add a tool to its agent as a person would.
+		const agent = JSON.parse(
+			readFileSync(path.join(REPO_ROOT, 'examples', 'agent-make-videos.json'), 'utf8'),
+		) as Record<string, unknown>;
+		await importIntoN8n(install, env, 'workflow', [
+			...copies,
+			revoked,
+			...triggers,
+			{ ...agent, id: 'agentWorkflow' },
+		]);
+		n8n = await startN8n(install, env);
+	});
+
+	afterAll(async () => {
+		if (n8n) await stopN8n(n8n.process);
+		n8n = undefined;
+		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+	});
+
+	describe('a newcomer finds the node by searching the node panel', () => {
+		test.each(SEARCHES)('"%s" in the first-node panel of a new workflow', async (query) => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/new`);
+			await page.locator('[data-test-id="canvas-plus-button"]').first().click();
+			await pickFromSearch(page, query, `editor-search-first-${line}x-${SEARCHES.indexOf(query)}`);
+			await page.close();
+		});
+
+		test.each(SEARCHES)('"%s" in "What happens next?" after a Manual Trigger', async (query) => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/manualOnly${SEARCHES.indexOf(query)}`);
+			const trigger = page.locator('[data-test-id="canvas-node"]').first();
+			await trigger.waitFor({ timeout: 60_000 });
+			await page.locator('[data-test-id="canvas-handle-plus"]').first().click();
+			await pickFromSearch(page, query, `editor-search-next-${line}x-${SEARCHES.indexOf(query)}`);
+			await expectLocator(
+				page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' }),
+			).toBeVisible();
+			await page.close();
+		});
+	});
+
+	// The panel itself is the same code on both lines: checked once, on the line most users run.
+	(line === 2 ? describe : describe.skip)('the node panel', () => {
+		test('Wait Until Complete renders, and Put Thumbnail in Field is offered only once Download Thumbnail is on', async () => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/exampleWorkflow`);
+			const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' });
+			await node.waitFor({ timeout: 60_000 });
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-canvas.png') });
+			await expectLocator(
+				page.getByText(/install this node|not currently installed|unknown node/i),
+			).toHaveCount(0);
+
+			await node.dblclick();
+			for (const label of [
+				'Operation',
+				'Task ID',
+				'Download Video',
+				'Put Video in Field',
+				'Options',
+				'Poll Interval (Seconds)',
+				'Timeout (Seconds)',
+			]) {
+				await expectLocator(page.getByText(label, { exact: true }).first()).toBeVisible();
+			}
+			const inputValues = await page
+				.locator('input')
+				.evaluateAll((inputs) =>
+					inputs.map((input) => (input as unknown as { value: string }).value),
+				);
+			expect(inputValues).toEqual(
+				expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']),
+			);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
+
+			// Every further option, as a person adding one would see the list.
+			const tuning = [
+				'Max File Size (MB)',
+				'Max Tasks at Once',
+				'Polling',
+				'Request Timeout (Seconds)',
+				'Download Attempts',
+				'Minimum Download Speed (KB/s)',
+			];
+			expect(await addOptionList(page)).toEqual(['On Timeout', 'Download Thumbnail', ...tuning]);
+			await screenshotOpenList(page, 'editor-options.png');
+			await addOption(page, 'Download Thumbnail');
+			await page.locator('[data-test-id="parameter-input-downloadThumbnail"] .el-switch').click();
+			expect(await addOptionList(page)).toEqual([
+				'On Timeout',
+				'Put Thumbnail in Field',
+				...tuning,
+			]);
+			await page.keyboard.press('Escape');
+
+			// Timeout typed as 0 becomes the panel's minimum, 1 s, not a wait that cannot see an answer.
+			const timeout = page.locator('[data-test-id="parameter-input-timeout"] input').first();
+			await timeout.fill('0');
+			await timeout.press('Tab');
+			await expectInputValue(page, 'timeout', '1');
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-timeout-minimum.png') });
+			await page.close();
+		});
+
+		test('Task ID keeps its expression when the operation switches between Wait Until Complete and Query', async () => {
+			const page = await openYunwuNode('switchWorkflow');
+			expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
+			for (const operation of ['Query', 'Wait Until Complete', 'Query']) {
+				await chooseOption(page, 'operation', operation);
+				await expectInputValue(page, 'operation', operation);
+				expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
+			}
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-query.png') });
+			await page.close();
+		});
+
+		test("Create: the key's models, video models first, and Size offering what the chosen model takes", async () => {
+			const page = await openYunwuNode('createWorkflow');
+			await chooseOption(page, 'operation', 'Create');
+			await expectInputValue(page, 'model', 'veo3.1-fast');
+			// Yunwu documents no size for Veo: no Size field, and no disclaimer in its place.
+			await expectLocator(
+				page.locator('[data-test-id="parameter-input-aspectRatio"]'),
+			).toBeVisible();
+			await expectLocator(page.locator('[data-test-id="parameter-input-size"]')).toHaveCount(0);
+
+			const models = await openDropdown(page, 'model');
+			expect(models.slice(0, DEFAULT_VIDEO_MODEL_IDS.length + 1)).toEqual([
+				...DEFAULT_VIDEO_MODEL_IDS,
+				'Other (Enter Model Name)\nType any model name Yunwu accepts',
+			]);
+			expect(models).toContain('gpt-4o-mini\nNot known as a video model');
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-list.png') });
+			// n8n's dropdown filters as you type.
+			await page.keyboard.type('sora');
+			await expectTexts(openItems(page), ['sora-2', 'sora-2-pro']);
+			await pickOpenOption(page, 'sora-2');
+			await expectInputValue(page, 'model', 'sora-2');
+
+			expect(await openDropdown(page, 'size')).toEqual([
+				'Small (About 720p)',
+				'Large (1080p)',
+				"Model's Default",
+			]);
+			await pickOpenOption(page, 'Large (1080p)');
+			await expectLocator(page.getByText('Orientation', { exact: true }).first()).toBeVisible();
+			// Yunwu documents no aspect ratio for Sora (Orientation sets the shape): no such field.
+			await expectLocator(page.locator('[data-test-id="parameter-input-aspectRatio"]')).toHaveCount(
+				0,
+			);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-create.png') });
+
+			// Without waiting, only the options a create uses are offered.
+			await page.locator('[data-test-id="parameter-input-waitForCompletion"] .el-switch').click();
+			await expectLocator(
+				page.locator('[data-test-id="parameter-input-downloadVideo"]'),
+			).toHaveCount(0);
+			expect(await addOptionList(page)).toEqual([
+				'Timeout (Seconds)',
+				'Max Tasks at Once',
+				'Request Timeout (Seconds)',
+			]);
+			await screenshotOpenList(page, 'editor-create-no-wait.png');
+			await page.close();
+		});
+
+		test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, whose panel has the operation's Description prefilled and no Download Video", async () => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/agentWorkflow`);
+			const agent = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'AI Agent' });
+			await agent.waitFor({ timeout: 60_000 });
+			await page
+				.locator('[data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]')
+				.first()
+				.click();
+			// Typed into the tools panel's search once it is there (keys typed earlier go nowhere).
+			await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('Yunwu');
+			const found = page.locator('[data-test-id="node-creator-item-name"]');
+			await expectTexts(found, ['Yunwu Video Tool']);
+			// What it does as a tool: it never gets the video file (n8n drops binary data from tool results).
+			const listed = await page
+				.locator('[data-test-id="node-creator-item-description"]')
+				.innerText();
+			expect(listed).not.toMatch(/file/);
+			expect(listed).toMatch(/video link/);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
+			await found.first().click();
+			await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+			const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
+			expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
+			const downloadFields = page.locator(
+				'[data-test-id="parameter-input-downloadVideo"], [data-test-id="parameter-input-binaryPropertyName"]',
+			);
+			await expectLocator(downloadFields).toHaveCount(0);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
+
+			await chooseOption(page, 'operation', 'Create');
+			await expectLocator(
+				page.locator('[data-test-id="parameter-input-waitForCompletion"]'),
+			).toBeVisible();
+			expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
+			await expectLocator(downloadFields).toHaveCount(0);
+			await page.close();
+		});
+
+		test('Create with a key Yunwu rejects: the model list says why, and Other still lets you type a name', async () => {
+			const page = await openYunwuNode('revokedKeyWorkflow');
+			await chooseOption(page, 'operation', 'Create');
+			const entries = await openDropdown(page, 'model');
+			expect(entries[0]).toMatch(
+				/^Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\.$/,
+			);
+			expect(entries.slice(1)).toEqual([
+				'veo3.1-fast',
+				'Other (Enter Model Name)\nType any model name Yunwu accepts',
+			]);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-error.png') });
+			await pickOpenOption(page, 'Other (Enter Model Name)');
+			await expectLocator(
+				page.locator('[data-test-id="parameter-input-customModel"]'),
+			).toBeVisible();
+			await page.close();
+		});
+	});
+});
+
+/**
+ * In the open node panel: types `query` into its search, expects Yunwu Video among the results,
+ * clicks it, picks the Wait Until Complete action, and expects the node's panel to open.
+ */
+async function pickFromSearch(page: Page, query: string, screenshot: string): Promise<void> {
+	const search = page.locator('[data-test-id="node-creator-search-bar"]');
+	await search.waitFor({ state: 'visible', timeout: 30_000 });
+	await search.pressSequentially(query, { delay: 30 });
+	// Each entry of the panel's lists, whether a node, a node with actions, or an action.
+	const entries = page.locator('[data-test-id="item-iterator-item"]');
+	const result = entries.filter({ hasText: 'Yunwu Video' });
+	try {
+		await result.first().waitFor({ state: 'visible', timeout: 15_000 });
+	} finally {
+		await page.screenshot({ path: path.join(ARTIFACTS, `${screenshot}.png`) });
 	}
-	const inputValues = await page
-		.locator('input')
-		.evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
-	expect(inputValues).toEqual(
-		expect.arrayContaining(['Yunwu account', 'Wait Until Complete', 'data']),
-	);
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-wait.png') });
-
-	// Every further option, as a person adding one would see the list.
-	expect(await addOptionList(page)).toEqual([
-		'Download Attempts',
-		'Download Thumbnail',
-		'Max File Size (MB)',
-		'Max Tasks at Once',
-		'Minimum Download Speed (KB/s)',
-		'On Timeout',
-		'Polling',
-		'Request Timeout (Seconds)',
-	]);
-	await page.waitForTimeout(500); // the list's opening animation
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-options.png') });
+	await result.first().click();
+	await entries.filter({ hasText: 'Wait until video task is complete' }).first().click();
+	await expectLocator(page.locator('[data-test-id="parameter-input-operation"]')).toBeVisible();
+	await expectInputValue(page, 'operation', 'Wait Until Complete');
 	await page.keyboard.press('Escape');
-	await addOption(page, 'Download Thumbnail');
-	await page.locator('[data-test-id="parameter-input-downloadThumbnail"] .el-switch').click();
-	expect(await addOptionList(page)).toEqual([
-		'Download Attempts',
-		'Max File Size (MB)',
-		'Max Tasks at Once',
-		'Minimum Download Speed (KB/s)',
-		'On Timeout',
-		'Polling',
-		'Put Thumbnail in Field',
-		'Request Timeout (Seconds)',
-	]);
+}
+
+/** A screenshot of the open list, once its opening animation is over; then the list is closed. */
+async function screenshotOpenList(page: Page, file: string): Promise<void> {
+	await page.waitForTimeout(500);
+	await page.screenshot({ path: path.join(ARTIFACTS, file) });
 	await page.keyboard.press('Escape');
-	await page.close();
-});
-
-test('Task ID keeps its expression when the operation switches between Wait Until Complete and Query', async () => {
-	const page = await openYunwuNode('switchWorkflow');
-	expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
-	for (const operation of ['Query', 'Wait Until Complete', 'Query']) {
-		await chooseOption(page, 'operation', operation);
-		await expectInputValue(page, 'operation', operation);
-		expect(await taskIdText(page)).toContain('{{ $json.task_id }}');
-	}
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-query.png') });
-	await page.close();
-});
-
-test("Create: the key's models, video models first, and Size offering what the chosen model takes", async () => {
-	const page = await openYunwuNode('createWorkflow');
-	await chooseOption(page, 'operation', 'Create');
-	await expectInputValue(page, 'model', 'veo3.1-fast');
-	await expectLocator(
-		page.getByText(
-			'Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution',
-		),
-	).toBeVisible();
-
-	const models = await openDropdown(page, 'model');
-	expect(models.slice(0, DEFAULT_VIDEO_MODEL_IDS.length + 1)).toEqual([
-		...DEFAULT_VIDEO_MODEL_IDS,
-		'Other (Enter Model Name)\nType any model name Yunwu accepts',
-	]);
-	expect(models).toContain('gpt-4o-mini\nNot known as a video model');
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-list.png') });
-	// n8n's dropdown filters as you type.
-	await page.keyboard.type('sora');
-	await expectTexts(openItems(page), ['sora-2', 'sora-2-pro']);
-	await pickOpenOption(page, 'sora-2');
-	await expectInputValue(page, 'model', 'sora-2');
-
-	expect(await openDropdown(page, 'size')).toEqual([
-		'Small (About 720p)',
-		'Large (1080p)',
-		"Model's Default",
-	]);
-	await pickOpenOption(page, 'Large (1080p)');
-	await expectLocator(page.getByText('Orientation', { exact: true }).first()).toBeVisible();
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-create.png') });
-	await page.close();
-});
-
-test('Create with a key Yunwu rejects: the model list says why, and Other still lets you type a name', async () => {
-	const page = await openYunwuNode('revokedKeyWorkflow');
-	await chooseOption(page, 'operation', 'Create');
-	const entries = await openDropdown(page, 'model');
-	expect(entries[0]).toMatch(
-		/^Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\.$/,
-	);
-	expect(entries.slice(1)).toEqual([
-		'veo3.1-fast',
-		'Other (Enter Model Name)\nType any model name Yunwu accepts',
-	]);
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-model-error.png') });
-	await pickOpenOption(page, 'Other (Enter Model Name)');
-	await expectLocator(page.locator('[data-test-id="parameter-input-customModel"]')).toBeVisible();
-	await page.close();
-});
+}
 
 /** A signed-in tab with the Yunwu Video node of the workflow open. */
-test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, whose panel has the operation's Description prefilled and no Download Video", async () => {
-	const page = await signedInPage();
-	await page.goto(`${n8n!.url}/workflow/agentWorkflow`);
-	const agent = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'AI Agent' });
-	await agent.waitFor({ timeout: 60_000 });
-	await page
-		.locator('[data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]')
-		.first()
-		.click();
-	// Typed into the tools panel's search once it is there (keys typed earlier go nowhere).
-	await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('Yunwu');
-	const found = page.locator('[data-test-id="node-creator-item-name"]');
-	await expectTexts(found, ['Yunwu Video Tool']);
-	// What it does as a tool: it never gets the video file (n8n drops binary data from tool results).
-	const listed = await page.locator('[data-test-id="node-creator-item-description"]').innerText();
-	expect(listed).not.toMatch(/file/);
-	expect(listed).toMatch(/video link/);
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
-	await found.first().click();
-	await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
-	const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
-	expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
-	const downloadFields = page.locator(
-		'[data-test-id="parameter-input-downloadVideo"], [data-test-id="parameter-input-binaryPropertyName"]',
-	);
-	await expectLocator(downloadFields).toHaveCount(0);
-	await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
-
-	await chooseOption(page, 'operation', 'Create');
-	await expectLocator(
-		page.locator('[data-test-id="parameter-input-waitForCompletion"]'),
-	).toBeVisible();
-	expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
-	await expectLocator(downloadFields).toHaveCount(0);
-	await page.close();
-});
-
 async function openYunwuNode(workflowId: string): Promise<Page> {
 	const page = await signedInPage();
 	await page.goto(`${n8n!.url}/workflow/${workflowId}`);

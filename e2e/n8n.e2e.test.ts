@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../test/support/paths';
 import { fileSha256, YunwuServer, type TaskScript } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
+	freePort,
 	importIntoN8n,
 	installN8n,
 	makeUserFolder,
@@ -343,6 +344,43 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(said).not.toContain('token=secret');
 		expect(server.apiRequests('grok:e2e-redirect')).toHaveLength(1);
 		expect(server.fileRequests().length).toBe(filesBefore);
+	});
+
+	test('a Base URL where nothing listens is named after the one-minute bound, a host name that does not exist at once, not at the Timeout (n8n 1.x hands connection errors on in another shape)', async () => {
+		const refusing = `http://127.0.0.1:${await freePort()}`;
+		const typo = 'http://yunwu-typo.invalid';
+		await importIntoN8n(install, env, 'credentials', [
+			credential(server.apiKey, refusing, 'yunwuRefusing', 'Nothing listens'),
+			credential(server.apiKey, typo, 'yunwuTypo', 'Mistyped host'),
+		]);
+		const waitOn = (id: string, credentialId: string, name: string) =>
+			chain(id, id, [
+				manualTrigger(),
+				taskIds([`grok:${id}`]),
+				yunwuVideo(
+					{ operation: 'waitUntilComplete', options: { pollInterval: 10, timeout: 150 } },
+					{ credentials: { yunwuApi: { id: credentialId, name } } },
+				),
+			]);
+		await importIntoN8n(install, env, 'workflow', [
+			waitOn('e2eRefused', 'yunwuRefusing', 'Nothing listens'),
+			waitOn('e2eTypo', 'yunwuTypo', 'Mistyped host'),
+		]);
+
+		// One after the other: two `n8n execute` on one database may lock each other out.
+		const mistyped = await executeWorkflow(install, env, 'e2eTypo');
+		const refused = await executeWorkflow(install, env, 'e2eRefused');
+
+		const node = (outcome: typeof refused) => outcome.data?.resultData.runData['Yunwu Video']?.[0];
+		expect(node(refused)?.error?.message).toBe(
+			`Could not reach Yunwu at ${refusing} for task "grok:e2eRefused": the connection was refused. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+		);
+		expect(node(refused)!.executionTime).toBeGreaterThanOrEqual(60_000);
+		expect(node(refused)!.executionTime).toBeLessThan(90_000);
+		expect(node(mistyped)?.error?.message).toBe(
+			`Could not reach Yunwu at ${typo} for task "grok:e2eTypo": the host name was not found. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+		);
+		expect(node(mistyped)!.executionTime).toBeLessThan(5_000);
 	});
 
 	test('a workflow saved by version 0.1.0 (Create with its models, Other, the default model) sends the same requests', async () => {

@@ -11,7 +11,7 @@ import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
-import { forOperations, taskIdField } from './actions/common/descriptions';
+import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -22,7 +22,9 @@ export class YunwuVideo implements INodeType {
 		name: 'yunwuVideo',
 		icon: { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Task ID starts mapped to the incoming task_id (see taskIdFields).
+		version: [1, TASK_ID_MAPPED_VERSION],
+		defaultVersion: TASK_ID_MAPPED_VERSION,
 		subtitle:
 			'={{ {"create": "Create", "query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
 		description:
@@ -70,7 +72,7 @@ export class YunwuVideo implements INodeType {
 			},
 			...toolDescriptionFields,
 			...create.description,
-			...forOperations(['query', 'waitUntilComplete'], [taskIdField]),
+			...forOperations(['query', 'waitUntilComplete'], taskIdFields),
 			...query.description,
 			...waitUntilComplete.description,
 		],

@@ -340,6 +340,19 @@ describe('a Base URL that never answers is named within the bound, not at the Ti
 	});
 });
 
+test('a Base URL whose host name does not exist is named within seconds (the one-minute bound is not waited out)', async () => {
+	const startedAt = Date.now();
+	const run = await waitFor(
+		['grok:typo-host'],
+		{ pollInterval: 10, timeout: 1800 },
+		'http://yunwu-typo.invalid',
+	);
+	expect(Date.now() - startedAt).toBeLessThan(5_000);
+	expect(run.error?.message).toBe(
+		'Could not reach Yunwu at http://yunwu-typo.invalid for task "grok:typo-host": the host name was not found. Check the Base URL in your Yunwu API credential and the network, then retry.',
+	);
+});
+
 describe('an API redirect of any kind ends the wait at once, naming only where it points', () => {
 	// An absolute Location on another origin: see query.test.ts.
 	test.each<

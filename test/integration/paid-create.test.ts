@@ -32,6 +32,17 @@ const create = (
 		...options,
 	});
 
+/** A Wait Until Complete of one task, polling every 20 ms unless `options` say otherwise. */
+const waitOn = (taskId: string, options: Record<string, unknown> = {}) =>
+	runNode({
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId,
+			options: { pollInterval: 0.02, ...options },
+		},
+		credentials: credentialsFor(yunwu()),
+	});
+
 /** The create requests the server receives from now on. */
 function createsFromNow() {
 	const start = yunwu().createBodies.length;
@@ -58,6 +69,16 @@ describe('A 2xx create answer: the id taken from an envelope, or the task may ex
 			'{"data":{"task_id":…}}',
 			'{"code":0,"message":"SUCCEED","data":{"task_id":"880011","task_status":"submitted"}}',
 			'880011',
+		],
+		[
+			"new-api's task record in its envelope (a numbered database row `id`, the task's `task_id`)",
+			'{"code":"success","message":"","data":{"id":4821,"task_id":"task_Zx9qLr","status":"SUBMITTED","fail_reason":""}}',
+			'task_Zx9qLr',
+		],
+		[
+			"new-api's task record without an envelope",
+			'{"id":4822,"task_id":"task_Ab3kWp","status":"SUBMITTED"}',
+			'task_Ab3kWp',
 		],
 	])('%s: the task is output with that id', async (_name, body, id) => {
 		answerCreateWith(body);
@@ -189,6 +210,19 @@ describe('Truth', () => {
 		);
 	});
 
+	test('a failed task whose error object holds only a code (0) and whose words are in fail_reason shows the words', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:reason-beside-code',
+			rawAnswers: [
+				'{"id":"reason-beside-code","status":"failed","error":{"code":0,"message":""},"fail_reason":"the prompt was flagged by moderation"}',
+			],
+		});
+		const run = await waitOn(id);
+		expect(run.error?.message).toMatch(
+			/failed on Yunwu \(status "failed"\): the prompt was flagged by moderation\./,
+		);
+	});
+
 	test.each([
 		[
 			'a 400 "Invalid task parameters"',
@@ -210,6 +244,57 @@ describe('Truth', () => {
 		expect(run.error?.message).not.toMatch(/no such API address|Base URL/);
 	});
 
+	test('a refusal whose message echoes the request (a 1 MB base64 image) gives a short error that still says what to do', async () => {
+		const echoed = `invalid image: data:image/png;base64,${'A'.repeat(1_000_000)}`;
+		answerCreateWith(
+			JSON.stringify({ error: { message: echoed, type: 'invalid_request_error' } }),
+			400,
+		);
+		const run = await create({});
+		expect(run.error?.message).toMatch(
+			/^Yunwu rejected the request \(HTTP 400: invalid image: data:image\/png;base64,A+…/,
+		);
+		expect(run.error?.message).toMatch(/Check the node's fields against the message\.$/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
+	test('a task failed with a reason of 1 MB gives a short error that still says what to do', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:huge-reason',
+			rawAnswers: [
+				JSON.stringify({
+					id: 'huge-reason',
+					status: 'failed',
+					error: `flagged: ${'x'.repeat(1_000_000)}`,
+				}),
+			],
+		});
+		const run = await waitOn(id);
+		expect(run.error?.message).toMatch(/failed on Yunwu \(status "failed"\): flagged: x+…/);
+		expect(run.error?.message).toMatch(/then create a new task\.$/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
+	test('a status word of 100,000 characters gives a short timeout error', async () => {
+		const id = yunwu().addTask({
+			id: 'veo3:huge-status',
+			rawAnswers: [JSON.stringify({ id: 'huge-status', status: `queued${'z'.repeat(100_000)}` })],
+		});
+		const run = await waitOn(id, { pollInterval: 0.05, timeout: 0.3 });
+		expect(run.error?.message).toMatch(/last status "queuedz+…"/);
+		expect(run.error!.message.length).toBeLessThan(1000);
+	});
+
+	test("new-api's 503 model_not_found (no channel serves the model, nothing passed on) on create is a refusal: no task may exist", async () => {
+		answerCreateWith(
+			'{"error":{"message":"当前分组 default 下对于模型 veo9 无可用渠道","type":"new_api_error","code":"model_not_found"}}',
+			503,
+		);
+		const run = await create({});
+		expect(run.error?.message).toMatch(/^Yunwu rejected the request \(HTTP 503: .*无可用渠道/);
+		expect(run.error?.message).not.toMatch(/may still have been created|server error/);
+	});
+
 	test('Create + Wait: one Timeout bounds the whole item, the create retried after a 429 included', async () => {
 		yunwu().createdTaskTemplate = { readyAfterMs: 60_000, end: 'completed' };
 		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '1' });
@@ -223,12 +308,60 @@ describe('Truth', () => {
 		expect(took).toBeLessThan(2600);
 	});
 
+	test('Create + Wait whose create (retried after a 429) left less than one Poll Interval of Timeout says so, not that Poll Interval is too long for Timeout', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '1' });
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.6, timeout: 1.5 },
+		});
+		expect(run.error?.message).toMatch(
+			/^Task "[^"]+" was created, but its create request took 1(\.\d)? s of Timeout \(1\.5 s\)/,
+		);
+		expect(run.error?.message).not.toMatch(/Raise Timeout above Poll Interval/);
+		expect(run.error?.message).toMatch(/Raise Timeout in the options\.$/);
+	});
+
+	test('Create + Wait: the first create request keeps its whole Request Timeout past Timeout, so the id of the task it created is kept', async () => {
+		// About 1.2 s: one space every 100 ms, then the answer.
+		const slowAnswer = '{"id":"veo3:slow-create","status":"pending"}';
+		yunwu().createFaults.push({ type: 'trickle', intervalMs: 100, ticks: 12, body: slowAnswer });
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.2, timeout: 1, requestTimeout: 5 },
+		});
+		expect(run.error?.message).toMatch(
+			/^Task "veo3:slow-create" was created, but its create request took 1(\.\d)? s of Timeout \(1 s\)/,
+		);
+	});
+
+	test('Create + Wait: a create retried after a 429 gets no more than what is left of Timeout, not a whole Request Timeout', async () => {
+		yunwu().createFaults.push({ type: 'rateLimit', retryAfter: '0' }, { type: 'hang' });
+		const startedAt = Date.now();
+		const run = await create({
+			waitForCompletion: true,
+			options: { pollInterval: 0.1, timeout: 2, requestTimeout: 8 },
+		});
+		const took = Date.now() - startedAt;
+		expect(took).toBeLessThan(2600);
+		// The retry may have reached Yunwu: it is not sent again, and the user is told to check.
+		expect(run.error?.message).toMatch(/may still have been created/);
+		expect(run.error?.message).toMatch(/Timeout \(2 s\)/);
+	});
+
 	const cropped = 'https://res.cloudinary.com/demo/image/upload/w_300,h_200,c_crop/sample.jpg';
 	test.each([
 		[
 			'one URL per line',
 			`${cropped}\nhttps://img.example/b.png`,
 			[cropped, 'https://img.example/b.png'],
+		],
+		[
+			'one URL per line, one holding ",https:" (an image proxy\'s source list)',
+			'https://proxy.example/fetch?src=a.jpg,https://cdn.example/b.jpg\nhttps://img.example/c.png,',
+			[
+				'https://proxy.example/fetch?src=a.jpg,https://cdn.example/b.jpg',
+				'https://img.example/c.png',
+			],
 		],
 		[
 			'several on one line, separated by commas',

@@ -293,6 +293,38 @@ describe('Query: bad input and bad answers', () => {
 		},
 	);
 
+	test('Task ID left at its default: n8n still refuses a version 1 node (saved before 1.1) as before; version 1.1 reads the incoming task_id', async () => {
+		yunwu().addTask({ id: 'grok:mapped-by-default', pendingPolls: 0, processingPolls: 5 });
+		const run = (typeVersion: number) =>
+			runNode({
+				parameters: { operation: 'query' },
+				items: [{ json: { task_id: 'grok:mapped-by-default' } }],
+				credentials: credentialsFor(yunwu()),
+				typeVersion,
+			});
+		// n8n saves only values that differ from the default: a version 1 node left empty holds no taskId.
+		await expect(run(1)).rejects.toThrow('Parameter "Task ID" is required.');
+		const added = await run(1.1);
+		expect(added.error).toBeUndefined();
+		expect(added.items![0].json).toMatchObject({
+			task_id: 'grok:mapped-by-default',
+			state: 'processing',
+		});
+	});
+
+	test('an unknown task: the model prefix is asked for only when the ID has none', async () => {
+		const [withPrefix, withoutPrefix] = await Promise.all([
+			query(['grok:typo-1234']),
+			query(['5cdad6a7-0730-426f-88ec-d39b863ada15']),
+		]);
+		expect(withPrefix.error?.message).toBe(
+			'Yunwu does not know task "grok:typo-1234" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, with an API key of the account that created it.',
+		);
+		expect(withoutPrefix.error?.message).toBe(
+			'Yunwu does not know task "5cdad6a7-0730-426f-88ec-d39b863ada15" (HTTP 404: task_not_exist). Use the full task ID returned when the task was created, including its prefix such as "grok:".',
+		);
+	});
+
 	test('an unknown task reported with HTTP 400 or inside a 200 answer is "unknown task" too', async () => {
 		for (const style of ['http400', 'http200'] as const) {
 			yunwu().unknownTask = style;

@@ -86,6 +86,37 @@ describe('Wait Until Complete: lifecycles', () => {
 		expect(yunwu().apiRequests(id)).toHaveLength(5);
 	});
 
+	test("the node's own fields come first, then every field of the API's answer, each epoch time followed by its ISO twin", async () => {
+		const id = newTask({ end: 'completed', video: { size: 10 } });
+		const answer = await (
+			await fetch(`${yunwu().apiUrl}/v1/video/query?id=${encodeURIComponent(id)}`, {
+				headers: { Authorization: `Bearer ${yunwu().apiKey}` },
+			})
+		).json();
+		const run = await waitFor([id], {}, { downloadVideo: false });
+		const keys = Object.keys(run.items![0].json);
+		const own = [
+			'task_id',
+			'state',
+			'progress',
+			'error_message',
+			'timed_out',
+			'polls',
+			'waited_ms',
+		];
+		expect(keys.slice(0, own.length)).toEqual(own);
+		// The API's own progress and error_message are read into the node's fields of that name.
+		const apiKeys = Object.keys(answer as object).filter((key) => !own.includes(key));
+		expect(
+			keys
+				.slice(own.length)
+				.filter((key) => !key.endsWith('_iso'))
+				.sort(),
+		).toEqual(apiKeys.sort());
+		for (const key of keys.filter((name) => name.endsWith('_iso')))
+			expect(keys[keys.indexOf(key) - 1]).toBe(key.slice(0, -'_iso'.length));
+	});
+
 	test('the first query goes out at once, queries are spaced by the poll interval, and no sleep follows completion', async () => {
 		const id = newTask({ processingPolls: 3, end: 'completed', video: { size: 10 } });
 		const startedAt = Date.now();

@@ -31,13 +31,20 @@ describe('node description', () => {
 		});
 	});
 
-	test('options collections list their items alphabetically by label', () => {
+	test('options collections list what most users change first, the tuning of requests and downloads last', () => {
 		const collections = properties.filter((p) => p.type === 'collection');
 		expect(collections).toHaveLength(3);
-		for (const collection of collections) {
-			const labels = (collection.options as INodeProperties[]).map((o) => o.displayName);
-			expect(labels).toEqual([...labels].sort((a, b) => a.localeCompare(b)));
-		}
+		const names = collections.map((collection) =>
+			(collection.options as INodeProperties[]).map((option) => option.name),
+		);
+		const [create, query, wait] = names;
+		expect(create).toEqual(wait);
+		// What most users change first…
+		expect(wait.slice(0, 3)).toEqual(['timeout', 'pollInterval', 'onTimeout']);
+		expect(query[0]).toBe('downloadThumbnail');
+		// …the tuning of requests and downloads last.
+		for (const options of [query, wait])
+			expect(options.slice(-3)).toEqual(['requestTimeout', 'downloadAttempts', 'minDownloadSpeed']);
 	});
 
 	test('every boolean is described with "Whether"', () => {

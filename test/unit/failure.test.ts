@@ -236,6 +236,42 @@ describe('failureFromException: errors as n8n hands them over (wrapped in NodeAp
 		const wrapped = new NodeApiError(node, cause as unknown as JsonObject);
 		expect(failureFromException(wrapped, 50)).toEqual({ kind: 'network', code: 'ENOTFOUND' });
 	});
+
+	/**
+	 * n8n 1.123.80's NodeApiError around axios' error, as its n8n-workflow 1.120 builds it (printed
+	 * from that install): the cause is gone, the code survives only as `httpCode`, the message is
+	 * n8n's wording and the original sits in `messages`. Proven in real n8n 1.123 in e2e/n8n.e2e.test.ts.
+	 */
+	const n8n1Error = (code: string, original: string, message: string) =>
+		Object.assign(new Error(message), {
+			name: 'NodeApiError',
+			cause: undefined,
+			httpCode: code,
+			messages: [original, original],
+		});
+
+	test.each([
+		[
+			'ECONNREFUSED',
+			'connect ECONNREFUSED 127.0.0.1:9',
+			'The service refused the connection - perhaps it is offline',
+			{ kind: 'network', code: 'ECONNREFUSED' },
+		],
+		[
+			'ENOTFOUND',
+			'getaddrinfo ENOTFOUND yunwu.invalid',
+			'The connection cannot be established, this usually occurs due to an incorrect host (domain) value',
+			{ kind: 'network', code: 'ENOTFOUND' },
+		],
+		[
+			'ECONNABORTED',
+			'timeout of 50ms exceeded',
+			'The connection was aborted, perhaps the server is offline',
+			{ kind: 'requestTimeout', timeoutMs: 50 },
+		],
+	])('n8n 1.x: %s kept only as httpCode is still read', (code, original, message, failure) => {
+		expect(failureFromException(n8n1Error(code, original, message), 50)).toEqual(failure);
+	});
 });
 
 describe('parseRetryAfter', () => {

@@ -7,15 +7,20 @@ import { NodeHelpers, type INodeParameters, type INodeProperties } from 'n8n-wor
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 
 const description = new YunwuVideo().description;
-const node = { typeVersion: 1 } as Parameters<typeof NodeHelpers.displayParameterPath>[3];
+type PanelNode = Parameters<typeof NodeHelpers.displayParameterPath>[3];
 
-/** The definitions of `name` that the panel shows for these values (at `path`, inside a collection). */
+/**
+ * The definitions of `name` that the panel shows for these values (at `path`, inside a collection),
+ * on a node of `typeVersion` (the version new nodes get, unless given).
+ */
 function shown(
 	name: string,
 	values: INodeParameters,
 	properties: INodeProperties[] = description.properties,
 	path = '',
+	typeVersion = description.defaultVersion ?? 1,
 ): INodeProperties[] {
+	const node = { typeVersion } as PanelNode;
 	return properties.filter(
 		(property) =>
 			property.name === name &&
@@ -26,11 +31,11 @@ function shown(
 const offered = (property: INodeProperties) =>
 	property.options?.map((option) => ('value' in option ? option.value : undefined));
 
-describe('Aspect Ratio and Size offer what the model family takes', () => {
+describe('Aspect Ratio and Size offer what the model family takes, and are hidden where it takes none', () => {
 	test.each([
-		['veo3.1-fast', ['16:9', '9:16', ''], ['']],
-		['veo3-pro-frames', ['16:9', '9:16', ''], ['']],
-		['sora-2-pro', [''], ['small', 'large', '']],
+		['veo3.1-fast', ['16:9', '9:16', ''], null],
+		['veo3-pro-frames', ['16:9', '9:16', ''], null],
+		['sora-2-pro', null, ['small', 'large', '']],
 		['grok-video-3', ['1:1', '2:3', '3:2', ''], ['720P', '']],
 		[
 			'jimeng-video-3.0',
@@ -42,9 +47,9 @@ describe('Aspect Ratio and Size offer what the model family takes', () => {
 		const [aspectRatio, ...moreRatios] = shown('aspectRatio', values);
 		const [size, ...moreSizes] = shown('size', values);
 		expect([moreRatios, moreSizes]).toEqual([[], []]);
-		expect(offered(aspectRatio)).toEqual(aspectRatios);
-		expect(size.type).toBe('options');
-		expect(offered(size)).toEqual(sizes);
+		expect(aspectRatio ? offered(aspectRatio) : null).toEqual(aspectRatios);
+		expect(size ? offered(size) : null).toEqual(sizes);
+		if (size) expect(size.type).toBe('options');
 	});
 
 	test.each([
@@ -121,7 +126,7 @@ describe('Options appear only where they apply', () => {
 	test.each(['query', 'waitUntilComplete', 'create'])(
 		'%s: Put Thumbnail in Field only with Download Thumbnail on',
 		(operation) => {
-			const root = { operation, options: {} };
+			const root = { operation, waitForCompletion: true, options: {} };
 			const inOptions = (values: INodeParameters) =>
 				shown(
 					'thumbnailBinaryPropertyName',
@@ -135,12 +140,49 @@ describe('Options appear only where they apply', () => {
 		},
 	);
 
-	test('Task ID is one field, shown for Query and Wait Until Complete only', () => {
-		expect(description.properties.filter((property) => property.name === 'taskId')).toHaveLength(1);
-		expect(
-			['create', 'query', 'waitUntilComplete'].map(
-				(operation) => shown('taskId', { operation }).length,
-			),
-		).toEqual([0, 1, 1]);
+	test('Create with Wait for Completion off offers only the options a create uses', () => {
+		const offeredOptions = (waitForCompletion: boolean) =>
+			options('create')
+				.filter((option) =>
+					NodeHelpers.displayParameterPath(
+						{ operation: 'create', waitForCompletion, options: {} },
+						option,
+						'options',
+						{ typeVersion: 1.1 } as PanelNode,
+						description,
+					),
+				)
+				.map((option) => option.name);
+		expect(offeredOptions(false)).toEqual(['timeout', 'maxConcurrent', 'requestTimeout']);
+		expect(offeredOptions(true)).toEqual(
+			expect.arrayContaining(['pollInterval', 'polling', 'onTimeout', 'downloadThumbnail']),
+		);
+	});
+
+	test.each([1, 1.1])(
+		'Task ID (version %s) is one field, shown for Query and Wait Until Complete only',
+		(typeVersion) => {
+			expect(
+				['create', 'query', 'waitUntilComplete'].map(
+					(operation) =>
+						shown('taskId', { operation }, description.properties, '', typeVersion).length,
+				),
+			).toEqual([0, 1, 1]);
+		},
+	);
+
+	test('Task ID starts empty on version 1 (what saved nodes without a Task ID mean) and mapped to task_id on 1.1', () => {
+		const taskIdOf = (typeVersion: number) =>
+			NodeHelpers.getNodeParameters(
+				description.properties,
+				{ operation: 'waitUntilComplete' },
+				true,
+				false,
+				{ typeVersion } as PanelNode,
+				description,
+			)?.taskId;
+		expect(taskIdOf(1)).toBe('');
+		expect(taskIdOf(1.1)).toBe('={{ $json.task_id }}');
+		expect(description.defaultVersion).toBe(1.1);
 	});
 });

@@ -778,7 +778,6 @@ describe('waitForTask: a Base URL that never answers', () => {
 
 	test.each([
 		'ECONNREFUSED',
-		'ENOTFOUND',
 		'EAI_AGAIN',
 		'EHOSTUNREACH',
 		'ENETUNREACH',
@@ -803,6 +802,13 @@ describe('waitForTask: a Base URL that never answers', () => {
 			expect(starts()).toEqual([0, 10_000, 30_000, 60_000]);
 		},
 	);
+
+	test('a host name that does not exist (ENOTFOUND) on the first query is named at once; after an answer it is an outage, retried', async () => {
+		const unknownHost = fail({ kind: 'network', code: 'ENOTFOUND' });
+		expect(await outcomeOf([unknownHost])).toEqual({ kind: 'failed', elapsed: 0 });
+		expect(await outcomeOf([PROCESSING, unknownHost])).toEqual(AT_THE_TIMEOUT);
+		expect(await outcomeOf([unknownHost], () => true)).toEqual(AT_THE_TIMEOUT);
+	});
 
 	test('with jitter, the give-up still comes at the bound', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);

@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import {
+	createCutAtTimeoutMessage,
 	createFailureMessage,
 	createRetryAfterBeyondTimeoutMessage,
 	httpCodeOf,
@@ -30,6 +31,23 @@ import { requestBody } from './common/requestBody';
 import { workOn } from './common/taskWork';
 
 const OPERATION = 'create';
+
+/** The options a create uses without waiting: its retries' Timeout, its requests, how many at once. */
+const CREATE_OPTIONS = new Set(['timeout', 'requestTimeout', 'maxConcurrent']);
+
+/**
+ * A waiting option, shown only with Wait for Completion on unless the create itself uses it: with
+ * it off, polling and download options would do nothing. (`/` names a parameter outside the
+ * collection.)
+ */
+function shownWhenWaitingUnlessCreateUses(field: INodeProperties): INodeProperties {
+	if (CREATE_OPTIONS.has(field.name)) return field;
+	const { show, ...others } = field.displayOptions ?? {};
+	return {
+		...field,
+		displayOptions: { show: { ...show, '/waitForCompletion': [true] }, ...others },
+	};
+}
 
 const properties: INodeProperties[] = [
 	{
@@ -117,7 +135,7 @@ const properties: INodeProperties[] = [
 			'Whether to wait until the video is ready and output it (as Wait Until Complete does), or output the created task at once',
 	},
 	...updateDisplayOptions({ show: { waitForCompletion: [true] } }, downloadFields(true)),
-	optionsCollection(waitOptionFields),
+	optionsCollection(waitOptionFields.map(shownWhenWaitingUnlessCreateUses)),
 ];
 
 export const description = forOperations([OPERATION], properties);
@@ -238,7 +256,9 @@ async function createOnce(
 			? stoppedWhileCreatingMessage(created.failure, about.model)
 			: 'timeLeftMs' in created
 				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
-				: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
+				: 'cutAtTimeoutMs' in created
+					? createCutAtTimeoutMessage(about.model, created.cutAtTimeoutMs)
+					: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
 		if (taskMayExist) {
 			createdTasks.rememberUncertain(itemIndex, body, message);

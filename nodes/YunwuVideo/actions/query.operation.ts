@@ -43,7 +43,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 			if (!result) throw workError(work, `The execution was stopped while querying ${subject}.`);
 			if (!result.ok) {
-				const message = describeApiFailure(result.failure, subject, client.shownBaseUrl);
+				const message = describeApiFailure(result.failure, subject, client.shownBaseUrl, taskId);
 				throw workError(work, message, {
 					httpCode: httpCodeOf(result.failure),
 					failureKind: result.failure.kind,

@@ -68,28 +68,49 @@ const REASON_FIELDS = [
 	'err_code',
 ] as const;
 
-/** Why the task failed, in one line, from the first reason field that says something; else null. */
+/**
+ * Why the task failed, in one line, from the first reason field that says something in words; else
+ * from the first that holds anything (a bare code: `{"code": 0}` beside a `fail_reason` is no reason).
+ */
 export function failureReasonOf(answer: TaskAnswer): string | null {
-	for (const field of REASON_FIELDS) {
-		const reason = readableApiError(answer[field]);
-		if (reason) return reason;
-	}
-	return null;
+	const reasons = REASON_FIELDS.map((field) => ({
+		reason: readableApiError(answer[field]),
+		inWords: hasWords(answer[field]),
+	}));
+	return (
+		reasons.find(({ reason, inWords }) => reason && inWords)?.reason ??
+		reasons.find(({ reason }) => reason)?.reason ??
+		null
+	);
+}
+
+/** A reason field that holds words: text, or an error object's `message`. */
+function hasWords(value: unknown): boolean {
+	const text =
+		value !== null && typeof value === 'object' ? (value as { message?: unknown }).message : value;
+	return typeof text === 'string' && oneLine(text) !== '';
 }
 
 /**
- * The item a node outputs for one task answer: `task_id` (as queried, since the answer's own
- * `id` may lack the model prefix), `state`, `progress` and `error_message` first, then every field
- * the API sent under its own name and value, then an ISO 8601 twin of each epoch timestamp.
- * Should the API itself send a field under one of the node's own names with another value, its
- * value is kept as `api_<name>`.
+ * The item a node outputs for one task answer. The node's own fields come first, so they are told
+ * apart from the API's at a glance: `task_id` (as queried, since the answer's own `id` may lack the
+ * model prefix), `state`, `progress`, `error_message`, then the operation's `nodeFields` (the
+ * wait's `timed_out`, `polls`, `waited_ms`). Then every field the API sent, under its own name and
+ * value, each epoch timestamp followed by its ISO 8601 twin. Should the API itself
+ * send a field under one of the node's own names with another value, its value is kept as
+ * `api_<name>`.
  */
-export function shapeTaskOutput(taskId: string, answer: TaskAnswer): IDataObject {
+export function shapeTaskOutput(
+	taskId: string,
+	answer: TaskAnswer,
+	nodeFields: IDataObject = {},
+): IDataObject {
 	const derived: IDataObject = {
 		task_id: taskId,
 		state: toTaskState(answer.status),
 		progress: toProgress(answer.progress),
 		error_message: failureReasonOf(answer),
+		...nodeFields,
 	};
 	const output: IDataObject = { ...derived };
 	for (const [key, value] of Object.entries(answer)) {

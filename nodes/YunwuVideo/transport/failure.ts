@@ -266,6 +266,13 @@ export function isConnectionFailure(failure: ApiFailure): boolean {
 export const isUnreachable = (failure: ApiFailure): boolean =>
 	connectionOf(failure) === 'neverMade';
 
+/**
+ * The host name does not exist (DNS answered that no such name is registered; a resolver that
+ * cannot answer gives EAI_AGAIN instead): before the API has ever answered, a mistyped Base URL.
+ */
+export const isUnknownHost = (failure: ApiFailure): boolean =>
+	failure.kind === 'network' && failure.code === 'ENOTFOUND';
+
 export const createVerdictOf = (failure: ApiFailure): CreateVerdict =>
 	decide(rulesOf(failure).create, failure);
 
@@ -352,9 +359,16 @@ function findSsrfError(error: unknown): { hostname?: string; ip?: string } | und
 	return undefined;
 }
 
+/**
+ * Node's error code (ECONNREFUSED, ENOTFOUND…). n8n 1.x hands the node a NodeApiError whose cause
+ * is lost (n8n-workflow 1.x's ExecutionBaseError resets it) and which keeps the code only as its
+ * `httpCode`; n8n 2.x keeps the original error as the cause.
+ */
 function findErrorCode(error: unknown): string | undefined {
-	for (const { code } of causeChain(error)) {
-		if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+	for (const { code, httpCode } of causeChain(error)) {
+		for (const candidate of [code, httpCode]) {
+			if (typeof candidate === 'string' && /^[A-Z][A-Z0-9_]+$/.test(candidate)) return candidate;
+		}
 	}
 	return undefined;
 }
@@ -378,9 +392,10 @@ function findSyscall(error: unknown): string | undefined {
 	return undefined;
 }
 
+/** The messages of the error and its causes, and the original ones n8n 1.x keeps in `messages`. */
 function findMessage(error: unknown): string {
 	return [...causeChain(error)]
-		.map(({ message }) => message)
+		.flatMap(({ message, messages }) => [message, ...(Array.isArray(messages) ? messages : [])])
 		.filter((message) => typeof message === 'string')
 		.join(' ');
 }

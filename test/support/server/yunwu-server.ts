@@ -595,7 +595,12 @@ export class YunwuServer {
 		// A created task's clock starts at its creation, as on the real service.
 		const readyAt =
 			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
-		this.addTask({ id, ...template, readyAt });
+		// The task answers with the model and prompt it was created with, as the real service does.
+		const asked = {
+			model: parsed.model,
+			...(typeof parsed.prompt === 'string' ? { prompt: parsed.prompt } : {}),
+		};
+		this.addTask({ id, ...template, readyAt, extraFields: { ...asked, ...template.extraFields } });
 		this.createdTasks.push({ id, body: parsed });
 		sendJson(res, 200, {
 			id,

@@ -3,9 +3,11 @@ import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workf
 import {
 	atSentenceStart,
 	describeApiFailure,
+	modelPrefixOf,
 	describeRetryAfterBeyondTimeout,
 	formatSeconds,
 	httpCodeOf,
+	shortened,
 } from './errors';
 import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
@@ -125,7 +127,7 @@ export async function waitAndDeliver(
 			if (toTaskState(answer.status) === 'failed') {
 				onTaskFailed?.();
 				throw workError(work, failedTaskMessage(subject, answer), {
-					task: { ...shapeTaskOutput(taskId, answer), ...waited(outcome.polls) },
+					task: shapeTaskOutput(taskId, answer, waited(outcome.polls)),
 				});
 			}
 			return await deliverTask(work, answer, {
@@ -134,10 +136,10 @@ export async function waitAndDeliver(
 			});
 		}
 		case 'timedOut': {
-			const lastStatus = outcome.lastAnswer
-				? shapeTaskOutput(taskId, outcome.lastAnswer)
-				: { task_id: taskId, state: 'unknown', progress: null };
-			const task = { ...lastStatus, ...waited(outcome.polls), timed_out: true };
+			const ran = { ...waited(outcome.polls), timed_out: true };
+			const task = outcome.lastAnswer
+				? shapeTaskOutput(taskId, outcome.lastAnswer, ran)
+				: { task_id: taskId, state: 'unknown', progress: null, ...ran };
 			// A tool's model sees no log: a wait its failing queries ended is the failure, with its next step.
 			const asTool = runsAsTool(work.context);
 			if (options.onTimeout === 'outputLastStatus' && !(asTool && outcome.lastFailure))
@@ -148,7 +150,7 @@ export async function waitAndDeliver(
 			});
 		}
 		case 'failed': {
-			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl);
+			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl, taskId);
 			throw workError(work, message, {
 				httpCode: httpCodeOf(outcome.failure),
 				failureKind: outcome.failure.kind,
@@ -157,12 +159,6 @@ export async function waitAndDeliver(
 		case 'cancelled':
 			throw workError(work, `The execution was stopped while waiting for ${subject}.`);
 	}
-}
-
-/** The model part of a task id ("veo3.1-fast:…" → "veo3.1-fast"), if it has one. */
-function modelPrefixOf(taskId: string): string | undefined {
-	const colon = taskId.indexOf(':');
-	return colon > 0 ? taskId.slice(0, colon) : undefined;
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
@@ -177,7 +173,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
 		const result = await client.queryTask(taskId, timeoutMs);
 		if (!result.ok) {
-			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl);
+			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl, taskId);
 			context.logger.debug(
 				`Yunwu Video: a query of ${subject} (item ${itemIndex}) failed: ${problem}`,
 				about,
@@ -188,7 +184,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 		if (state !== lastState) {
 			const change = lastState === undefined ? `is ${state}` : `went from ${lastState} to ${state}`;
 			context.logger.debug(
-				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${String(result.value.status)}")`,
+				`Yunwu Video: ${subject} (item ${itemIndex}) ${change} (status "${shortened(String(result.value.status))}")`,
 				{ ...about, state },
 			);
 			lastState = state;
@@ -198,12 +194,12 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 }
 
 function failedTaskMessage(subject: string, answer: TaskAnswer): string {
-	const reason = failureReasonOf(answer) ?? 'Yunwu gave no reason';
-	return `${atSentenceStart(subject)} failed on Yunwu (status "${String(answer.status)}"): ${reason}. Check the prompt and model, then create a new task.`;
+	const reason = shortened(failureReasonOf(answer) ?? 'Yunwu gave no reason');
+	return `${atSentenceStart(subject)} failed on Yunwu (status "${shortened(String(answer.status))}"): ${reason}. Check the prompt and model, then create a new task.`;
 }
 
 function timeoutMessage(
-	{ subject, client, options }: TaskWork,
+	{ subject, client, options, taskId }: TaskWork,
 	settings: WaitSettings,
 	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
 	asTool: boolean,
@@ -212,6 +208,11 @@ function timeoutMessage(
 	const task = atSentenceStart(subject);
 	// The whole Timeout: the item's, of which the create may have used a part.
 	const limit = formatSeconds(options.timeoutMs);
+	// The create itself used the Timeout (a slow answer, a retry after a 429): Poll Interval fits it.
+	if (early?.reason === 'firstQueryTooLate' && settings.pollIntervalMs < options.timeoutMs) {
+		const used = formatSeconds(options.timeoutMs - settings.timeoutMs);
+		return `${task} was created, but its create request took ${used} of Timeout (${limit}), which leaves less than one Poll Interval (${formatSeconds(settings.pollIntervalMs)}) before its first query. Raise Timeout in the options.`;
+	}
 	if (early?.reason === 'firstQueryTooLate') {
 		return `${task} was created, but a new task is first queried after one Poll Interval (${formatSeconds(settings.pollIntervalMs)}), which leaves nothing of Timeout (${limit}). Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
 	}
@@ -221,7 +222,9 @@ function timeoutMessage(
 			`the next query of ${subject}`,
 			early.leftMs,
 		);
-	const status = lastAnswer ? `last status "${String(lastAnswer.status)}"` : 'no status received';
+	const status = lastAnswer
+		? `last status "${shortened(String(lastAnswer.status))}"`
+		: 'no status received';
 	// The wait ended after one answer, long before Timeout: the settings allow no second query.
 	if (lastAnswer && !lastFailure && settings.pollIntervalMs >= options.timeoutMs) {
 		return `${task} was queried once (${status}): Poll Interval (${formatSeconds(settings.pollIntervalMs)}) is not shorter than Timeout (${limit}), so no second query fits within Timeout. Raise Timeout above Poll Interval in the options, or lower Poll Interval.`;
@@ -229,7 +232,7 @@ function timeoutMessage(
 	const advice =
 		'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
-		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl);
+		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl, taskId);
 		// A tool's wait ends with the last status already: On Timeout is not the model's to change.
 		return `${task} did not finish within ${limit}; the last query failed: ${lastError}${asTool ? '' : ` ${advice}`}`;
 	}

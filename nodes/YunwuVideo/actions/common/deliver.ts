@@ -25,7 +25,7 @@ export async function deliverTask(
 	{ retryDelayMs, extraFields = {} }: DeliveryOptions,
 ): Promise<INodeExecutionData> {
 	const { options } = work;
-	const json: IDataObject = { ...shapeTaskOutput(work.taskId, answer), ...extraFields };
+	const json: IDataObject = shapeTaskOutput(work.taskId, answer, extraFields);
 	const binary: IBinaryKeyData = {};
 	if (toTaskState(answer.status) === 'completed') {
 		if (options.downloadVideo) {

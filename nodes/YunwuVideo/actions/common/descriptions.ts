@@ -20,8 +20,7 @@ export function forOperations(
 	});
 }
 
-/** Task ID: one field (the node lists it once for Query and Wait Until Complete). */
-export const taskIdField: INodeProperties = {
+const TASK_ID: INodeProperties = {
 	displayName: 'Task ID',
 	name: 'taskId',
 	type: 'string',
@@ -31,6 +30,24 @@ export const taskIdField: INodeProperties = {
 	description:
 		'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
 };
+
+/** The first node version whose Task ID starts as the Create output's `task_id`. */
+export const TASK_ID_MAPPED_VERSION = 1.1;
+
+/**
+ * Task ID, listed once for Query and Wait Until Complete. n8n saves only values that differ from
+ * the default, so a version 1 node saved with Task ID left empty holds none: it keeps the empty
+ * default (and its "Task ID is empty" error). Nodes added from version 1.1 start with the
+ * Create output's `task_id` mapped.
+ */
+export const taskIdFields: INodeProperties[] = [
+	{ ...TASK_ID, displayOptions: { show: { '@version': [1] } } },
+	{
+		...TASK_ID,
+		default: '={{ $json.task_id }}',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] } },
+	},
+];
 
 /**
  * Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field
@@ -75,10 +92,29 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 }
 
 /**
- * An operation's `options` collection (the name saved workflows hold), its items in alphabetical
- * order of their labels, as n8n's guidelines (and lint rule, which cannot see items assembled
- * from variables) want optional fields.
+ * The order of the Add Option list: what most users change first (how long to wait, how often to
+ * ask, what a timeout does, the thumbnail), the tuning of polling, requests and downloads last. A
+ * long alphabetical list is hard to scan.
  */
+const OPTION_ORDER = [
+	'timeout',
+	'pollInterval',
+	'onTimeout',
+	'downloadThumbnail',
+	'thumbnailBinaryPropertyName',
+	'maxFileSize',
+	'maxConcurrent',
+	'polling',
+	'requestTimeout',
+	'downloadAttempts',
+	'minDownloadSpeed',
+];
+const optionRank = (option: INodeProperties) => {
+	const rank = OPTION_ORDER.indexOf(option.name);
+	return rank === -1 ? OPTION_ORDER.length : rank;
+};
+
+/** An operation's `options` collection (the name saved workflows hold), in `OPTION_ORDER`. */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -86,7 +122,7 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...options].sort((a, b) => optionRank(a) - optionRank(b)),
 	};
 }
 

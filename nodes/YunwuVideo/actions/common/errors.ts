@@ -50,10 +50,31 @@ export const atSentenceStart = (subject: string) =>
 /** A duration for a message: 0.3 s, 30 s, 1800 s. */
 export const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 const detail = (httpCode: number, apiMessage?: string) =>
-	apiMessage ? `HTTP ${httpCode}: ${apiMessage}` : `HTTP ${httpCode}`;
+	apiMessage ? `HTTP ${httpCode}: ${shortened(apiMessage)}` : `HTTP ${httpCode}`;
 
-/** What went wrong with a request to the Yunwu API, for task `taskId` (or the create request). */
-export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl: string): string {
+/** The most of the API's own words an error message quotes. */
+const MAX_QUOTED_CHARS = 300;
+
+/**
+ * The API's words as an error message quotes them: a gateway may echo the whole request (a base64
+ * image of megabytes) into its message, and the error must stay one line a user can read.
+ */
+export function shortened(text: string): string {
+	if (text.length <= MAX_QUOTED_CHARS) return text;
+	// Not half of a character written as two UTF-16 units.
+	return `${text.slice(0, MAX_QUOTED_CHARS).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
+
+/**
+ * What went wrong with a request to the Yunwu API about `subject` (a task, the create request, the
+ * model list); `taskId` when the subject is a task, so an unknown one is told what to check.
+ */
+export function describeApiFailure(
+	failure: ApiFailure,
+	subject: string,
+	baseUrl: string,
+	taskId?: string,
+): string {
 	const checkBaseUrl = `Check that the Base URL in your Yunwu API credential (${baseUrl}) is the API address, such as https://yunwu.ai, with no path.`;
 	switch (failure.kind) {
 		case 'unauthorized':
@@ -61,7 +82,7 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'forbidden':
 			return `Yunwu refused access (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. Check that your key may use this model and that your account has balance left.`;
 		case 'notFound':
-			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). Use the full task ID returned when the task was created, including its prefix such as "grok:".`;
+			return `Yunwu does not know ${subject} (${detail(failure.httpCode, failure.apiMessage)}). ${unknownTaskAdvice(taskId)}`;
 		case 'endpointNotFound':
 			return `Yunwu has no such API address (${detail(failure.httpCode, failure.apiMessage)}) for ${subject}. ${checkBaseUrl}`;
 		case 'redirected':
@@ -83,6 +104,23 @@ export function describeApiFailure(failure: ApiFailure, subject: string, baseUrl
 		case 'blocked':
 			return `Could not reach Yunwu at ${baseUrl} for ${subject}: ${blockedWords(failure.host)}. Ask your n8n administrator to allow it, or check the Base URL in your Yunwu API credential.`;
 	}
+}
+
+/** The model part of a task id ("veo3.1-fast:…" → "veo3.1-fast"), if it has one. */
+export function modelPrefixOf(taskId: string): string | undefined {
+	const colon = taskId.indexOf(':');
+	return colon > 0 ? taskId.slice(0, colon) : undefined;
+}
+
+/**
+ * What to check for a task Yunwu does not know: an id without a model prefix ("grok:") was most
+ * likely cut short; one with a prefix was mistyped or created with another account's key.
+ */
+function unknownTaskAdvice(taskId?: string): string {
+	const full = 'Use the full task ID returned when the task was created';
+	return taskId !== undefined && modelPrefixOf(taskId) !== undefined
+		? `${full}, with an API key of the account that created it.`
+		: `${full}, including its prefix such as "grok:".`;
 }
 
 /** An answer that is not the JSON object the API sends. */
@@ -162,6 +200,15 @@ export function overrideNotTextMessage(itemIndex: number, field: string, value: 
 /** Said of a create that certainly created nothing, where the user might fear a paid task. */
 const NO_TASK_CREATED = 'No task was created.';
 
+/** Said of a create request that reached Yunwu, or may have, without a clear answer. */
+const TASK_MAY_EXIST =
+	'The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).';
+
+/** A create sent again after a 429 had no answer within what was left of the item's Timeout. */
+export function createCutAtTimeoutMessage(model: string, timeoutMs: number): string {
+	return `Yunwu did not answer the create request for model "${model}", sent again after a 429, within Timeout (${formatSeconds(timeoutMs)}). ${TASK_MAY_EXIST} Raise Timeout in the node's options.`;
+}
+
 /** The execution was stopped before the item's create request was sent. */
 export const STOPPED_BEFORE_CREATING = "The node stopped before this item's task was created.";
 
@@ -202,7 +249,7 @@ export function createFailureMessage(failure: ApiFailure, model: string, baseUrl
 	// Retried and still unreachable: the user may fear a task behind each attempt.
 	if (certainlyNotCreated(failure))
 		return isUnreachable(failure) ? `${message} ${NO_TASK_CREATED}` : message;
-	return `${message} The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).`;
+	return `${message} ${TASK_MAY_EXIST}`;
 }
 
 /**

@@ -15,8 +15,8 @@ export interface FamilyFieldReader {
 	boolean(name: string): boolean;
 }
 
-/** A list of values Yunwu documents for a field, or the hint shown when it documents none. */
-type Documented = string[] | { none: string };
+/** The values Yunwu documents for a field; none: the field is not shown for the family. */
+type Documented = string[];
 
 interface ModelFamily {
 	label: string;
@@ -68,9 +68,8 @@ const FAMILIES: readonly ModelFamily[] = [
 		label: 'Veo',
 		prefix: 'veo',
 		aspectRatios: ['16:9', '9:16'],
-		sizes: {
-			none: 'Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution',
-		},
+		// Yunwu documents no size for Veo: the model (such as veo3.1-4k) and Upsample set the resolution.
+		sizes: [],
 		fields: [
 			{
 				displayName: 'Enhance Prompt',
@@ -97,7 +96,8 @@ const FAMILIES: readonly ModelFamily[] = [
 		// orientation instead of aspect_ratio; size "small (一般 720p)" or "large" (1080p on fast-token's sora-2-pro page).
 		label: 'Sora',
 		prefix: 'sora',
-		aspectRatios: { none: 'Yunwu documents no aspect ratio for Sora: Orientation sets the shape' },
+		// Yunwu documents no aspect ratio for Sora: Orientation sets the shape.
+		aspectRatios: [],
 		sizes: ['small', 'large'],
 		fields: [
 			{
@@ -212,13 +212,7 @@ const SIZE_NAMES: Readonly<Record<string, string>> = {
 const MODEL_DEFAULT: INodePropertyOptions = { name: "Model's Default", value: '' };
 const AS_EXPRESSION = 'For another value, switch to Expression and type it.';
 
-const valuesOf = (documented: Documented) => (Array.isArray(documented) ? documented : []);
-
-/**
- * A list of a field's values, the model's default last. What the list holds (`about`) is a
- * tooltip; a list with only the model's default says why under the field, where it is read
- * before anyone opens a one-entry dropdown.
- */
+/** A list of a field's values, the model's default last; what the list holds (`about`) is a tooltip. */
 function documentedField(
 	field: Pick<INodeProperties, 'displayName' | 'name'>,
 	documented: Documented,
@@ -230,12 +224,10 @@ function documentedField(
 		type: 'options',
 		default: '',
 		options: [
-			...valuesOf(documented).map((value) => ({ name: names[value] ?? value, value })),
+			...documented.map((value) => ({ name: names[value] ?? value, value })),
 			MODEL_DEFAULT,
 		],
-		...(Array.isArray(documented)
-			? { description: `${about}. ${AS_EXPRESSION}` }
-			: { hint: documented.none }),
+		description: `${about}. ${AS_EXPRESSION}`,
 	};
 }
 
@@ -243,18 +235,23 @@ const ASPECT_RATIO = { displayName: 'Aspect Ratio', name: 'aspectRatio' } as con
 const SIZE = { displayName: 'Size', name: 'size' } as const;
 
 /** Every aspect ratio a family takes, for models of no known family, by number (9:16 before 16:9). */
-const ALL_RATIOS = [...new Set(FAMILIES.flatMap((family) => valuesOf(family.aspectRatios)))].sort(
-	(a, b) => a.localeCompare(b, 'en', { numeric: true }),
+const ALL_RATIOS = [...new Set(FAMILIES.flatMap((family) => family.aspectRatios))].sort((a, b) =>
+	a.localeCompare(b, 'en', { numeric: true }),
 );
+
+/** The families that document values for `field`. */
+const withValues = (field: 'aspectRatios' | 'sizes') =>
+	FAMILIES.filter((family) => family[field].length > 0);
 
 /**
  * The Create fields that depend on the model: Aspect Ratio and Size, one definition per family
  * with the values it takes and one for other models (they share the parameter, so a value stays
  * when the model changes family; other models get every ratio, and Size as free text so any size
- * a new model takes can be typed), then each family's own fields.
+ * a new model takes can be typed), then each family's own fields. A family that documents no
+ * value for a field does not show it: a field that does nothing is noise in the panel.
  */
 export const familyFields: INodeProperties[] = [
-	...FAMILIES.map((family) => ({
+	...withValues('aspectRatios').map((family) => ({
 		...documentedField(
 			ASPECT_RATIO,
 			family.aspectRatios,
@@ -272,7 +269,7 @@ export const familyFields: INodeProperties[] = [
 		),
 		displayOptions: forOtherModels,
 	},
-	...FAMILIES.map((family) => ({
+	...withValues('sizes').map((family) => ({
 		...documentedField(
 			SIZE,
 			family.sizes,

@@ -29,9 +29,9 @@ export const NUMBER_OPTIONS = {
 		displayName: 'Timeout (Seconds)',
 		name: 'timeout',
 		type: 'number',
-		typeOptions: { minValue: 0.001 },
+		typeOptions: { minValue: 1 },
 		default: 1800,
-		description: `Seconds to wait for one task to finish before giving up on it (default 30 minutes; ${TOOL_TIMEOUT_S / 60} minutes for an AI Agent's tool, which then tells the agent to wait again)`,
+		description: `Seconds to wait for one task to finish before giving up on it (default 30 minutes, at least 1; ${TOOL_TIMEOUT_S / 60} minutes for an AI Agent's tool, which then tells the agent to wait again)`,
 	},
 	maxConcurrent: {
 		displayName: 'Max Tasks at Once',
@@ -82,6 +82,13 @@ export const NUMBER_OPTIONS = {
 
 type NumberOptionName = keyof typeof NUMBER_OPTIONS;
 
+/**
+ * Lower bounds a run accepts below the panel's: Timeout's panel minimum is 1 s (a shorter one ends
+ * the wait before Yunwu can answer its first query), but saved workflows and expressions may hold
+ * shorter ones, as the panel allowed before: they run as they did.
+ */
+const RUN_MINIMUM: Partial<Record<NumberOptionName, number>> = { timeout: 0.001 };
+
 /** How a task's queries are spaced: the field holds the default; the reader accepts its values only. */
 export const POLLING_OPTION = {
 	displayName: 'Polling',
@@ -93,15 +100,15 @@ export const POLLING_OPTION = {
 			name: 'Adaptive',
 			value: 'adaptive',
 			description:
-				'Never more queries than the fixed interval, spent when the task is likely done: tasks of one model in a run learn from the first to finish, and progress or a last stage moves queries nearer the end. Two queries of a task are at least a quarter interval (0.5 s) and at most 3 intervals apart.',
+				'Asks less often while a video cannot be ready yet and more often when it is about to be (learned from the first video of the same model to finish), never more often in total than Fixed Interval',
 		},
 		{
 			name: 'Fixed Interval',
 			value: 'fixed',
-			description: 'One query every Poll Interval',
+			description: 'Asks once every Poll Interval',
 		},
 	],
-	description: 'When to query a task that is still running',
+	description: 'How often to ask Yunwu whether a running task is done',
 } satisfies INodeProperties;
 
 /** The default binary field names, and names a binary field may not have. */
@@ -174,7 +181,13 @@ function readNumberOption(
 ): number {
 	const field: INodeProperties = NUMBER_OPTIONS[name];
 	if (!Object.prototype.hasOwnProperty.call(options, name)) return field.default as number;
-	return readNumber(context, itemIndex, options[name], field);
+	const minValue = RUN_MINIMUM[name];
+	return readNumber(
+		context,
+		itemIndex,
+		options[name],
+		minValue === undefined ? field : { ...field, typeOptions: { ...field.typeOptions, minValue } },
+	);
 }
 
 /**

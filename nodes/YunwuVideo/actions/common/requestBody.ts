@@ -81,11 +81,17 @@ async function readImages(
 ): Promise<string[]> {
 	const source = text('imageSource', 'none');
 	if (source === 'urls') {
-		// A comma separates URLs only before the next one's scheme: image URLs hold commas
-		// (`…/upload/w_300,h_200,c_crop/sample.jpg`).
-		return text('imageUrls')
-			.split(/\n|,(?=\s*[a-z][a-z\d+.-]*:)/i)
-			.map((url) => url.trim())
+		// Image URLs hold commas (`…/upload/w_300,h_200,c_crop/sample.jpg`, a proxy's
+		// `?src=a.jpg,https://…`). On one line a comma separates only before the next URL's scheme;
+		// with one URL per line, a comma inside a line separates only where a space and a scheme
+		// follow (no URL holds a space). A comma ending a line or the list is a separator left over.
+		const list = text('imageUrls');
+		const lines = list.split('\n');
+		const separator =
+			lines.length > 1 ? /,(?=\s+[a-z][a-z\d+.-]*:)/i : /,(?=\s*[a-z][a-z\d+.-]*:)/i;
+		return lines
+			.flatMap((line) => line.split(separator))
+			.map((url) => url.trim().replace(/[\s,]+$/, ''))
 			.filter(Boolean);
 	}
 	if (source !== 'binary') return [];
