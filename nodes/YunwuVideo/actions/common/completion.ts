@@ -102,7 +102,9 @@ export async function waitAndDeliver(
 	};
 	const waitStartedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
-	const key = JSON.stringify(['wait', taskId, settings]);
+	// The key holds the Timeout as set, not what is left of it: items that start a millisecond apart
+	// would otherwise each poll the same task.
+	const key = JSON.stringify(['wait', taskId, { ...settings, timeoutMs: options.timeoutMs }]);
 	const pollLoop = async (loopSignal: AbortSignal) => {
 		const batch = model === undefined ? undefined : work.shared.batches.join(model);
 		try {
