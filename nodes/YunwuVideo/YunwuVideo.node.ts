@@ -12,6 +12,7 @@ import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
 import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
+import { taskApiField } from './apis/registry';
 import { yunwuApiTest } from './methods/credentialTest';
 import { listModels } from './methods/loadOptions';
 
@@ -33,7 +34,13 @@ export class YunwuVideo implements INodeType {
 		defaults: { name: 'Yunwu Video' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		// As an AI Agent's tool (listed in the Tools panel), it answers with the video link, never the file.
+		usableAsTool: {
+			replacements: {
+				description:
+					'Make videos with Yunwu (云雾) AI from a prompt, and check or wait on video tasks; answers with the video link',
+			},
+		},
 		// The credential's test is the node's: it words a wrong Base URL as the node does.
 		credentials: [{ name: 'yunwuApi', required: true, testedBy: 'yunwuApiTest' }],
 		properties: [
@@ -68,7 +75,7 @@ export class YunwuVideo implements INodeType {
 			},
 			...toolDescriptionFields,
 			...create.description,
-			...forOperations(['query', 'waitUntilComplete'], taskIdFields),
+			...forOperations(['query', 'waitUntilComplete'], [...taskIdFields, taskApiField]),
 			...query.description,
 			...waitUntilComplete.description,
 		],

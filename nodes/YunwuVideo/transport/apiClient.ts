@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
 	NodeOperationError,
 	type ICredentialDataDecryptedObject,
@@ -8,20 +9,65 @@ import {
 	type ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
-import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiFailure, type ApiResult } from './failure';
 import { MAX_TIMER_MS, pause } from './pause';
-import {
-	MAX_ANSWER_BYTES,
-	readCreatedTask,
-	readModelList,
-	readTaskAnswer,
-	type HttpAnswer,
-	type ListedModel,
-} from './response';
+import { MAX_ANSWER_BYTES, readModelList, type HttpAnswer, type ListedModel } from './response';
 import { isWebAddress } from './url';
 
-const CREDENTIAL_TYPE = 'yunwuApi';
+/** The credential whose key authenticates every request to the API's origin. */
+export const CREDENTIAL_TYPE = 'yunwuApi';
+
+/**
+ * One request to the API: a path under the Base URL, with a query string or a body, JSON or (with
+ * `multipart`) a form whose `{ base64, mimeType, fileName }` values are files.
+ */
+export interface ApiRequest {
+	method: 'GET' | 'POST';
+	path: string;
+	qs?: IDataObject;
+	body?: IDataObject;
+	multipart?: boolean;
+}
+
+/** A file in a multipart body. */
+interface FormFile {
+	base64: string;
+	mimeType: string;
+	fileName: string;
+}
+
+const isFormFile = (value: unknown): value is FormFile =>
+	typeof value === 'object' &&
+	value !== null &&
+	typeof (value as FormFile).base64 === 'string' &&
+	typeof (value as FormFile).mimeType === 'string';
+
+/** `fields` as a multipart/form-data body: files as file parts, objects as JSON, the rest as text. */
+function multipartOf(fields: IDataObject): { body: Buffer; contentType: string } {
+	const boundary = `----n8n-yunwu-${randomUUID()}`;
+	const quoted = (text: string) => text.replace(/["\r\n]/g, '_');
+	const parts = Object.entries(fields).flatMap(([name, value]) => {
+		if (value === undefined || value === null) return [];
+		const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"`;
+		if (isFormFile(value))
+			return [
+				Buffer.from(
+					`${head}; filename="${quoted(value.fileName)}"\r\nContent-Type: ${value.mimeType}\r\n\r\n`,
+				),
+				Buffer.from(value.base64, 'base64'),
+				Buffer.from('\r\n'),
+			];
+		const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+		return [Buffer.from(`${head}\r\n\r\n${text}\r\n`)];
+	});
+	return {
+		body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+		contentType: `multipart/form-data; boundary=${boundary}`,
+	};
+}
+
+/** A request that got no usable HTTP answer, or an answer too large or too slow to read. */
+type ApiFailed = { ok: false; failure: ApiFailure };
 const DEFAULT_BASE_URL = 'https://yunwu.ai';
 /** Yunwu's keys are `sk-` and 48 characters; anything this long does not turn up in an answer by chance. */
 const MIN_REDACTED_KEY_LENGTH = 8;
@@ -51,8 +97,8 @@ function shownUrl(baseUrl: string): string {
 /** The contexts the client works in: a running node, and the panel loading a list. */
 type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
 
-/** One request to the API, as the client builds it. */
-type ApiRequest = Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>;
+/** One HTTP request to the API, its URL whole, as a Sender sends it. */
+type HttpRequest = Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>;
 
 /** An HTTP answer of any status, its body still to be read. */
 interface RawAnswer {
@@ -65,7 +111,7 @@ interface RawAnswer {
  * Sends one request with the key, never following a redirect; throws when no HTTP answer came.
  * A node run and the credential test get different helpers from n8n, so each has its own.
  */
-type Sender = (request: ApiRequest, timeoutMs: number) => Promise<RawAnswer>;
+type Sender = (request: HttpRequest, timeoutMs: number) => Promise<RawAnswer>;
 
 /**
  * The Yunwu API: the only code that talks to it. Authentication goes through n8n's credential
@@ -133,6 +179,7 @@ export class YunwuApiClient {
 		if (!isWebAddress(baseUrl)) return undefined;
 		const apiKey = keyOf(credentials);
 		const send: Sender = async (request, timeoutMs) => {
+			// The test only lists models: a GET, with no body to send.
 			const answer = (await context.helpers.request({
 				uri: request.url,
 				method: request.method,
@@ -151,30 +198,28 @@ export class YunwuApiClient {
 		return new YunwuApiClient(send, baseUrl, apiKey);
 	}
 
-	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
-	async queryTask(taskId: string, timeoutMs: number): Promise<ApiResult<TaskAnswer>> {
-		const answer = await this.send(
-			{ method: 'GET', url: `${this.baseUrl}/v1/video/query`, qs: { id: taskId } },
-			timeoutMs,
-		);
-		return 'failure' in answer ? answer : readTaskAnswer(answer, Date.now());
+	/** Where `path` (such as `/v1/videos/<id>/content`) is on the API: the key may go there. */
+	urlOf(path: string): string {
+		return `${this.baseUrl}${path}`;
 	}
 
-	/** `POST /v1/video/create`: submits a new (paid) task. Never retried by the caller. */
-	async createTask(
-		body: IDataObject,
-		timeoutMs: number,
-	): Promise<ApiResult<IDataObject & { id: string }>> {
-		const answer = await this.send(
+	/**
+	 * Sends one request to the API (a path under the Base URL) and reads its answer as text; what
+	 * the answer means is for the API's own file to say. A create is never retried here.
+	 */
+	async call(request: ApiRequest, timeoutMs: number): Promise<HttpAnswer | ApiFailed> {
+		const { method, path, qs, body, multipart } = request;
+		const form = body && multipart ? multipartOf(body) : undefined;
+		return await this.send(
 			{
-				method: 'POST',
-				url: `${this.baseUrl}/v1/video/create`,
-				body,
-				headers: { 'Content-Type': 'application/json' },
+				method,
+				url: this.urlOf(path),
+				...(qs ? { qs } : {}),
+				...(form ? { body: form.body, headers: { 'Content-Type': form.contentType } } : {}),
+				...(body && !form ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
 			},
 			timeoutMs,
 		);
-		return 'failure' in answer ? answer : readCreatedTask(answer, Date.now());
 	}
 
 	/** `GET /v1/models`: the models this key may use, as the gateway lists them. */
@@ -183,10 +228,7 @@ export class YunwuApiClient {
 		return 'failure' in answer ? answer : readModelList(answer, Date.now());
 	}
 
-	private async send(
-		request: ApiRequest,
-		timeoutMs: number,
-	): Promise<HttpAnswer | { ok: false; failure: ApiFailure }> {
+	private async send(request: HttpRequest, timeoutMs: number): Promise<HttpAnswer | ApiFailed> {
 		const startedAt = Date.now();
 		let response: RawAnswer;
 		try {

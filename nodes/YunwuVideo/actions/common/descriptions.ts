@@ -28,7 +28,7 @@ const TASK_ID: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
 	description:
-		'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
+		'The full ID returned when the task was created, including its model prefix (such as "grok:"), or the task_id this node\'s Create output (such as "kling://text2video/…"). Usually mapped from the node that created the task.',
 };
 
 /** The first node version whose Task ID starts as the Create output's `task_id`. */
@@ -55,6 +55,8 @@ export const taskIdFields: INodeProperties[] = [
  * (the rules cannot check a default or description held in a variable).
  */
 export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
+	// An AI Agent's tool downloads nothing (n8n drops binary data from its result): not on its panel.
+	const notOnTool = { hide: { '@tool': [true] } };
 	const downloadVideo: INodeProperties = downloadByDefault
 		? {
 				displayName: 'Download Video',
@@ -63,6 +65,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 				default: true,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
+				displayOptions: notOnTool,
 			}
 		: {
 				displayName: 'Download Video',
@@ -71,6 +74,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 				default: false,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
+				displayOptions: notOnTool,
 			};
 	return [
 		downloadVideo,
@@ -82,7 +86,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 			required: true,
 			description: 'The name of the binary field the video is written to',
 			hint: 'Next nodes find the video under this name',
-			displayOptions: { show: { downloadVideo: [true] } },
+			displayOptions: { show: { downloadVideo: [true] }, ...notOnTool },
 		},
 	];
 }
