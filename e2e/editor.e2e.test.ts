@@ -423,12 +423,8 @@ async function newYunwuCredential(
 	await page.goto(`${n8n!.url}/home/credentials`);
 	await page
 		.getByRole('button', { name: /^(Add|Create) credential$/ })
-		.or(page.locator('[data-test-id="resource-add"]'))
 		.first()
 		.click();
-	const createCredential = page.getByText(/^(Add|Create) credential$/).filter({ visible: true });
-	if ((await page.locator('[data-test-id="new-credential-type-select"]').count()) === 0)
-		await createCredential.first().click();
 	const typeSearch = page.locator('[data-test-id="new-credential-type-select"] input');
 	await typeSearch.pressSequentially('Yunwu', { delay: 30 });
 	await page
@@ -437,12 +433,21 @@ async function newYunwuCredential(
 		.first()
 		.click();
 	await page.locator('[data-test-id="new-credential-type-button"]').click();
-	const modal = page.locator('[data-test-id="credential-edit-dialog"]');
-	await modal.locator('[data-test-id="parameter-input-apiKey"] input').fill(apiKey);
-	await modal.locator('[data-test-id="parameter-input-baseUrl"] input').fill(baseUrl);
-	await modal.locator('[data-test-id="credential-save-button"]').click();
+	// The dialog's header (name, Save) sits outside its `credential-edit-dialog` body: the whole page,
+	// where the credential dialog is the only one open.
+	const modal = page.locator('body');
+	await page.locator('[data-test-id="credential-edit-dialog"]').waitFor({ timeout: 15_000 });
 	try {
-		for (const text of expectedTestResult(apiKey, baseUrl)) await waitForText(modal, text);
+		await modal.locator('[data-test-id="parameter-input-apiKey"] input').fill(apiKey);
+		await modal.locator('[data-test-id="parameter-input-baseUrl"] input').fill(baseUrl);
+		await modal.locator('[data-test-id="credential-save-button"]').click();
+		const [banner, message] = expectedTestResult(apiKey, baseUrl);
+		await waitForText(modal, banner);
+		// The banner shows the test's own message only behind its "More details".
+		if (message) {
+			await modal.getByText('More details', { exact: true }).first().click();
+			await waitForText(modal, message);
+		}
 	} finally {
 		await page.screenshot({ path: path.join(ARTIFACTS, `credential-${name}.png`) });
 	}
