@@ -26,8 +26,7 @@ import type { ApiResult } from '../transport/failure';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
-import { CreatedTasks, type CreatedTask } from './common/createdTasks';
-import { servingDeliveredItems } from './common/deliveredItems';
+import { RetryMemory, type CreatedTask } from './common/retryMemory';
 import { runForEachItem, type PerItem } from './common/items';
 import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
 import { createCall, type CreateCall } from './common/requestBody';
@@ -170,7 +169,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	);
 	const invalid = prepared.find((item) => item instanceof Error);
 	if (invalid && !this.continueOnFail()) throw invalid;
-	const createdTasks = CreatedTasks.of(this);
+	const memory = RetryMemory.of(this);
 
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
@@ -182,7 +181,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const { task, isNew } = await createOnce(
 			this,
 			client,
-			createdTasks,
+			memory,
 			itemIndex,
 			call,
 			options,
@@ -198,7 +197,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
 				startedAt,
-				onTaskFailed: () => createdTasks.forget(itemIndex, key),
+				onTaskFailed: () => memory.forgetCreated(itemIndex, key),
 				model: call.model,
 			});
 		}
@@ -215,7 +214,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return await runForEachItem(
 		this,
 		maxConcurrentOf(prepared),
-		servingDeliveredItems(this, perItem),
+		memory.servingDelivered(this, perItem),
 		{ stopOthersOnFailure: false },
 	);
 }
@@ -229,7 +228,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 async function createOnce(
 	context: IExecuteFunctions,
 	client: YunwuApiClient,
-	createdTasks: CreatedTasks,
+	memory: RetryMemory,
 	itemIndex: number,
 	call: CreateCall,
 	options: ItemOptions,
@@ -243,7 +242,7 @@ async function createOnce(
 		model: call.model,
 	};
 	const body = memoryKeyOf(call);
-	const earlier = createdTasks.find(itemIndex, body);
+	const earlier = memory.findCreated(itemIndex, body);
 	if (earlier?.kind === 'created') {
 		context.logger.info(
 			`Yunwu Video: item ${itemIndex} waits on task "${earlier.task.id}", created earlier in execution ${about.executionId}, instead of creating a new one`,
@@ -254,7 +253,7 @@ async function createOnce(
 	if (earlier?.kind === 'uncertain')
 		throw taskError(
 			node,
-			`${earlier.message} ${notSentAgainMessage(createdTasks.isThisExecutions(earlier))}`,
+			`${earlier.message} ${notSentAgainMessage(memory.isThisExecutions(earlier))}`,
 			itemIndex,
 			{
 				taskMayExist: true,
@@ -277,7 +276,7 @@ async function createOnce(
 					: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
 		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
 		if (taskMayExist) {
-			createdTasks.rememberUncertain(itemIndex, body, message);
+			memory.rememberUncertain(itemIndex, body, message);
 			context.logger.warn(
 				`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`,
 				about,
@@ -289,7 +288,7 @@ async function createOnce(
 			failureKind: created.failure.kind,
 		});
 	}
-	createdTasks.rememberCreated(itemIndex, body, created.value);
+	memory.rememberCreated(itemIndex, body, created.value);
 	context.logger.info(
 		`Yunwu Video: created task "${created.value.id}" for item ${itemIndex} (model ${about.model}, execution ${about.executionId}, node "${node.name}")`,
 		{ ...about, taskId: created.value.id },
