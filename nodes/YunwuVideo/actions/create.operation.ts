@@ -24,11 +24,17 @@ import type { TaskRef } from '../apis/api';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
-import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
+import { maxConcurrentOf, waitAndDeliver } from './common/completion';
+import { forOperations, optionsCollection } from './common/descriptions';
 import { RetryMemory, type CreatedTask } from './common/retryMemory';
 import { runForEachItem, type PerItem } from './common/items';
-import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
+import {
+	downloadFields,
+	readBoolean,
+	readItemOptions,
+	waitOptionFields,
+	type ItemOptions,
+} from './common/options';
 import { createCall, type CreateCall } from './common/requestBody';
 import { workOn } from './common/taskWork';
 

@@ -3,12 +3,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { describeApiFailure, httpCodeOf } from './common/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import { deliverTask } from './common/deliver';
-import {
-	downloadFields,
-	forOperations,
-	optionsCollection,
-	requestOptionFields,
-} from './common/descriptions';
+import { forOperations, optionsCollection } from './common/descriptions';
+import { downloadFields, requestOptionFields } from './common/options';
 import { runForEachTask } from './common/items';
 import { workError } from './common/taskWork';
 

@@ -1,8 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { YunwuApiClient } from '../transport/apiClient';
-import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
+import { maxConcurrentOf, waitAndDeliver } from './common/completion';
+import { forOperations, optionsCollection } from './common/descriptions';
+import { downloadFields, waitOptionFields } from './common/options';
 import { runForEachTask } from './common/items';
 
 const OPERATION = 'waitUntilComplete';
