@@ -344,13 +344,20 @@ test('a Task ID left at its default on a tool added from version 1.1 asks the mo
 	const tool = { ...base, name: `${base.name}Tool` };
 	for (const operation of ['query', 'waitUntilComplete']) {
 		const parameters = { operation };
-		const node = { type: `n8n-nodes-yunwu.${tool.name}`, typeVersion: 1.1, parameters };
+		const node: INode = {
+			id: '1',
+			name: 'Wait for video',
+			type: `n8n-nodes-yunwu.${tool.name}`,
+			typeVersion: 1.1,
+			position: [0, 0],
+			parameters,
+		};
 		const withDefaults = NodeHelpers.getNodeParameters(
 			tool.properties,
 			parameters,
 			true,
 			false,
-			node as INode,
+			node,
 			tool,
 		)!;
 		const asked: FromAIArgument[] = [];
