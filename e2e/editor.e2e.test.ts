@@ -119,7 +119,16 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 		const triggers = SEARCHES.map((query, index) =>
 			chain(`manualOnly${index}`, `Manual Trigger only (${query})`, [manualTrigger()]),
 		);
-		await importIntoN8n(install, env, 'workflow', [...copies, revoked, ...triggers]);
+		// The AI Agent example, to add a tool to its agent as a person would.
+		const agent = JSON.parse(
+			readFileSync(path.join(REPO_ROOT, 'examples', 'agent-make-videos.json'), 'utf8'),
+		) as Record<string, unknown>;
+		await importIntoN8n(install, env, 'workflow', [
+			...copies,
+			revoked,
+			...triggers,
+			{ ...agent, id: 'agentWorkflow' },
+		]);
 		n8n = await startN8n(install, env);
 	});
 
@@ -274,6 +283,45 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				'Request Timeout (Seconds)',
 			]);
 			await screenshotOpenList(page, 'editor-create-no-wait.png');
+			await page.close();
+		});
+
+		test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, whose panel has the operation's Description prefilled and no Download Video", async () => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/agentWorkflow`);
+			const agent = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'AI Agent' });
+			await agent.waitFor({ timeout: 60_000 });
+			await page
+				.locator('[data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]')
+				.first()
+				.click();
+			// Typed into the tools panel's search once it is there (keys typed earlier go nowhere).
+			await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('Yunwu');
+			const found = page.locator('[data-test-id="node-creator-item-name"]');
+			await expectTexts(found, ['Yunwu Video Tool']);
+			// What it does as a tool: it never gets the video file (n8n drops binary data from tool results).
+			const listed = await page
+				.locator('[data-test-id="node-creator-item-description"]')
+				.innerText();
+			expect(listed).not.toMatch(/file/);
+			expect(listed).toMatch(/video link/);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
+			await found.first().click();
+			await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+			const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
+			expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
+			const downloadFields = page.locator(
+				'[data-test-id="parameter-input-downloadVideo"], [data-test-id="parameter-input-binaryPropertyName"]',
+			);
+			await expectLocator(downloadFields).toHaveCount(0);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
+
+			await chooseOption(page, 'operation', 'Create');
+			await expectLocator(
+				page.locator('[data-test-id="parameter-input-waitForCompletion"]'),
+			).toBeVisible();
+			expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
+			await expectLocator(downloadFields).toHaveCount(0);
 			await page.close();
 		});
 

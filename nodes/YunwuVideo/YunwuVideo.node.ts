@@ -32,7 +32,13 @@ export class YunwuVideo implements INodeType {
 		defaults: { name: 'Yunwu Video' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		// As an AI Agent's tool (listed in the Tools panel), it answers with the video link, never the file.
+		usableAsTool: {
+			replacements: {
+				description:
+					'Make videos with Yunwu (云雾) AI from a prompt, and check or wait on video tasks; answers with the video link',
+			},
+		},
 		credentials: [{ name: 'yunwuApi', required: true }],
 		properties: [
 			{

@@ -218,6 +218,43 @@ describe('as an AI Agent tool', () => {
 		expect(run.items![0].json.error).not.toContain('sk-wrong');
 	});
 
+	test('a wait whose queries kept failing until it ran out says why (Yunwu erring, the Base URL down), not that the video is still being made', async () => {
+		const erring = yunwu().addTask({
+			id: 'grok:agent-erring',
+			faults: Array.from({ length: 1000 }, () => ({
+				type: 'gatewayPage' as const,
+				code: 502 as const,
+			})),
+		});
+		const wait = { operation: 'waitUntilComplete', options: { pollInterval: 0.05, timeout: 0.5 } };
+
+		const answers = [
+			await asTool(wait, [erring]),
+			await runNode({
+				parameters: { ...wait, taskId: '={{ $json.id }}' },
+				items: itemsWithIds([erring]),
+				credentials: { ...credentialsFor(yunwu()), baseUrl: 'http://127.0.0.1:9' },
+				asTool: true,
+			}),
+		].map((run) => run.items![0].json);
+
+		expect(answers).toEqual([{ error: expect.any(String) }, { error: expect.any(String) }]);
+		const [gateway, refused] = answers.map(({ error }) => String(error));
+		expect(gateway).toMatch(
+			/^Task "grok:agent-erring" did not finish within 0\.5 s; the last query failed: .*HTTP 502/,
+		);
+		expect(refused).toMatch(
+			/the last query failed: Could not reach Yunwu at http:\/\/127\.0\.0\.1:9 .*connection was refused/,
+		);
+		for (const error of [gateway, refused]) {
+			expect(error).toMatch(
+				/Next step: Yunwu is busy or unreachable right now: call this tool again in a minute/,
+			);
+			// Advice for a workflow's builder, not for a tool (whose wait already ends with an answer).
+			expect(error).not.toContain('On Timeout');
+		}
+	});
+
 	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
 		const started = Date.now();
@@ -282,6 +319,35 @@ describe('the description each operation gives the model', () => {
 		for (const text of [createAndWait, query, wait]) expect(text).toMatch(/video_url/);
 		for (const text of [query, wait]) expect(text).toMatch(/model prefix included/);
 		expect(new Set([createOnly, createAndWait, query, wait]).size).toBe(4);
+	});
+
+	test("Download Video and Put Video in Field, which a tool ignores (it downloads nothing), are not on the tool's panel; the node keeps them", () => {
+		const base = new YunwuVideo().description;
+		const tool = { ...base, name: `${base.name}Tool` };
+		const shown = (type: typeof base, parameters: INodeParameters) =>
+			Object.keys(
+				NodeHelpers.getNodeParameters(
+					type.properties,
+					parameters,
+					true,
+					false,
+					{
+						name: 'Yunwu',
+						type: `n8n-nodes-yunwu.${type.name}`,
+						typeVersion: 1,
+						parameters,
+					} as INode,
+					type,
+				)!,
+			);
+		for (const operation of ['create', 'query', 'waitUntilComplete']) {
+			const parameters = { operation, downloadVideo: true };
+			expect(shown(base, parameters)).toEqual(
+				expect.arrayContaining(['downloadVideo', 'binaryPropertyName']),
+			);
+			expect(shown(tool, parameters)).not.toContain('downloadVideo');
+			expect(shown(tool, parameters)).not.toContain('binaryPropertyName');
+		}
 	});
 
 	// The editor's way of changing a parameter (n8n's useNodeSettingsParameters): the node's values

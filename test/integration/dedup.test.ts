@@ -186,6 +186,32 @@ describe('Wait Until Complete: items with the same task', () => {
 		expect(yunwu().apiRequests(id)).toHaveLength(polls + 1);
 	});
 
+	test('Create items answered with one task at different moments share its poll loop (the key holds the Timeout as set, not what is left of it)', async () => {
+		const id = newTask({ processingPolls: 2, end: 'completed', video: { size: 5000 } });
+		const answer = `{"id":"${id}","status":"pending"}`;
+		// The second create's answer takes about 100 ms longer: its item starts waiting later.
+		yunwu().createFaults.push(
+			{ type: 'status', code: 200, body: answer },
+			{ type: 'trickle', intervalMs: 20, ticks: 5, body: answer },
+		);
+		const run = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'x',
+				options: { pollInterval: 0.3, timeout: 5 },
+			},
+			items: [{ json: {} }, { json: {} }],
+			credentials: credentialsFor(yunwu()),
+		});
+
+		expect(run.status).toBe('success');
+		expect(run.items!.map((item) => item.json.task_id)).toEqual([id, id]);
+		// One loop: processing, processing, completed (two loops queried it four times or more).
+		expect(yunwu().apiRequests(id)).toHaveLength(3);
+		expect(downloadsOf(id)).toBe(1);
+	});
+
 	test('items that put the video in different binary fields share one download', async () => {
 		const id = newTask({ processingPolls: 1, end: 'completed', video: { size: 5000 } });
 		const items = [{ json: { id, field: 'data' } }, { json: { id, field: 'video' } }];

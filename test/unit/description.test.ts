@@ -19,7 +19,7 @@ function shownFor(operation: string, name: string): INodeProperties {
 }
 
 describe('node description', () => {
-	test('Download Video: off for Query, on when waiting; shown for its operation only', () => {
+	test("Download Video: off for Query, on when waiting; shown for its operation only, never on the AI Agent's tool", () => {
 		expect(shownFor('query', 'downloadVideo')).toMatchObject({ type: 'boolean', default: false });
 		expect(shownFor('waitUntilComplete', 'downloadVideo')).toMatchObject({
 			type: 'boolean',
@@ -32,6 +32,7 @@ describe('node description', () => {
 		});
 		expect(shownFor('query', 'downloadVideo').displayOptions).toEqual({
 			show: { operation: ['query'] },
+			hide: { '@tool': [true] },
 		});
 	});
 

@@ -138,8 +138,10 @@ class TestCredentialsHelper extends ICredentialsHelper {
 function nodeTypeFor(type: string): INodeType {
 	const node = new YunwuVideo() as INodeType;
 	if (!type.endsWith('Tool')) return node;
+	const { usableAsTool } = node.description;
 	const description = {
 		...node.description,
+		...(typeof usableAsTool === 'object' ? usableAsTool.replacements : {}),
 		name: `${node.description.name}Tool`,
 		inputs: [],
 		outputs: ['ai_tool'],

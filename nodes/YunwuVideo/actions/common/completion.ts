@@ -19,6 +19,7 @@ import {
 	type WaitOutcome,
 	type WaitSettings,
 } from '../../waiting/waitForTask';
+import { runsAsTool } from './agentTool';
 import { deliverTask } from './deliver';
 import { requestOptionFields } from './descriptions';
 import { NUMBER_OPTIONS, POLLING_OPTION, type ItemOptions } from './options';
@@ -101,7 +102,9 @@ export async function waitAndDeliver(
 	};
 	const waitStartedAt = Date.now();
 	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
-	const key = JSON.stringify(['wait', taskId, settings]);
+	// The key holds the Timeout as set, not what is left of it: items that start a millisecond apart
+	// would otherwise each poll the same task.
+	const key = JSON.stringify(['wait', taskId, { ...settings, timeoutMs: options.timeoutMs }]);
 	const pollLoop = async (loopSignal: AbortSignal) => {
 		const batch = model === undefined ? undefined : work.shared.batches.join(model);
 		try {
@@ -139,8 +142,14 @@ export async function waitAndDeliver(
 			const task = outcome.lastAnswer
 				? shapeTaskOutput(taskId, outcome.lastAnswer, ran)
 				: { task_id: taskId, state: 'unknown', progress: null, ...ran };
-			if (options.onTimeout === 'outputLastStatus') return { json: task };
-			throw workError(work, timeoutMessage(work, settings, outcome), { task });
+			// A tool's model sees no log: a wait its failing queries ended is the failure, with its next step.
+			const asTool = runsAsTool(work.context);
+			if (options.onTimeout === 'outputLastStatus' && !(asTool && outcome.lastFailure))
+				return { json: task };
+			throw workError(work, timeoutMessage(work, settings, outcome, asTool), {
+				task,
+				failureKind: outcome.lastFailure?.kind,
+			});
 		}
 		case 'failed': {
 			const message = describeApiFailure(outcome.failure, subject, client.shownBaseUrl, taskId);
@@ -195,6 +204,7 @@ function timeoutMessage(
 	{ subject, client, options, taskId }: TaskWork,
 	settings: WaitSettings,
 	outcome: Extract<WaitOutcome, { kind: 'timedOut' }>,
+	asTool: boolean,
 ): string {
 	const { lastAnswer, lastFailure, early } = outcome;
 	const task = atSentenceStart(subject);
@@ -225,7 +235,8 @@ function timeoutMessage(
 		'Raise Timeout in the options, or set On Timeout to "Output Last Status" to go on without the video.';
 	if (lastFailure) {
 		const lastError = describeApiFailure(lastFailure, subject, client.shownBaseUrl, taskId);
-		return `${task} did not finish within ${limit}; the last query failed: ${lastError} ${advice}`;
+		// A tool's wait ends with the last status already: On Timeout is not the model's to change.
+		return `${task} did not finish within ${limit}; the last query failed: ${lastError}${asTool ? '' : ` ${advice}`}`;
 	}
 	return `${task} did not finish within ${limit} (${status}). ${advice}`;
 }

@@ -64,6 +64,8 @@ export const taskIdFields: INodeProperties[] = [
  * (the rules cannot check a default or description held in a variable).
  */
 export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
+	// An AI Agent's tool downloads nothing (n8n drops binary data from its result): not on its panel.
+	const notOnTool = { hide: { '@tool': [true] } };
 	const downloadVideo: INodeProperties = downloadByDefault
 		? {
 				displayName: 'Download Video',
@@ -72,6 +74,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 				default: true,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
+				displayOptions: notOnTool,
 			}
 		: {
 				displayName: 'Download Video',
@@ -80,6 +83,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 				default: false,
 				description:
 					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
+				displayOptions: notOnTool,
 			};
 	return [
 		downloadVideo,
@@ -91,7 +95,7 @@ export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
 			required: true,
 			description: 'The name of the binary field the video is written to',
 			hint: 'Next nodes find the video under this name',
-			displayOptions: { show: { downloadVideo: [true] } },
+			displayOptions: { show: { downloadVideo: [true] }, ...notOnTool },
 		},
 	];
 }
