@@ -308,6 +308,8 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
 			await found.first().click();
 			await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+			// A tool gets only what $fromAI() asks the model for: the Task ID is the model's to fill.
+			expect(await taskIdText(page)).toContain("$fromAI('task_id'");
 			const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
 			expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
 			const downloadFields = page.locator(
