@@ -63,6 +63,18 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		]);
 	});
 
+	/** Created tasks complete on their third query with the sample MP4, whose bytes are returned. */
+	const createSampleVideos = (): Buffer => {
+		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
+		server.createdTaskTemplate = {
+			pendingPolls: 1,
+			processingPolls: 1,
+			end: 'completed',
+			video: { bytes: sample },
+		};
+		return sample;
+	};
+
 	afterAll(async () => {
 		await server?.stop();
 		if (userFolder) rmSync(userFolder, { recursive: true, force: true });
@@ -276,13 +288,7 @@ describe.each(LINES)('n8n %s.x', (line) => {
 	});
 
 	test('Create with Wait for Completion: from a prompt to the MP4 in one node', async () => {
-		const sample = readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'sample.mp4'));
-		server.createdTaskTemplate = {
-			pendingPolls: 1,
-			processingPolls: 1,
-			end: 'completed',
-			video: { bytes: sample },
-		};
+		const sample = createSampleVideos();
 		const created = server.createBodies.length;
 		await importIntoN8n(install, env, 'workflow', [
 			chain('e2eCreate', 'E2E prompt to video', [
@@ -313,6 +319,77 @@ describe.each(LINES)('n8n %s.x', (line) => {
 		expect(item.json.task_id).toMatch(/^veo3\.1:/);
 		expect(item.json.sha256).toBe(createHash('sha256').update(sample).digest('hex'));
 	});
+
+	test.each([
+		{
+			apiFormat: 'kling',
+			model: 'kling-v2-6',
+			fields: { klingMode: 'pro' },
+			id: /^kling:\/\/text2video\//,
+		},
+		{
+			apiFormat: 'openai',
+			model: 'sora-2',
+			fields: { openaiSeconds: '8' },
+			id: /^openai:\/\/video_/,
+		},
+		{
+			apiFormat: 'generations',
+			model: 'veo3',
+			fields: { generationsDuration: 5 },
+			id: /^generations:\/\/task_/,
+		},
+	])(
+		'API $apiFormat: Create with Wait for Completion outputs the video; Create then Wait Until Complete with only {{ $json.task_id }} mapped finds the task and outputs the video',
+		async ({ apiFormat, model, fields, id }) => {
+			const sample = createSampleVideos();
+			const created = server.createBodies.length;
+			const create = (name: string, waitForCompletion: boolean) =>
+				yunwuVideo({
+					operation: 'create',
+					apiFormat,
+					model,
+					prompt: `A lighthouse at dusk (${name})`,
+					waitForCompletion,
+					...fields,
+					options: { pollInterval: 0.2 },
+				});
+			const workflowId = `e2eApi${apiFormat}`;
+			await importIntoN8n(install, env, 'workflow', [
+				chain(workflowId, `E2E ${apiFormat} API`, [
+					manualTrigger(),
+					{ ...create('create and wait', true), name: 'Create and wait' },
+					{ ...sha256OfVideo(), name: 'SHA-256 of the waited video' },
+					{ ...create('create', false), name: 'Create' },
+					// Only the Task ID mapped: every other parameter (API included) at its default.
+					{
+						...yunwuVideo({
+							operation: 'waitUntilComplete',
+							taskId: '={{ $json.task_id }}',
+							options: { pollInterval: 0.2 },
+						}),
+						name: 'Wait Until Complete',
+					},
+					sha256OfVideo(),
+				]),
+			]);
+
+			const outcome = await executeWorkflow(install, env, workflowId);
+
+			expect(outcome.data?.resultData.error).toBeUndefined();
+			expect(server.createBodies.length - created).toBe(2);
+			const expected = createHash('sha256').update(sample).digest('hex');
+			const [waited] = nodeOutput(outcome, 'SHA-256 of the waited video');
+			expect(waited.json.task_id).toMatch(id);
+			expect(waited.json.sha256).toBe(expected);
+			const [createdTask] = nodeOutput(outcome, 'Create');
+			expect(createdTask.json).toMatchObject({ state: 'pending' });
+			expect(createdTask.json.task_id).toMatch(id);
+			const [picked] = nodeOutput(outcome, 'SHA-256');
+			expect(picked.json).toMatchObject({ task_id: createdTask.json.task_id, state: 'completed' });
+			expect(picked.json.sha256).toBe(expected);
+		},
+	);
 
 	test('an API redirect is not followed: the wait ends at once naming only the origin it points to, the key never goes there', async () => {
 		const fileHost = server.fileUrl.replace('http:', '');

@@ -74,6 +74,99 @@ const UNANSWERED: Shape = {
 	prompts: ['unanswered: a kite'],
 };
 
+/** The callback recipe: how long its Kling task takes, and its workflow's id. */
+const CALLBACK_TASK_MS = 8_000;
+const CALLBACK_ID = 'e2eKlingCallback';
+
+/**
+ * README's callback recipe: Webhook → Create (Kling, Wait for Completion off, Callback URL
+ * `{{ $execution.resumeUrl }}`) → Wait (resume on a webhook call) → IF the call says the task
+ * ended (else back to Wait) → Wait Until Complete on the Task ID Create output (never on what the
+ * call says) → SHA-256 of the video.
+ */
+function callbackWorkflow(): Record<string, unknown> {
+	const base = (key: string, name: string, type: string, typeVersion: number, x: number) => ({
+		id: `${CALLBACK_ID}-${key}`,
+		name,
+		type: `n8n-nodes-base.${type}`,
+		typeVersion,
+		position: [x, 0],
+	});
+	const nodes = [
+		{
+			...base('webhook', 'Webhook', 'webhook', 2, 0),
+			parameters: {
+				httpMethod: 'POST',
+				path: CALLBACK_ID,
+				responseMode: 'onReceived',
+				options: {},
+			},
+			webhookId: `${CALLBACK_ID}-webhook`,
+		},
+		{
+			...yunwuVideo({
+				operation: 'create',
+				apiFormat: 'kling',
+				model: 'kling-v2-6',
+				prompt: '={{ $json.body.prompt }}',
+				waitForCompletion: false,
+				callbackUrl: '={{ $execution.resumeUrl }}',
+			}),
+			name: 'Create',
+			position: [220, 0],
+		},
+		{
+			...base('wait', 'Wait for Kling', 'wait', 1.1, 440),
+			parameters: { resume: 'webhook', httpMethod: 'POST', options: {} },
+			webhookId: `${CALLBACK_ID}-wait`,
+		},
+		{
+			...base('if', 'Task ended?', 'if', 2, 660),
+			parameters: {
+				conditions: {
+					options: { caseSensitive: true, leftValue: '', typeValidation: 'loose' },
+					conditions: [
+						{
+							id: `${CALLBACK_ID}-ended`,
+							leftValue: "={{ ['succeed', 'failed'].includes($json.body.task_status) }}",
+							rightValue: '',
+							operator: { type: 'boolean', operation: 'true', singleValue: true },
+						},
+					],
+					combinator: 'and',
+				},
+				options: {},
+			},
+		},
+		{
+			...yunwuVideo({
+				operation: 'waitUntilComplete',
+				taskId: "={{ $('Create').first().json.task_id }}",
+				options: { pollInterval: 0.5, timeout: 120 },
+			}),
+			name: 'Wait Until Complete',
+			position: [880, 0],
+		},
+		{ ...sha256OfVideo(), position: [1100, 0] },
+	];
+	const to = (node: string) => [{ node, type: 'main', index: 0 }];
+	return {
+		id: CALLBACK_ID,
+		name: CALLBACK_ID,
+		nodes,
+		connections: {
+			Webhook: { main: [to('Create')] },
+			Create: { main: [to('Wait for Kling')] },
+			'Wait for Kling': { main: [to('Task ended?')] },
+			'Task ended?': { main: [to('Wait Until Complete'), to('Wait for Kling')] },
+			'Wait Until Complete': { main: [to('SHA-256')] },
+		},
+		active: false,
+		settings: { executionOrder: 'v1', saveExecutionProgress: true },
+		pinData: {},
+	};
+}
+
 /** Webhook (answers at once) → one item per prompt → Create [→ Wait Until Complete] → SHA-256 of the video. */
 function workflow(shape: Shape, waitOptions: Record<string, unknown>): Record<string, unknown> {
 	const node = (
@@ -297,7 +390,9 @@ beforeAll(async () => {
 	server.createdTaskTemplate = (body) =>
 		TIMED_OUT.prompts.includes(String(body.prompt))
 			? { readyAfterMs: 4_500, end: 'completed', video: { size: 40_000 } }
-			: { readyAfterMs: TASK_MS, end: 'completed', video: { size: 300_000 } };
+			: body.callback_url
+				? { readyAfterMs: CALLBACK_TASK_MS, end: 'completed', video: { size: 50_000 } }
+				: { readyAfterMs: TASK_MS, end: 'completed', video: { size: 300_000 } };
 	await importIntoN8n(install, env, 'credentials', [credential(server.apiKey, server.apiUrl)]);
 	const waitOptions = { pollInterval: 0.5, timeout: 300 };
 	await importIntoN8n(install, env, 'workflow', [
@@ -307,12 +402,16 @@ beforeAll(async () => {
 		// Gives up after 3 s on a task that takes 4.5 s: the retry's own 3 s cover the rest.
 		workflow(TIMED_OUT, { pollInterval: 0.5, timeout: 3 }),
 		workflow(UNANSWERED, { pollInterval: 0.5, timeout: 30, requestTimeout: 1 }),
+		callbackWorkflow(),
 	]);
 	// Every create of its prompt hangs: a create sent again by the Retry would be counted, and hang too.
 	server.createFaultOf = (body) =>
 		UNANSWERED.prompts.includes(String(body.prompt)) ? { type: 'hang' } : undefined;
-	for (const shape of [RECIPE, NO_PROGRESS, ONE_NODE, TIMED_OUT, UNANSWERED]) {
-		const published = await n8nCli(install, env, ['publish:workflow', `--id=${shape.id}`]);
+	for (const id of [
+		...[RECIPE, NO_PROGRESS, ONE_NODE, TIMED_OUT, UNANSWERED].map((shape) => shape.id),
+		CALLBACK_ID,
+	]) {
+		const published = await n8nCli(install, env, ['publish:workflow', `--id=${id}`]);
 		if (published.code !== 0)
 			throw new Error(`n8n publish:workflow failed: ${published.stderr || published.stdout}`);
 	}
@@ -362,6 +461,84 @@ test('Retry of an execution whose create request was never answered does not sen
 		`Create whose answer never came (Request Timeout 1 s), then Retry: failed again at once, 1 create for 1 prompt`,
 	);
 });
+
+test.each([
+	{ forged: false, title: 'Kling calls back at each status change' },
+	{ forged: true, title: 'a forged "succeed" call comes first' },
+])(
+	"Callback recipe: Create (Kling, Callback URL {{ $execution.resumeUrl }}) → n8n's Wait node resuming on the call → Wait Until Complete; $title",
+	async ({ forged }) => {
+		const prompt = `callback: a heron (${forged ? 'forged' : 'honest'})`;
+		const before = (await executionsOf(CALLBACK_ID)).length;
+		const response = await fetch(`${n8n!.url}/webhook/${CALLBACK_ID}`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ prompt }),
+		});
+		expect(response.status).toBe(200);
+		const created = await waitFor(
+			'the Kling task to be created',
+			async () => server.createdTasks.find((task) => task.body.prompt === prompt),
+			60_000,
+		);
+		const resumeUrl = String(created.body.callback_url);
+		expect(resumeUrl).toMatch(/\/webhook-waiting\//);
+		const decoy = `${server.fileUrl}/file_download/forged.mp4`;
+		if (forged) {
+			// Once the execution waits, a call that claims the task succeeded, with another video.
+			await waitFor(
+				'the execution to wait',
+				async () =>
+					(await executionsOf(CALLBACK_ID)).find((execution) => execution.status === 'waiting') ??
+					undefined,
+				60_000,
+			);
+			const call = await fetch(resumeUrl, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify({
+					task_id: created.id,
+					task_status: 'succeed',
+					task_result: { videos: [{ url: decoy }] },
+				}),
+			});
+			expect(call.status).toBe(200);
+		}
+		const finished = await waitFor(
+			'the execution to finish',
+			async () => {
+				const executions = await executionsOf(CALLBACK_ID);
+				return executions.length > before &&
+					['success', 'error', 'crashed'].includes(executions[0].status)
+					? executions[0]
+					: undefined;
+			},
+			90_000,
+		);
+		expect(finished.status).toBe('success');
+		const task = server.task(created.id);
+		const video = server.videoOf(created.id);
+		// The video of the task Create made, once; never the forged call's.
+		expect(video.downloads).toBe(1);
+		expect(server.fileRequests().some((entry) => entry.path === '/file_download/forged.mp4')).toBe(
+			false,
+		);
+		const calls = server.callbacks.filter((entry) => entry.url === resumeUrl);
+		expect(calls.length).toBeGreaterThan(0);
+		if (forged) {
+			// The forged call woke the workflow early: Wait Until Complete queried until the task ended.
+			expect(task.queries).toBeGreaterThan(1);
+		} else {
+			// Kling's calls woke it (its "processing" call only sent it back to wait): one query, once the task had ended.
+			expect(calls.map((call) => call.httpStatus)).toEqual([200, 200]);
+			expect(task.queries).toBe(1);
+			expect(task.firstQueryAt!).toBeGreaterThanOrEqual(task.script.readyAt!);
+		}
+		figure(
+			`callback recipe (${forged ? 'forged call first' : 'Kling calls only'}): ${task.queries} ${task.queries === 1 ? 'query' : 'queries'} of a task that took ${CALLBACK_TASK_MS / 1000} s, the video downloaded once`,
+		);
+	},
+);
 
 test('n8n killed during the waits, started again, each execution retried: only Create → Wait Until Complete with Save Execution Progress delivers without creating again', async () => {
 	const shapes = [RECIPE, NO_PROGRESS, ONE_NODE];

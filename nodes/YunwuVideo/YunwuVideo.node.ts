@@ -12,6 +12,7 @@ import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
 import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
+import { taskApiField } from './apis/registry';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -72,7 +73,7 @@ export class YunwuVideo implements INodeType {
 			},
 			...toolDescriptionFields,
 			...create.description,
-			...forOperations(['query', 'waitUntilComplete'], taskIdFields),
+			...forOperations(['query', 'waitUntilComplete'], [...taskIdFields, taskApiField]),
 			...query.description,
 			...waitUntilComplete.description,
 		],

@@ -177,3 +177,21 @@ describe('Workflows saved by version 0.1.0 run unchanged', () => {
 		});
 	});
 });
+
+describe('Model: the chosen API decides which models come first', () => {
+	test('with API Kling, the Kling models come first; other video models are marked as of another API', async () => {
+		const options = await listModels({
+			operation: 'create',
+			apiFormat: 'kling',
+			model: 'kling-v1',
+		});
+		const values = options.map((option) => option.value);
+		expect(values.slice(0, 3)).toEqual(['kling-v1', 'kling-v2-master', 'custom']);
+		expect(options.find((option) => option.value === 'sora-2')?.description).toBe(
+			'A video model, not known to be served by the Kling API',
+		);
+		expect(options.find((option) => option.value === 'gpt-4o-mini')?.description).toBe(
+			'Not known as a video model',
+		);
+	});
+});

@@ -22,8 +22,8 @@ const nodeFiles = tsFiles(NODE_DIR).map((file) => ({
 	source: readFileSync(file, 'utf8'),
 }));
 
-/** Top to bottom: the node (and its panel methods), actions, waiting, transport, task. */
-const LAYERS = ['node', 'actions', 'waiting', 'transport', 'task'] as const;
+/** Top to bottom: the node (and its panel methods), actions, the APIs, waiting, transport, task. */
+const LAYERS = ['node', 'actions', 'apis', 'waiting', 'transport', 'task'] as const;
 function layerOf(name: string): number {
 	const top = name.split('/')[0];
 	if (name === 'YunwuVideo.node.ts' || top === 'methods') return 0;

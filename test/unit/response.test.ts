@@ -1,5 +1,5 @@
+import { readCreatedTask } from '../../nodes/YunwuVideo/apis/unified';
 import {
-	readCreatedTask,
 	readJsonObject,
 	readTaskAnswer,
 	type HttpAnswer,

@@ -16,18 +16,21 @@ import {
 	stoppedWhileCreatingMessage,
 	taskError,
 } from './common/errors';
+import { apiCreateFields, apiNamed, createApiField, taskIdOf } from '../apis/registry';
+import { CUSTOM_MODEL } from '../apis/unifiedFamilies';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
+import type { TaskRef } from '../apis/api';
 import { YunwuApiClient } from '../transport/apiClient';
+import type { ApiResult } from '../transport/failure';
 import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
 import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
 import { CreatedTasks, type CreatedTask } from './common/createdTasks';
 import { servingDeliveredItems } from './common/deliveredItems';
 import { runForEachItem, type PerItem } from './common/items';
-import { CUSTOM_MODEL, familyFields } from './common/modelFamilies';
 import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
-import { requestBody } from './common/requestBody';
+import { createCall, type CreateCall } from './common/requestBody';
 import { workOn } from './common/taskWork';
 
 const OPERATION = 'create';
@@ -50,6 +53,7 @@ function shownWhenWaitingUnlessCreateUses(field: INodeProperties): INodeProperti
 }
 
 const properties: INodeProperties[] = [
+	createApiField,
 	{
 		// The models the credential's key can use, loaded when the panel opens (video models first).
 		// Saved names that are not listed still run: n8n checks option values only in the panel.
@@ -94,7 +98,8 @@ const properties: INodeProperties[] = [
 			{
 				name: 'From Binary Fields',
 				value: 'binary',
-				description: "Images in this item's binary fields, sent as base64",
+				description:
+					"Images in this item's binary fields, sent as base64 (as a file to OpenAI Videos)",
 			},
 		],
 		description: 'Images the video starts from or refers to (image-to-video)',
@@ -117,7 +122,7 @@ const properties: INodeProperties[] = [
 		description: 'Names of the binary fields holding the images, separated by commas',
 		displayOptions: { show: { imageSource: ['binary'] } },
 	},
-	...familyFields,
+	...apiCreateFields,
 	{
 		displayName: 'Additional Body Fields (JSON)',
 		name: 'additionalFields',
@@ -148,7 +153,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		this.getInputData().map(async (_item, itemIndex) => {
 			try {
 				return {
-					body: await requestBody(this, itemIndex, description),
+					call: await createCall(this, itemIndex, description),
 					options: readItemOptions(this, itemIndex),
 					waitForCompletion: readBoolean(
 						this,
@@ -170,7 +175,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
 		if (item instanceof Error) throw item;
-		const { body, options, waitForCompletion } = item;
+		const { call, options, waitForCompletion } = item;
+		const key = memoryKeyOf(call);
 		// One Timeout bounds the whole item: the create's retries count against the wait.
 		const startedAt = Date.now();
 		const { task, isNew } = await createOnce(
@@ -178,20 +184,25 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			client,
 			createdTasks,
 			itemIndex,
-			body,
+			call,
 			options,
 			signal,
 		);
+		// A task remembered by an earlier version of the node holds its answer's fields beside its id.
+		const found = {
+			api: apiNamed(task.format) ?? call.api,
+			ref: (task.ref as TaskRef | undefined) ?? { id: task.id },
+		};
 		if (waitForCompletion) {
-			const work = workOn(task.id, { context: this, client, itemIndex, options, signal, shared });
+			const work = workOn(found, { context: this, client, itemIndex, options, signal, shared });
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
 				startedAt,
-				onTaskFailed: () => createdTasks.forget(itemIndex, body),
-				model: String(body.model),
+				onTaskFailed: () => createdTasks.forget(itemIndex, key),
+				model: call.model,
 			});
 		}
-		const answer = task as IDataObject as TaskAnswer;
+		const answer = (task.fields ?? task) as TaskAnswer;
 		const json = shapeTaskOutput(task.id, answer);
 		// A create answer without a status is a task that was just queued.
 		if (answer.status === undefined) json.state = 'pending';
@@ -220,7 +231,7 @@ async function createOnce(
 	client: YunwuApiClient,
 	createdTasks: CreatedTasks,
 	itemIndex: number,
-	body: IDataObject,
+	call: CreateCall,
 	options: ItemOptions,
 	signal: AbortSignal,
 ): Promise<{ task: CreatedTask; isNew: boolean }> {
@@ -229,8 +240,9 @@ async function createOnce(
 		node: node.name,
 		executionId: context.getExecutionId(),
 		itemIndex,
-		model: String(body.model),
+		model: call.model,
 	};
+	const body = memoryKeyOf(call);
 	const earlier = createdTasks.find(itemIndex, body);
 	if (earlier?.kind === 'created') {
 		context.logger.info(
@@ -250,7 +262,11 @@ async function createOnce(
 		);
 	if (signal.aborted) throw taskError(node, STOPPED_BEFORE_CREATING, itemIndex);
 
-	const created = await createWithSafeRetries(client, body, options, signal);
+	const created = await createWithSafeRetries(
+		async (timeoutMs) => await sendCreate(client, call, timeoutMs),
+		options,
+		signal,
+	);
 	if (!created.ok) {
 		const message = signal.aborted
 			? stoppedWhileCreatingMessage(created.failure, about.model)
@@ -279,4 +295,34 @@ async function createOnce(
 		{ ...about, taskId: created.value.id },
 	);
 	return { task: created.value, isNew: true };
+}
+
+/**
+ * What Retry On Fail's memory knows an item's create by: its request as the API gets it (route and
+ * body). A unified create is known by its body alone, as before there were other APIs.
+ */
+function memoryKeyOf({ api, request }: CreateCall): IDataObject {
+	return api.format === 'unified'
+		? (request.body ?? {})
+		: { route: request.path, body: request.body };
+}
+
+/** Sends an item's create once and reads the new task: its Task ID, its API and reference, what the API said. */
+async function sendCreate(
+	client: YunwuApiClient,
+	{ api, request }: CreateCall,
+	timeoutMs: number,
+): Promise<ApiResult<CreatedTask>> {
+	const answer = await client.call(request, timeoutMs);
+	if ('failure' in answer) return answer;
+	const created = api.readCreated(answer, request, Date.now());
+	if (!created.ok) return created;
+	const { ref, fields } = created.value;
+	const task: CreatedTask = {
+		id: taskIdOf({ api, ref }),
+		format: api.format,
+		ref: { ...ref },
+		fields,
+	};
+	return { ok: true, value: task };
 }

@@ -39,7 +39,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const result = await work.shared.join(
 				key,
 				work.signal,
-				async () => await client.queryTask(taskId, options.requestTimeoutMs),
+				async () => await work.query(options.requestTimeoutMs),
 			);
 			if (!result) throw workError(work, `The execution was stopped while querying ${subject}.`);
 			if (!result.ok) {

@@ -80,3 +80,26 @@ export function promisedLength(header: unknown): number | undefined {
 	const length = Number(value);
 	return Number.isSafeInteger(length) ? length : undefined;
 }
+
+/** How image files begin: the formats video APIs take as a reference image. */
+const IMAGE_SIGNATURES: ReadonlyArray<[mime: string, matches: (bytes: Buffer) => boolean]> = [
+	['image/png', (bytes) => bytes.subarray(0, 8).toString('hex') === '89504e470d0a1a0a'],
+	['image/jpeg', (bytes) => bytes.subarray(0, 3).toString('hex') === 'ffd8ff'],
+	['image/gif', (bytes) => bytes.subarray(0, 4).toString('latin1') === 'GIF8'],
+	[
+		'image/webp',
+		(bytes) =>
+			bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+			bytes.subarray(8, 12).toString('latin1') === 'WEBP',
+	],
+	['image/bmp', (bytes) => bytes.subarray(0, 2).toString('latin1') === 'BM'],
+];
+
+/**
+ * The MIME type of an image file: the declared one when it says `image/…`, else the one its first
+ * bytes show (a file host's `application/octet-stream` is common), else undefined: not an image.
+ */
+export function imageMimeTypeOf(declared: string, bytes: Buffer): string | undefined {
+	if (declared.startsWith('image/')) return declared;
+	return IMAGE_SIGNATURES.find(([, matches]) => matches(bytes))?.[0];
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
 	NodeOperationError,
 	type IDataObject,
@@ -6,20 +7,65 @@ import {
 	type ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
-import type { TaskAnswer } from '../task/schema';
 import { failureFromException, type ApiFailure, type ApiResult } from './failure';
 import { MAX_TIMER_MS, pause } from './pause';
-import {
-	MAX_ANSWER_BYTES,
-	readCreatedTask,
-	readModelList,
-	readTaskAnswer,
-	type HttpAnswer,
-	type ListedModel,
-} from './response';
+import { MAX_ANSWER_BYTES, readModelList, type HttpAnswer, type ListedModel } from './response';
 import { isWebAddress } from './url';
 
-const CREDENTIAL_TYPE = 'yunwuApi';
+/** The credential whose key authenticates every request to the API's origin. */
+export const CREDENTIAL_TYPE = 'yunwuApi';
+
+/**
+ * One request to the API: a path under the Base URL, with a query string or a body, JSON or (with
+ * `multipart`) a form whose `{ base64, mimeType, fileName }` values are files.
+ */
+export interface ApiRequest {
+	method: 'GET' | 'POST';
+	path: string;
+	qs?: IDataObject;
+	body?: IDataObject;
+	multipart?: boolean;
+}
+
+/** A file in a multipart body. */
+interface FormFile {
+	base64: string;
+	mimeType: string;
+	fileName: string;
+}
+
+const isFormFile = (value: unknown): value is FormFile =>
+	typeof value === 'object' &&
+	value !== null &&
+	typeof (value as FormFile).base64 === 'string' &&
+	typeof (value as FormFile).mimeType === 'string';
+
+/** `fields` as a multipart/form-data body: files as file parts, objects as JSON, the rest as text. */
+function multipartOf(fields: IDataObject): { body: Buffer; contentType: string } {
+	const boundary = `----n8n-yunwu-${randomUUID()}`;
+	const quoted = (text: string) => text.replace(/["\r\n]/g, '_');
+	const parts = Object.entries(fields).flatMap(([name, value]) => {
+		if (value === undefined || value === null) return [];
+		const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"`;
+		if (isFormFile(value))
+			return [
+				Buffer.from(
+					`${head}; filename="${quoted(value.fileName)}"\r\nContent-Type: ${value.mimeType}\r\n\r\n`,
+				),
+				Buffer.from(value.base64, 'base64'),
+				Buffer.from('\r\n'),
+			];
+		const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+		return [Buffer.from(`${head}\r\n\r\n${text}\r\n`)];
+	});
+	return {
+		body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+		contentType: `multipart/form-data; boundary=${boundary}`,
+	};
+}
+
+/** A request that got no usable HTTP answer, or an answer too large or too slow to read. */
+type ApiFailed = { ok: false; failure: ApiFailure };
 const DEFAULT_BASE_URL = 'https://yunwu.ai';
 /** Yunwu's keys are `sk-` and 48 characters; anything this long does not turn up in an answer by chance. */
 const MIN_REDACTED_KEY_LENGTH = 8;
@@ -89,30 +135,28 @@ export class YunwuApiClient {
 		);
 	}
 
-	/** `GET /v1/video/query?id=`: one look-up of a task's status. */
-	async queryTask(taskId: string, timeoutMs: number): Promise<ApiResult<TaskAnswer>> {
-		const answer = await this.send(
-			{ method: 'GET', url: `${this.baseUrl}/v1/video/query`, qs: { id: taskId } },
-			timeoutMs,
-		);
-		return 'failure' in answer ? answer : readTaskAnswer(answer, Date.now());
+	/** Where `path` (such as `/v1/videos/<id>/content`) is on the API: the key may go there. */
+	urlOf(path: string): string {
+		return `${this.baseUrl}${path}`;
 	}
 
-	/** `POST /v1/video/create`: submits a new (paid) task. Never retried by the caller. */
-	async createTask(
-		body: IDataObject,
-		timeoutMs: number,
-	): Promise<ApiResult<IDataObject & { id: string }>> {
-		const answer = await this.send(
+	/**
+	 * Sends one request to the API (a path under the Base URL) and reads its answer as text; what
+	 * the answer means is for the API's own file to say. A create is never retried here.
+	 */
+	async call(request: ApiRequest, timeoutMs: number): Promise<HttpAnswer | ApiFailed> {
+		const { method, path, qs, body, multipart } = request;
+		const form = body && multipart ? multipartOf(body) : undefined;
+		return await this.send(
 			{
-				method: 'POST',
-				url: `${this.baseUrl}/v1/video/create`,
-				body,
-				headers: { 'Content-Type': 'application/json' },
+				method,
+				url: this.urlOf(path),
+				...(qs ? { qs } : {}),
+				...(form ? { body: form.body, headers: { 'Content-Type': form.contentType } } : {}),
+				...(body && !form ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
 			},
 			timeoutMs,
 		);
-		return 'failure' in answer ? answer : readCreatedTask(answer, Date.now());
 	}
 
 	/** `GET /v1/models`: the models this key may use, as the gateway lists them. */
@@ -124,7 +168,7 @@ export class YunwuApiClient {
 	private async send(
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
 		timeoutMs: number,
-	): Promise<HttpAnswer | { ok: false; failure: ApiFailure }> {
+	): Promise<HttpAnswer | ApiFailed> {
 		const startedAt = Date.now();
 		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
 		try {

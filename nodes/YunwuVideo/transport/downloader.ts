@@ -3,10 +3,9 @@ import type { IBinaryData, IExecuteFunctions, IHttpRequestOptions } from 'n8n-wo
 import { chooseFileName, chooseMimeType, promisedLength, type MediaKind } from '../task/media';
 import { MAX_TIMER_MS, pause } from './pause';
 import { failureFromException, type DownloadFailure } from './failure';
+import { CREDENTIAL_TYPE } from './apiClient';
 import { isWebAddress } from './url';
 
-/** The credential whose key goes with a download on the API's own origin (the API client's). */
-const CREDENTIAL_TYPE = 'yunwuApi';
 /** Redirects followed per attempt: a CDN hand-off needs one or two. */
 const MAX_REDIRECTS = 5;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);

@@ -180,48 +180,11 @@ export function readTaskAnswer(answer: HttpAnswer, now: number): ApiResult<TaskA
 }
 
 /**
- * The id of a created task in a create answer: top-level (`id`, or `task_id` of older gateways),
- * or inside a `data` envelope (new-api's `{"code": "success", "data": "<id>"}`, or
- * `{"code": 0, "data": {"id" | "task_id": …}}`). A number is used as its text (digits beyond 2^53
- * were kept as text when the answer was read).
+ * A 2xx create answer that names no task: never taken for a refusal, whatever message it carries
+ * (`{"error": {"message": "upstream request timeout"}}`), since the task may exist.
  */
-function createdIdOf(answer: IDataObject): string | undefined {
-	const { data } = answer;
-	const inData: IDataObject =
-		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
-	for (const raw of candidates) {
-		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
-		if (typeof id === 'string' && id.trim() !== '') return id.trim();
-	}
-	return undefined;
-}
-
-/**
- * A record's id fields, most likely first: `task_id` before a numeric `id`, which new-api's task
- * record numbers its database row with (`TaskDto` in its dto/task.go); else `id` first.
- */
-const idFieldsOf = ({ id, task_id }: IDataObject) =>
-	typeof id === 'number' ? [task_id, id] : [id, task_id];
-
-/**
- * Reads a create answer, which must carry the new task's id. A 2xx without one is never taken
- * for a refusal, whatever message it carries (`{"error": {"message": "upstream request
- * timeout"}}`): the unified API documents no such refusal, and the task may exist.
- */
-export function readCreatedTask(
-	answer: HttpAnswer,
-	now: number,
-): ApiResult<IDataObject & { id: string }> {
-	const object = readJsonObject(answer, now);
-	if (!object.ok) return object;
-	const id = createdIdOf(object.value);
-	if (id !== undefined) return { ok: true, value: { ...object.value, id } };
-	const apiMessage = apiMessageOf(object.value);
-	return {
-		ok: false,
-		failure: { kind: 'invalidBody', httpCode: answer.statusCode, problem: 'noId', apiMessage },
-	};
+export function createdWithoutId(httpCode: number, json: IDataObject): ApiFailure {
+	return { kind: 'invalidBody', httpCode, problem: 'noId', apiMessage: apiMessageOf(json) };
 }
 
 /** A model the key may use, as `GET /v1/models` lists it. */
@@ -258,7 +221,11 @@ export function readModelList(answer: HttpAnswer, now: number): ApiResult<Listed
 	return { ok: true, value: models };
 }
 
-function refusalOrMalformed(
+/**
+ * A 2xx answer that is no task (`problem`): a refusal when it carries the API's message (an unknown
+ * task when the message says so), a malformed answer when it does not.
+ */
+export function refusalOrMalformed(
 	httpCode: number,
 	json: IDataObject,
 	problem: 'noStatus' | 'noId' | 'noModels',

@@ -1,6 +1,3 @@
-import type { IDataObject } from 'n8n-workflow';
-
-import type { YunwuApiClient } from '../transport/apiClient';
 import {
 	createVerdictOf,
 	retryAfterOf,
@@ -23,8 +20,8 @@ export function certainlyNotCreated(failure: ApiFailure): boolean {
 	return createVerdictOf(failure) !== 'mayExist';
 }
 
-type CreateOutcome =
-	| ApiResult<IDataObject & { id: string }>
+type CreateOutcome<T> =
+	| ApiResult<T>
 	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
 	| { ok: false; failure: RetryAfter; timeLeftMs: number }
 	/** A retry unanswered within what was left of the item's Timeout (`timeoutMs`): the task may exist. */
@@ -35,18 +32,17 @@ type CreateOutcome =
  * an unclear failure could hide a task, and a retry would create and charge a second one. Retries
  * happen within the item's Timeout: a pause that would end past it ends the retries at once.
  */
-export async function createWithSafeRetries(
-	client: YunwuApiClient,
-	body: IDataObject,
+export async function createWithSafeRetries<T>(
+	create: (requestTimeoutMs: number) => Promise<ApiResult<T>>,
 	{ requestTimeoutMs, timeoutMs }: { requestTimeoutMs: number; timeoutMs: number },
 	signal: AbortSignal,
-): Promise<CreateOutcome> {
+): Promise<CreateOutcome<T>> {
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 1; ; attempt++) {
 		// A retry gets at most what is left of Timeout, as a query does: it must not outlive the item.
 		const limitMs =
 			attempt === 1 ? requestTimeoutMs : Math.min(requestTimeoutMs, deadline - Date.now());
-		const created = await client.createTask(body, limitMs);
+		const created = await create(limitMs);
 		if (!created.ok && created.failure.kind === 'requestTimeout' && limitMs < requestTimeoutMs)
 			return { ...created, cutAtTimeoutMs: timeoutMs };
 		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)

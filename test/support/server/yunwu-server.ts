@@ -112,7 +112,22 @@ export interface TaskScript {
 	thumbnail?: boolean;
 	/** Leave out video_url from the completed answer. */
 	noVideoUrl?: boolean;
+	/** The API the task belongs to (unified when not set): it is queried there, in that API's shape. */
+	api?: VideoApiName;
+	/** Kling: the action (route) that created the task, the only one it is queried on. */
+	klingAction?: 'text2video' | 'image2video';
+	/** Kling: where the task's status changes are POSTed (Kling's callback protocol). */
+	callbackUrl?: string;
 }
+
+/** The video APIs the server speaks (docs/yunwu-api.md). */
+export type VideoApiName = 'unified' | 'openai' | 'kling' | 'generations';
+
+/**
+ * How the generations API answers (docs/yunwu-api.md, Generic task API): `older` `{ task_id,
+ * status, url }`, `openai` the OpenAI video object, `envelope` new-api's task record in `{ code, data }`.
+ */
+export type GenerationsShape = 'older' | 'openai' | 'envelope';
 
 interface TaskState {
 	script: TaskScript;
@@ -246,6 +261,11 @@ export class YunwuServer {
 	apiConnections = 0;
 	/** Faults answered to model list requests, one each. */
 	modelListFaults: ApiFault[] = [];
+	/** Kling callbacks the server made: where, what it said (Kling's `data`), and the HTTP status it got. */
+	readonly callbacks: Array<{ url: string; body: unknown; at: number; httpStatus: number }> = [];
+	private readonly timers: NodeJS.Timeout[] = [];
+	/** How the generations API answers its creates and queries. */
+	generationsShape: GenerationsShape = 'older';
 	/** The models the key may use, as `GET /v1/models` lists them. */
 	models: ListedModelEntry[] = DEFAULT_MODELS.map((model) => ({ ...model }));
 	/** What new tasks from create requests look like: fixed, or chosen from the request body. */
@@ -281,6 +301,7 @@ export class YunwuServer {
 	}
 
 	async stop(): Promise<void> {
+		for (const timer of this.timers) clearTimeout(timer);
 		for (const socket of this.sockets) socket.destroy();
 		await Promise.all(
 			[this.apiServer, this.fileServer].map(
@@ -294,10 +315,16 @@ export class YunwuServer {
 		const state: TaskState = { script, createdAt: Date.now(), queries: 0, faultsServed: 0 };
 		if (script.end !== 'failed' && !script.rawAnswers) {
 			const video = script.video ?? {};
+			// An OpenAI video object's video is its content route, on the API host behind the key.
+			const contentRoute =
+				script.api === 'openai' ||
+				(script.api === 'generations' && this.generationsShape === 'openai');
 			state.video = this.addFile(
-				video.onApiHost
-					? `/v1/videos/${randomUUID()}/content`
-					: `/file_download/${randomUUID()}.mp4`,
+				contentRoute
+					? `/v1/videos/${script.id}/content`
+					: video.onApiHost
+						? `/v1/videos/${randomUUID()}/content`
+						: `/file_download/${randomUUID()}.mp4`,
 				{
 					size: video.bytes?.length ?? video.size ?? 2048,
 					bytes: video.bytes,
@@ -402,7 +429,8 @@ export class YunwuServer {
 	}
 
 	private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const body = await readBody(req);
+		const raw = await readRaw(req);
+		const body = raw.toString('utf8');
 		const url = this.record('api', req, body || undefined);
 		const entry = this.log.at(-1)!;
 		res.once('close', () => {
@@ -419,8 +447,10 @@ export class YunwuServer {
 				},
 			});
 		}
-		if (req.method === 'GET' && url.pathname.startsWith('/v1/videos/'))
+		if (req.method === 'GET' && /^\/v1\/videos\/[^/]+\/content$/.test(url.pathname))
 			return this.serveFile(url.pathname, req, res);
+		const route = this.otherApiRoute(req.method ?? 'GET', url.pathname);
+		if (route) return this.answerOtherApi(route, body, res, formOf(req, raw));
 		if (req.method === 'GET' && url.pathname === '/v1/models') return this.answerModels(res);
 		if (req.method === 'GET' && url.pathname === '/v1/video/query')
 			return this.answerQuery(url.searchParams.get('id') ?? '', res);
@@ -447,7 +477,11 @@ export class YunwuServer {
 		sendJson(res, 200, { success: true, data, object: 'list' });
 	}
 
-	private answerQuery(id: string, res: ServerResponse): void {
+	private answerQuery(
+		id: string,
+		res: ServerResponse,
+		shape: (answer: Record<string, unknown>) => Record<string, unknown> = (answer) => answer,
+	): void {
 		const state = this.tasks.get(id);
 		if (!state) return this.answerUnknownTask(res);
 		const { script } = state;
@@ -466,7 +500,7 @@ export class YunwuServer {
 			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(raw);
 			return;
 		}
-		sendJson(res, 200, this.answerFor(state));
+		sendJson(res, 200, shape(this.answerFor(state)));
 	}
 
 	private answerUnknownTask(res: ServerResponse): void {
@@ -569,25 +603,47 @@ export class YunwuServer {
 		};
 	}
 
-	private answerCreate(body: string, res: ServerResponse): void {
+	/**
+	 * A create request's body (JSON, or the multipart `form` already read), logged, or undefined
+	 * once the request has been answered: not JSON, a fault, or no model (`model`, Kling's `model_name`).
+	 */
+	private receiveCreate(
+		body: string,
+		res: ServerResponse,
+		modelField: string,
+		form?: Record<string, unknown>,
+	): { parsed: Record<string, unknown>; model: string } | undefined {
 		let parsed: Record<string, unknown>;
 		try {
-			parsed = JSON.parse(body) as Record<string, unknown>;
+			parsed = form ?? (JSON.parse(body) as Record<string, unknown>);
 		} catch {
-			return sendJson(res, 400, {
+			sendJson(res, 400, {
 				error: { message: 'invalid JSON body', type: 'invalid_request_error' },
 			});
+			return undefined;
 		}
 		this.createBodies.push(parsed);
 		const fault = this.createFaultOf?.(parsed) ?? this.createFaults.shift();
-		if (fault) return applyApiFault(fault, res);
-		if (typeof parsed.model !== 'string' || !parsed.model) {
-			return sendJson(res, 400, {
+		if (fault) {
+			applyApiFault(fault, res);
+			return undefined;
+		}
+		const model = parsed[modelField];
+		if (typeof model !== 'string' || !model) {
+			sendJson(res, 400, {
 				error: { message: 'model is required', type: 'invalid_request_error' },
 			});
+			return undefined;
 		}
-		const prefix = parsed.model.split('-')[0];
-		const id = `${prefix}:${randomUUID()}`;
+		return { parsed, model };
+	}
+
+	/** Registers the task a create request made, shaped by `createdTaskTemplate`. */
+	private addCreatedTask(
+		id: string,
+		parsed: Record<string, unknown>,
+		extra: Partial<TaskScript> = {},
+	): TaskState {
 		const template =
 			typeof this.createdTaskTemplate === 'function'
 				? this.createdTaskTemplate(parsed)
@@ -600,13 +656,193 @@ export class YunwuServer {
 			model: parsed.model,
 			...(typeof parsed.prompt === 'string' ? { prompt: parsed.prompt } : {}),
 		};
-		this.addTask({ id, ...template, readyAt, extraFields: { ...asked, ...template.extraFields } });
+		this.addTask({
+			id,
+			...template,
+			readyAt,
+			extraFields: { ...asked, ...template.extraFields },
+			...extra,
+		});
 		this.createdTasks.push({ id, body: parsed });
+		return this.task(id);
+	}
+
+	private answerCreate(body: string, res: ServerResponse): void {
+		const received = this.receiveCreate(body, res, 'model');
+		if (!received) return;
+		const id = `${received.model.split('-')[0]}:${randomUUID()}`;
+		this.addCreatedTask(id, received.parsed);
 		sendJson(res, 200, {
 			id,
 			status: 'pending',
 			status_update_time: Math.floor(Date.now() / 1000),
 		});
+	}
+
+	/** Which of the other APIs' routes a request is for (Kling, OpenAI videos, generations). */
+	private otherApiRoute(
+		method: string,
+		pathname: string,
+	): { api: VideoApiName; create: boolean; id?: string; action?: string } | undefined {
+		const kling = /^\/kling\/v1\/videos\/(text2video|image2video)(?:\/([^/]+))?$/.exec(pathname);
+		if (kling)
+			return method === 'POST' && !kling[2]
+				? { api: 'kling', create: true, action: kling[1] }
+				: { api: 'kling', create: false, action: kling[1], id: decodeURIComponent(kling[2] ?? '') };
+		const openai = /^\/v1\/videos(?:\/([^/]+))?$/.exec(pathname);
+		if (openai)
+			return method === 'POST' && !openai[1]
+				? { api: 'openai', create: true }
+				: { api: 'openai', create: false, id: decodeURIComponent(openai[1] ?? '') };
+		const generations = /^\/v1\/video\/generations(?:\/([^/]+))?$/.exec(pathname);
+		if (generations)
+			return method === 'POST' && !generations[1]
+				? { api: 'generations', create: true }
+				: { api: 'generations', create: false, id: decodeURIComponent(generations[1] ?? '') };
+		return undefined;
+	}
+
+	/** A create or a query of the Kling, OpenAI videos or generations API, in that API's shape. */
+	private answerOtherApi(
+		route: { api: VideoApiName; create: boolean; id?: string; action?: string },
+		body: string,
+		res: ServerResponse,
+		form?: Record<string, unknown>,
+	): void {
+		if (!route.create) {
+			const state = this.tasks.get(route.id ?? '');
+			const wrongPlace =
+				!state ||
+				state.script.api !== route.api ||
+				(route.api === 'kling' && state.script.klingAction !== route.action);
+			if (wrongPlace) return this.answerUnknownTask(res);
+			return this.answerQuery(route.id ?? '', res, (answer) => this.inApiShape(state, answer));
+		}
+		const received = this.receiveCreate(
+			body,
+			res,
+			route.api === 'kling' ? 'model_name' : 'model',
+			form,
+		);
+		if (!received) return;
+		const { parsed } = received;
+		const prefix = { kling: '', openai: 'video_', generations: 'task_', unified: '' }[route.api];
+		const id = `${prefix}${randomUUID()}`;
+		const state = this.addCreatedTask(id, parsed, {
+			api: route.api,
+			klingAction: route.action as TaskScript['klingAction'],
+			callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : undefined,
+		});
+		if (route.api === 'kling') this.scheduleCallbacks(state);
+		const created = this.inApiShape(state, { id, status: 'pending' });
+		if (route.api === 'generations' && this.generationsShape === 'older')
+			return sendJson(res, 200, { task_id: id, status: 'queued' });
+		sendJson(res, 200, created);
+	}
+
+	/**
+	 * Kling's callback protocol: at each status change of a time-driven task with a `callback_url`,
+	 * the task's `data` object is POSTed there (processing at 40 % of the way, then the end).
+	 */
+	private scheduleCallbacks(state: TaskState): void {
+		const { callbackUrl, readyAt } = state.script;
+		if (!callbackUrl || readyAt === undefined) return;
+		const call = async () => {
+			const data = (this.inApiShape(state, this.answerFor(state)) as { data: unknown }).data;
+			const entry = { url: callbackUrl, body: data, at: Date.now(), httpStatus: 0 };
+			this.callbacks.push(entry);
+			try {
+				const response = await fetch(callbackUrl, {
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json' },
+					body: JSON.stringify(data),
+				});
+				entry.httpStatus = response.status;
+			} catch {
+				entry.httpStatus = -1;
+			}
+		};
+		const span = readyAt - state.createdAt;
+		for (const delay of [span * 0.4, span + 50])
+			this.timers.push(setTimeout(() => void call(), Math.max(0, delay)));
+	}
+
+	/** A task's answer (in the unified API's words, as `answerFor` gives it) in the shape of the task's API. */
+	private inApiShape(state: TaskState, answer: Record<string, unknown>): Record<string, unknown> {
+		const { script } = state;
+		const phase = String(answer.status);
+		const words = (list: Record<string, string>) => list[phase] ?? phase;
+		const failed = phase === (script.statuses?.failed ?? 'failed');
+		const reason = typeof answer.error === 'string' ? answer.error : JSON.stringify(answer.error);
+		const videoUrl = typeof answer.video_url === 'string' ? answer.video_url : undefined;
+		const createdAt = Math.floor(state.createdAt / 1000);
+		const openaiObject = () => ({
+			id: script.id,
+			task_id: script.id,
+			object: 'video',
+			model: 'sora-2',
+			status: words({ pending: 'queued', processing: 'in_progress' }),
+			progress: phase === 'completed' ? 100 : 0,
+			created_at: createdAt,
+			...(phase === 'completed' ? { completed_at: answer.completed_at } : {}),
+			seconds: '10',
+			size: '720x1280',
+			...(failed ? { error: { message: reason, code: 'task_failed' } } : {}),
+		});
+		switch (script.api) {
+			case 'kling':
+				return {
+					code: 0,
+					message: 'SUCCEED',
+					request_id: `req-${script.id}`,
+					data: {
+						task_id: script.id,
+						task_status: words({ pending: 'submitted', completed: 'succeed' }),
+						...(failed ? { task_status_msg: reason } : {}),
+						...(videoUrl
+							? {
+									task_result: {
+										videos: [{ id: `v-${script.id}`, url: videoUrl, duration: '5.1' }],
+									},
+								}
+							: {}),
+						created_at: state.createdAt,
+						updated_at: Date.now(),
+					},
+				};
+			case 'openai':
+				return openaiObject();
+			case 'generations':
+				if (this.generationsShape === 'openai') return openaiObject();
+				if (this.generationsShape === 'envelope')
+					return {
+						code: 'success',
+						message: '',
+						data: {
+							task_id: script.id,
+							action: 'generate',
+							status: words({
+								pending: 'SUBMITTED',
+								processing: 'IN_PROGRESS',
+								completed: 'SUCCESS',
+								failed: 'FAILURE',
+							}),
+							fail_reason: failed ? reason : '',
+							result_url: videoUrl ?? '',
+							progress: phase === 'completed' ? '100%' : '30%',
+							submit_time: createdAt,
+						},
+					};
+				return {
+					task_id: script.id,
+					status: words({ pending: 'queued', completed: 'succeeded' }),
+					...(videoUrl ? { url: videoUrl, format: 'mp4' } : {}),
+					metadata: { duration: 5, fps: 24, width: 1280, height: 720, seed: 7 },
+					...(failed ? { error: { code: 'task_failed', message: reason } } : {}),
+				};
+			default:
+				return answer;
+		}
 	}
 
 	private handleFile(req: IncomingMessage, res: ServerResponse): void {
@@ -804,8 +1040,43 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 		.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of req) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
+	return Buffer.concat(chunks);
+}
+
+/**
+ * A multipart/form-data body's fields (OpenAI's `input_reference` upload): text as text, a file as
+ * `{ fileName, mimeType, size, sha256 }`. Undefined for any other body.
+ */
+function formOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> | undefined {
+	const boundary = /multipart\/form-data;\s*boundary=(.+)$/i.exec(
+		req.headers['content-type'] ?? '',
+	)?.[1];
+	if (!boundary) return undefined;
+	const fields: Record<string, unknown> = {};
+	const delimiter = Buffer.from(`--${boundary}`);
+	let start = raw.indexOf(delimiter);
+	while (start >= 0) {
+		const next = raw.indexOf(delimiter, start + delimiter.length);
+		if (next < 0) break;
+		const part = raw.subarray(start + delimiter.length + 2, next - 2);
+		const split = part.indexOf('\r\n\r\n');
+		const head = part.subarray(0, split).toString('utf8');
+		const content = part.subarray(split + 4);
+		const name = /name="([^"]*)"/.exec(head)?.[1] ?? '';
+		const fileName = /filename="([^"]*)"/.exec(head)?.[1];
+		fields[name] =
+			fileName === undefined
+				? content.toString('utf8')
+				: {
+						fileName,
+						mimeType: /content-type:\s*(\S+)/i.exec(head)?.[1],
+						size: content.length,
+						sha256: createHash('sha256').update(content).digest('hex'),
+					};
+		start = next;
+	}
+	return fields;
 }

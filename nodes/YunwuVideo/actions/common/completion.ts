@@ -164,7 +164,7 @@ export async function waitAndDeliver(
 }
 
 /** Queries the task, logging (debug) when its state changes and when a query fails. */
-function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) {
+function loggedQuery({ context, client, itemIndex, taskId, subject, query }: TaskWork) {
 	const about = {
 		node: context.getNode().name,
 		executionId: context.getExecutionId(),
@@ -173,7 +173,7 @@ function loggedQuery({ context, client, itemIndex, taskId, subject }: TaskWork) 
 	};
 	let lastState: string | undefined;
 	return async (timeoutMs: number): Promise<ApiResult<TaskAnswer>> => {
-		const result = await client.queryTask(taskId, timeoutMs);
+		const result = await query(timeoutMs);
 		if (!result.ok) {
 			const problem = describeApiFailure(result.failure, subject, client.shownBaseUrl, taskId);
 			context.logger.debug(

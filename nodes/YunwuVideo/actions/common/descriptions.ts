@@ -28,7 +28,7 @@ const TASK_ID: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. grok:5cdad6a7-0730-426f-88ec-d39b863ada15',
 	description:
-		'The full ID returned when the task was created, including its model prefix (such as "grok:"). Usually mapped from the node that created the task.',
+		'The full ID returned when the task was created, including its model prefix (such as "grok:"), or the task_id this node\'s Create output (such as "kling://text2video/…"). Usually mapped from the node that created the task.',
 };
 
 /** The first node version whose Task ID starts as the Create output's `task_id`. */

@@ -8,6 +8,7 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { findTask, taskIdOf, type FoundTask } from '../../apis/registry';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
@@ -42,8 +43,8 @@ export function readText(
 	return String(value).trim();
 }
 
-/** The task ID of an item, trimmed, or a clear error before any request is sent. */
-function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
+/** The task of an item: its Task ID, trimmed, read under its API; or a clear error before any request is sent. */
+function readTask(context: IExecuteFunctions, itemIndex: number): FoundTask {
 	const raw = context.getNodeParameter('taskId', itemIndex, '') as unknown;
 	const isText = typeof raw === 'string' || typeof raw === 'number';
 	const taskId = isText ? String(raw).trim() : '';
@@ -62,7 +63,14 @@ function readTaskId(context: IExecuteFunctions, itemIndex: number): string {
 			{ itemIndex },
 		);
 	}
-	return taskId;
+	const found = findTask(context.getNodeParameter('apiFormat', itemIndex, undefined), taskId);
+	if ('problem' in found)
+		throw new NodeOperationError(
+			context.getNode(),
+			`The Task ID "${taskId.slice(0, 80)}" of item ${itemIndex} ${found.problem}. Set API to the API that created the task, or to "From the Task ID" for a task this node created.`,
+			{ itemIndex },
+		);
+	return found;
 }
 
 interface ItemRunOptions {
@@ -214,7 +222,7 @@ function outputItem(result: INodeExecutionData, itemIndex: number): INodeExecuti
 
 /** An item's task and options, read before any request is sent. */
 interface TaskItem {
-	taskId: string;
+	task: FoundTask;
 	options: ItemOptions;
 }
 
@@ -234,7 +242,7 @@ export async function runForEachTask(
 	const read = context.getInputData().map((_item, itemIndex): TaskItem | Error => {
 		try {
 			return {
-				taskId: readTaskId(context, itemIndex),
+				task: readTask(context, itemIndex),
 				options: readItemOptions(context, itemIndex),
 			};
 		} catch (error) {
@@ -246,14 +254,17 @@ export async function runForEachTask(
 		async (itemIndex, signal, shared) => {
 			const item = read[itemIndex];
 			if (item instanceof Error) throw item;
-			const { taskId, options } = item;
-			return await perTask(workOn(taskId, { context, client, itemIndex, options, signal, shared }));
+			const { task, options } = item;
+			return await perTask(workOn(task, { context, client, itemIndex, options, signal, shared }));
 		},
-		(itemIndex) => read[itemIndex],
+		(itemIndex) => {
+			const item = read[itemIndex];
+			return item instanceof Error ? item : { taskId: taskIdOf(item.task), options: item.options };
+		},
 	);
 	const taskOf = (itemIndex: number) => {
 		const item = read[itemIndex];
-		return item instanceof Error ? undefined : item.taskId;
+		return item instanceof Error ? undefined : taskIdOf(item.task);
 	};
 	return await runForEachItem(context, concurrency(read), perItem, { taskOf });
 }

@@ -5,20 +5,32 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import type { FieldReader, InputImage, VideoApi } from '../../apis/api';
+import { apiNamed } from '../../apis/registry';
+import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
+import { imageMimeTypeOf } from '../../task/media';
+import type { ApiRequest } from '../../transport/apiClient';
 import { overrideNotTextMessage } from './errors';
 import { readText } from './items';
-import { readBoolean, readNumber } from './options';
-import { CUSTOM_MODEL, familyBody, type FamilyFieldReader } from './modelFamilies';
+import { readBoolean, readNumber, shown } from './options';
+
+/** An item's create: the API that makes the task, its request, and the model named in messages. */
+export interface CreateCall {
+	api: VideoApi;
+	request: ApiRequest;
+	model: string;
+}
 
 /**
- * The create request's JSON body of an item, from the Create fields (`panel`, which names them in
- * messages as the panel shows them), the model family's own fields and the JSON merge.
+ * The create request of an item, from the Create fields (`panel`, which names them in messages as
+ * the panel shows them): the API chosen, the model, prompt and images every API takes, the API's
+ * own fields, and Additional Body Fields merged into the body.
  */
-export async function requestBody(
+export async function createCall(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	panel: INodeProperties[],
-): Promise<IDataObject> {
+): Promise<CreateCall> {
 	const fieldOf = (name: string): INodeProperties =>
 		panel.find((field) => field.name === name) ?? {
 			displayName: name,
@@ -31,6 +43,14 @@ export async function requestBody(
 		readText(context, name, itemIndex, fieldOf(name).displayName, fallback);
 	const node = context.getNode();
 
+	const format = context.getNodeParameter('apiFormat', itemIndex, 'unified') as unknown;
+	const api = apiNamed(format);
+	if (!api)
+		throw new NodeOperationError(
+			node,
+			`The API of item ${itemIndex} is ${shown(format)}, which is none of Yunwu's video APIs. Choose one in the API field.`,
+			{ itemIndex },
+		);
 	const chosen = text('model');
 	const model = chosen === CUSTOM_MODEL ? text('customModel') : chosen;
 	const prompt = text('prompt');
@@ -47,19 +67,11 @@ export async function requestBody(
 			{ itemIndex },
 		);
 
-	const body: IDataObject = { model, prompt };
-	const images = await readImages(context, itemIndex, text);
-	if (images.length > 0) body.images = images;
-	const aspectRatio = text('aspectRatio');
-	if (aspectRatio) body.aspect_ratio = aspectRatio;
-	const size = text('size');
-	if (size) body.size = size;
-
-	// Unset, a family field reads as the default its table entry gives it. Read strictly, as text,
-	// numbers and options are: an expression's "yes" or object is a mistake, not a value to pay for.
+	// Unset, a field reads as the default the panel gives it. Read strictly, as text, numbers and
+	// options are: an expression's "yes" or object is a mistake, not a value to pay for.
 	const valueOf = (name: string) =>
 		context.getNodeParameter(name, itemIndex, fieldOf(name).default) as unknown;
-	const read: FamilyFieldReader = {
+	const read: FieldReader = {
 		text: (name) => text(name, fieldOf(name).default?.toString()),
 		number: (name) => readNumber(context, itemIndex, valueOf(name), fieldOf(name)),
 		boolean: (name) =>
@@ -71,14 +83,27 @@ export async function requestBody(
 				fieldOf(name).default as boolean,
 			),
 	};
-	return { ...body, ...familyBody(chosen, read), ...readAdditionalFields(context, itemIndex) };
+	const images = await readImages(context, itemIndex, api, text);
+	const request = api.createRequest({ model, prompt, images, read });
+	if ('problem' in request)
+		throw new NodeOperationError(node, `Item ${itemIndex} ${request.problem}.`, { itemIndex });
+	const body = { ...request.body, ...readAdditionalFields(context, itemIndex) };
+	return { api, request: { ...request, body }, model };
 }
 
+/** An image's size in messages: megabytes of 1,000,000, as the APIs count them. */
+const megabytes = (bytes: number) => `${Math.round(bytes / 100_000) / 10} MB`;
+
+/**
+ * The item's images: URLs, or binary properties read as base64. A binary property that is
+ * missing, not an image, or larger than the API takes is refused here, before any request.
+ */
 async function readImages(
 	context: IExecuteFunctions,
 	itemIndex: number,
+	api: VideoApi,
 	text: (name: string, fallback?: string) => string,
-): Promise<string[]> {
+): Promise<InputImage[]> {
 	const source = text('imageSource', 'none');
 	if (source === 'urls') {
 		// Image URLs hold commas (`…/upload/w_300,h_200,c_crop/sample.jpg`, a proxy's
@@ -92,18 +117,39 @@ async function readImages(
 		return lines
 			.flatMap((line) => line.split(separator))
 			.map((url) => url.trim().replace(/[\s,]+$/, ''))
-			.filter(Boolean);
+			.filter(Boolean)
+			.map((url) => ({ url }));
 	}
 	if (source !== 'binary') return [];
 	const names = text('imageBinaryProperties', 'data')
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
-	const images: string[] = [];
+	const refuse = (message: string) =>
+		new NodeOperationError(context.getNode(), message, { itemIndex });
+	const images: InputImage[] = [];
 	for (const name of names) {
-		const { mimeType } = context.helpers.assertBinaryData(itemIndex, name);
+		const binary = context.getInputData()[itemIndex]?.binary?.[name];
+		if (!binary)
+			throw refuse(
+				`Item ${itemIndex} has no binary property "${name}" to take the image from. Set Image Binary Fields to the name an earlier node gave the image (often "data").`,
+			);
+		const declared = String(binary.mimeType ?? '').toLowerCase();
 		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
-		images.push(`data:${mimeType};base64,${bytes.toString('base64')}`);
+		const mimeType = imageMimeTypeOf(declared, bytes);
+		if (!mimeType)
+			throw refuse(
+				`The binary property "${name}" of item ${itemIndex} is ${declared || 'of no known type'}, not an image. Give an image (PNG, JPEG, WebP).`,
+			);
+		if (bytes.length > api.maxImageBytes)
+			throw refuse(
+				`The image in binary property "${name}" of item ${itemIndex} is ${megabytes(bytes.length)}; the ${api.label} API takes images up to ${megabytes(api.maxImageBytes)}. Make it smaller, or give its URL.`,
+			);
+		images.push({
+			base64: bytes.toString('base64'),
+			mimeType,
+			fileName: binary.fileName ?? name,
+		});
 	}
 	return images;
 }

@@ -1,7 +1,10 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { taskError } from './errors';
+import { taskIdOf, type FoundTask } from '../../apis/registry';
+import type { TaskAnswer } from '../../task/schema';
 import type { YunwuApiClient } from '../../transport/apiClient';
+import type { ApiResult } from '../../transport/failure';
+import { taskError } from './errors';
 import type { SharedWork } from '../../waiting/shared';
 import type { ItemOptions } from './options';
 
@@ -13,9 +16,12 @@ export interface TaskWork {
 	context: IExecuteFunctions;
 	client: YunwuApiClient;
 	itemIndex: number;
+	/** The Task ID as the node outputs it (see `taskIdOf`). */
 	taskId: string;
 	/** The task as every message names it: `task "<id>"`. */
 	subject: string;
+	/** One look-up of the task, through its API, in the node's words. */
+	query: (timeoutMs: number) => Promise<ApiResult<TaskAnswer>>;
 	options: ItemOptions;
 	/** Aborted when this item stops. */
 	signal: AbortSignal;
@@ -23,9 +29,18 @@ export interface TaskWork {
 	shared: SharedWork;
 }
 
-/** An item's work on task `taskId`. */
-export function workOn(taskId: string, item: Omit<TaskWork, 'taskId' | 'subject'>): TaskWork {
-	return { ...item, taskId, subject: `task "${taskId}"` };
+/** An item's work on the task `found`. */
+export function workOn(
+	found: FoundTask,
+	item: Omit<TaskWork, 'taskId' | 'subject' | 'query'>,
+): TaskWork {
+	const taskId = taskIdOf(found);
+	return {
+		...item,
+		taskId,
+		subject: `task "${taskId}"`,
+		query: async (timeoutMs) => await found.api.query(item.client, found.ref, timeoutMs),
+	};
 }
 
 /** The item's error about its task, carrying the task ID (see `taskError`). */

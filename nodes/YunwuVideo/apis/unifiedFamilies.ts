@@ -5,15 +5,10 @@ import {
 	type INodePropertyOptions,
 } from 'n8n-workflow';
 
+import type { FieldReader } from './api';
+
 /** The `model` value of "Other (Enter Model Name)"; the name itself is in `customModel`. */
 export const CUSTOM_MODEL = 'custom';
-
-/** Reads a family field of the item being created, by its panel name, its default when unset. */
-export interface FamilyFieldReader {
-	text(name: string): string;
-	number(name: string): number;
-	boolean(name: string): boolean;
-}
 
 /** The values Yunwu documents for a field; none: the field is not shown for the family. */
 type Documented = string[];
@@ -29,7 +24,7 @@ interface ModelFamily {
 	/** The family's own fields, shown for its models, or for the ones a field's own `displayOptions` name. */
 	fields: INodeProperties[];
 	/** What its own fields add to the create request body. */
-	body: (read: FamilyFieldReader) => IDataObject;
+	body: (read: FieldReader) => IDataObject;
 }
 
 const SORA_2_PRO = { _cnd: { startsWith: 'sora-2-pro' } };
@@ -172,7 +167,7 @@ function familyOf(model: string): ModelFamily | undefined {
 }
 
 /** What the own fields of `model`'s family add to the create request body (nothing for other models). */
-export function familyBody(model: string, read: FamilyFieldReader): IDataObject {
+export function familyBody(model: string, read: FieldReader): IDataObject {
 	return familyOf(model)?.body(read) ?? {};
 }
 
