@@ -74,6 +74,15 @@ describe('Create: the request body per model family', () => {
 		expect(lastBody()).toMatchObject({ model: 'sora-2', duration: 25 });
 	});
 
+	test("a value saved in a field the model's family does not show (Sora's Aspect Ratio, Veo's Size, kept from an earlier model) is not sent", async () => {
+		await create({ model: 'sora-2', prompt: 'A kite', aspectRatio: '16:9', size: 'large' });
+		expect(lastBody()).toMatchObject({ model: 'sora-2', size: 'large' });
+		expect(lastBody()).not.toHaveProperty('aspect_ratio');
+		await create({ model: 'veo3.1-fast', prompt: 'A kite', aspectRatio: '9:16', size: '1080p' });
+		expect(lastBody()).toMatchObject({ model: 'veo3.1-fast', aspect_ratio: '9:16' });
+		expect(lastBody()).not.toHaveProperty('size');
+	});
+
 	test('Grok: custom mode', async () => {
 		await create({ model: 'grok-video-3', prompt: 'A fox', customMode: true });
 		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A fox', mode: 'custom' });
