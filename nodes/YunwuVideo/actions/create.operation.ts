@@ -7,13 +7,10 @@ import {
 } from 'n8n-workflow';
 
 import {
-	createCutAtTimeoutMessage,
-	createFailureMessage,
-	createRetryAfterBeyondTimeoutMessage,
+	describeFailedCreate,
 	httpCodeOf,
 	notSentAgainMessage,
 	STOPPED_BEFORE_CREATING,
-	stoppedWhileCreatingMessage,
 	taskError,
 } from './common/errors';
 import { apiCreateFields, apiNamed, createApiField, taskIdOf } from '../apis/registry';
@@ -23,7 +20,7 @@ import type { TaskAnswer } from '../task/schema';
 import type { TaskRef } from '../apis/api';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
-import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
+import { createWithSafeRetries } from '../waiting/create';
 import { maxConcurrentOf, waitAndDeliver } from './common/completion';
 import { forOperations, optionsCollection } from './common/descriptions';
 import { RetryMemory, type CreatedTask } from './common/retryMemory';
@@ -273,14 +270,11 @@ async function createOnce(
 		signal,
 	);
 	if (!created.ok) {
-		const message = signal.aborted
-			? stoppedWhileCreatingMessage(created.failure, about.model)
-			: 'timeLeftMs' in created
-				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
-				: 'cutAtTimeoutMs' in created
-					? createCutAtTimeoutMessage(about.model, created.cutAtTimeoutMs)
-					: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
-		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
+		const { message, taskMayExist } = describeFailedCreate(created, {
+			model: about.model,
+			baseUrl: client.shownBaseUrl,
+			stopped: signal.aborted,
+		});
 		if (taskMayExist) {
 			memory.rememberUncertain(itemIndex, body, message);
 			context.logger.warn(
