@@ -1,5 +1,5 @@
 /**
- * What the node's Retry On Fail memory (`actions/common/retryMemory.ts`) relies on in n8n-core's
+ * What the node's Retry On Fail memory (`actions/items/retryMemory.ts`) relies on in n8n-core's
  * WorkflowExecute, checked on n8n-core itself with a probe node in the Yunwu Video node's place:
  * every try of a run gets the same node context object (the delivered outputs are kept beside it),
  * the same run index, execution id and input; what a try writes there is saved with the execution

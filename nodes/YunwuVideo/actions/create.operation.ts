@@ -12,7 +12,7 @@ import {
 	notSentAgainMessage,
 	STOPPED_BEFORE_CREATING,
 	taskError,
-} from './common/errors';
+} from './messages/errors';
 import { apiCreateFields, apiNamed, createApiField, taskIdOf } from '../apis/registry';
 import { CUSTOM_MODEL } from '../apis/unifiedFamilies';
 import { shapeTaskOutput } from '../task/output';
@@ -21,19 +21,19 @@ import type { TaskRef } from '../apis/api';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
 import { createWithSafeRetries } from '../waiting/create';
-import { maxConcurrentOf, waitAndDeliver } from './common/completion';
-import { forOperations, optionsCollection } from './common/descriptions';
-import { RetryMemory, type CreatedTask } from './common/retryMemory';
-import { runForEachItem, type PerItem } from './common/items';
+import { maxConcurrentOf, waitAndDeliver } from './delivery/completion';
+import { forOperations, optionsCollection } from './parameters/descriptions';
+import { RetryMemory, type CreatedTask } from './items/retryMemory';
+import { runForEachItem, type PerItem } from './items/items';
 import {
 	downloadFields,
 	readBoolean,
 	readItemOptions,
 	waitOptionFields,
 	type ItemOptions,
-} from './common/options';
-import { createCall, type CreateCall } from './common/requestBody';
-import { workOn } from './common/taskWork';
+} from './parameters/options';
+import { createCall, type CreateCall } from './parameters/requestBody';
+import { workOn } from './items/taskWork';
 
 const OPERATION = 'create';
 

@@ -12,7 +12,7 @@ import { findTask, taskIdOf, type FoundTask } from '../../apis/registry';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
-import { readItemOptions, shown, type ItemOptions } from './options';
+import { readItemOptions, shown, type ItemOptions } from '../parameters/options';
 import { RetryMemory } from './retryMemory';
 import { workOn, type TaskWork } from './taskWork';
 

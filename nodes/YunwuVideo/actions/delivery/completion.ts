@@ -8,7 +8,7 @@ import {
 	formatSeconds,
 	httpCodeOf,
 	shortened,
-} from './errors';
+} from '../messages/errors';
 import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
@@ -19,10 +19,10 @@ import {
 	type WaitOutcome,
 	type WaitSettings,
 } from '../../waiting/waitForTask';
-import { runsAsTool } from './agentTool';
+import { runsAsTool } from '../parameters/agentTool';
 import { deliverTask } from './deliver';
-import { NUMBER_OPTIONS, pollSettingsOf, type ItemOptions } from './options';
-import { workError, type TaskWork } from './taskWork';
+import { NUMBER_OPTIONS, pollSettingsOf, type ItemOptions } from '../parameters/options';
+import { workError, type TaskWork } from '../items/taskWork';
 
 /**
  * How many tasks a node waits on at once: Max Tasks at Once of the first item whose options could be

@@ -18,7 +18,7 @@ import {
 } from '../../transport/failure';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
 import type { MediaKind } from '../../task/media';
-import { shown } from './options';
+import { shown } from '../parameters/options';
 import type { FailedCreate } from '../../waiting/create';
 
 /**
