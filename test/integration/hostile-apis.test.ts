@@ -109,7 +109,7 @@ describe('Task IDs crafted to change the route stay inside their route', () => {
 });
 
 describe('Images a careless user gives', () => {
-	test('Image Source "Binary" with Image Binary Fields emptied is an error, not a paid text-to-video', async () => {
+	test('Reference Images "From Binary Fields" with Image Binary Fields emptied is an error, not a paid text-to-video', async () => {
 		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image');
 		const sent = requestsFromNow();
 		const run = await create('kling', { imageSource: 'binary', imageBinaryProperties: ' , ' }, [
@@ -119,7 +119,7 @@ describe('Images a careless user gives', () => {
 		expect(sent()).toEqual([]);
 	});
 
-	test('Image Source "URLs" with no URL is an error, not a paid text-to-video', async () => {
+	test('Reference Images "From URLs" with no URL is an error, not a paid text-to-video', async () => {
 		const sent = requestsFromNow();
 		const run = await create('kling', { imageSource: 'urls', imageUrls: ' ,\n' });
 		expect(run.error?.message).toMatch(/Image URLs/);
