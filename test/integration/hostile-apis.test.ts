@@ -110,7 +110,7 @@ describe('Task IDs crafted to change the route stay inside their route', () => {
 
 describe('Images a careless user gives', () => {
 	test('Reference Images "From Binary Fields" with Image Binary Fields emptied is an error, not a paid text-to-video', async () => {
-		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image');
+		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image', 'latin1');
 		const sent = requestsFromNow();
 		const run = await create('kling', { imageSource: 'binary', imageBinaryProperties: ' , ' }, [
 			{ json: {}, binary: { data: { data: bytes.toString('base64'), mimeType: 'image/png' } } },
@@ -127,7 +127,7 @@ describe('Images a careless user gives', () => {
 	});
 
 	test('a declared type that is no MIME type does not reach the request', async () => {
-		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image');
+		const bytes = Buffer.from('\x89PNG\r\n\x1a\nfake image', 'latin1');
 		const run = await create('generations', { imageSource: 'binary', waitForCompletion: false }, [
 			{
 				json: {},
