@@ -54,6 +54,8 @@ describe('A 2xx create answer whose id is no id: the task may exist, and nothing
 		['openai', { code: 'fail', data: 'quota exceeded' }],
 		['generations', { code: 'fail', data: 'quota exceeded' }],
 		['unified', { code: 'fail', data: 'quota exceeded' }],
+		['generations', { code: 'fail', data: 'quota_exceeded' }],
+		['unified', { code: 500, data: 'upstream_error' }],
 		['openai', { id: 'video_1\nINFO forged log line' }],
 		['generations', { task_id: 'task 1 ?x=1' }],
 		['kling', { code: 0, data: { task_id: '880011\r\n22', task_status: 'submitted' } }],
