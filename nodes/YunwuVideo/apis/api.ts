@@ -116,6 +116,9 @@ const MAX_ID_LENGTH = 256;
 export const looksLikeTaskId = (text: string): boolean =>
 	text !== '' && text.length <= MAX_ID_LENGTH && !NOT_AN_ID.test(text);
 
+/** An envelope's `code` when it says the request succeeded (new-api's "success", Kling's 0). */
+const SUCCESS_CODE = /^(0|200|success|succeed|ok)$/i;
+
 /**
  * The id of a created task in a create answer: top-level (`id`, or `task_id` of older gateways),
  * or inside a `data` envelope (new-api's `{"code": "success", "data": "<id>"}`, or
@@ -126,7 +129,10 @@ export function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
+	// A bare `data` text is the id only when the envelope does not say it failed: under
+	// `{"code": "fail"}` it is the gateway's reason.
+	const succeeded = answer.code === undefined || SUCCESS_CODE.test(String(answer.code));
+	const candidates = [...idFieldsOf(answer), succeeded ? data : undefined, ...idFieldsOf(inData)];
 	for (const raw of candidates) {
 		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
 		// The first id given is the task's: when it is no id, the task may exist all the same.
