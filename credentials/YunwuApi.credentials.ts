@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class YunwuApi implements ICredentialType {
 	name = 'yunwuApi';
@@ -33,7 +27,7 @@ export class YunwuApi implements ICredentialType {
 			required: true,
 			default: 'https://yunwu.ai',
 			description:
-				'The Yunwu API address, without a path (a trailing /v1 is ignored); change it only for a mirror or your own OneAPI-compatible gateway',
+				'The Yunwu API address, without a path (a trailing /v1 is ignored; one typed without http:// or https:// is taken as https://); change it only for a mirror or your own OneAPI-compatible gateway',
 		},
 	];
 
@@ -45,41 +39,6 @@ export class YunwuApi implements ICredentialType {
 		},
 	};
 
-	// Listing models needs a valid key and nothing else, so it proves the key without touching a task.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL:
-				'={{ ($credentials.baseUrl || "https://yunwu.ai").trim().replace(/\\/+$/, "").replace(/\\/v1$/i, "") }}',
-			url: '/v1/models',
-			method: 'GET',
-			// n8n follows redirects and re-sends the key across origins: the key must stay with the Base URL.
-			disableFollowRedirect: true,
-		},
-		rules: [
-			// A rule's message is fixed text, so it cannot name where the redirect points (the node's own errors do).
-			...[301, 302, 303, 307, 308].map((code) => ({
-				type: 'responseCode' as const,
-				properties: {
-					value: code,
-					message: `The Base URL answered with a redirect (HTTP ${code}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
-				},
-			})),
-			{
-				type: 'responseCode',
-				properties: {
-					value: 401,
-					message:
-						'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 403,
-					message:
-						'Yunwu refused this API key (HTTP 403). Check that the key is enabled and has balance.',
-				},
-			},
-		],
-	};
+	// Its test is the Yunwu Video node's `yunwuApiTest` (`testedBy`): n8n runs a credential's own
+	// declarative test before a node's, and that one can only show n8n's bare codes for a wrong Base URL.
 }

@@ -2,8 +2,9 @@
  * The key never leaves the Base URL's origin, and a mirror's links cannot reach what the instance
  * blocks, in real n8n: a Base URL that redirects to another origin, in a workflow run with
  * `n8n execute` and in the credential test through n8n's editor API (`POST /rest/credentials/test`,
- * as the editor's Test button calls it), on both release lines; and n8n 2.x's SSRF protection
- * refusing a video link on a blocked address.
+ * as the editor's Test button calls it), on both release lines, where the test also words a
+ * wrong key and a wrong Base URL as the node does; and n8n 2.x's SSRF protection refusing a video
+ * link on a blocked address.
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { Redirector, REDIRECT_TOKEN } from '../test/support/server/redirector';
 import { YunwuServer } from '../test/support/server/yunwu-server';
 import {
 	executeWorkflow,
+	freePort,
 	importIntoN8n,
 	installN8n,
 	makeUserFolder,
@@ -164,15 +166,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 			return json.data;
 		};
 
-		/**
-		 * The test's message for an HTTP status that has a rule: n8n 2.x shows the rule's message. n8n
-		 * 1.123 shows its own: its errors drop their cause (n8n-workflow 1.120's ExecutionBaseError
-		 * re-declares `cause`), so its CredentialsTester never sees the status and applies no rule.
-		 */
-		const shown = (ruleMessage: string, n8nOneMessage: string) =>
-			line === 2 ? ruleMessage : n8nOneMessage;
-
-		test('301, 302, 307, 308: not followed, the target never sees the key, and the test fails and says why', async () => {
+		test('301, 302, 307, 308: not followed, the target never sees the key, and the test fails and says where it points', async () => {
 			for (const status of [301, 302, 307, 308]) {
 				redirector.status = status;
 				const [asked, before] = [redirector.log.length, setup.server.log.length];
@@ -185,10 +179,7 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 
 				expect(result).toEqual({
 					status: 'Error',
-					message: shown(
-						`The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
-						`Request failed with status code ${status}`,
-					),
+					message: `The Base URL answered the credential test with a redirect (HTTP ${status} to ${setup.server.apiUrl}), which the node does not follow so your key stays with Yunwu. Put the address it redirects to into the Base URL of your Yunwu API credential.`,
 				});
 				// n8n asked the Base URL (the key's own origin) and went no further.
 				expect(redirector.log.slice(asked)).toEqual([
@@ -222,11 +213,45 @@ describe.each(LINES)('n8n %s.x: a Base URL that redirects to another origin', (l
 
 			expect(json.data).toEqual({
 				status: 'Error',
-				message: shown(
+				message:
 					'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
-					'Authorization failed - please check your credentials',
-				),
 			});
+		});
+
+		test('a wrong Base URL fails the test in the words the node uses, naming the address', async () => {
+			const refusing = `http://127.0.0.1:${await freePort()}`;
+			const { host } = new URL(setup.server.apiUrl);
+			const checkNetwork =
+				'Check the Base URL in your Yunwu API credential and the network, then retry.';
+			const cases: Array<[string, string]> = [
+				[
+					refusing,
+					`Could not reach Yunwu at ${refusing} for the credential test: the connection was refused. ${checkNetwork}`,
+				],
+				[
+					'http://yunwu-typo.invalid',
+					`Could not reach Yunwu at http://yunwu-typo.invalid for the credential test: the host name was not found. ${checkNetwork}`,
+				],
+				[
+					`${setup.server.apiUrl}/api`,
+					`Yunwu has no such API address (HTTP 404: Invalid URL (GET /api/v1/models) (invalid_request_error)) for the credential test. Check that the Base URL in your Yunwu API credential (${setup.server.apiUrl}/api) is the API address, such as https://yunwu.ai, with no path.`,
+				],
+				// Typed without a scheme: asked over https (the local API speaks only http), and said so.
+				[
+					host,
+					`Could not reach Yunwu at https://${host} for the credential test: the secure (TLS) connection failed. ${checkNetwork}`,
+				],
+				[
+					'ftp://yunwu.ai',
+					'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+				],
+			];
+			for (const [baseUrl, message] of cases) {
+				expect(await testCredential('yunwuDirect', 'Yunwu direct', baseUrl)).toEqual({
+					status: 'Error',
+					message,
+				});
+			}
 		});
 	});
 });

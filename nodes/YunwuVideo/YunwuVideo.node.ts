@@ -13,6 +13,7 @@ import * as waitUntilComplete from './actions/waitUntilComplete.operation';
 import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
 import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
 import { taskApiField } from './apis/registry';
+import { yunwuApiTest } from './methods/credentialTest';
 import { listModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
@@ -40,7 +41,8 @@ export class YunwuVideo implements INodeType {
 					'Make videos with Yunwu (云雾) AI from a prompt, and check or wait on video tasks; answers with the video link',
 			},
 		},
-		credentials: [{ name: 'yunwuApi', required: true }],
+		// The credential's test is the node's: it words a wrong Base URL as the node does.
+		credentials: [{ name: 'yunwuApi', required: true, testedBy: 'yunwuApiTest' }],
 		properties: [
 			{
 				displayName: 'Operation',
@@ -79,7 +81,7 @@ export class YunwuVideo implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { listModels } };
+	methods = { loadOptions: { listModels }, credentialTest: { yunwuApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;

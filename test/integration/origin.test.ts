@@ -56,13 +56,14 @@ describe.each([301, 302, 303, 307, 308])(
 			redirector.status = status;
 		});
 
-		test('the credential test does not follow it, fails, and says the Base URL redirects', async () => {
+		test('the credential test does not follow it, fails, and says where the Base URL redirects (origin only)', async () => {
 			const result = await targetUntouched(() => testCredential(credentials()));
 
 			expect(result).toEqual({
 				status: 'Error',
-				message: `The Base URL answered with a redirect (HTTP ${status}), which the test does not follow so your key is not sent to another address. Put the address it redirects to (open the Base URL in a browser to see it) into the Base URL.`,
+				message: redirectMessage('the credential test', status),
 			});
+			expect(JSON.stringify(result)).not.toContain(REDIRECT_TOKEN);
 		});
 
 		test('Query does not follow it; the error names where it points (origin only)', async () => {

@@ -178,10 +178,24 @@ describe('Query: variants in the contract', () => {
 	test('a base URL that is not a web address fails before any request', async () => {
 		const run = await runNode({
 			parameters: { operation: 'query', taskId: 'grok:x' },
-			credentials: { apiKey: yunwu().apiKey, baseUrl: 'yunwu.ai' },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: 'ftp://yunwu.ai' },
 		});
 		expect(run.error?.message).toBe(
 			'The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as https://yunwu.ai.',
+		);
+	});
+
+	test('a base URL without a scheme is asked over https (as the credential test does), and the message says so', async () => {
+		const { host } = new URL(yunwu().apiUrl);
+		const id = yunwu().addTask({ id: 'grok:no-scheme' });
+
+		const run = await runNode({
+			parameters: { operation: 'query', taskId: id },
+			credentials: { apiKey: yunwu().apiKey, baseUrl: host },
+		});
+
+		expect(run.error?.message).toBe(
+			`Could not reach Yunwu at https://${host} for task "${id}": the secure (TLS) connection failed. Check the Base URL in your Yunwu API credential and the network, then retry.`,
 		);
 	});
 

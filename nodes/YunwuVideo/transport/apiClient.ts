@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
 	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
@@ -72,12 +74,19 @@ const MIN_REDACTED_KEY_LENGTH = 8;
 
 /**
  * The credential's base URL without trailing slashes or a trailing `/v1` (OpenAI-style gateways
- * are often entered with it; the paths here add it), or the default when it is blank.
+ * are often entered with it; the paths here add it), or the default when it is blank. One typed
+ * without a scheme ("yunwu.ai") is taken as https, as a browser's address bar does; messages show
+ * the address with the scheme, so a server that speaks only http is named as asked.
  */
-function normaliseBaseUrl(value: unknown): string {
+export function normaliseBaseUrl(value: unknown): string {
 	const text = typeof value === 'string' ? value.trim() : '';
-	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/v1$/i, '');
+	const address = text || DEFAULT_BASE_URL;
+	const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `https://${address}`;
+	return withScheme.replace(/\/+$/, '').replace(/\/v1$/i, '');
 }
+
+/** The message for a Base URL that is not an http(s) address. */
+export const NOT_A_WEB_ADDRESS = `The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`;
 
 /** The base URL as shown in messages: no user name, password or query, which may hold secrets. */
 function shownUrl(baseUrl: string): string {
@@ -87,6 +96,22 @@ function shownUrl(baseUrl: string): string {
 
 /** The contexts the client works in: a running node, and the panel loading a list. */
 type ApiContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+/** One HTTP request to the API, its URL whole, as a Sender sends it. */
+type HttpRequest = Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>;
+
+/** An HTTP answer of any status, its body still to be read. */
+interface RawAnswer {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: AnswerStream;
+}
+
+/**
+ * Sends one request with the key, never following a redirect; throws when no HTTP answer came.
+ * A node run and the credential test get different helpers from n8n, so each has its own.
+ */
+type Sender = (request: HttpRequest, timeoutMs: number) => Promise<RawAnswer>;
 
 /**
  * The Yunwu API: the only code that talks to it. Authentication goes through n8n's credential
@@ -99,7 +124,7 @@ export class YunwuApiClient {
 	private answered = false;
 
 	private constructor(
-		private readonly context: ApiContext,
+		private readonly sender: Sender,
 		private readonly baseUrl: string,
 		private readonly apiKey: string,
 	) {
@@ -122,17 +147,55 @@ export class YunwuApiClient {
 	static async forNode(context: ApiContext): Promise<YunwuApiClient> {
 		const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 		const baseUrl = normaliseBaseUrl(credentials.baseUrl);
-		if (!isWebAddress(baseUrl)) {
-			throw new NodeOperationError(
-				context.getNode(),
-				`The Base URL in your Yunwu API credential is not a web address. Enter the API address, such as ${DEFAULT_BASE_URL}.`,
-			);
-		}
-		return new YunwuApiClient(
-			context,
-			baseUrl,
-			typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '',
-		);
+		if (!isWebAddress(baseUrl)) throw new NodeOperationError(context.getNode(), NOT_A_WEB_ADDRESS);
+		// n8n's credential mechanism adds the key (the credential's Bearer header).
+		const send: Sender = async (request, timeoutMs) =>
+			(await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
+				...request,
+				json: false,
+				// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
+				// so a body trickled a byte at a time would never end the request.
+				encoding: 'stream',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout: timeoutMs,
+				// The API never needs a redirect: following one could carry the key to another host.
+				disableFollowRedirect: true,
+			})) as RawAnswer;
+		return new YunwuApiClient(send, baseUrl, keyOf(credentials));
+	}
+
+	/**
+	 * For the credential test, or undefined when the Base URL is not a web address. n8n gives a
+	 * credential test only its legacy `request` helper (n8n-core's CredentialTestContext), without
+	 * the credential mechanism, so the key is added here, in the same header the credential's
+	 * `authenticate` defines, and redirects are not followed, so it goes only to the Base URL.
+	 */
+	static forCredentialTest(
+		context: ICredentialTestFunctions,
+		credentials: ICredentialDataDecryptedObject,
+	): YunwuApiClient | undefined {
+		const baseUrl = normaliseBaseUrl(credentials.baseUrl);
+		if (!isWebAddress(baseUrl)) return undefined;
+		const apiKey = keyOf(credentials);
+		const send: Sender = async (request, timeoutMs) => {
+			// The test only lists models: a GET, with no body to send.
+			const answer = (await context.helpers.request({
+				uri: request.url,
+				method: request.method,
+				qs: request.qs,
+				headers: { ...request.headers, Authorization: `Bearer ${apiKey}` },
+				followRedirect: false,
+				followAllRedirects: false,
+				resolveWithFullResponse: true,
+				// Any status is an answer, its body streamed and read like a node run's (so bounded).
+				simple: false,
+				useStream: true,
+				timeout: timeoutMs,
+			})) as { statusCode: number; headers?: Record<string, unknown>; body: AnswerStream };
+			return { statusCode: answer.statusCode, headers: answer.headers ?? {}, body: answer.body };
+		};
+		return new YunwuApiClient(send, baseUrl, apiKey);
 	}
 
 	/** Where `path` (such as `/v1/videos/<id>/content`) is on the API: the key may go there. */
@@ -165,31 +228,15 @@ export class YunwuApiClient {
 		return 'failure' in answer ? answer : readModelList(answer, Date.now());
 	}
 
-	private async send(
-		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body' | 'headers'>,
-		timeoutMs: number,
-	): Promise<HttpAnswer | ApiFailed> {
+	private async send(request: HttpRequest, timeoutMs: number): Promise<HttpAnswer | ApiFailed> {
 		const startedAt = Date.now();
-		let response: { statusCode: number; headers: Record<string, unknown>; body: AnswerStream };
+		let response: RawAnswer;
 		try {
-			response = (await this.context.helpers.httpRequestWithAuthentication.call(
-				this.context,
-				CREDENTIAL_TYPE,
-				{
-					...request,
-					headers: { Accept: 'application/json', ...request.headers },
-					json: false,
-					// Streamed and read here: n8n's timeout only measures silence once an answer has begun,
-					// so a body trickled a byte at a time would never end the request.
-					encoding: 'stream',
-					returnFullResponse: true,
-					ignoreHttpStatusErrors: true,
-					// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
-					timeout: Math.min(timeoutMs, MAX_TIMER_MS),
-					// The API never needs a redirect: following one could carry the key to another host.
-					disableFollowRedirect: true,
-				},
-			)) as typeof response;
+			response = await this.sender(
+				{ ...request, headers: { Accept: 'application/json', ...request.headers } },
+				// A limit beyond Node's longest timer would otherwise end the request after 1 ms.
+				Math.min(timeoutMs, MAX_TIMER_MS),
+			);
 		} catch (error) {
 			return { ok: false, failure: failureFromException(error, timeoutMs) };
 		}
@@ -226,6 +273,10 @@ export class YunwuApiClient {
 
 /** The parts of a response stream read here, without importing `stream`. */
 type AnswerStream = AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+
+function keyOf(credentials: ICredentialDataDecryptedObject): string {
+	return typeof credentials.apiKey === 'string' ? credentials.apiKey.trim() : '';
+}
 
 /**
  * A whole answer body as text (without a byte order mark), or why not: it did not arrive within

@@ -15,10 +15,9 @@ import path from 'node:path';
 import {
 	BinaryDataConfig,
 	BinaryDataService,
-	ExecuteContext,
+	CredentialTestContext,
 	ExecutionLifecycleHooks,
 	LoadOptionsContext,
-	RoutingNode,
 	WorkflowExecute,
 } from 'n8n-core';
 import {
@@ -421,84 +420,27 @@ function tempNode(parameters: INodeParameters, withCredential: boolean): INode {
 }
 
 /**
- * Runs the credential's test as n8n's CredentialsTester does for a request-based test: the
- * credential's `test.request` becomes the routing of a temporary node, executed by n8n-core's
- * RoutingNode with the credential applied; a failed request is judged by the test's rules (as
- * n8n 2.x does; n8n 1.123 loses the status on the way and applies none: e2e/origin.e2e.test.ts).
+ * Runs the credential's test as n8n's CredentialsTester does for a credential a node tests
+ * (`testedBy`): the node's `credentialTest` function, called on n8n-core's CredentialTestContext
+ * with the decrypted credential; what it returns is the result the editor shows.
  */
 export async function testCredential(credentials: {
 	apiKey: string;
 	baseUrl: string;
 }): Promise<{ status: 'OK' | 'Error'; message: string }> {
-	const credentialType = credentialTypes.yunwuApi;
-	const testRequest = credentialType.test!;
-	const nodeType = new YunwuVideo();
-	const node = tempNode({}, true);
-	const testNodeType: INodeType = {
-		description: {
-			...nodeType.description,
-			credentials: [{ name: 'yunwuApi', required: true }],
-			properties: [
-				{
-					displayName: 'Temp',
-					name: 'temp',
-					type: 'string',
-					routing: { request: testRequest.request },
-					default: '',
-				},
-			],
-		},
-	};
-	const workflow = new Workflow({
-		nodes: [node],
-		connections: {},
-		active: false,
-		nodeTypes: {
-			getByName: () => testNodeType,
-			getByNameAndVersion: () => testNodeType,
-			getKnownTypes: () => ({}),
-		} as unknown as INodeTypes,
-	});
+	const { testedBy } = new YunwuVideo().description.credentials!.find(
+		(entry) => entry.name === 'yunwuApi',
+	)!;
+	const test = new YunwuVideo().methods.credentialTest[testedBy as 'yunwuApiTest'];
 	const executionId = String(++executionCounter);
 	const additionalData = buildAdditionalData(
 		new ExecutionLifecycleHooks('internal', executionId, {} as IWorkflowBase),
 		executionId,
 		credentials,
 	);
-	const runExecutionData = { resultData: { runData: {} } } as IRunExecutionData;
-	const context = new ExecuteContext(
-		workflow,
-		node,
-		additionalData,
-		'internal',
-		runExecutionData,
-		0,
-		[],
-		{ main: [[{ json: {} }]] },
-		{ node, data: {}, source: null },
-		[],
-	);
 	const decrypted = { id: '1', name: 'Yunwu account', type: 'yunwuApi', data: credentials };
-	try {
-		await new RoutingNode(context, testNodeType, decrypted).runNode();
-	} catch (error) {
-		const response = (error as { cause?: { response?: { status: number; statusText?: string } } })
-			.cause?.response;
-		if (response) {
-			const rule = testRequest.rules?.find(
-				(candidate) =>
-					candidate.type === 'responseCode' && candidate.properties.value === response.status,
-			);
-			if (rule)
-				return { status: 'Error', message: (rule.properties as { message: string }).message };
-			return {
-				status: 'Error',
-				message: response.statusText || `Received HTTP status code: ${response.status}`,
-			};
-		}
-		return { status: 'Error', message: (error as Error).message };
-	}
-	return { status: 'OK', message: 'Connection successful!' };
+	const result = await test.call(new CredentialTestContext(additionalData), decrypted);
+	return { status: result.status, message: result.message };
 }
 
 /**
