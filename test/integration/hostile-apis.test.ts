@@ -105,7 +105,8 @@ describe('Task IDs crafted to change the route stay inside their route', () => {
 			parameters: { operation: 'query', taskId },
 			credentials: credentialsFor(yunwu()),
 		});
-		for (const path of sent()) expect(path.slice(path.indexOf(' ') + 1)).toMatch(new RegExp(`^${route}.`));
+		for (const path of sent())
+			expect(path.slice(path.indexOf(' ') + 1)).toMatch(new RegExp(`^${route}.`));
 		expect(run.error?.message).toMatch(/is not a \w+ task ID/);
 	});
 });
@@ -143,6 +144,8 @@ describe('Images a careless user gives', () => {
 			},
 		]);
 		expect(run.error).toBeUndefined();
-		expect(yunwu().createBodies.at(-1)?.image).toBe(`data:image/png;base64,${bytes.toString('base64')}`);
+		expect(yunwu().createBodies.at(-1)?.image).toBe(
+			`data:image/png;base64,${bytes.toString('base64')}`,
+		);
 	});
 });
