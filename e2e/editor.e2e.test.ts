@@ -25,8 +25,8 @@ import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/support/server/yun
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
-/** What a newcomer types: the node's name, what it makes, and its Chinese name. */
-const SEARCHES = ['Yunwu', 'video', '云雾'];
+/** What a newcomer types: the node's name, what it makes, its Chinese name, and a model's name. */
+const SEARCHES = ['Yunwu', 'video', '云雾', 'kling'];
 
 const OWNER = {
 	email: 'owner@example.com',
@@ -366,6 +366,8 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
 			await found.first().click();
 			await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+			// A tool gets only what $fromAI() asks the model for: the Task ID is the model's to fill.
+			expect(await taskIdText(page)).toContain("$fromAI('task_id'");
 			const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
 			expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
 			const downloadFields = page.locator(

@@ -34,18 +34,27 @@ const TASK_ID: INodeProperties = {
 /** The first node version whose Task ID starts as the Create output's `task_id`. */
 export const TASK_ID_MAPPED_VERSION = 1.1;
 
+const FROM_VERSION_1_1 = { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] };
+
 /**
  * Task ID, listed once for Query and Wait Until Complete. n8n saves only values that differ from
  * the default, so a version 1 node saved with Task ID left empty holds none: it keeps the empty
  * default (and its "Task ID is empty" error). Nodes added from version 1.1 start with the
- * Create output's `task_id` mapped.
+ * Create output's `task_id` mapped; as an AI Agent's tool, with the model asked for it: a tool
+ * gets its arguments only through `$fromAI()`, so `$json.task_id` would map nothing.
  */
 export const taskIdFields: INodeProperties[] = [
 	{ ...TASK_ID, displayOptions: { show: { '@version': [1] } } },
 	{
 		...TASK_ID,
 		default: '={{ $json.task_id }}',
-		displayOptions: { show: { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] } },
+		displayOptions: { show: FROM_VERSION_1_1, hide: { '@tool': [true] } },
+	},
+	{
+		...TASK_ID,
+		default:
+			"={{ $fromAI('task_id', 'The task_id the Create video tool returned, exactly as given, prefix included', 'string') }}",
+		displayOptions: { show: { ...FROM_VERSION_1_1, '@tool': [true] } },
 	},
 ];
 
