@@ -64,7 +64,8 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		required: true,
 		default: 'veo3.1-fast',
-		typeOptions: { loadOptionsMethod: 'listModels' },
+		// Reloaded when API changes: the list puts the chosen API's models first.
+		typeOptions: { loadOptionsMethod: 'listModels', loadOptionsDependsOn: ['apiFormat'] },
 		description:
 			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
