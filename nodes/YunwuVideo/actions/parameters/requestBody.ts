@@ -10,8 +10,8 @@ import { apiNamed } from '../../apis/registry';
 import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
 import { imageMimeTypeOf } from '../../task/media';
 import type { ApiRequest } from '../../transport/apiClient';
-import { overrideNotTextMessage } from './errors';
-import { readText } from './items';
+import { overrideNotTextMessage } from '../messages/errors';
+import { readText } from '../items/items';
 import { readBoolean, readNumber, shown } from './options';
 
 /** An item's create: the API that makes the task, its request, and the model named in messages. */

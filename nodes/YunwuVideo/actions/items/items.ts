@@ -13,8 +13,8 @@ import { findTask, taskIdOf, type FoundTask } from '../../apis/registry';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
-import { servingDeliveredItems } from './deliveredItems';
-import { readItemOptions, shown, type ItemOptions } from './options';
+import { readItemOptions, shown, type ItemOptions } from '../parameters/options';
+import { RetryMemory } from './retryMemory';
 import { workOn, type TaskWork } from './taskWork';
 
 /**
@@ -247,9 +247,9 @@ export async function runForEachTask(
 			return error as Error;
 		}
 	});
-	const perItem = servingDeliveredItems(
+	const perItem: PerItem = RetryMemory.of(context).servingDelivered(
 		context,
-		async (itemIndex, signal, shared) => {
+		async (itemIndex: number, signal: AbortSignal, shared: SharedWork) => {
 			const item = read[itemIndex];
 			if (item instanceof Error) throw item;
 			const { task, options } = item;
