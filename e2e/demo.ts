@@ -51,10 +51,15 @@ async function main(): Promise<void> {
 	say(
 		'1/5 Packing the package and preparing n8n 2.x (the first run downloads it, about 3 GB, in 4 to 10 minutes; later runs reuse it) ...',
 	);
-	const tarball = packPackage();
+	// n8n first: a failed install leaves no packed package behind.
 	const install = installN8n(2, 'the demo');
-	const userFolder = makeUserFolder(tarball);
-	rmSync(path.dirname(tarball), { recursive: true, force: true });
+	const tarball = packPackage();
+	let userFolder: string;
+	try {
+		userFolder = makeUserFolder(tarball);
+	} finally {
+		rmSync(path.dirname(tarball), { recursive: true, force: true });
+	}
 	try {
 		await demo(install, userFolder, keep, realApiKey, realTaskId);
 	} finally {

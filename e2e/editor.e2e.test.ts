@@ -26,8 +26,8 @@ import { DEFAULT_VIDEO_MODEL_IDS, YunwuServer } from '../test/support/server/yun
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LINES = (process.env.N8N_E2E_LINES ?? '2,1').split(',').map((line) => Number(line) as 1 | 2);
-/** What a newcomer types: the node's name, what it makes, and its Chinese name. */
-const SEARCHES = ['Yunwu', 'video', '云雾'];
+/** What a newcomer types: the node's name, what it makes, its Chinese name, and a model's name. */
+const SEARCHES = ['Yunwu', 'video', '云雾', 'kling'];
 
 const OWNER = {
 	email: 'owner@example.com',
@@ -111,11 +111,13 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			),
 		};
 		// One copy per test: n8n locks a workflow to the tab that edited it last.
-		const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow'].map((id) => ({
-			...example,
-			id,
-			name: `${String(example.name)} (${id})`,
-		}));
+		const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow', 'apisWorkflow'].map(
+			(id) => ({
+				...example,
+				id,
+				name: `${String(example.name)} (${id})`,
+			}),
+		);
 		// A workflow holding only a Manual Trigger, one per search of "What happens next?".
 		const triggers = SEARCHES.map((query, index) =>
 			chain(`manualOnly${index}`, `Manual Trigger only (${query})`, [manualTrigger()]),
@@ -311,6 +313,62 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			await page.close();
 		});
 
+		test("Create's API: each shows its own fields and none of another's, Kling's models first for Kling", async () => {
+			const page = await openYunwuNode('apisWorkflow');
+			await chooseOption(page, 'operation', 'Create');
+			expect(await openDropdown(page, 'apiFormat')).toEqual([
+				'Unified\n/v1/video/create: Veo, Sora, Grok, Jimeng and more (task IDs carry a model prefix)',
+				'OpenAI Videos\n/v1/videos: the OpenAI-compatible video API (Sora and others)',
+				"Kling\n/kling/v1/videos: Kling's own format, text-to-video or image-to-video when an image is given",
+				"Generations\n/v1/video/generations: the gateway's generic video task API",
+			]);
+			await page.keyboard.press('Escape');
+			const own = {
+				Kling: [
+					'negativePrompt',
+					'klingMode',
+					'klingDuration',
+					'klingAspectRatio',
+					'cfgScale',
+					'sound',
+					'callbackUrl',
+				],
+				'OpenAI Videos': ['openaiSeconds', 'openaiSize'],
+				Generations: [
+					'generationsDuration',
+					'generationsWidth',
+					'generationsHeight',
+					'generationsFps',
+					'generationsSeed',
+				],
+			};
+			for (const [api, fields] of Object.entries(own)) {
+				await chooseOption(page, 'apiFormat', api);
+				for (const field of fields)
+					await expectLocator(
+						page.locator(`[data-test-id="parameter-input-${field}"]`),
+					).toBeVisible();
+				const others = Object.entries(own)
+					.filter(([other]) => other !== api)
+					.flatMap(([, names]) => names);
+				for (const field of [...others, 'aspectRatio', 'size'])
+					await expectLocator(
+						page.locator(`[data-test-id="parameter-input-${field}"]`),
+					).toHaveCount(0);
+				await page.screenshot({
+					path: path.join(ARTIFACTS, `editor-create-api-${api.split(' ')[0].toLowerCase()}.png`),
+					fullPage: true,
+				});
+				const models = await openDropdown(page, 'model');
+				await screenshotOpenList(
+					page,
+					`editor-create-api-${api.split(' ')[0].toLowerCase()}-models.png`,
+				);
+				if (api === 'Kling') expect(models[0]).toMatch(/^kling/);
+			}
+			await page.close();
+		});
+
 		test("an AI Agent's Tool connector: searching Yunwu finds the Yunwu Video Tool, whose panel has the operation's Description prefilled and no Download Video", async () => {
 			const page = await signedInPage();
 			await page.goto(`${n8n!.url}/workflow/agentWorkflow`);
@@ -333,6 +391,8 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tools-search.png') });
 			await found.first().click();
 			await expectLocator(page.locator('[data-test-id="parameter-input-taskId"]')).toBeVisible();
+			// A tool gets only what $fromAI() asks the model for: the Task ID is the model's to fill.
+			expect(await taskIdText(page)).toContain("$fromAI('task_id'");
 			const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
 			expect(await description.inputValue()).toMatch(/^Waits for a Yunwu/);
 			const downloadFields = page.locator(

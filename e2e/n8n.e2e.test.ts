@@ -23,7 +23,7 @@ import {
 	type N8nInstall,
 } from '../test/support/real-n8n/n8n';
 import { SAVED_CREATE_BODIES, savedCreateWorkflow } from '../test/fixtures/saved/workflows';
-import { toolDescriptionFields } from '../nodes/YunwuVideo/actions/common/agentTool';
+import { toolDescriptionFields } from '../nodes/YunwuVideo/actions/parameters/agentTool';
 import { ChatServer, textOf, type ChatRequest } from '../test/support/server/chat-server';
 import {
 	chain,

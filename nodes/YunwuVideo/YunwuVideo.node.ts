@@ -10,8 +10,12 @@ import {
 import * as create from './actions/create.operation';
 import * as query from './actions/query.operation';
 import * as waitUntilComplete from './actions/waitUntilComplete.operation';
-import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/common/agentTool';
-import { forOperations, TASK_ID_MAPPED_VERSION, taskIdFields } from './actions/common/descriptions';
+import { runAsTool, runsAsTool, toolDescriptionFields } from './actions/parameters/agentTool';
+import {
+	forOperations,
+	TASK_ID_MAPPED_VERSION,
+	taskIdFields,
+} from './actions/parameters/descriptions';
 import { taskApiField } from './apis/registry';
 import { yunwuApiTest } from './methods/credentialTest';
 import { listModels } from './methods/loadOptions';

@@ -1,7 +1,13 @@
 // The Yunwu Video Tool an AI Agent calls (n8n's `…yunwuVideoTool`, derived from `usableAsTool`),
 // run through n8n-core: what the model gets back from each operation, and what it is told after a
 // failure. The node outside an agent is covered, unchanged, by every other suite.
-import { NodeHelpers, type INode, type INodeParameters } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	traverseNodeParameters,
+	type FromAIArgument,
+	type INode,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 import { credentialsFor, itemsWithIds, runNode, useYunwuServer } from '../support/harness/n8n';
@@ -395,4 +401,33 @@ describe('the description each operation gives the model', () => {
 			)!.toolDescription,
 		).toBeUndefined();
 	});
+});
+
+// A tool gets its arguments only through $fromAI() (n8n builds the tool's schema from them):
+// `{{ $json.task_id }}`, the default outside an agent, maps nothing the model can send.
+test('a Task ID left at its default on a tool added from version 1.1 asks the model for the task_id', () => {
+	const base = new YunwuVideo().description;
+	const tool = { ...base, name: `${base.name}Tool` };
+	for (const operation of ['query', 'waitUntilComplete']) {
+		const parameters = { operation };
+		const node: INode = {
+			id: '1',
+			name: 'Wait for video',
+			type: `n8n-nodes-yunwu.${tool.name}`,
+			typeVersion: 1.1,
+			position: [0, 0],
+			parameters,
+		};
+		const withDefaults = NodeHelpers.getNodeParameters(
+			tool.properties,
+			parameters,
+			true,
+			false,
+			node,
+			tool,
+		)!;
+		const asked: FromAIArgument[] = [];
+		traverseNodeParameters(withDefaults.taskId, asked);
+		expect(asked.map((argument) => argument.key)).toEqual(['task_id']);
+	}
 });

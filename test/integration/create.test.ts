@@ -12,7 +12,11 @@ const yunwu = useYunwuServer();
 
 const create = (
 	parameters: Record<string, unknown>,
-	options: { continueOnFail?: boolean; items?: Parameters<typeof runNode>[0]['items'] } = {},
+	options: {
+		continueOnFail?: boolean;
+		items?: Parameters<typeof runNode>[0]['items'];
+		typeVersion?: number;
+	} = {},
 ) =>
 	runNode({
 		parameters: { operation: 'create', waitForCompletion: false, ...parameters },
@@ -72,6 +76,29 @@ describe('Create: the request body per model family', () => {
 	test('Sora: a Duration the panel no longer offers for the model (25 s on sora-2, saved before) is still sent', async () => {
 		await create({ model: 'sora-2', prompt: 'A kite', duration: 25 });
 		expect(lastBody()).toMatchObject({ model: 'sora-2', duration: 25 });
+	});
+
+	test("a value saved in a field the model's family does not show (Sora's Aspect Ratio, Veo's Size, kept from an earlier model) is not sent", async () => {
+		const typeVersion = 1.1;
+		await create(
+			{ model: 'sora-2', prompt: 'A kite', aspectRatio: '16:9', size: 'large' },
+			{ typeVersion },
+		);
+		expect(lastBody()).toMatchObject({ model: 'sora-2', size: 'large' });
+		expect(lastBody()).not.toHaveProperty('aspect_ratio');
+		await create(
+			{ model: 'veo3.1-fast', prompt: 'A kite', aspectRatio: '9:16', size: '1080p' },
+			{ typeVersion },
+		);
+		expect(lastBody()).toMatchObject({ model: 'veo3.1-fast', aspect_ratio: '9:16' });
+		expect(lastBody()).not.toHaveProperty('size');
+	});
+
+	test('a node of version 1 (saved before the fields were hidden) still sends those values, as it did', async () => {
+		await create({ model: 'sora-2', prompt: 'A kite', aspectRatio: '16:9', size: 'large' });
+		expect(lastBody()).toMatchObject({ model: 'sora-2', size: 'large', aspect_ratio: '16:9' });
+		await create({ model: 'veo3.1-fast', prompt: 'A kite', aspectRatio: '9:16', size: '1080p' });
+		expect(lastBody()).toMatchObject({ model: 'veo3.1-fast', aspect_ratio: '9:16', size: '1080p' });
 	});
 
 	test('Grok: custom mode', async () => {

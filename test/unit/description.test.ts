@@ -1,8 +1,12 @@
 // What n8n's lint rules check on literal node parameters, checked here on the assembled
 // description, where parameters built by helpers (downloadFields, optionsCollection) are visible.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import type { INodeProperties } from 'n8n-workflow';
 
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+import { REPO_ROOT } from '../support/paths';
 
 const properties = new YunwuVideo().description.properties;
 
@@ -55,4 +59,16 @@ describe('node description', () => {
 		expect(booleans.length).toBeGreaterThan(0);
 		for (const p of booleans) expect(p.description).toMatch(/^Whether /);
 	});
+});
+
+// n8n's node panels search a node's name, description and codex aliases. A user looks for the
+// model, by its English or Chinese name: each family the panel offers, and Kling, whose answers
+// the node reads (README: task_status_msg) and whose models run through Other.
+test("searching a video model's name finds the node (codex aliases)", () => {
+	const codex = JSON.parse(
+		readFileSync(path.join(REPO_ROOT, 'nodes', 'YunwuVideo', 'YunwuVideo.node.json'), 'utf8'),
+	) as { alias: string[] };
+	expect(codex.alias).toEqual(
+		expect.arrayContaining(['sora', 'veo', 'grok', 'jimeng', '即梦', 'kling', '可灵']),
+	);
 });

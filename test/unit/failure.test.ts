@@ -2,6 +2,7 @@ import { SsrfBlockedHostnameError, SsrfBlockedIpError } from '@n8n/backend-netwo
 import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
 import {
+	createVerdictOf,
 	failureFromException,
 	isTransient,
 	parseRetryAfter,
@@ -271,6 +272,23 @@ describe('failureFromException: errors as n8n hands them over (wrapped in NodeAp
 		],
 	])('n8n 1.x: %s kept only as httpCode is still read', (code, original, message, failure) => {
 		expect(failureFromException(n8n1Error(code, original, message), 50)).toEqual(failure);
+	});
+
+	test('n8n 1.x: a certificate code kept only as httpCode proves nothing about the request: a create that met it may have created a task', () => {
+		const failure = failureFromException(
+			n8n1Error(
+				'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+				'unable to verify the first certificate',
+				'unable to verify the first certificate',
+			),
+			50,
+		);
+		expect(failure).toEqual({
+			kind: 'network',
+			code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+			handshakeMayHavePassed: true,
+		});
+		expect(createVerdictOf(failure)).toBe('mayExist');
 	});
 });
 

@@ -1,6 +1,6 @@
 // The layout README's Development section describes, checked on the source: each layer imports only
-// the ones below it, operations never import each other, only transport/ makes HTTP requests, and
-// nothing is exported that no other file uses.
+// the ones below it, no file imports itself through others (no cycle), operations never import each
+// other, only transport/ makes HTTP requests, and nothing is exported that no other file uses.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -82,5 +82,23 @@ describe('source layout', () => {
 			}
 		}
 		expect(unused).toEqual([]);
+	});
+
+	test('no import cycle: no file reaches itself through its imports, type-only imports included', () => {
+		const importsByFile = new Map(nodeFiles.map((file) => [file.name, importsOf(file)]));
+		const cycles: string[] = [];
+		const done = new Set<string>();
+		const visit = (name: string, trail: string[]) => {
+			const at = trail.indexOf(name);
+			if (at >= 0) {
+				cycles.push([...trail.slice(at), name].join(' → '));
+				return;
+			}
+			if (done.has(name)) return;
+			for (const target of importsByFile.get(name) ?? []) visit(target, [...trail, name]);
+			done.add(name);
+		};
+		for (const { name } of nodeFiles) visit(name, []);
+		expect(cycles).toEqual([]);
 	});
 });

@@ -2,11 +2,11 @@
  * The real-n8n helpers the demo and the e2e suites share, on a cache moved or restored elsewhere
  * (as CI caches are): the install records the absolute path of the Node that runs it.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { installN8n, n8nCli } from '../support/real-n8n/n8n';
+import { installN8n, makeUserFolder, n8nCli } from '../support/real-n8n/n8n';
 
 let cache: string;
 const savedCache = process.env.N8N_E2E_CACHE;
@@ -50,4 +50,17 @@ test('a CLI that cannot start says why instead of nothing', async () => {
 	]);
 	expect(result.code).toBe(1);
 	expect(result.stderr).toMatch(/ENOENT/);
+});
+
+test('a user folder whose package cannot be installed is removed, not left in the temp folder', () => {
+	let message = '';
+	try {
+		makeUserFolder(path.join(cache, 'no-such-package.tgz'));
+	} catch (error) {
+		message = (error as Error).message;
+	}
+	// "Could not install the packed package into <user folder>/.n8n/nodes: …"
+	const nodesDir = /into (\S+): /.exec(message)?.[1];
+	expect(nodesDir).toMatch(/yunwu-n8n-user-\w+\/\.n8n\/nodes$/);
+	expect(existsSync(path.dirname(path.dirname(nodesDir!)))).toBe(false);
 });

@@ -810,6 +810,17 @@ describe('waitForTask: a Base URL that never answers', () => {
 		expect(await outcomeOf([unknownHost], () => true)).toEqual(AT_THE_TIMEOUT);
 	});
 
+	test('ENOTFOUND after the host name has resolved (refused, reset, a TLS fault) is a DNS outage: held to the one-minute bound, not named at once', async () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0);
+		const unknownHost = fail({ kind: 'network', code: 'ENOTFOUND' });
+		// Refused at 0 s: the name resolved; the bound counts from there.
+		expect(await outcomeOf([refused, unknownHost])).toEqual(AT_THE_BOUND);
+		for (const code of ['ECONNRESET', 'CERT_HAS_EXPIRED', 'EHOSTUNREACH']) {
+			const outcome = await outcomeOf([fail({ kind: 'network', code }), unknownHost]);
+			expect(outcome.elapsed).toBeGreaterThanOrEqual(60_000);
+		}
+	});
+
 	test('with jitter, the give-up still comes at the bound', async () => {
 		jest.spyOn(Math, 'random').mockReturnValue(1);
 		const clock = new FakeClock();

@@ -7,15 +7,12 @@ import {
 } from 'n8n-workflow';
 
 import {
-	createCutAtTimeoutMessage,
-	createFailureMessage,
-	createRetryAfterBeyondTimeoutMessage,
+	describeFailedCreate,
 	httpCodeOf,
 	notSentAgainMessage,
 	STOPPED_BEFORE_CREATING,
-	stoppedWhileCreatingMessage,
 	taskError,
-} from './common/errors';
+} from './messages/errors';
 import { apiCreateFields, apiNamed, createApiField, taskIdOf } from '../apis/registry';
 import { CUSTOM_MODEL } from '../apis/unifiedFamilies';
 import { shapeTaskOutput } from '../task/output';
@@ -23,15 +20,20 @@ import type { TaskAnswer } from '../task/schema';
 import type { TaskRef } from '../apis/api';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ApiResult } from '../transport/failure';
-import { certainlyNotCreated, createWithSafeRetries } from '../waiting/create';
-import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
-import { CreatedTasks, type CreatedTask } from './common/createdTasks';
-import { servingDeliveredItems } from './common/deliveredItems';
-import { runForEachItem, type PerItem } from './common/items';
-import { readBoolean, readItemOptions, type ItemOptions } from './common/options';
-import { createCall, type CreateCall } from './common/requestBody';
-import { workOn } from './common/taskWork';
+import { createWithSafeRetries } from '../waiting/create';
+import { maxConcurrentOf, waitAndDeliver } from './delivery/completion';
+import { forOperations, optionsCollection } from './parameters/descriptions';
+import { RetryMemory, type CreatedTask } from './items/retryMemory';
+import { runForEachItem, type PerItem } from './items/items';
+import {
+	downloadFields,
+	readBoolean,
+	readItemOptions,
+	waitOptionFields,
+	type ItemOptions,
+} from './parameters/options';
+import { createCall, type CreateCall } from './parameters/requestBody';
+import { workOn } from './items/taskWork';
 
 const OPERATION = 'create';
 
@@ -62,7 +64,8 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		required: true,
 		default: 'veo3.1-fast',
-		typeOptions: { loadOptionsMethod: 'listModels' },
+		// Reloaded when API changes: the list puts the chosen API's models first.
+		typeOptions: { loadOptionsMethod: 'listModels', loadOptionsDependsOn: ['apiFormat'] },
 		description:
 			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
@@ -170,7 +173,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	);
 	const invalid = prepared.find((item) => item instanceof Error);
 	if (invalid && !this.continueOnFail()) throw invalid;
-	const createdTasks = CreatedTasks.of(this);
+	const memory = RetryMemory.of(this);
 
 	const perItem: PerItem = async (itemIndex, signal, shared) => {
 		const item = prepared[itemIndex];
@@ -182,7 +185,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const { task, isNew } = await createOnce(
 			this,
 			client,
-			createdTasks,
+			memory,
 			itemIndex,
 			call,
 			options,
@@ -198,7 +201,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			return await waitAndDeliver(work, {
 				justCreated: isNew,
 				startedAt,
-				onTaskFailed: () => createdTasks.forget(itemIndex, key),
+				onTaskFailed: () => memory.forgetCreated(itemIndex, key),
 				model: call.model,
 			});
 		}
@@ -215,7 +218,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return await runForEachItem(
 		this,
 		maxConcurrentOf(prepared),
-		servingDeliveredItems(this, perItem),
+		memory.servingDelivered(this, perItem),
 		{ stopOthersOnFailure: false },
 	);
 }
@@ -229,7 +232,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 async function createOnce(
 	context: IExecuteFunctions,
 	client: YunwuApiClient,
-	createdTasks: CreatedTasks,
+	memory: RetryMemory,
 	itemIndex: number,
 	call: CreateCall,
 	options: ItemOptions,
@@ -243,7 +246,7 @@ async function createOnce(
 		model: call.model,
 	};
 	const body = memoryKeyOf(call);
-	const earlier = createdTasks.find(itemIndex, body);
+	const earlier = memory.findCreated(itemIndex, body);
 	if (earlier?.kind === 'created') {
 		context.logger.info(
 			`Yunwu Video: item ${itemIndex} waits on task "${earlier.task.id}", created earlier in execution ${about.executionId}, instead of creating a new one`,
@@ -254,7 +257,7 @@ async function createOnce(
 	if (earlier?.kind === 'uncertain')
 		throw taskError(
 			node,
-			`${earlier.message} ${notSentAgainMessage(createdTasks.isThisExecutions(earlier))}`,
+			`${earlier.message} ${notSentAgainMessage(memory.isThisExecutions(earlier))}`,
 			itemIndex,
 			{
 				taskMayExist: true,
@@ -268,16 +271,13 @@ async function createOnce(
 		signal,
 	);
 	if (!created.ok) {
-		const message = signal.aborted
-			? stoppedWhileCreatingMessage(created.failure, about.model)
-			: 'timeLeftMs' in created
-				? createRetryAfterBeyondTimeoutMessage(created.failure, about.model, created.timeLeftMs)
-				: 'cutAtTimeoutMs' in created
-					? createCutAtTimeoutMessage(about.model, created.cutAtTimeoutMs)
-					: createFailureMessage(created.failure, about.model, client.shownBaseUrl);
-		const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
+		const { message, taskMayExist } = describeFailedCreate(created, {
+			model: about.model,
+			baseUrl: client.shownBaseUrl,
+			stopped: signal.aborted,
+		});
 		if (taskMayExist) {
-			createdTasks.rememberUncertain(itemIndex, body, message);
+			memory.rememberUncertain(itemIndex, body, message);
 			context.logger.warn(
 				`Yunwu Video: the create request of item ${itemIndex} (model ${about.model}, execution ${about.executionId}) may have created a task: ${message}`,
 				about,
@@ -289,7 +289,7 @@ async function createOnce(
 			failureKind: created.failure.kind,
 		});
 	}
-	createdTasks.rememberCreated(itemIndex, body, created.value);
+	memory.rememberCreated(itemIndex, body, created.value);
 	context.logger.info(
 		`Yunwu Video: created task "${created.value.id}" for item ${itemIndex} (model ${about.model}, execution ${about.executionId}, node "${node.name}")`,
 		{ ...about, taskId: created.value.id },

@@ -1,16 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { describeApiFailure, httpCodeOf } from './common/errors';
+import { describeApiFailure, httpCodeOf } from './messages/errors';
 import { YunwuApiClient } from '../transport/apiClient';
-import { deliverTask } from './common/deliver';
-import {
-	downloadFields,
-	forOperations,
-	optionsCollection,
-	requestOptionFields,
-} from './common/descriptions';
-import { runForEachTask } from './common/items';
-import { workError } from './common/taskWork';
+import { deliverTask } from './delivery/deliver';
+import { forOperations, optionsCollection } from './parameters/descriptions';
+import { downloadFields, requestOptionFields } from './parameters/options';
+import { runForEachTask } from './items/items';
+import { workError } from './items/taskWork';
 
 const OPERATION = 'query';
 /** Look-ups run side by side; a handful at once keeps a large batch quick without bursting the API. */

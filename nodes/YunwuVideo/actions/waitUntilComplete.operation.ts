@@ -1,9 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { YunwuApiClient } from '../transport/apiClient';
-import { maxConcurrentOf, waitAndDeliver, waitOptionFields } from './common/completion';
-import { downloadFields, forOperations, optionsCollection } from './common/descriptions';
-import { runForEachTask } from './common/items';
+import { maxConcurrentOf, waitAndDeliver } from './delivery/completion';
+import { forOperations, optionsCollection } from './parameters/descriptions';
+import { downloadFields, waitOptionFields } from './parameters/options';
+import { runForEachTask } from './items/items';
 
 const OPERATION = 'waitUntilComplete';
 

@@ -103,6 +103,23 @@ const idFieldsOf = ({ id, task_id }: IDataObject) =>
 	typeof id === 'number' ? [task_id, id] : [id, task_id];
 
 /**
+ * Text that is no task id: an expression's leftovers (`undefined`, `[object Object]`, `{{ … }}`),
+ * a path's `.` or `..`, or whitespace and control characters, which no API's ids hold and which
+ * must reach no URL or log line ("quota exceeded" in a gateway's `data` is a message, not an id).
+ */
+const NOT_AN_ID = /^(undefined|null|\[object \w+\]|\.{1,2})$|\{\{|\}\}|[\s\p{Cc}]/u;
+
+/** The longest task id taken (the APIs' are under 100 characters). */
+const MAX_ID_LENGTH = 256;
+
+/** Whether `text` can be a task id (see `NOT_AN_ID`). */
+export const looksLikeTaskId = (text: string): boolean =>
+	text !== '' && text.length <= MAX_ID_LENGTH && !NOT_AN_ID.test(text);
+
+/** An envelope's `code` when it says the request succeeded (new-api's "success", Kling's 0). */
+const SUCCESS_CODE = /^(0|200|success|succeed|ok)$/i;
+
+/**
  * The id of a created task in a create answer: top-level (`id`, or `task_id` of older gateways),
  * or inside a `data` envelope (new-api's `{"code": "success", "data": "<id>"}`, or
  * `{"code": 0, "data": {"id" | "task_id": …}}`). A number is used as its text (digits beyond 2^53
@@ -112,10 +129,15 @@ export function createdIdOf(answer: IDataObject): string | undefined {
 	const { data } = answer;
 	const inData: IDataObject =
 		data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as IDataObject) : {};
-	const candidates = [...idFieldsOf(answer), data, ...idFieldsOf(inData)];
+	// A bare `data` text is the id only when the envelope does not say it failed: under
+	// `{"code": "fail"}` it is the gateway's reason.
+	const succeeded = answer.code === undefined || SUCCESS_CODE.test(String(answer.code));
+	const candidates = [...idFieldsOf(answer), succeeded ? data : undefined, ...idFieldsOf(inData)];
 	for (const raw of candidates) {
 		const id = Number.isSafeInteger(raw) ? String(raw) : raw;
-		if (typeof id === 'string' && id.trim() !== '') return id.trim();
+		// The first id given is the task's: when it is no id, the task may exist all the same.
+		if (typeof id === 'string' && id.trim() !== '')
+			return looksLikeTaskId(id.trim()) ? id.trim() : undefined;
 	}
 	return undefined;
 }

@@ -92,11 +92,14 @@ const imageValue = (image: InputImage) => ('url' in image ? image.url : image.ba
 /**
  * Reads Kling's answer `{ code, message, request_id, data: { task_id, task_status, task_status_msg,
  * task_result: { videos: [{ url }] }, … } }` into the node's words, keeping every field: `code`
- * other than 0 is a refusal even on HTTP 200, with Kling's `message`.
+ * other than 0 is a refusal even on HTTP 200, with Kling's `message`, unless `data` names a task:
+ * then the task exists (and may be paid for) whatever the code says, and is read as a task.
  */
 function readKling(json: IDataObject, httpCode: number): ApiResult<IDataObject> {
 	const { data, ...envelope } = json;
-	const refused = envelope.code !== undefined && Number(envelope.code) !== 0;
+	const namesTask =
+		data !== null && typeof data === 'object' && (data as IDataObject).task_id !== undefined;
+	const refused = envelope.code !== undefined && Number(envelope.code) !== 0 && !namesTask;
 	if (refused || data === null || typeof data !== 'object' || Array.isArray(data))
 		return { ok: false, failure: refusalOrMalformed(httpCode, envelope, 'noStatus') };
 	const task = data as IDataObject;

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import type { ApiFormat, TaskRef, VideoApi } from './api';
+import { looksLikeTaskId, type ApiFormat, type TaskRef, type VideoApi } from './api';
 import { generationsApi } from './generations';
 import { klingApi } from './kling';
 import { openaiApi } from './openai';
@@ -136,6 +136,7 @@ export function findTask(choice: unknown, taskId: string): FoundTask | { problem
 	if (markedApi && markedApi !== format)
 		return { problem: `names a ${markedApi} task, but API is set to ${format}` };
 	const ref = markedApi ? api.parseRef(marked![2]) : { id: taskId };
-	if (!ref) return { problem: `is not a ${format} task ID` };
+	// The id goes into the API's path: `kling://text2video/..` must not climb out of it.
+	if (!ref || !looksLikeTaskId(ref.id)) return { problem: `is not a ${format} task ID` };
 	return { api, ref };
 }

@@ -239,6 +239,26 @@ const withValues = (field: 'aspectRatios' | 'sizes') =>
 	FAMILIES.filter((family) => family[field].length > 0);
 
 /**
+ * Node version 1 showed Aspect Ratio and Size for every family, with only the model's default
+ * where a family documents no value, and sent what it held (a value kept from an earlier model:
+ * the parameter is shared). n8n drops the values of fields it does not show, so version 1 keeps
+ * those fields and its saved workflows send what they sent; later versions do not show them.
+ */
+const undocumentedOnVersion1 = (
+	field: typeof ASPECT_RATIO | typeof SIZE,
+	values: 'aspectRatios' | 'sizes',
+) =>
+	FAMILIES.filter((family) => family[values].length === 0).map((family) => ({
+		...documentedField(
+			field,
+			[],
+			{},
+			`Yunwu documents no ${field.displayName.toLowerCase()} for ${family.label} models`,
+		),
+		displayOptions: { show: { '@version': [1], ...forFamily(family).show } },
+	}));
+
+/**
  * The Create fields that depend on the model: Aspect Ratio and Size, one definition per family
  * with the values it takes and one for other models (they share the parameter, so a value stays
  * when the model changes family; other models get every ratio, and Size as free text so any size
@@ -264,6 +284,7 @@ export const familyFields: INodeProperties[] = [
 		),
 		displayOptions: forOtherModels,
 	},
+	...undocumentedOnVersion1(ASPECT_RATIO, 'aspectRatios'),
 	...withValues('sizes').map((family) => ({
 		...documentedField(
 			SIZE,
@@ -281,6 +302,7 @@ export const familyFields: INodeProperties[] = [
 		description: "Resolution, in the form the model accepts; empty for the model's default",
 		displayOptions: forOtherModels,
 	},
+	...undocumentedOnVersion1(SIZE, 'sizes'),
 	...FAMILIES.flatMap((family) =>
 		family.fields.map((field) =>
 			field.displayOptions ? field : { ...field, displayOptions: forFamily(family) },

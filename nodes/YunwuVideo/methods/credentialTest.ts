@@ -4,7 +4,7 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { describeApiFailure } from '../actions/common/errors';
+import { describeApiFailure } from '../actions/messages/errors';
 import { NOT_A_WEB_ADDRESS, YunwuApiClient } from '../transport/apiClient';
 
 /** The Test button waits for the answer: a gateway that hangs must not keep it spinning. */

@@ -4,7 +4,7 @@ import type { VideoApi } from '../apis/api';
 import { apiNamed } from '../apis/registry';
 import { unifiedApi } from '../apis/unified';
 import { CUSTOM_MODEL } from '../apis/unifiedFamilies';
-import { describeApiFailure } from '../actions/common/errors';
+import { describeApiFailure } from '../actions/messages/errors';
 import { YunwuApiClient } from '../transport/apiClient';
 import type { ListedModel } from '../transport/response';
 

@@ -96,10 +96,12 @@ const IMAGE_SIGNATURES: ReadonlyArray<[mime: string, matches: (bytes: Buffer) =>
 ];
 
 /**
- * The MIME type of an image file: the declared one when it says `image/…`, else the one its first
- * bytes show (a file host's `application/octet-stream` is common), else undefined: not an image.
+ * The MIME type of an image file: the declared one when it is `image/<type>` and nothing more, else
+ * the one its first bytes show (a file host's `application/octet-stream` is common), else undefined:
+ * not an image. A declared type with parameters or line breaks would otherwise reach a data URL or
+ * a multipart part's headers as it is.
  */
 export function imageMimeTypeOf(declared: string, bytes: Buffer): string | undefined {
-	if (declared.startsWith('image/')) return declared;
+	if (/^image\/[\w.+-]+$/.test(declared)) return declared;
 	return IMAGE_SIGNATURES.find(([, matches]) => matches(bytes))?.[0];
 }

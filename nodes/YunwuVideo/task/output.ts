@@ -13,12 +13,18 @@ const TIMESTAMP_FIELD = /(_at|_time|^created|^updated|^timestamp)$/;
 
 /** Reads an epoch time given in seconds or milliseconds (number or numeric string) as ISO 8601. */
 export function toIsoTime(value: unknown): string | null {
+	const millis = toEpochMs(value);
+	const date = new Date(millis ?? NaN);
+	return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** An epoch time given in seconds or milliseconds (number or numeric string) in milliseconds, or undefined. */
+export function toEpochMs(value: unknown): number | undefined {
 	const numeric =
 		typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric < EPOCH_MIN) return null;
-	const millis = numeric < SECONDS_LIMIT ? numeric * 1000 : numeric;
-	const date = new Date(millis);
-	return Number.isNaN(date.getTime()) ? null : date.toISOString();
+	if (typeof numeric !== 'number' || !Number.isFinite(numeric) || numeric < EPOCH_MIN)
+		return undefined;
+	return numeric < SECONDS_LIMIT ? numeric * 1000 : numeric;
 }
 
 /** The API's progress as a number (it may send "45%" or "45"), or null when it sent none. */

@@ -51,11 +51,15 @@ const STATES_BY_STATUS: ReadonlyMap<string, TaskState> = new Map(
  */
 export function toTaskState(status: unknown): TaskState {
 	if (typeof status !== 'string' && typeof status !== 'number') return 'unknown';
-	const key = String(status)
+	return STATES_BY_STATUS.get(statusKey(status)) ?? 'unknown';
+}
+
+/** A status word as the node compares it: "In Progress", "IN-PROGRESS" and "in_progress" are one. */
+export function statusKey(status: unknown): string {
+	return String(status)
 		.trim()
 		.toLowerCase()
 		.replace(/[\s-]+/g, '_');
-	return STATES_BY_STATUS.get(key) ?? 'unknown';
 }
 
 export function isFinalState(state: TaskState): state is 'completed' | 'failed' {

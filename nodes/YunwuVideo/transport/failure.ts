@@ -18,10 +18,12 @@ export type ApiFailure =
 	/** `apiMessage`: what a 2xx answer that is not what was asked for says, if anything. */
 	| { kind: 'invalidBody'; httpCode: number; problem: BodyProblem; apiMessage?: string }
 	/**
-	 * `syscall`: what failed (`connect`, `read`, `write`…), when Node said. `afterHandshake`: the
-	 * connection's TLS handshake had succeeded, so a TLS or certificate error came later.
+	 * `syscall`: what failed (`connect`, `read`, `write`…), when Node said. `handshakeMayHavePassed`
+	 * (TLS codes only): the connection's first TLS handshake had succeeded, or the error kept no
+	 * trace of it (n8n 1.x hands the node only the code), so the error may have come after the
+	 * request was sent.
 	 */
-	| { kind: 'network'; code: string; syscall?: string; afterHandshake?: true }
+	| { kind: 'network'; code: string; syscall?: string; handshakeMayHavePassed?: true }
 	| { kind: 'requestTimeout'; timeoutMs: number }
 	/** n8n's SSRF protection refused the address before any request was sent. */
 	| { kind: 'blocked'; host?: string };
@@ -209,10 +211,10 @@ const isHandshakeFailure = (code: string) =>
 function sentNothing({
 	code,
 	syscall,
-	afterHandshake,
+	handshakeMayHavePassed,
 }: Extract<ApiFailure, { kind: 'network' }>): boolean {
 	if (NO_ROUTE_CODES.has(code)) return syscall === 'connect';
-	return NO_CONNECTION_CODES.has(code) || (!afterHandshake && isHandshakeFailure(code));
+	return NO_CONNECTION_CODES.has(code) || (!handshakeMayHavePassed && isHandshakeFailure(code));
 }
 
 /**
@@ -330,7 +332,9 @@ export function failureFromException(error: unknown, timeoutMs: number): Connect
 		kind: 'network',
 		code: code ?? 'UNKNOWN',
 		...(syscall ? { syscall } : {}),
-		...(handshakeSucceeded(error) ? { afterHandshake: true } : {}),
+		...(code && isTlsCode(code) && handshakeMayHavePassed(error)
+			? { handshakeMayHavePassed: true }
+			: {}),
 	};
 }
 
@@ -375,13 +379,19 @@ function findErrorCode(error: unknown): string | undefined {
 
 /**
  * Whether the request's TLS socket had passed its first handshake (Node sets `secureConnecting`
- * to false once the certificate was accepted). axios puts the request on its error.
+ * to false once the certificate was accepted; axios puts the request on its error), or nothing is
+ * left to tell: n8n 1.x drops the original error and keeps its code only as `httpCode`.
  */
-function handshakeSucceeded(error: unknown): boolean {
-	return [...causeChain(error)].some(
-		({ request }) =>
-			(request as { socket?: { secureConnecting?: unknown } } | undefined)?.socket
-				?.secureConnecting === false,
+function handshakeMayHavePassed(error: unknown): boolean {
+	const chain = [...causeChain(error)];
+	const keptOnlyAsHttpCode = !chain.some(({ code }) => typeof code === 'string');
+	return (
+		keptOnlyAsHttpCode ||
+		chain.some(
+			({ request }) =>
+				(request as { socket?: { secureConnecting?: unknown } } | undefined)?.socket
+					?.secureConnecting === false,
+		)
 	);
 }
 

@@ -10,22 +10,15 @@ import { pause } from '../transport/pause';
 /** Tries for a create refused before anything was created (429, connection refused). */
 const CREATE_ATTEMPTS = 3;
 
-/** Refusals that prove no task was created and that a moment's wait may clear: 429, no connection. */
-function isRetryableRefusal(failure: ApiFailure): boolean {
-	return createVerdictOf(failure) === 'retry';
-}
-
-/** The failed create proves that no task was created: see `CreateVerdict`. */
-export function certainlyNotCreated(failure: ApiFailure): boolean {
-	return createVerdictOf(failure) !== 'mayExist';
-}
-
-type CreateOutcome<T> =
-	| ApiResult<T>
+/** A create that failed: how (`failure`), and where the item's Timeout cut its retries short. */
+export type FailedCreate =
+	| Extract<ApiResult<never>, { ok: false }>
 	/** Refused (429) with a Retry-After longer than the time the item's Timeout leaves for retrying. */
 	| { ok: false; failure: RetryAfter; timeLeftMs: number }
 	/** A retry unanswered within what was left of the item's Timeout (`timeoutMs`): the task may exist. */
 	| { ok: false; failure: ApiFailure; cutAtTimeoutMs: number };
+
+type CreateOutcome<T> = Extract<ApiResult<T>, { ok: true }> | FailedCreate;
 
 /**
  * Sends a create, retrying only refusals that prove nothing was created (honouring Retry-After):
@@ -45,7 +38,8 @@ export async function createWithSafeRetries<T>(
 		const created = await create(limitMs);
 		if (!created.ok && created.failure.kind === 'requestTimeout' && limitMs < requestTimeoutMs)
 			return { ...created, cutAtTimeoutMs: timeoutMs };
-		if (created.ok || !isRetryableRefusal(created.failure) || attempt >= CREATE_ATTEMPTS)
+		// Only refusals that prove no task was created and that a moment's wait may clear (429, no connection).
+		if (created.ok || createVerdictOf(created.failure) !== 'retry' || attempt >= CREATE_ATTEMPTS)
 			return created;
 		const asked = retryAfterOf(created.failure);
 		const delay = asked?.retryAfterMs ?? 1_000 * 2 ** (attempt - 1);

@@ -1,4 +1,6 @@
+import { toEpochMs, toProgress } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
+import { statusKey } from '../task/state';
 
 /**
  * When the next query of a task goes out. `fixed`: one Poll Interval after each answer.
@@ -131,28 +133,6 @@ interface ScheduleSettings {
 	batch?: BatchMember;
 }
 
-/** A timestamp of an answer in epoch ms (the API sends seconds or milliseconds), or undefined. */
-function timestampMs(value: unknown): number | undefined {
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) return undefined;
-	// Seconds until the year 5138; milliseconds from 1973 on.
-	return number < 1e11 ? number * 1000 : number;
-}
-
-/** `progress` as a percentage (a number, numeric text or "45%"), or undefined. */
-function progressOf(answer: TaskAnswer): number | undefined {
-	const raw = answer.progress;
-	const number =
-		typeof raw === 'string' ? Number(raw.trim().replace(/%$/, '')) : (raw as number | undefined);
-	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
-}
-
-const statusKey = (status: unknown) =>
-	String(status)
-		.trim()
-		.toLowerCase()
-		.replace(/[\s-]+/g, '_');
-
 const median = (values: number[]) => {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.floor((sorted.length - 1) / 2)];
@@ -279,7 +259,7 @@ export class PollSchedule {
 		// The task completed after the last answer that said otherwise and before this one: a
 		// timestamp of the API (another clock) is used only within those bounds.
 		const after = this.lastRunningAt ?? startedAt;
-		const stated = timestampMs(answer.completed_at) ?? timestampMs(answer.status_update_time);
+		const stated = toEpochMs(answer.completed_at) ?? toEpochMs(answer.status_update_time);
 		const at = Math.min(queriedAt, Math.max(after, stated ?? queriedAt));
 		batch.completed(
 			at - startedAt,
@@ -306,14 +286,14 @@ export class PollSchedule {
 		if (this.lateStageSince !== undefined) return;
 		// Entered between the last query and this one; the API's own time is used within those bounds.
 		const after = this.lastRunningAt ?? this.settings.startedAt;
-		const stated = timestampMs(answer.status_update_time);
+		const stated = toEpochMs(answer.status_update_time);
 		this.lateStageSince = Math.min(queriedAt, Math.max(after, stated ?? queriedAt));
 	}
 
 	/** Progress p % after t ms: done after about t × 100 / p, give or take. */
 	private noteProgress(at: number, answer: TaskAnswer): void {
 		this.progressWindow = undefined;
-		const progress = progressOf(answer);
+		const progress = toProgress(answer.progress) ?? undefined;
 		if (progress === undefined || !this.progressTrusted) return;
 		// Progress that goes backwards is not a measure of anything: ignored for the rest of the wait.
 		if (progress < this.highestProgress) {

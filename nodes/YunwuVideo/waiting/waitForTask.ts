@@ -91,8 +91,8 @@ export function backoffDelay(
  * from the task's signals and its `batch`), or longer after a transient fault (5xx, HTML page,
  * dropped or hung connection, 429 and its Retry-After). Faults that concern the task or the key
  * (401, 403, 404, unknown task, redirect) end the wait at once, and so does a Base URL that has
- * never answered and stays unreachable for `unreachableAfterMs` (a host name that does not exist:
- * at once). Nothing sleeps or queries past
+ * never answered and stays unreachable for `unreachableAfterMs` (a host name that does not exist
+ * on the first query: at once). Nothing sleeps or queries past
  * the deadline: a pause that would end there ends the wait at once instead.
  */
 export async function waitForTask(
@@ -171,8 +171,9 @@ export async function waitForTask(
 			delay = backoffDelay(settings.pollIntervalMs, failuresInARow, failure);
 
 			if (isUnreachable(failure) && !answered && !settings.apiAnsweredElsewhere?.()) {
-				// A name that does not exist will not come to exist within the minute: say so now.
-				if (isUnknownHost(failure)) return { kind: 'failed', failure, polls };
+				// A name that does not exist on the first query is mistyped: say so now. After a query
+				// that resolved it (refused, reset, a TLS fault), it is a DNS outage: held to the bound.
+				if (isUnknownHost(failure) && polls === 1) return { kind: 'failed', failure, polls };
 				unreachableSince ??= queriedAt;
 				const giveUpAt = unreachableSince + settings.unreachableAfterMs;
 				if (clock.now() >= giveUpAt) return { kind: 'failed', failure, polls };

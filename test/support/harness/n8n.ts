@@ -189,6 +189,8 @@ export interface RunOptions {
 	 * execution that starts from them is what n8n's Retry of a failed execution runs.
 	 */
 	contextData?: NonNullable<IRunExecutionData['executionData']>['contextData'];
+	/** Another node to run in the Yunwu Video node's place (a probe of n8n-core's own behaviour). */
+	nodeType?: INodeType;
 }
 
 export interface NodeRun {
@@ -270,7 +272,13 @@ export function startNode(options: RunOptions): { done: Promise<NodeRun>; cancel
 		id: workflowData.id,
 		nodes: workflowData.nodes,
 		connections: {},
-		nodeTypes,
+		nodeTypes: options.nodeType
+			? ({
+					getByName: () => options.nodeType,
+					getByNameAndVersion: () => options.nodeType,
+					getKnownTypes: () => ({}),
+				} as unknown as INodeTypes)
+			: nodeTypes,
 		active: false,
 		settings: {},
 	});

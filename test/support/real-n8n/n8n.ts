@@ -11,6 +11,7 @@ import {
 	mkdtempSync,
 	readdirSync,
 	readFileSync,
+	rmSync,
 	writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -67,13 +68,18 @@ export function installN8n(line: 1 | 2, purpose = 'the end-to-end tests'): N8nIn
 /** `npm pack` of the built package; returns the tarball's path. */
 export function packPackage(): string {
 	const destination = mkdtempSync(path.join(tmpdir(), 'yunwu-pack-'));
-	execFileSync('npm', ['pack', '--pack-destination', destination, '--silent'], {
-		cwd: REPO_ROOT,
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
-	const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
-	if (!tarball) throw new Error('npm pack produced no tarball');
-	return path.join(destination, tarball);
+	try {
+		execFileSync('npm', ['pack', '--pack-destination', destination, '--silent'], {
+			cwd: REPO_ROOT,
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
+		const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
+		if (!tarball) throw new Error('npm pack produced no tarball');
+		return path.join(destination, tarball);
+	} catch (error) {
+		rmSync(destination, { recursive: true, force: true });
+		throw error;
+	}
 }
 
 /**
@@ -106,6 +112,7 @@ export function makeUserFolder(tarball: string): string {
 			},
 		);
 	} catch (error) {
+		rmSync(userFolder, { recursive: true, force: true });
 		throw new Error(
 			`Could not install the packed package into ${nodesDir}: ${(error as Error).message}`,
 		);

@@ -1,7 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_THUMBNAIL_FIELD, DEFAULT_VIDEO_FIELD, NUMBER_OPTIONS } from './options';
-
 /**
  * `properties`, shown only for `operations`: n8n's `updateDisplayOptions`, but with the operation
  * tested first. n8n 1.x tests `show` conditions in key order, and its `_cnd` conditions throw on
@@ -34,62 +32,29 @@ const TASK_ID: INodeProperties = {
 /** The first node version whose Task ID starts as the Create output's `task_id`. */
 export const TASK_ID_MAPPED_VERSION = 1.1;
 
+const FROM_VERSION_1_1 = { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] };
+
 /**
  * Task ID, listed once for Query and Wait Until Complete. n8n saves only values that differ from
  * the default, so a version 1 node saved with Task ID left empty holds none: it keeps the empty
  * default (and its "Task ID is empty" error). Nodes added from version 1.1 start with the
- * Create output's `task_id` mapped.
+ * Create output's `task_id` mapped; as an AI Agent's tool, with the model asked for it: a tool
+ * gets its arguments only through `$fromAI()`, so `$json.task_id` would map nothing.
  */
 export const taskIdFields: INodeProperties[] = [
 	{ ...TASK_ID, displayOptions: { show: { '@version': [1] } } },
 	{
 		...TASK_ID,
 		default: '={{ $json.task_id }}',
-		displayOptions: { show: { '@version': [{ _cnd: { gte: TASK_ID_MAPPED_VERSION } }] } },
+		displayOptions: { show: FROM_VERSION_1_1, hide: { '@tool': [true] } },
+	},
+	{
+		...TASK_ID,
+		default:
+			"={{ $fromAI('task_id', 'The task_id the Create video tool returned, exactly as given, prefix included', 'string') }}",
+		displayOptions: { show: { ...FROM_VERSION_1_1, '@tool': [true] } },
 	},
 ];
-
-/**
- * Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field
- * name. Each default is a literal in its own definition, as n8n's lint rules require of a boolean
- * (the rules cannot check a default or description held in a variable).
- */
-export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
-	// An AI Agent's tool downloads nothing (n8n drops binary data from its result): not on its panel.
-	const notOnTool = { hide: { '@tool': [true] } };
-	const downloadVideo: INodeProperties = downloadByDefault
-		? {
-				displayName: 'Download Video',
-				name: 'downloadVideo',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
-				displayOptions: notOnTool,
-			}
-		: {
-				displayName: 'Download Video',
-				name: 'downloadVideo',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
-				displayOptions: notOnTool,
-			};
-	return [
-		downloadVideo,
-		{
-			displayName: 'Put Video in Field',
-			name: 'binaryPropertyName',
-			type: 'string',
-			default: DEFAULT_VIDEO_FIELD,
-			required: true,
-			description: 'The name of the binary field the video is written to',
-			hint: 'Next nodes find the video under this name',
-			displayOptions: { show: { downloadVideo: [true] }, ...notOnTool },
-		},
-	];
-}
 
 /**
  * The order of the Add Option list: what most users change first (how long to wait, how often to
@@ -125,28 +90,3 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 		options: [...options].sort((a, b) => optionRank(a) - optionRank(b)),
 	};
 }
-
-/** Options every operation accepts, inside its `options` collection. */
-export const requestOptionFields: INodeProperties[] = [
-	NUMBER_OPTIONS.requestTimeout,
-	{
-		displayName: 'Download Thumbnail',
-		name: 'downloadThumbnail',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether to also download the thumbnail image of a completed task into its own binary field',
-	},
-	{
-		displayName: 'Put Thumbnail in Field',
-		name: 'thumbnailBinaryPropertyName',
-		type: 'string',
-		default: DEFAULT_THUMBNAIL_FIELD,
-		description: 'The name of the binary field the thumbnail is written to',
-		// Inside a collection, displayOptions refer to the collection's own values.
-		displayOptions: { show: { downloadThumbnail: [true] } },
-	},
-	NUMBER_OPTIONS.downloadAttempts,
-	NUMBER_OPTIONS.minDownloadSpeed,
-	NUMBER_OPTIONS.maxFileSize,
-];

@@ -1,12 +1,12 @@
 import type { IBinaryData, IBinaryKeyData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { atSentenceStart, describeDownloadFailure, httpCodeOf } from './errors';
+import { atSentenceStart, describeDownloadFailure, httpCodeOf } from '../messages/errors';
 import { shapeTaskOutput } from '../../task/output';
 import type { MediaKind } from '../../task/media';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import { downloadShared } from '../../waiting/download';
-import { workError, type TaskWork } from './taskWork';
+import { workError, type TaskWork } from '../items/taskWork';
 
 /** The pause before a download's second try, and fields the output item adds to the task's. */
 interface DeliveryOptions {

@@ -10,8 +10,8 @@ import { apiNamed } from '../../apis/registry';
 import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
 import { imageMimeTypeOf } from '../../task/media';
 import type { ApiRequest } from '../../transport/apiClient';
-import { overrideNotTextMessage } from './errors';
-import { readText } from './items';
+import { overrideNotTextMessage } from '../messages/errors';
+import { readText } from '../items/items';
 import { readBoolean, readNumber, shown } from './options';
 
 /** An item's create: the API that makes the task, its request, and the model named in messages. */
@@ -105,6 +105,13 @@ async function readImages(
 	text: (name: string, fallback?: string) => string,
 ): Promise<InputImage[]> {
 	const source = text('imageSource', 'none');
+	const refuse = (message: string) =>
+		new NodeOperationError(context.getNode(), message, { itemIndex });
+	// An image source chosen with nothing in it would pay for a video made without the image.
+	const noneGiven = (field: string, what: string) =>
+		refuse(
+			`${field} of item ${itemIndex} is empty. Enter ${what}, or set Reference Images to None for a video from the prompt alone.`,
+		);
 	if (source === 'urls') {
 		// Image URLs hold commas (`…/upload/w_300,h_200,c_crop/sample.jpg`, a proxy's
 		// `?src=a.jpg,https://…`). On one line a comma separates only before the next URL's scheme;
@@ -114,19 +121,23 @@ async function readImages(
 		const lines = list.split('\n');
 		const separator =
 			lines.length > 1 ? /,(?=\s+[a-z][a-z\d+.-]*:)/i : /,(?=\s*[a-z][a-z\d+.-]*:)/i;
-		return lines
+		const urls = lines
 			.flatMap((line) => line.split(separator))
 			.map((url) => url.trim().replace(/[\s,]+$/, ''))
-			.filter(Boolean)
-			.map((url) => ({ url }));
+			.filter(Boolean);
+		if (urls.length === 0) throw noneGiven('Image URLs', 'the URL of each image');
+		return urls.map((url) => ({ url }));
 	}
 	if (source !== 'binary') return [];
 	const names = text('imageBinaryProperties', 'data')
 		.split(',')
 		.map((name) => name.trim())
 		.filter(Boolean);
-	const refuse = (message: string) =>
-		new NodeOperationError(context.getNode(), message, { itemIndex });
+	if (names.length === 0)
+		throw noneGiven(
+			'Image Binary Fields',
+			'the name of the binary field holding the image (often "data")',
+		);
 	const images: InputImage[] = [];
 	for (const name of names) {
 		const binary = context.getInputData()[itemIndex]?.binary?.[name];

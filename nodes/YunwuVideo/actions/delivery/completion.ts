@@ -1,4 +1,4 @@
-import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import {
 	atSentenceStart,
@@ -8,7 +8,7 @@ import {
 	formatSeconds,
 	httpCodeOf,
 	shortened,
-} from './errors';
+} from '../messages/errors';
 import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
@@ -19,40 +19,10 @@ import {
 	type WaitOutcome,
 	type WaitSettings,
 } from '../../waiting/waitForTask';
-import { runsAsTool } from './agentTool';
+import { runsAsTool } from '../parameters/agentTool';
 import { deliverTask } from './deliver';
-import { requestOptionFields } from './descriptions';
-import { NUMBER_OPTIONS, POLLING_OPTION, type ItemOptions } from './options';
-import { workError, type TaskWork } from './taskWork';
-
-/** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
-export const waitOptionFields: INodeProperties[] = [
-	NUMBER_OPTIONS.pollInterval,
-	POLLING_OPTION,
-	NUMBER_OPTIONS.timeout,
-	{
-		displayName: 'On Timeout',
-		name: 'onTimeout',
-		type: 'options',
-		default: 'fail',
-		options: [
-			{
-				name: 'Fail the Item',
-				value: 'fail',
-				description:
-					"The item fails on the timeout (an error item when the node's 'On Error' setting is 'Continue')",
-			},
-			{
-				name: 'Output Last Status',
-				value: 'outputLastStatus',
-				description: "Output the last known status with 'timed_out' set to true, without the video",
-			},
-		],
-		description: 'What to do with a task that is still running when the timeout is reached',
-	},
-	NUMBER_OPTIONS.maxConcurrent,
-	...requestOptionFields,
-];
+import { NUMBER_OPTIONS, pollSettingsOf, type ItemOptions } from '../parameters/options';
+import { workError, type TaskWork } from '../items/taskWork';
 
 /**
  * How many tasks a node waits on at once: Max Tasks at Once of the first item whose options could be
@@ -90,21 +60,19 @@ export async function waitAndDeliver(
 	} = {},
 ): Promise<INodeExecutionData> {
 	const { client, options, taskId, subject } = work;
+	const polledBy = pollSettingsOf(options);
 	const settings: WaitSettings = {
-		pollIntervalMs: options.pollIntervalMs,
-		timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - startedAt)),
-		requestTimeoutMs: options.requestTimeoutMs,
+		...polledBy,
+		timeoutMs: Math.max(0, polledBy.timeoutMs - (Date.now() - startedAt)),
 		// A task created a moment ago is not done: its first query waits one poll interval.
-		firstQueryAfterMs: justCreated ? options.pollIntervalMs : 0,
+		firstQueryAfterMs: justCreated ? polledBy.pollIntervalMs : 0,
 		unreachableAfterMs: UNREACHABLE_AFTER_MS,
 		apiAnsweredElsewhere: () => client.hasAnswered,
-		polling: options.polling,
 	};
 	const waitStartedAt = Date.now();
-	// On Timeout is not part of the key: it does not change the polling, only how each item reads its outcome.
-	// The key holds the Timeout as set, not what is left of it: items that start a millisecond apart
-	// would otherwise each poll the same task.
-	const key = JSON.stringify(['wait', taskId, { ...settings, timeoutMs: options.timeoutMs }]);
+	// The key is what the loop runs by: its settings, with the Timeout as set, not what is left of
+	// it (items that start a millisecond apart would otherwise each poll the same task).
+	const key = JSON.stringify(['wait', taskId, { ...settings, ...polledBy }]);
 	const pollLoop = async (loopSignal: AbortSignal) => {
 		const batch = model === undefined ? undefined : work.shared.batches.join(model);
 		try {

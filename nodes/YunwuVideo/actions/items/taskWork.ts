@@ -4,9 +4,9 @@ import { taskIdOf, type FoundTask } from '../../apis/registry';
 import type { TaskAnswer } from '../../task/schema';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import type { ApiResult } from '../../transport/failure';
-import { taskError } from './errors';
+import { taskError } from '../messages/errors';
 import type { SharedWork } from '../../waiting/shared';
-import type { ItemOptions } from './options';
+import type { ItemOptions } from '../parameters/options';
 
 /**
  * One item's work on one task, made once per item (`workOn`) and handed down whole to the wait,

@@ -10,6 +10,7 @@ import {
 	isCertificateCode,
 	isTlsCode,
 	isUnreachable,
+	createVerdictOf,
 	type ApiFailure,
 	type DownloadFailure,
 	type RedirectTarget,
@@ -17,8 +18,8 @@ import {
 } from '../../transport/failure';
 import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH } from '../../transport/response';
 import type { MediaKind } from '../../task/media';
-import { shown } from './options';
-import { certainlyNotCreated } from '../../waiting/create';
+import { shown } from '../parameters/options';
+import type { FailedCreate } from '../../waiting/create';
 
 /**
  * Every message here is one line that names the task and says what to do. None contains the API
@@ -197,6 +198,28 @@ export function overrideNotTextMessage(itemIndex: number, field: string, value: 
 	return `Additional Body Fields of item ${itemIndex} sets "${field}" to ${shown(value)}, which is not text. Put the ${field} in quotes, or remove "${field}" from Additional Body Fields to send the one above.`;
 }
 
+/** The failed create proves that no task was created (see `CreateVerdict` in transport/failure.ts). */
+const certainlyNotCreated = (failure: ApiFailure) => createVerdictOf(failure) !== 'mayExist';
+
+/**
+ * A failed create in the user's words, and whether it may have created a task (then it is not sent
+ * again in this execution): `stopped` when the execution was stopped while it was under way.
+ */
+export function describeFailedCreate(
+	created: FailedCreate,
+	{ model, baseUrl, stopped }: { model: string; baseUrl: string; stopped: boolean },
+): { message: string; taskMayExist: boolean } {
+	const message = stopped
+		? stoppedWhileCreatingMessage(created.failure, model)
+		: 'timeLeftMs' in created
+			? createRetryAfterBeyondTimeoutMessage(created.failure, model, created.timeLeftMs)
+			: 'cutAtTimeoutMs' in created
+				? createCutAtTimeoutMessage(model, created.cutAtTimeoutMs)
+				: createFailureMessage(created.failure, model, baseUrl);
+	const taskMayExist = !('timeLeftMs' in created) && !certainlyNotCreated(created.failure);
+	return { message, taskMayExist };
+}
+
 /** Said of a create that certainly created nothing, where the user might fear a paid task. */
 const NO_TASK_CREATED = 'No task was created.';
 
@@ -205,7 +228,7 @@ const TASK_MAY_EXIST =
 	'The task may still have been created: check the task list in your Yunwu dashboard before running this node again (it was not retried, to avoid paying twice).';
 
 /** A create sent again after a 429 had no answer within what was left of the item's Timeout. */
-export function createCutAtTimeoutMessage(model: string, timeoutMs: number): string {
+function createCutAtTimeoutMessage(model: string, timeoutMs: number): string {
 	return `Yunwu did not answer the create request for model "${model}", sent again after a 429, within Timeout (${formatSeconds(timeoutMs)}). ${TASK_MAY_EXIST} Raise Timeout in the node's options.`;
 }
 
@@ -213,7 +236,7 @@ export function createCutAtTimeoutMessage(model: string, timeoutMs: number): str
 export const STOPPED_BEFORE_CREATING = "The node stopped before this item's task was created.";
 
 /** Yunwu asked (429) for a longer pause before the create's retry than the item's Timeout leaves. */
-export function createRetryAfterBeyondTimeoutMessage(
+function createRetryAfterBeyondTimeoutMessage(
 	failure: RetryAfter,
 	model: string,
 	leftMs: number,
@@ -232,7 +255,7 @@ export function notSentAgainMessage(sameExecution: boolean): string {
 }
 
 /** The execution was stopped before the create had an answer: whether a task may exist is what matters. */
-export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
+function stoppedWhileCreatingMessage(failure: ApiFailure, model: string): string {
 	if (certainlyNotCreated(failure))
 		return `The execution was stopped before a task was created for model "${model}".`;
 	return `The execution was stopped while the create request for model "${model}" was under way. The task may still have been created: check the task list in your Yunwu dashboard before running this node again.`;
@@ -243,7 +266,7 @@ export function stoppedWhileCreatingMessage(failure: ApiFailure, model: string):
  * answer, a dropped connection, a 5xx), the task may exist, so the user is told to check before
  * running the node again.
  */
-export function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
+function createFailureMessage(failure: ApiFailure, model: string, baseUrl: string): string {
 	const shown: ApiFailure = failure.kind === 'notFound' ? createNotFound(failure) : failure;
 	const message = describeApiFailure(shown, `the create request for model "${model}"`, baseUrl);
 	// Retried and still unreachable: the user may fear a task behind each attempt.

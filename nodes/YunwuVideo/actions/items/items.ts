@@ -8,16 +8,14 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { looksLikeTaskId } from '../../apis/api';
 import { findTask, taskIdOf, type FoundTask } from '../../apis/registry';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
-import { servingDeliveredItems } from './deliveredItems';
-import { readItemOptions, shown, type ItemOptions } from './options';
+import { readItemOptions, shown, type ItemOptions } from '../parameters/options';
+import { RetryMemory } from './retryMemory';
 import { workOn, type TaskWork } from './taskWork';
-
-/** Text that came out of an expression as `undefined`, `null` or a whole object instead of an ID. */
-const NOT_AN_ID = /^(undefined|null|\[object \w+\])$|\{\{|\}\}|[\s\p{Cc}]/u;
 
 /**
  * A text parameter of an item (`label` is its name on the panel), trimmed; an expression that
@@ -55,7 +53,7 @@ function readTask(context: IExecuteFunctions, itemIndex: number): FoundTask {
 			{ itemIndex },
 		);
 	}
-	if (!isText || NOT_AN_ID.test(taskId) || taskId.length > 256) {
+	if (!isText || !looksLikeTaskId(taskId)) {
 		const shown = isText ? taskId : JSON.stringify(raw);
 		throw new NodeOperationError(
 			context.getNode(),
@@ -249,9 +247,9 @@ export async function runForEachTask(
 			return error as Error;
 		}
 	});
-	const perItem = servingDeliveredItems(
+	const perItem: PerItem = RetryMemory.of(context).servingDelivered(
 		context,
-		async (itemIndex, signal, shared) => {
+		async (itemIndex: number, signal: AbortSignal, shared: SharedWork) => {
 			const item = read[itemIndex];
 			if (item instanceof Error) throw item;
 			const { task, options } = item;

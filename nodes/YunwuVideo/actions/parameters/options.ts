@@ -6,6 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import type { Polling } from '../../waiting/schedule';
+import type { WaitSettings } from '../../waiting/waitForTask';
 import { runsAsTool, TOOL_TIMEOUT_S } from './agentTool';
 
 /**
@@ -90,7 +91,7 @@ type NumberOptionName = keyof typeof NUMBER_OPTIONS;
 const RUN_MINIMUM: Partial<Record<NumberOptionName, number>> = { timeout: 0.001 };
 
 /** How a task's queries are spaced: the field holds the default; the reader accepts its values only. */
-export const POLLING_OPTION = {
+const POLLING_OPTION = {
 	displayName: 'Polling',
 	name: 'polling',
 	type: 'options',
@@ -111,10 +112,101 @@ export const POLLING_OPTION = {
 	description: 'How often to ask Yunwu whether a running task is done',
 } satisfies INodeProperties;
 
+/** What a task still running at the Timeout becomes: the field holds the default; the reader accepts its values only. */
+const ON_TIMEOUT_OPTION = {
+	displayName: 'On Timeout',
+	name: 'onTimeout',
+	type: 'options',
+	default: 'fail',
+	options: [
+		{
+			name: 'Fail the Item',
+			value: 'fail',
+			description:
+				"The item fails on the timeout (an error item when the node's 'On Error' setting is 'Continue')",
+		},
+		{
+			name: 'Output Last Status',
+			value: 'outputLastStatus',
+			description: "Output the last known status with 'timed_out' set to true, without the video",
+		},
+	],
+	description: 'What to do with a task that is still running when the timeout is reached',
+} satisfies INodeProperties;
+
 /** The default binary field names, and names a binary field may not have. */
-export const DEFAULT_VIDEO_FIELD = 'data';
-export const DEFAULT_THUMBNAIL_FIELD = 'thumbnail';
+const DEFAULT_VIDEO_FIELD = 'data';
+const DEFAULT_THUMBNAIL_FIELD = 'thumbnail';
 const RESERVED_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+const DOWNLOAD_THUMBNAIL_OPTION = {
+	displayName: 'Download Thumbnail',
+	name: 'downloadThumbnail',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to also download the thumbnail image of a completed task into its own binary field',
+} satisfies INodeProperties;
+
+const THUMBNAIL_FIELD_OPTION = {
+	displayName: 'Put Thumbnail in Field',
+	name: 'thumbnailBinaryPropertyName',
+	type: 'string',
+	default: DEFAULT_THUMBNAIL_FIELD,
+	description: 'The name of the binary field the thumbnail is written to',
+	// Inside a collection, displayOptions refer to the collection's own values.
+	displayOptions: { show: { downloadThumbnail: [true] } },
+} satisfies INodeProperties;
+
+/** Options every operation accepts, inside its `options` collection. */
+export const requestOptionFields: INodeProperties[] = [
+	NUMBER_OPTIONS.requestTimeout,
+	DOWNLOAD_THUMBNAIL_OPTION,
+	THUMBNAIL_FIELD_OPTION,
+	NUMBER_OPTIONS.downloadAttempts,
+	NUMBER_OPTIONS.minDownloadSpeed,
+	NUMBER_OPTIONS.maxFileSize,
+];
+
+/** The options of waiting for a task: Wait Until Complete's, and Create's with Wait for Completion on. */
+export const waitOptionFields: INodeProperties[] = [
+	NUMBER_OPTIONS.pollInterval,
+	POLLING_OPTION,
+	NUMBER_OPTIONS.timeout,
+	ON_TIMEOUT_OPTION,
+	NUMBER_OPTIONS.maxConcurrent,
+	...requestOptionFields,
+];
+
+/** An AI Agent's tool downloads nothing (n8n drops binary data from its result): not on its panel. */
+const NOT_ON_TOOL = { hide: { '@tool': [true] } };
+
+const DOWNLOAD_VIDEO_OFF: INodeProperties = {
+	displayName: 'Download Video',
+	name: 'downloadVideo',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to download the finished video into a binary field, ready for Google Drive, S3, YouTube or Read/Write Files from Disk nodes',
+	displayOptions: NOT_ON_TOOL,
+};
+
+/** Download Video (`downloadVideo`, off by default for Query, on when waiting) and the binary field name. */
+export function downloadFields(downloadByDefault: boolean): INodeProperties[] {
+	return [
+		downloadByDefault ? { ...DOWNLOAD_VIDEO_OFF, default: true } : DOWNLOAD_VIDEO_OFF,
+		{
+			displayName: 'Put Video in Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: DEFAULT_VIDEO_FIELD,
+			required: true,
+			description: 'The name of the binary field the video is written to',
+			hint: 'Next nodes find the video under this name',
+			displayOptions: { show: { downloadVideo: [true] }, ...NOT_ON_TOOL },
+		},
+	];
+}
 
 /** An item's options, read once and checked, durations in milliseconds. */
 export interface ItemOptions {
@@ -264,6 +356,25 @@ function readFieldName(
 	return name;
 }
 
+/** A choice option's value: its default when it was not set, else one of its values. */
+function readChoice<Value extends string>(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	options: IDataObject,
+	field: Pick<INodeProperties, 'name' | 'displayName' | 'default'> & {
+		options: Array<{ value: string }>;
+	},
+): Value {
+	const value = options[field.name] ?? field.default;
+	const choice = field.options.find((each) => each.value === value);
+	if (choice) return choice.value as Value;
+	throw invalid(
+		context,
+		itemIndex,
+		`${field.displayName} of item ${itemIndex} is ${shown(value)}. Choose ${field.options.map((each) => `"${each.value}"`).join(' or ')}.`,
+	);
+}
+
 /** The `options` collection of an item, or an error when an expression made it something else. */
 function readOptionsCollection(context: IExecuteFunctions, itemIndex: number): IDataObject {
 	const options = context.getNodeParameter('options', itemIndex, {}) as unknown;
@@ -284,22 +395,13 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 	const options = readOptionsCollection(context, itemIndex);
 	const seconds = (name: NumberOptionName) =>
 		Math.max(1, Math.round(readNumberOption(context, itemIndex, options, name) * 1000));
-	const onTimeout = options.onTimeout ?? 'fail';
-	if (onTimeout !== 'fail' && onTimeout !== 'outputLastStatus') {
-		throw invalid(
-			context,
-			itemIndex,
-			`On Timeout of item ${itemIndex} is ${shown(onTimeout)}. Choose "fail" or "outputLastStatus".`,
-		);
-	}
-	const polling = options.polling ?? POLLING_OPTION.default;
-	if (!POLLING_OPTION.options.some((choice) => choice.value === polling)) {
-		throw invalid(
-			context,
-			itemIndex,
-			`Polling of item ${itemIndex} is ${shown(polling)}. Choose ${POLLING_OPTION.options.map((choice) => `"${choice.value}"`).join(' or ')}.`,
-		);
-	}
+	const onTimeout = readChoice<ItemOptions['onTimeout']>(
+		context,
+		itemIndex,
+		options,
+		ON_TIMEOUT_OPTION,
+	);
+	const polling = readChoice<Polling>(context, itemIndex, options, POLLING_OPTION);
 
 	// n8n drops binary data from a tool's result: as a tool, the node downloads nothing (a saved
 	// Download Video "on" cannot be told from its default).
@@ -323,13 +425,19 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		: '';
 	const downloadThumbnail =
 		!asTool &&
-		readBoolean(context, itemIndex, options.downloadThumbnail, 'Download Thumbnail', false);
+		readBoolean(
+			context,
+			itemIndex,
+			options[DOWNLOAD_THUMBNAIL_OPTION.name],
+			DOWNLOAD_THUMBNAIL_OPTION.displayName,
+			DOWNLOAD_THUMBNAIL_OPTION.default,
+		);
 	const thumbnailField = downloadThumbnail
 		? readFieldName(
 				context,
 				itemIndex,
-				options.thumbnailBinaryPropertyName ?? DEFAULT_THUMBNAIL_FIELD,
-				'Put Thumbnail in Field',
+				options[THUMBNAIL_FIELD_OPTION.name] ?? THUMBNAIL_FIELD_OPTION.default,
+				THUMBNAIL_FIELD_OPTION.displayName,
 			)
 		: '';
 	if (downloadVideo && downloadThumbnail && videoField === thumbnailField) {
@@ -349,7 +457,7 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		requestTimeoutMs: seconds('requestTimeout'),
 		// A tool's answer tells the model to wait again: running out of time is not a failure there.
 		onTimeout: asTool ? 'outputLastStatus' : onTimeout,
-		polling: polling as Polling,
+		polling,
 		maxConcurrent: readNumberOption(context, itemIndex, options, 'maxConcurrent'),
 		downloadAttempts: readNumberOption(context, itemIndex, options, 'downloadAttempts'),
 		minDownloadBytesPerSecond:
@@ -362,4 +470,16 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		downloadThumbnail,
 		thumbnailField,
 	};
+}
+
+/**
+ * The options an item's poll loop runs by. Items waiting on one task with the same values share
+ * one loop (its key is made of its settings); the other options (On Timeout, the downloads) each
+ * item applies on its own to the loop's outcome. An option that changes the polling goes here.
+ */
+export function pollSettingsOf(
+	options: ItemOptions,
+): Pick<WaitSettings, 'pollIntervalMs' | 'timeoutMs' | 'requestTimeoutMs' | 'polling'> {
+	const { pollIntervalMs, timeoutMs, requestTimeoutMs, polling } = options;
+	return { pollIntervalMs, timeoutMs, requestTimeoutMs, polling };
 }
