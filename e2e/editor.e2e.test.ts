@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import {
+	freePort,
 	importIntoN8n,
 	installN8n,
 	makeUserFolder,
@@ -160,6 +161,34 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Yunwu Video' }),
 			).toBeVisible();
 			await page.close();
+		});
+	});
+
+	// Whether the modal tests a credential is decided by the editor of each line, from the credential
+	// type and the nodes' `testedBy`: a REST call cannot show it, so both lines are clicked through.
+	describe('a newcomer creates a Yunwu API credential on the credentials page, and Save tests it', () => {
+		test('a good key: the modal says the connection was tested, and its Retry tests it again', async () => {
+			const modal = await newYunwuCredential(yunwu!.apiKey, yunwu!.apiUrl, `good-${line}x`);
+			const before = yunwu!.log.length;
+			await modal.getByRole('button', { name: /Retry/ }).click();
+			// The success banner stays up while Retry runs: the test is seen again at the server.
+			const deadline = Date.now() + 15_000;
+			while (yunwu!.log.length === before && Date.now() < deadline)
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			expect(yunwu!.log.slice(before).map((entry) => entry.path)).toEqual(['/v1/models']);
+			await waitForText(modal, 'Connection tested successfully');
+			await modal.page().close();
+		});
+
+		test('a wrong key: the modal shows the 401 message', async () => {
+			const modal = await newYunwuCredential('sk-wrong', yunwu!.apiUrl, `wrong-key-${line}x`);
+			await modal.page().close();
+		});
+
+		test('a wrong Base URL (nothing listening): the modal names the address and what to check', async () => {
+			const refusing = `http://127.0.0.1:${await freePort()}`;
+			const modal = await newYunwuCredential(yunwu!.apiKey, refusing, `wrong-url-${line}x`);
+			await modal.page().close();
 		});
 	});
 
@@ -427,6 +456,74 @@ async function pickFromSearch(page: Page, query: string, screenshot: string): Pr
 	await expectLocator(page.locator('[data-test-id="parameter-input-operation"]')).toBeVisible();
 	await expectInputValue(page, 'operation', 'Wait Until Complete');
 	await page.keyboard.press('Escape');
+}
+
+/** What the credential modal says after Save, for the key and Base URL typed. */
+function expectedTestResult(apiKey: string, baseUrl: string): string[] {
+	if (apiKey !== yunwu!.apiKey)
+		return [
+			'Couldn’t connect with these settings',
+			'Yunwu rejected this API key (HTTP 401). Copy the key again from your Yunwu dashboard.',
+		];
+	if (baseUrl !== yunwu!.apiUrl)
+		return [
+			'Couldn’t connect with these settings',
+			`Could not reach Yunwu at ${baseUrl} for the credential test: the connection was refused. Check the Base URL in your Yunwu API credential and the network, then retry.`,
+		];
+	return ['Connection tested successfully'];
+}
+
+/**
+ * On the credentials page, as a newcomer: Add/Create credential, search "Yunwu", choose Yunwu API,
+ * type the key and Base URL, Save; expects the modal to show the test's result (a screenshot of it
+ * goes to test-artifacts/credential-<name>.png) and returns the open modal.
+ */
+async function newYunwuCredential(
+	apiKey: string,
+	baseUrl: string,
+	name: string,
+): Promise<ReturnType<Page['locator']>> {
+	const page = await signedInPage();
+	await page.goto(`${n8n!.url}/home/credentials`);
+	await page
+		.getByRole('button', { name: /^(Add|Create) credential$/ })
+		.first()
+		.click();
+	const typeSearch = page.locator('[data-test-id="new-credential-type-select"] input');
+	await typeSearch.pressSequentially('Yunwu', { delay: 30 });
+	await page
+		.locator('[data-test-id="new-credential-type-select-option"]')
+		.filter({ hasText: 'Yunwu API' })
+		.first()
+		.click();
+	await page.locator('[data-test-id="new-credential-type-button"]').click();
+	// The dialog's header (name, Save) sits outside its `credential-edit-dialog` body: the whole page,
+	// where the credential dialog is the only one open.
+	const modal = page.locator('body');
+	await page.locator('[data-test-id="credential-edit-dialog"]').waitFor({ timeout: 15_000 });
+	try {
+		await modal.locator('[data-test-id="parameter-input-apiKey"] input').fill(apiKey);
+		await modal.locator('[data-test-id="parameter-input-baseUrl"] input').fill(baseUrl);
+		await modal.locator('[data-test-id="credential-save-button"]').click();
+		const [banner, message] = expectedTestResult(apiKey, baseUrl);
+		await waitForText(modal, banner);
+		// The banner shows the test's own message only behind its "More details".
+		if (message) {
+			await modal.getByText('More details', { exact: true }).first().click();
+			await waitForText(modal, message);
+		}
+	} finally {
+		await page.screenshot({ path: path.join(ARTIFACTS, `credential-${name}.png`) });
+	}
+	return modal;
+}
+
+/** Waits until `text` shows inside `container`. */
+async function waitForText(container: ReturnType<Page['locator']>, text: string): Promise<void> {
+	await container
+		.getByText(text, { exact: true })
+		.first()
+		.waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 /** A screenshot of the open list, once its opening animation is over; then the list is closed. */
