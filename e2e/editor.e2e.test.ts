@@ -110,12 +110,16 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 					: node,
 			),
 		};
-		// One copy per test: n8n locks a workflow to the tab that edited it last.
+		// One copy per test: n8n locks a workflow to the tab that edited it last. Its Yunwu node at
+		// the version a node added today gets (1.1), whose panel hides what version 1 still shows.
 		const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow', 'apisWorkflow'].map(
 			(id) => ({
 				...example,
 				id,
 				name: `${String(example.name)} (${id})`,
+				nodes: example.nodes.map((node) =>
+					node.name === 'Yunwu Video' ? { ...node, typeVersion: 1.1 } : node,
+				),
 			}),
 		);
 		// A workflow holding only a Manual Trigger, one per search of "What happens next?".
