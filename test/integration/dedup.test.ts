@@ -186,6 +186,27 @@ describe('Wait Until Complete: items with the same task', () => {
 		expect(yunwu().apiRequests(id)).toHaveLength(polls + 1);
 	});
 
+	test('items on one task with different Polling each run their own poll loop', async () => {
+		const id = newTask({ pendingPolls: 1000 });
+		const items = [{ json: { id, polling: 'fixed' } }, { json: { id, polling: 'adaptive' } }];
+		const options = {
+			pollInterval: 0.05,
+			polling: '={{ $json.polling }}',
+			timeout: 0.3,
+			onTimeout: 'outputLastStatus',
+		};
+
+		const run = await waitFor(items, options);
+
+		const [fixed, adaptive] = run.items!;
+		expect(fixed.json).toMatchObject({ task_id: id, timed_out: true });
+		expect(adaptive.json).toMatchObject({ task_id: id, timed_out: true });
+		// Two loops: the task was queried for each item (one shared loop: only as often as each says).
+		expect(yunwu().apiRequests(id)).toHaveLength(
+			(fixed.json.polls as number) + (adaptive.json.polls as number),
+		);
+	});
+
 	test('Create items answered with one task at different moments share its poll loop (the key holds the Timeout as set, not what is left of it)', async () => {
 		const id = newTask({ processingPolls: 2, end: 'completed', video: { size: 5000 } });
 		const answer = `{"id":"${id}","status":"pending"}`;

@@ -108,6 +108,41 @@ describe('Create with Wait for Completion: adaptive polling in a real node run',
 		expect(mean(adaptive.queries)).toBeLessThanOrEqual(mean(fixed.queries));
 	}, 90_000);
 
+	test('a task of the model polled at a fixed interval is no sibling of an adaptive one: the adaptive task is queried as if alone', async () => {
+		const server = yunwu();
+		const pollings = ['adaptive', 'fixed', 'fixed', 'fixed'];
+		// Each ready 7 s after its first query: the fixed interval asks at 0, 2, 4, 6 and 8 s.
+		const ids = pollings.map((_, index) =>
+			server.addTask({
+				id: `grok:mixed-${index}`,
+				readyAfterMs: 7_000,
+				end: 'completed',
+				video: { size: 4096 },
+			}),
+		);
+		const run = await runNode({
+			parameters: {
+				operation: 'waitUntilComplete',
+				taskId: '={{ $json.id }}',
+				options: {
+					pollInterval: POLL_S,
+					timeout: 60,
+					requestTimeout: 5,
+					polling: '={{ $json.polling }}',
+				},
+			},
+			items: ids.map((id, index) => ({ json: { id, polling: pollings[index] } })),
+			credentials: credentialsFor(server),
+		});
+		expect(run.items).toHaveLength(ids.length);
+		const [adaptive, ...fixed] = ids.map((id) => server.apiRequests(id).length);
+		fixed.forEach((count) => expect(count).toBeGreaterThanOrEqual(4));
+		// As a sibling of the fixed tasks it would be thinned out to 2.5 intervals until the first of
+		// them completed (and then learn from it): three queries.
+		expect(adaptive).toBeGreaterThanOrEqual(Math.min(...fixed));
+		expect(adaptive).toBeLessThanOrEqual(Math.max(...fixed));
+	}, 90_000);
+
 	test('Wait Until Complete: tasks already done are each queried once, at once, as with the fixed interval', async () => {
 		const done = READY_MS.map(() => -60_000);
 		const fixed = await waitOn('fixed', done);

@@ -34,7 +34,7 @@ export interface ScheduleStart {
 	pollIntervalMs: number;
 	/** When the wait started: the task's creation for a task just created. */
 	startedAt: number;
-	/** When the first query goes out: `firstQueryAfterMs` after `startedAt`. */
+	/** When the fixed schedule's first query goes out, `firstQueryAfterMs` after `startedAt`: no query goes sooner. */
 	firstQueryAt: number;
 }
 

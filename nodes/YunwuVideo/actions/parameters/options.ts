@@ -99,7 +99,7 @@ const POLLING_OPTION = {
 			name: 'Adaptive',
 			value: 'adaptive',
 			description:
-				'Asks less often while a video cannot be ready yet and more often when it is about to be (learned from the first video of the same model to finish), never more often in total than Fixed Interval',
+				'Asks less often while a video cannot be ready yet and more often when it is about to be (learned from the first video of the same model, also polled adaptively, to finish), never more often in total than Fixed Interval',
 		},
 		{
 			name: 'Fixed Interval',
