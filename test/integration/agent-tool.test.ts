@@ -7,6 +7,7 @@ import {
 	type FromAIArgument,
 	type INode,
 	type INodeParameters,
+	type INodeProperties,
 } from 'n8n-workflow';
 
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
@@ -347,6 +348,59 @@ describe('the description each operation gives the model', () => {
 			);
 			expect(shown(tool, parameters)).not.toContain('downloadVideo');
 			expect(shown(tool, parameters)).not.toContain('binaryPropertyName');
+		}
+	});
+
+	// The Add Option list of Options, as the editor's CollectionParameter filters it: each option's
+	// displayOptions tested on the collection's values, with the node's values as the root.
+	test("options that only shape downloads (thumbnail, file size, download attempts and speed) and On Timeout, which a tool ignores, are not in the tool's Add Option list; the node keeps them", () => {
+		const base = new YunwuVideo().description;
+		const tool = { ...base, name: `${base.name}Tool` };
+		const offered = (type: typeof base, set: INodeParameters) => {
+			const node = { name: 'Yunwu', type: `n8n-nodes-yunwu.${type.name}`, typeVersion: 1 };
+			// The node's values as the editor holds them: what was set, and the defaults shown.
+			const parameters = NodeHelpers.getNodeParameters(
+				type.properties,
+				set,
+				true,
+				false,
+				{ ...node, parameters: set } as INode,
+				type,
+			)!;
+			const collection = type.properties.find(
+				(property) =>
+					property.name === 'options' &&
+					NodeHelpers.displayParameter(parameters, property, null, type),
+			)!;
+			return (collection.options as INodeProperties[])
+				.filter((option) =>
+					NodeHelpers.displayParameterPath(
+						{ parameters },
+						option,
+						'parameters.options',
+						{ ...node, parameters } as INode,
+						type,
+					),
+				)
+				.map((option) => option.name);
+		};
+		const downloadOnly = [
+			'downloadThumbnail',
+			'thumbnailBinaryPropertyName',
+			'maxFileSize',
+			'downloadAttempts',
+			'minDownloadSpeed',
+		];
+		for (const operation of ['create', 'query', 'waitUntilComplete']) {
+			const parameters = { operation, options: { downloadThumbnail: true } };
+			const ignored = operation === 'query' ? downloadOnly : [...downloadOnly, 'onTimeout'];
+			expect(offered(base, parameters)).toEqual(expect.arrayContaining(ignored));
+			const onTool = offered(tool, parameters);
+			expect(onTool.filter((name) => ignored.includes(name))).toEqual([]);
+			// What a tool does use stays.
+			expect(onTool).toContain('requestTimeout');
+			if (operation !== 'query')
+				expect(onTool).toEqual(expect.arrayContaining(['timeout', 'pollInterval']));
 		}
 	});
 
