@@ -256,6 +256,49 @@ describe('as an AI Agent tool', () => {
 		}
 	});
 
+	test("with On Error set to Continue, a failed item's answer carries the next step as every other answer does; the other items answer as usual", async () => {
+		const done = yunwu().addTask({ id: 'grok:agent-continue-done', end: 'completed' });
+		yunwu().addTask({ id: 'grok:agent-continue-known', processingPolls: 1 });
+
+		const queried = await runNode({
+			parameters: { operation: 'query', taskId: '={{ $json.id }}' },
+			items: itemsWithIds([done, 'agent-continue-known']),
+			credentials: credentialsFor(yunwu()),
+			asTool: true,
+			continueOnFail: true,
+		});
+		yunwu().createFaults.push({ type: 'status', code: 502 });
+		const created = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'A lighthouse',
+				waitForCompletion: false,
+			},
+			credentials: credentialsFor(yunwu()),
+			asTool: true,
+			continueOnFail: true,
+		});
+
+		expect(queried.status).toBe('success');
+		expect(queried.items!.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		const [answered, unknown] = queried.items!.map((item) => item.json);
+		expect(answered).toMatchObject({ task_id: done, state: 'completed' });
+		expect(unknown).toEqual({
+			error: expect.stringMatching(/^Yunwu does not know task "agent-continue-known"/),
+			task_id: 'agent-continue-known',
+			next_step:
+				'Call this tool again with the task_id exactly as the create tool returned it, model prefix included (such as "grok:…"); do not shorten or retype it.',
+		});
+		expect(created.items!.map((item) => item.json)).toEqual([
+			{
+				error: expect.any(String),
+				next_step:
+					'Do not call the create tool again for this video: the task may exist and be paid for. Tell the user to check the task list in their Yunwu dashboard.',
+			},
+		]);
+	});
+
 	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
 		const started = Date.now();
