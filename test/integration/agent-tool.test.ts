@@ -7,6 +7,7 @@ import {
 	type FromAIArgument,
 	type INode,
 	type INodeParameters,
+	type INodeProperties,
 } from 'n8n-workflow';
 
 import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
@@ -255,6 +256,49 @@ describe('as an AI Agent tool', () => {
 		}
 	});
 
+	test("with On Error set to Continue, a failed item's answer carries the next step as every other answer does; the other items answer as usual", async () => {
+		const done = yunwu().addTask({ id: 'grok:agent-continue-done', end: 'completed' });
+		yunwu().addTask({ id: 'grok:agent-continue-known', processingPolls: 1 });
+
+		const queried = await runNode({
+			parameters: { operation: 'query', taskId: '={{ $json.id }}' },
+			items: itemsWithIds([done, 'agent-continue-known']),
+			credentials: credentialsFor(yunwu()),
+			asTool: true,
+			continueOnFail: true,
+		});
+		yunwu().createFaults.push({ type: 'status', code: 502 });
+		const created = await runNode({
+			parameters: {
+				operation: 'create',
+				model: 'grok-video-3',
+				prompt: 'A lighthouse',
+				waitForCompletion: false,
+			},
+			credentials: credentialsFor(yunwu()),
+			asTool: true,
+			continueOnFail: true,
+		});
+
+		expect(queried.status).toBe('success');
+		expect(queried.items!.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		const [answered, unknown] = queried.items!.map((item) => item.json);
+		expect(answered).toMatchObject({ task_id: done, state: 'completed' });
+		expect(unknown).toEqual({
+			error: expect.stringMatching(/^Yunwu does not know task "agent-continue-known"/),
+			task_id: 'agent-continue-known',
+			next_step:
+				'Call this tool again with the task_id exactly as the create tool returned it, model prefix included (such as "grok:…"); do not shorten or retype it.',
+		});
+		expect(created.items!.map((item) => item.json)).toEqual([
+			{
+				error: expect.any(String),
+				next_step:
+					'Do not call the create tool again for this video: the task may exist and be paid for. Tell the user to check the task list in their Yunwu dashboard.',
+			},
+		]);
+	});
+
 	test('without a Timeout of its own a tool waits 2 minutes, not the 30 a workflow waits', async () => {
 		const id = yunwu().addTask({ id: 'grok:agent-two-minutes', processingPolls: 1_000_000 });
 		const started = Date.now();
@@ -347,6 +391,59 @@ describe('the description each operation gives the model', () => {
 			);
 			expect(shown(tool, parameters)).not.toContain('downloadVideo');
 			expect(shown(tool, parameters)).not.toContain('binaryPropertyName');
+		}
+	});
+
+	// The Add Option list of Options, as the editor's CollectionParameter filters it: each option's
+	// displayOptions tested on the collection's values, with the node's values as the root.
+	test("options that only shape downloads (thumbnail, file size, download attempts and speed) and On Timeout, which a tool ignores, are not in the tool's Add Option list; the node keeps them", () => {
+		const base = new YunwuVideo().description;
+		const tool = { ...base, name: `${base.name}Tool` };
+		const offered = (type: typeof base, set: INodeParameters) => {
+			const node = { name: 'Yunwu', type: `n8n-nodes-yunwu.${type.name}`, typeVersion: 1 };
+			// The node's values as the editor holds them: what was set, and the defaults shown.
+			const parameters = NodeHelpers.getNodeParameters(
+				type.properties,
+				set,
+				true,
+				false,
+				{ ...node, parameters: set } as INode,
+				type,
+			)!;
+			const collection = type.properties.find(
+				(property) =>
+					property.name === 'options' &&
+					NodeHelpers.displayParameter(parameters, property, null, type),
+			)!;
+			return (collection.options as INodeProperties[])
+				.filter((option) =>
+					NodeHelpers.displayParameterPath(
+						{ parameters },
+						option,
+						'parameters.options',
+						{ ...node, parameters } as INode,
+						type,
+					),
+				)
+				.map((option) => option.name);
+		};
+		const downloadOnly = [
+			'downloadThumbnail',
+			'thumbnailBinaryPropertyName',
+			'maxFileSize',
+			'downloadAttempts',
+			'minDownloadSpeed',
+		];
+		for (const operation of ['create', 'query', 'waitUntilComplete']) {
+			const parameters = { operation, options: { downloadThumbnail: true } };
+			const ignored = operation === 'query' ? downloadOnly : [...downloadOnly, 'onTimeout'];
+			expect(offered(base, parameters)).toEqual(expect.arrayContaining(ignored));
+			const onTool = offered(tool, parameters);
+			expect(onTool.filter((name) => ignored.includes(name))).toEqual([]);
+			// What a tool does use stays.
+			expect(onTool).toContain('requestTimeout');
+			if (operation !== 'query')
+				expect(onTool).toEqual(expect.arrayContaining(['timeout', 'pollInterval']));
 		}
 	});
 

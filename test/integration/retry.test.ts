@@ -64,15 +64,22 @@ describe('Retry On Fail: a re-run waits on the tasks already created', () => {
 	])(
 		'Create + Wait whose wait times out on the first try: one create per item, the re-run delivers the videos (%s)',
 		async (_name, continueOnFail) => {
-			// Ready 0.6 s after creation: the first try gives up at 0.4 s, the re-run sees them finish.
-			yunwu().createdTaskTemplate = { readyAfterMs: 600, end: 'completed', video: { size: 3000 } };
+			// Both ready 1.5 s after the first create: the first try gives up at 1 s, the re-run (1 s
+			// more) sees them finish. Half a second either way is left for a loaded machine, which may
+			// send the second create late (with each ready 0.6 s after its own create and a 0.4 s
+			// Timeout, a second create 0.2 s late left it running past the re-run).
+			let readyAt: number | undefined;
+			yunwu().createdTaskTemplate = () => ({
+				readyAt: (readyAt ??= Date.now() + 1500),
+				end: 'completed',
+				video: { size: 3000 },
+			});
 			const created = createsFromNow();
 
-			const run = await createAndWait({
-				items: prompts('a cat', 'a dog'),
-				continueOnFail,
-				retry: RETRY,
-			});
+			const run = await createAndWait(
+				{ items: prompts('a cat', 'a dog'), continueOnFail, retry: RETRY },
+				{ options: { pollInterval: 0.05, timeout: 1 } },
+			);
 
 			expect(run.error).toBeUndefined();
 			expect(created.prompts().sort()).toEqual(['a cat', 'a dog']);
@@ -200,7 +207,12 @@ describe('Retry On Fail: a re-run waits on the tasks already created', () => {
 					: { processingPolls: 1, end: 'completed', video: { size: 1000 } };
 		const created = createsFromNow();
 
-		const run = await createAndWait({ items: prompts('doomed', 'slow'), retry: RETRY });
+		// The first try ends when "doomed" fails, "slow" still running; no Timeout may end a try first,
+		// however slowly a loaded machine runs (with 0.4 s, "slow" timed out before "doomed" failed).
+		const run = await createAndWait(
+			{ items: prompts('doomed', 'slow'), retry: RETRY },
+			{ options: { pollInterval: 0.05, timeout: 30 } },
+		);
 
 		expect(run.error).toBeUndefined();
 		expect(created.prompts().sort()).toEqual(['doomed', 'doomed', 'slow']);

@@ -650,7 +650,7 @@ export class YunwuServer {
 				: this.createdTaskTemplate;
 		// A created task's clock starts at its creation, as on the real service.
 		const readyAt =
-			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : undefined;
+			template.readyAfterMs !== undefined ? Date.now() + template.readyAfterMs : template.readyAt;
 		// The task answers with the model and prompt it was created with, as the real service does.
 		const asked = {
 			model: parsed.model,

@@ -13,6 +13,7 @@ import { findTask, taskIdOf, type FoundTask } from '../../apis/registry';
 import type { YunwuApiClient } from '../../transport/apiClient';
 import { runPool } from '../../waiting/pool';
 import { SharedWork } from '../../waiting/shared';
+import { nextStepAfter, runsAsTool } from '../parameters/agentTool';
 import { readItemOptions, shown, type ItemOptions } from '../parameters/options';
 import { RetryMemory } from './retryMemory';
 import { workOn, type TaskWork } from './taskWork';
@@ -336,6 +337,10 @@ function errorItem(context: IExecuteFunctions, error: unknown): INodeExecutionDa
 	if (errorContext?.taskId !== undefined) taskFields.task_id = errorContext.taskId;
 	if (errorContext?.task !== undefined) taskFields.task = errorContext.task;
 	const text = message ?? 'Unknown error';
+	// An AI Agent's tool answers every item with the model's next step, a failed one too (a tool's
+	// items all reach the model: n8n routes none of them to an error output).
+	if (runsAsTool(context))
+		return { json: { error: text, ...taskFields, next_step: nextStepAfter(context, error) } };
 	if (context.getNode().onError === 'continueErrorOutput')
 		return { json: { error: text, details: taskFields } };
 	return { json: { error: text, ...taskFields } };

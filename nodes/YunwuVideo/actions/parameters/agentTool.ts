@@ -97,15 +97,14 @@ function nextStep(operation: string, json: IDataObject): string {
 /** The item the model reads: the task's few useful fields and the next step; never binary data. */
 function forTheModel(operation: string, item: INodeExecutionData): INodeExecutionData {
 	const { json } = item;
-	// A Continue On Fail item: its error as the node words it, and the task it was about.
-	if (typeof json.error === 'string' && json.error !== '' && json.state === undefined)
-		return {
-			json:
-				json.task_id === undefined
-					? { error: json.error }
-					: { error: json.error, task_id: json.task_id },
-			pairedItem: item.pairedItem,
-		};
+	// A Continue On Fail item: its error as the node words it, the task it was about, and the next
+	// step `nextStepAfter` gave it (the item's error is known only where the item was made).
+	if (typeof json.error === 'string' && json.error !== '' && json.state === undefined) {
+		const answer: IDataObject = { error: json.error };
+		if (json.task_id !== undefined) answer.task_id = json.task_id;
+		if (json.next_step !== undefined) answer.next_step = json.next_step;
+		return { json: answer, pairedItem: item.pairedItem };
+	}
 	const shaped: IDataObject = {};
 	for (const field of MODEL_FIELDS) if (json[field] !== undefined) shaped[field] = json[field];
 	if (json.state === 'failed') shaped.error_message = json.error_message;
@@ -144,6 +143,16 @@ function adviceFor(operation: string, context: IDataObject): string {
 }
 
 /**
+ * What the model should do after an item failed with `error`: the next step of a tool's answer to a
+ * failure, whether the node fails (see `runAsTool`) or, On Error set to Continue, answers with an
+ * error item.
+ */
+export function nextStepAfter(context: IExecuteFunctions, error: unknown): string {
+	const { context: errorContext = {} } = error as { context?: IDataObject };
+	return adviceFor(context.getNodeParameter('operation', 0) as string, errorContext);
+}
+
+/**
  * Runs an operation as an AI Agent's tool: its output items shaped for the model. A failure is
  * answered too, as `{ error }` with the model's next step, so the agent can act on it: n8n 2.x
  * hands the model a failed tool's message the same way, but n8n 1.x ends the whole execution.
@@ -156,11 +165,7 @@ export async function runAsTool(
 	try {
 		return (await run()).map((item) => forTheModel(operation, item));
 	} catch (error) {
-		const { message, context: errorContext = {} } = error as {
-			message: string;
-			context?: IDataObject;
-		};
-		const answer = `${message} Next step: ${adviceFor(operation, errorContext)}`;
+		const answer = `${(error as Error).message} Next step: ${nextStepAfter(context, error)}`;
 		return context
 			.getInputData()
 			.map((_item, itemIndex) => ({ json: { error: answer }, pairedItem: { item: itemIndex } }));

@@ -8,6 +8,12 @@ import {
 import { runsAsTool, TOOL_TIMEOUT_S } from './agentTool';
 
 /**
+ * What an AI Agent's tool ignores is not on its panel: it downloads nothing (n8n drops binary data
+ * from its result), and a wait that runs out of time is always an answer there (On Timeout).
+ */
+const NOT_ON_TOOL = { hide: { '@tool': [true] } };
+
+/**
  * The number options of the node's `options` collections. Each field's panel text, default and
  * bounds are written once, here: the panel shows these fields, and `readNumberOption` checks
  * values against the same `typeOptions` bounds, strictly, since any of them may come from an
@@ -58,6 +64,7 @@ export const NUMBER_OPTIONS = {
 		default: 3,
 		description:
 			'How many times to try a download that breaks off, stalls, is too slow, arrives empty or meets a server error before the item fails',
+		displayOptions: NOT_ON_TOOL,
 	},
 	minDownloadSpeed: {
 		displayName: 'Minimum Download Speed (KB/s)',
@@ -67,6 +74,7 @@ export const NUMBER_OPTIONS = {
 		default: 10,
 		description:
 			"A download that averages fewer kilobytes (1,000 bytes) per second than this over a Request Timeout period is abandoned and retried (see Download Attempts), like curl's --speed-limit with --speed-time. 0 turns the check off; a complete pause still ends after Request Timeout.",
+		displayOptions: NOT_ON_TOOL,
 	},
 	maxFileSize: {
 		displayName: 'Max File Size (MB)',
@@ -76,6 +84,7 @@ export const NUMBER_OPTIONS = {
 		default: 2048,
 		description:
 			'The largest video or thumbnail accepted, in megabytes (1,000,000 bytes). A file announced as larger is not downloaded; a download that grows past it (or never ends) is stopped before it fills the disk. Either fails the item without a retry.',
+		displayOptions: NOT_ON_TOOL,
 	},
 } satisfies Record<string, INodeProperties>;
 
@@ -130,6 +139,7 @@ const ON_TIMEOUT_OPTION = {
 		},
 	],
 	description: 'What to do with a task that is still running when the timeout is reached',
+	displayOptions: NOT_ON_TOOL,
 } satisfies INodeProperties;
 
 /** The default binary field names, and names a binary field may not have. */
@@ -144,6 +154,7 @@ const DOWNLOAD_THUMBNAIL_OPTION = {
 	default: false,
 	description:
 		'Whether to also download the thumbnail image of a completed task into its own binary field',
+	displayOptions: NOT_ON_TOOL,
 } satisfies INodeProperties;
 
 const THUMBNAIL_FIELD_OPTION = {
@@ -153,7 +164,7 @@ const THUMBNAIL_FIELD_OPTION = {
 	default: DEFAULT_THUMBNAIL_FIELD,
 	description: 'The name of the binary field the thumbnail is written to',
 	// Inside a collection, displayOptions refer to the collection's own values.
-	displayOptions: { show: { downloadThumbnail: [true] } },
+	displayOptions: { show: { downloadThumbnail: [true] }, ...NOT_ON_TOOL },
 } satisfies INodeProperties;
 
 /** Options every operation accepts, inside its `options` collection. */
@@ -175,9 +186,6 @@ export const waitOptionFields: INodeProperties[] = [
 	NUMBER_OPTIONS.maxConcurrent,
 	...requestOptionFields,
 ];
-
-/** An AI Agent's tool downloads nothing (n8n drops binary data from its result): not on its panel. */
-const NOT_ON_TOOL = { hide: { '@tool': [true] } };
 
 const DOWNLOAD_VIDEO_OFF: INodeProperties = {
 	displayName: 'Download Video',

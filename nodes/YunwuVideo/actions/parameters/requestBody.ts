@@ -1,5 +1,6 @@
 import {
 	NodeOperationError,
+	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeProperties,
@@ -146,16 +147,17 @@ async function readImages(
 				`Item ${itemIndex} has no binary property "${name}" to take the image from. Set Image Binary Fields to the name an earlier node gave the image (often "data").`,
 			);
 		const declared = String(binary.mimeType ?? '').toLowerCase();
-		const bytes = await context.helpers.getBinaryDataBuffer(itemIndex, name);
-		const mimeType = imageMimeTypeOf(declared, bytes);
+		const file = await readImageFile(context, binary, api.maxImageBytes);
+		const mimeType = imageMimeTypeOf(declared, 'bytes' in file ? file.bytes : file.head);
 		if (!mimeType)
 			throw refuse(
 				`The binary property "${name}" of item ${itemIndex} is ${declared || 'of no known type'}, not an image. Give an image (PNG, JPEG, WebP).`,
 			);
-		if (bytes.length > api.maxImageBytes)
+		if (!('bytes' in file))
 			throw refuse(
-				`The image in binary property "${name}" of item ${itemIndex} is ${megabytes(bytes.length)}; the ${api.label} API takes images up to ${megabytes(api.maxImageBytes)}. Make it smaller, or give its URL.`,
+				`The image in binary property "${name}" of item ${itemIndex} is ${file.size === undefined ? `larger than ${megabytes(api.maxImageBytes)}` : megabytes(file.size)}; the ${api.label} API takes images up to ${megabytes(api.maxImageBytes)}. Make it smaller, or give its URL.`,
 			);
+		const { bytes } = file;
 		images.push({
 			base64: bytes.toString('base64'),
 			mimeType,
@@ -163,6 +165,59 @@ async function readImages(
 		});
 	}
 	return images;
+}
+
+/** The bytes `imageMimeTypeOf` looks at to know an image by its first bytes. */
+const SIGNATURE_BYTES = 12;
+
+/**
+ * An image binary property: its bytes, or, when it is larger than `maxBytes`, its first bytes and
+ * its size when known. Never is more of it held than `maxBytes` and one chunk: a 2 GB file n8n
+ * keeps on disk (or in S3) must not be read into memory to be refused. n8n's recorded size
+ * (`getBinaryMetadata`) spares reading a file known to be too large; the read itself stops past
+ * the limit, as a recorded size may be missing or wrong.
+ */
+async function readImageFile(
+	context: IExecuteFunctions,
+	binary: IBinaryData,
+	maxBytes: number,
+): Promise<{ bytes: Buffer } | { head: Buffer; size?: number }> {
+	if (binary.id === undefined) {
+		// Kept in memory as base64 (n8n's default mode): its size is known without decoding it.
+		const size = Buffer.byteLength(binary.data, 'base64');
+		if (size > maxBytes)
+			return { head: Buffer.from(binary.data.slice(0, (SIGNATURE_BYTES / 3) * 4), 'base64'), size };
+		return { bytes: Buffer.from(binary.data, 'base64') };
+	}
+	const recorded = await context.helpers.getBinaryMetadata(binary.id).then(
+		({ fileSize }) => (Number.isSafeInteger(fileSize) ? fileSize : undefined),
+		() => undefined,
+	);
+	const knownTooLarge = recorded !== undefined && recorded > maxBytes;
+	const stream = await context.helpers.getBinaryStream(binary.id);
+	const { bytes, more } = await readAtMost(stream, knownTooLarge ? SIGNATURE_BYTES : maxBytes);
+	if (!more) return { bytes };
+	return { head: bytes, size: knownTooLarge ? recorded : undefined };
+}
+
+/** The first `limit` bytes of a stream, and whether more followed; the rest is never read. */
+async function readAtMost(
+	stream: AsyncIterable<unknown>,
+	limit: number,
+): Promise<{ bytes: Buffer; more: boolean }> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	// Leaving the loop early destroys the stream (its file is closed, nothing more is read).
+	for await (const chunk of stream) {
+		const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+		if (length + piece.length > limit) {
+			chunks.push(piece.subarray(0, limit - length));
+			return { bytes: Buffer.concat(chunks), more: true };
+		}
+		chunks.push(piece);
+		length += piece.length;
+	}
+	return { bytes: Buffer.concat(chunks), more: false };
 }
 
 /** Body fields that Additional Body Fields may override only with text. */
