@@ -183,6 +183,8 @@ describe('Options appear only where they apply', () => {
 			)?.taskId;
 		expect(taskIdOf(1)).toBe('');
 		expect(taskIdOf(1.1)).toBe('={{ $json.task_id }}');
-		expect(description.defaultVersion).toBe(1.1);
+		// New nodes get 1.2 (Model as a resource locator), which keeps 1.1's mapped Task ID.
+		expect(description.defaultVersion).toBe(1.2);
+		expect(taskIdOf(1.2)).toBe('={{ $json.task_id }}');
 	});
 });
