@@ -55,7 +55,8 @@ const modelLocators = fieldPerApi((api) => ({
 	displayName: LOCATOR_NAME,
 	name: 'model',
 	type: 'resourceLocator',
-	required: true,
+	// Not `required`: n8n would refuse the whole run before any item, a reason `n8n execute` hides.
+	// An empty model is refused per item ("The model of item 0 is empty…"), as Other's always was.
 	default: { __rl: true, mode: 'list', value: api.defaultModel },
 	description:
 		'The model that makes the video: one your API key can use, from the list (video models first), or any model name, typed By ID',
