@@ -299,6 +299,7 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				.click();
 			const error = revoked.locator('[data-test-id="rlc-error-container"]');
 			await error.waitFor({ timeout: 20_000 });
+			await revoked.waitForTimeout(500); // the list's opening animation, for the screenshot
 			const shown = (await error.innerText()).replace(/\s+/g, ' ').trim();
 			await revoked.screenshot({
 				path: path.join(ARTIFACTS, `editor-model-locator-error-${line}x.png`),
