@@ -6,7 +6,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { credentialsFor, listSearch, runNode, useYunwuServer } from '../support/harness/n8n';
-import { DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
+import { DEFAULT_OTHER_MODEL_IDS, DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
@@ -157,13 +157,9 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 		const { results } = await search({ model: locator('list', 'veo3.1-fast') });
 		expect(results.map((result) => result.value)).toEqual([
 			...DEFAULT_VIDEO_MODEL_IDS,
-			'claude-sonnet-4-20250514',
-			'deepseek-v3',
-			'gemini-2.5-pro',
-			'gpt-4o-mini',
-			'gpt-image-1',
-			'text-embedding-3-small',
+			...DEFAULT_OTHER_MODEL_IDS,
 		]);
+		expect(DEFAULT_OTHER_MODEL_IDS).toHaveLength(6);
 		expect(results[0]).toEqual({ name: 'grok-video-3', value: 'grok-video-3' });
 		expect(results.at(-1)).toEqual({
 			name: 'text-embedding-3-small (not known as a video model)',
