@@ -3,9 +3,14 @@
  * By ID), run through n8n-core against the local Yunwu server; and the dropdown with Other of
  * versions 1 and 1.1, which saved workflows hold, still sending what it sent.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { INodeParameters } from 'n8n-workflow';
 
+import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
+
 import { credentialsFor, listSearch, runNode, useYunwuServer } from '../support/harness/n8n';
+import { REPO_ROOT } from '../support/paths';
 import { DEFAULT_OTHER_MODEL_IDS, DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
@@ -199,5 +204,48 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 		const error = (await failure.catch((caught: Error) => caught)) as Error;
 		expect(error.message).not.toContain('\n');
 		expect(JSON.stringify(error)).not.toContain('sk-wrong-key-123');
+	});
+});
+
+describe('The examples use the version new nodes get, with the parameters it expects', () => {
+	const examples = readdirSync(path.join(REPO_ROOT, 'examples')).filter((file) =>
+		file.endsWith('.json'),
+	);
+	const yunwuNodes = examples.flatMap((file) =>
+		(
+			JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8')) as {
+				nodes: Array<{ type: string; typeVersion: number; parameters: INodeParameters }>;
+			}
+		).nodes
+			.filter((node) => node.type.startsWith('n8n-nodes-yunwu.'))
+			.map((node) => ({ file, ...node })),
+	);
+
+	test('every Yunwu node is at the default version', () => {
+		expect(yunwuNodes.length).toBeGreaterThanOrEqual(4);
+		for (const node of yunwuNodes)
+			expect([node.file, node.typeVersion]).toEqual([
+				node.file,
+				new YunwuVideo().description.defaultVersion,
+			]);
+	});
+
+	test('every Create sends the model it shows', async () => {
+		const creates = yunwuNodes.filter((node) => node.parameters.operation === 'create');
+		expect(creates.map((node) => node.file).sort()).toEqual([
+			'agent-make-videos.json',
+			'prompt-to-video.json',
+		]);
+		for (const node of creates) {
+			const run = await runNode({
+				parameters: { ...node.parameters, waitForCompletion: false },
+				items: [{ json: { prompt: 'A kite' } }],
+				credentials: credentialsFor(yunwu()),
+				typeVersion: node.typeVersion,
+				asTool: node.type.endsWith('Tool'),
+			});
+			expect(run.error).toBeUndefined();
+			expect(lastBody()).toMatchObject({ model: 'veo3.1-fast', aspect_ratio: '16:9' });
+		}
 	});
 });
