@@ -1,14 +1,18 @@
 import type { TaskAnswer } from '../../nodes/YunwuVideo/task/schema';
 import type { ApiResult } from '../../nodes/YunwuVideo/transport/failure';
 import {
-	BatchBoard,
+	adaptiveSchedule,
+	AdaptiveSchedule,
 	MAX_THINNING,
-	PollSchedule,
 	queryFloorMs,
 	THINNING,
-	type Polling,
-} from '../../nodes/YunwuVideo/waiting/schedule';
-import { waitForTask, type WaitSettings } from '../../nodes/YunwuVideo/waiting/waitForTask';
+} from '../../nodes/YunwuVideo/waiting/adaptiveSchedule';
+import { BatchBoard } from '../../nodes/YunwuVideo/waiting/batch';
+import {
+	fixedSchedule,
+	waitForTask,
+	type WaitSettings,
+} from '../../nodes/YunwuVideo/waiting/waitForTask';
 import { VirtualClock } from './virtualClock';
 
 const P = 10_000;
@@ -25,7 +29,7 @@ interface TaskRun {
 }
 
 interface Scenario {
-	polling: Polling;
+	polling: 'adaptive' | 'fixed';
 	/** Ready times in ms after the start, one task each. */
 	readyAfterMs: number[];
 	running?: Running;
@@ -51,7 +55,6 @@ async function waitAll(scenario: Scenario): Promise<TaskRun[]> {
 		requestTimeoutMs: 30_000,
 		firstQueryAfterMs: scenario.justCreated === false ? 0 : P,
 		unreachableAfterMs: 60_000,
-		polling: scenario.polling,
 	};
 	const runs = scenario.readyAfterMs.map((readyAfterMs, task) => {
 		const queries: number[] = [];
@@ -85,7 +88,8 @@ async function waitAll(scenario: Scenario): Promise<TaskRun[]> {
 			runs.map(async (run) => {
 				const member = scenario.batch ? board.join('grok') : undefined;
 				const signal = new AbortController().signal;
-				const outcome = await waitForTask(run.query, settings, signal, clock, member);
+				const schedule = scenario.polling === 'adaptive' ? adaptiveSchedule(member) : fixedSchedule;
+				const outcome = await waitForTask(run.query, settings, signal, clock, schedule);
 				member?.leave();
 				return outcome;
 			}),
@@ -190,9 +194,8 @@ describe('adaptive polling: tasks waited on after their creation (Wait Until Com
 		const members = Array.from({ length: 20 }, () => board.join('grok'));
 		members.slice(0, 10).forEach((member) => member.completed(0, undefined));
 		members[10].completed(50_000, undefined);
-		const schedule = new PollSchedule({
+		const schedule = new AdaptiveSchedule({
 			pollIntervalMs: P,
-			polling: 'adaptive',
 			startedAt: 0,
 			firstQueryAt: 0,
 			batch: members[11],
@@ -424,11 +427,10 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 			requestTimeoutMs: 30_000,
 			firstQueryAfterMs: P,
 			unreachableAfterMs: 60_000,
-			polling: 'adaptive',
 		};
 		const member = board.join('veo3');
 		const outcome = await clock.run(
-			waitForTask(query, settings, new AbortController().signal, clock, member),
+			waitForTask(query, settings, new AbortController().signal, clock, adaptiveSchedule(member)),
 		);
 		expect(outcome.kind).toBe('timedOut');
 		// Thinned out to 60 s, past the Timeout: the fixed schedule's query at 45 s is made instead.
@@ -442,16 +444,15 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 	const planMs = (
 		completed: number,
 		lateStageMs?: number,
-		prepare: (schedule: PollSchedule) => void = () => {},
+		prepare: (schedule: AdaptiveSchedule) => void = () => {},
 	) => {
 		const board = new BatchBoard();
 		for (let task = 0; task < completed; task++)
 			board
 				.join('veo3')
 				.completed(50_000 + (task % 200) * 100, lateStageMs && lateStageMs + (task % 200) * 100);
-		const schedule = new PollSchedule({
+		const schedule = new AdaptiveSchedule({
 			pollIntervalMs: P,
-			polling: 'adaptive',
 			startedAt: 0,
 			firstQueryAt: P,
 			batch: board.join('veo3'),
@@ -472,7 +473,7 @@ describe('adaptive polling: the rules hold whatever the signals say', () => {
 	});
 
 	test('a Veo task upscaling plans as fast with 20,000 upscaled siblings as with 20', () => {
-		const upscaling = (schedule: PollSchedule) => {
+		const upscaling = (schedule: AdaptiveSchedule) => {
 			schedule.queried(40_000);
 			schedule.running(40_000, 40_000, { status: 'video_upsampling' });
 		};

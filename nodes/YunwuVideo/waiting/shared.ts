@@ -1,4 +1,4 @@
-import { BatchBoard } from './schedule';
+import { BatchBoard } from './batch';
 
 interface Entry {
 	result: Promise<unknown>;

@@ -11,7 +11,6 @@ import {
 import type { TaskAnswer } from '../task/schema';
 import { isFinalState, toTaskState } from '../task/state';
 import { pause, untilAborted } from '../transport/pause';
-import { PollSchedule, type BatchMember, type Polling } from './schedule';
 
 export interface WaitSettings {
 	pollIntervalMs: number;
@@ -28,9 +27,51 @@ export interface WaitSettings {
 	unreachableAfterMs: number;
 	/** Whether the API answered another request of this node (another item's query, the create). */
 	apiAnsweredElsewhere?: () => boolean;
-	/** How queries of a task still running are spaced (see `PollSchedule`); fixed when not set. */
-	polling?: Polling;
 }
+
+/** What a wait's schedule is made from, when the wait starts. */
+export interface ScheduleStart {
+	pollIntervalMs: number;
+	/** When the wait started: the task's creation for a task just created. */
+	startedAt: number;
+	/** When the first query goes out: `firstQueryAfterMs` after `startedAt`. */
+	firstQueryAt: number;
+}
+
+/**
+ * When one wait's queries go out, told what each query found. Transient faults are not its
+ * concern: the wait's backoff and Retry-After come on top, and only ever make a query later.
+ */
+export interface QuerySchedule {
+	/** A query went out at `at` (whatever its answer). */
+	queried(at: number): void;
+	/** A failed answer to the query sent at `queriedAt` arrived at `at`. */
+	answered(at: number, queriedAt: number): void;
+	/** The task is still running, said the answer that arrived at `at` to the query sent at `queriedAt`. */
+	running(at: number, queriedAt: number, answer: TaskAnswer): void;
+	/** The task completed, as the query sent at `queriedAt` found. */
+	completed(queriedAt: number, answer: TaskAnswer): void;
+	/** When the next query goes out; `deadline` is when the wait ends. */
+	nextQueryAt(deadline: number): number;
+	/** How long a sleep may last before `nextQueryAt` is asked again (undefined: it does not move). */
+	replanAfterMs(): number | undefined;
+}
+
+/** How a wait spaces its queries (Polling): a schedule for each wait, made when it starts. */
+export type Schedule = (start: ScheduleStart) => QuerySchedule;
+
+/** Polling `fixed`: the first query when the wait says, then one Poll Interval after each answer. */
+export const fixedSchedule: Schedule = ({ pollIntervalMs, firstQueryAt }) => {
+	let next = firstQueryAt;
+	return {
+		queried: () => {},
+		answered: () => {},
+		running: (at) => (next = at + pollIntervalMs),
+		completed: () => {},
+		nextQueryAt: () => next,
+		replanAfterMs: () => undefined,
+	};
+};
 
 /** Why a wait gave up before its Timeout ran out: nothing more could happen within it. */
 type EarlyTimeout =
@@ -87,8 +128,8 @@ export function backoffDelay(
 /**
  * Polls one task until it is completed or failed. The first query goes out at once (or after
  * `firstQueryAfterMs` for a task just created); after a final answer there is no further sleep.
- * Between queries it waits the poll interval (with Polling `adaptive`, as the schedule decides
- * from the task's signals and its `batch`), or longer after a transient fault (5xx, HTML page,
+ * Between queries it waits as `schedule` says (by default one poll interval after each answer),
+ * or longer after a transient fault (5xx, HTML page,
  * dropped or hung connection, 429 and its Retry-After). Faults that concern the task or the key
  * (401, 403, 404, unknown task, redirect) end the wait at once, and so does a Base URL that has
  * never answered and stays unreachable for `unreachableAfterMs` (a host name that does not exist
@@ -100,7 +141,7 @@ export async function waitForTask(
 	settings: WaitSettings,
 	signal: AbortSignal,
 	clock: WaitClock = realClock,
-	batch?: BatchMember,
+	schedule: Schedule = fixedSchedule,
 ): Promise<WaitOutcome> {
 	const startedAt = clock.now();
 	const deadline = startedAt + settings.timeoutMs;
@@ -115,14 +156,12 @@ export async function waitForTask(
 	const firstPause = settings.firstQueryAfterMs ?? 0;
 	if (firstPause >= settings.timeoutMs)
 		return { kind: 'timedOut', polls, early: { reason: 'firstQueryTooLate' } };
-	const schedule = new PollSchedule({
+	const plan = schedule({
 		pollIntervalMs: settings.pollIntervalMs,
-		polling: settings.polling ?? 'fixed',
 		startedAt,
 		firstQueryAt: startedAt + firstPause,
-		batch,
 	});
-	await sleepUntilNextQuery(schedule, clock, deadline, signal);
+	await sleepUntilNextQuery(plan, clock, deadline, signal);
 
 	for (;;) {
 		if (signal.aborted) return { kind: 'cancelled', polls };
@@ -130,7 +169,7 @@ export async function waitForTask(
 		const left = deadline - queriedAt;
 		if (left <= 0) return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 		const requestTimeoutMs = Math.min(settings.requestTimeoutMs, left);
-		schedule.queried(queriedAt);
+		plan.queried(queriedAt);
 		const result = await untilAborted(query(requestTimeoutMs), signal);
 		polls++;
 		if (!result || signal.aborted) return { kind: 'cancelled', polls };
@@ -146,16 +185,16 @@ export async function waitForTask(
 			unreadableInARow = 0;
 			unreachableSince = undefined;
 			const state = toTaskState(result.value.status);
-			if (state === 'completed') schedule.completed(queriedAt, result.value);
+			if (state === 'completed') plan.completed(queriedAt, result.value);
 			if (isFinalState(state)) return { kind: 'finished', answer: result.value, polls };
-			schedule.running(clock.now(), queriedAt, result.value);
-			if (!(await sleepUntilNextQuery(schedule, clock, deadline, signal)))
+			plan.running(clock.now(), queriedAt, result.value);
+			if (!(await sleepUntilNextQuery(plan, clock, deadline, signal)))
 				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
 			continue;
 		} else {
 			const { failure } = result;
-			// The fixed schedule's intervals start after a failed answer too: the budget counts its time.
-			schedule.answered(clock.now(), queriedAt);
+			// An adaptive schedule's budget counts the time of failed answers too.
+			plan.answered(clock.now(), queriedAt);
 			// A query whose limit was cut to the time left did not fail: the Timeout ran out.
 			if (failure.kind === 'requestTimeout' && failure.timeoutMs < settings.requestTimeoutMs) {
 				return { kind: 'timedOut', lastAnswer, lastFailure, polls };
@@ -212,19 +251,17 @@ export async function waitForTask(
  * complete meanwhile and move it). False when that query could only go out at or after the deadline.
  */
 async function sleepUntilNextQuery(
-	schedule: PollSchedule,
+	plan: QuerySchedule,
 	clock: WaitClock,
 	deadline: number,
 	signal: AbortSignal,
 ): Promise<boolean> {
 	for (;;) {
 		const now = clock.now();
-		let next = schedule.nextQueryAt();
-		// A later plan never costs the last query the fixed schedule would still make in time.
-		if (next >= deadline) next = schedule.fixedNextQueryAt();
+		const next = plan.nextQueryAt(deadline);
 		if (next >= deadline) return false;
 		const wait = Math.max(0, next - now);
-		const step = schedule.replanAfterMs();
+		const step = plan.replanAfterMs();
 		if (step === undefined || wait <= step) {
 			if (wait > 0) await clock.pause(wait, signal);
 			return true;

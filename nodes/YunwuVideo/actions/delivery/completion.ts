@@ -13,7 +13,9 @@ import { failureReasonOf, shapeTaskOutput } from '../../task/output';
 import type { TaskAnswer } from '../../task/schema';
 import { toTaskState } from '../../task/state';
 import type { ApiResult } from '../../transport/failure';
+import { adaptiveSchedule } from '../../waiting/adaptiveSchedule';
 import {
+	fixedSchedule,
 	UNREACHABLE_AFTER_MS,
 	waitForTask,
 	type WaitOutcome,
@@ -36,8 +38,9 @@ export function maxConcurrentOf(items: ReadonlyArray<{ options: ItemOptions } | 
 
 /**
  * Waits for one item's task to be completed or failed, then outputs its fields and video (for a task
- * `justCreated`, the first query waits a poll interval). Tasks of one `model` (known from Create, or
- * else the prefix of the task id) form a batch whose completions guide adaptive polling. Items
+ * `justCreated`, the first query waits a poll interval). With Polling `adaptive`, the tasks of one
+ * `model` (known from Create, or else the prefix of the task id) form a batch whose completions
+ * guide each other's queries. Items
  * waiting on the same task with the same wait settings share one poll loop and its downloads through
  * `work.shared`; each reads the outcome with its own On Timeout. A failed task (reported to
  * `onTaskFailed` first), a timeout (unless On Timeout outputs the last status), an API fault or a
@@ -61,8 +64,9 @@ export async function waitAndDeliver(
 ): Promise<INodeExecutionData> {
 	const { client, options, taskId, subject } = work;
 	const polledBy = pollSettingsOf(options);
+	const { polling, ...timing } = polledBy;
 	const settings: WaitSettings = {
-		...polledBy,
+		...timing,
 		timeoutMs: Math.max(0, polledBy.timeoutMs - (Date.now() - startedAt)),
 		// A task created a moment ago is not done: its first query waits one poll interval.
 		firstQueryAfterMs: justCreated ? polledBy.pollIntervalMs : 0,
@@ -74,9 +78,12 @@ export async function waitAndDeliver(
 	// it (items that start a millisecond apart would otherwise each poll the same task).
 	const key = JSON.stringify(['wait', taskId, { ...settings, ...polledBy }]);
 	const pollLoop = async (loopSignal: AbortSignal) => {
-		const batch = model === undefined ? undefined : work.shared.batches.join(model);
+		// Adaptive polling learns from when the run's other tasks of the model complete (its batch).
+		const batch =
+			polling === 'adaptive' && model !== undefined ? work.shared.batches.join(model) : undefined;
+		const schedule = polling === 'adaptive' ? adaptiveSchedule(batch) : fixedSchedule;
 		try {
-			return await waitForTask(loggedQuery(work), settings, loopSignal, undefined, batch);
+			return await waitForTask(loggedQuery(work), settings, loopSignal, undefined, schedule);
 		} finally {
 			batch?.leave();
 		}

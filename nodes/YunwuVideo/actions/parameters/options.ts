@@ -5,8 +5,6 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { Polling } from '../../waiting/schedule';
-import type { WaitSettings } from '../../waiting/waitForTask';
 import { runsAsTool, TOOL_TIMEOUT_S } from './agentTool';
 
 /**
@@ -214,7 +212,8 @@ export interface ItemOptions {
 	timeoutMs: number;
 	requestTimeoutMs: number;
 	onTimeout: 'fail' | 'outputLastStatus';
-	polling: Polling;
+	/** How the task's queries are spaced (see `POLLING_OPTION`). */
+	polling: 'adaptive' | 'fixed';
 	maxConcurrent: number;
 	downloadAttempts: number;
 	/** Minimum Download Speed in bytes per second; 0: no check. */
@@ -401,7 +400,7 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
 		options,
 		ON_TIMEOUT_OPTION,
 	);
-	const polling = readChoice<Polling>(context, itemIndex, options, POLLING_OPTION);
+	const polling = readChoice<ItemOptions['polling']>(context, itemIndex, options, POLLING_OPTION);
 
 	// n8n drops binary data from a tool's result: as a tool, the node downloads nothing (a saved
 	// Download Video "on" cannot be told from its default).
@@ -479,7 +478,7 @@ export function readItemOptions(context: IExecuteFunctions, itemIndex: number): 
  */
 export function pollSettingsOf(
 	options: ItemOptions,
-): Pick<WaitSettings, 'pollIntervalMs' | 'timeoutMs' | 'requestTimeoutMs' | 'polling'> {
+): Pick<ItemOptions, 'pollIntervalMs' | 'timeoutMs' | 'requestTimeoutMs' | 'polling'> {
 	const { pollIntervalMs, timeoutMs, requestTimeoutMs, polling } = options;
 	return { pollIntervalMs, timeoutMs, requestTimeoutMs, polling };
 }

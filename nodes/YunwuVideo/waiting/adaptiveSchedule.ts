@@ -1,13 +1,8 @@
 import { toEpochMs, toProgress } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import { statusKey } from '../task/state';
-
-/**
- * When the next query of a task goes out. `fixed`: one Poll Interval after each answer.
- * `adaptive`: the same budget of queries, spent where the task's signals say it is likely to
- * complete (see `PollSchedule`).
- */
-export type Polling = 'adaptive' | 'fixed';
+import type { BatchMember } from './batch';
+import type { QuerySchedule, Schedule, ScheduleStart } from './waitForTask';
 
 /** The query floor (the shortest gap between two queries of one task) as a part of the Poll Interval. */
 const QUERY_FLOOR_FRACTION = 0.25;
@@ -42,105 +37,24 @@ interface Window {
 	density?: (at: number) => number;
 }
 
-/** What the completed tasks of one batch showed: how long they took from the start of their wait. */
-class Batch {
-	readonly completionAges: number[] = [];
-	/** How long completed tasks stayed in their last stage. */
-	readonly lateStageDurations: number[] = [];
-	joined = 0;
-	waiting = 0;
-	/** The last fit, kept until a task completes or joins: every task re-plans each floor interval. */
-	private lastFit?: { ages: number; joined: number; fit?: { mu: number; sigma: number } };
-
-	fit(): { mu: number; sigma: number } | undefined {
-		const { completionAges, joined } = this;
-		if (this.lastFit?.ages !== completionAges.length || this.lastFit.joined !== joined)
-			this.lastFit = { ages: completionAges.length, joined, fit: fitAges(completionAges, joined) };
-		return this.lastFit.fit;
-	}
-
-	/** The median and longest time in the last stage, kept until another task completes in it. */
-	private lastStage?: { count: number; median: number; longest: number };
-
-	lateStage(): { median: number; longest: number } | undefined {
-		const durations = this.lateStageDurations;
-		if (durations.length === 0) return undefined;
-		if (this.lastStage?.count !== durations.length)
-			this.lastStage = {
-				count: durations.length,
-				median: median(durations),
-				longest: durations.reduce((a, b) => Math.max(a, b)),
-			};
-		return this.lastStage;
-	}
-}
-
 /**
- * The batches of one node run: tasks of one model waited on together, which tend to complete at
- * similar times after their creation. Lives as long as the node run (nothing is kept across
- * executions).
+ * Polling `adaptive`: each wait's queries spent where the task's signals say it is likely to
+ * complete (see `AdaptiveSchedule`); `batch`, when the model is known, is what the run's other
+ * tasks of the model showed, and what this one adds when it completes.
  */
-export class BatchBoard {
-	private readonly batches = new Map<string, Batch>();
+export const adaptiveSchedule =
+	(batch?: BatchMember): Schedule =>
+	(start) =>
+		new AdaptiveSchedule({ ...start, batch });
 
-	/** Joins the batch of `key` (a model); leave it when the wait ends. */
-	join(key: string): BatchMember {
-		let batch = this.batches.get(key);
-		if (!batch) this.batches.set(key, (batch = new Batch()));
-		const member = new BatchMember(batch, batch.joined);
-		batch.joined++;
-		batch.waiting++;
-		return member;
-	}
-}
-
-export class BatchMember {
-	private left = false;
-
-	constructor(
-		readonly batch: Batch,
-		/** The order in which the task joined: spreads the siblings' queries over time. */
-		readonly index: number,
-	) {}
-
-	/** Whether other tasks of the batch are waiting too. */
-	hasSiblings(): boolean {
-		return this.batch.waiting > 1;
-	}
-
-	completed(ageMs: number, lateStageMs: number | undefined): void {
-		this.batch.completionAges.push(ageMs);
-		if (lateStageMs !== undefined) this.batch.lateStageDurations.push(lateStageMs);
-	}
-
-	leave(): void {
-		if (!this.left) this.batch.waiting--;
-		this.left = true;
-	}
-}
-
-interface ScheduleSettings {
-	pollIntervalMs: number;
-	polling: Polling;
-	/** When the wait started: the task's creation for a task just created. Ages count from here. */
-	startedAt: number;
-	/**
-	 * When the fixed schedule sends its first query: for a task just created, one interval after
-	 * `startedAt`; for one waited on after its creation (it may be done already), at `startedAt`.
-	 */
-	firstQueryAt: number;
+interface ScheduleSettings extends ScheduleStart {
 	/** The task's batch, when the model is known. */
 	batch?: BatchMember;
 }
 
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor((sorted.length - 1) / 2)];
-};
-
 /**
- * The query times of one task's wait. Without a signal (and with Polling `fixed`) every query
- * goes out one Poll Interval after the last answer, as a fixed loop would. With signals, the same
+ * The query times of one task's wait with Polling `adaptive`. Without a signal every query goes
+ * out one Poll Interval after the last answer, as with Polling `fixed`. With signals, the same
  * budget is spent elsewhere:
  *
  * - budget: the k-th query (from 0) never goes out before the fixed schedule's first query + k
@@ -159,7 +73,7 @@ const median = (values: number[]) => {
  * The caller's backoff and Retry-After come on top: they only ever make a query later. The
  * schedule reads no clock: every time is passed in, so tests drive it with a fake one.
  */
-export class PollSchedule {
+export class AdaptiveSchedule implements QuerySchedule {
 	private readonly floorMs: number;
 	private queries = 0;
 	private lastQueryAt?: number;
@@ -200,7 +114,7 @@ export class PollSchedule {
 	}
 
 	/** When the fixed schedule queries next: one Poll Interval after the last answer. */
-	fixedNextQueryAt(): number {
+	private fixedNextQueryAt(): number {
 		return this.lastAnswerAt === undefined
 			? this.settings.firstQueryAt
 			: this.lastAnswerAt + this.settings.pollIntervalMs;
@@ -208,16 +122,21 @@ export class PollSchedule {
 
 	/**
 	 * When the next query goes out, after the last `running` answer. It may come earlier as
-	 * siblings complete: a wait longer than `replanAfterMs()` asks again after that long.
+	 * siblings complete: a wait longer than `replanAfterMs()` asks again after that long. A plan
+	 * at or past `deadline` never costs the last query the fixed schedule would still make in time.
 	 */
-	nextQueryAt(): number {
+	nextQueryAt(deadline = Infinity): number {
+		const planned = this.plannedQueryAt();
+		return planned < deadline ? planned : this.fixedNextQueryAt();
+	}
+
+	private plannedQueryAt(): number {
 		const { pollIntervalMs } = this.settings;
 		// A task waited on after its creation (Wait Until Complete) may be done already: its first
 		// query goes out at once, as the fixed schedule's does.
 		const justCreated = this.settings.firstQueryAt > this.settings.startedAt;
 		const firstUnknown = this.lastQueryAt === undefined && !justCreated;
-		const window =
-			this.settings.polling === 'adaptive' && !firstUnknown ? this.window() : undefined;
+		const window = firstUnknown ? undefined : this.window();
 		if (!window) return this.fixedNextQueryAt();
 		const answeredAt = this.lastAnswerAt ?? this.settings.firstQueryAt - pollIntervalMs;
 		const queriedAt = this.lastQueryAt ?? answeredAt;
@@ -240,12 +159,11 @@ export class PollSchedule {
 
 	/** How long a wait may last before the plan is made again: the batch may have learnt something by then. */
 	replanAfterMs(): number | undefined {
-		const { polling, batch } = this.settings;
-		return polling === 'adaptive' && batch ? this.floorMs : undefined;
+		return this.settings.batch ? this.floorMs : undefined;
 	}
 
 	/** The earliest the next query may go out: the budget and the floor. */
-	earliest(): number {
+	private earliest(): number {
 		return Math.max(
 			this.settings.firstQueryAt + this.answeringMs + this.queries * this.settings.pollIntervalMs,
 			(this.lastQueryAt ?? -Infinity) + this.floorMs,
@@ -369,32 +287,5 @@ function densityFactor({ from, to, density }: Window, at: number): number {
 	return here > 0 ? mean / here : Infinity;
 }
 
-/** The spread assumed for a batch's completion ages (log-normal) until two have been seen. */
-const PRIOR_SIGMA = 0.15;
-
 /** 0 … 1, evenly spread for 0, 1, 2 … (the golden ratio's multiples). */
 const goldenFraction = (index: number) => (index * 0.6180339887) % 1;
-
-/** The standard normal quantile (Tukey's lambda approximation, within 0.01 of it for 0.01 … 0.99). */
-const normalQuantile = (p: number) => 4.91 * (p ** 0.14 - (1 - p) ** 0.14);
-
-/**
- * A log-normal fit of a batch's completion ages: the completed tasks are the earliest of the
- * batch's `size`, so the k-th smallest age sits at quantile (k − ½) / size. An age of 0 (done
- * before the wait began) is no point of the fit but keeps its rank.
- */
-function fitAges(ages: number[], size: number): { mu: number; sigma: number } | undefined {
-	const points = [...ages]
-		.sort((a, b) => a - b)
-		.map((age, k) => ({ x: normalQuantile((k + 0.5) / Math.max(size, k + 1)), age }))
-		.filter(({ age }) => age > 0)
-		.map(({ x, age }) => ({ x, y: Math.log(age) }));
-	if (points.length === 0) return undefined;
-	const meanX = points.reduce((sum, p) => sum + p.x, 0) / points.length;
-	const meanY = points.reduce((sum, p) => sum + p.y, 0) / points.length;
-	const sxx = points.reduce((sum, p) => sum + (p.x - meanX) ** 2, 0);
-	const sxy = points.reduce((sum, p) => sum + (p.x - meanX) * (p.y - meanY), 0);
-	const sigma =
-		points.length < 2 || sxx === 0 ? PRIOR_SIGMA : Math.min(0.5, Math.max(0.05, sxy / sxx));
-	return { mu: meanY - sigma * meanX, sigma };
-}
