@@ -97,31 +97,47 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			name: string;
 			nodes: Array<Record<string, unknown>>;
 		};
-		// The same workflow with a key Yunwu rejects: the model list cannot load.
-		const revoked = {
+		/** A copy of the example with its Yunwu node at `typeVersion`, changed by `yunwu`. */
+		const copyOf = (
+			id: string,
+			typeVersion: number,
+			yunwuNode: (node: Record<string, unknown>) => Record<string, unknown> = (node) => node,
+		) => ({
 			...example,
-			id: 'revokedKeyWorkflow',
+			id,
+			name: `${String(example.name)} (${id})`,
 			nodes: example.nodes.map((node) =>
-				node.name === 'Yunwu Video'
-					? {
-							...node,
-							credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } },
-						}
-					: node,
+				node.name === 'Yunwu Video' ? yunwuNode({ ...node, typeVersion }) : node,
 			),
-		};
+		});
+		const revokedKey = (node: Record<string, unknown>) => ({
+			...node,
+			credentials: { yunwuApi: { id: 'yunwuRevokedCredential', name: 'Revoked key' } },
+		});
+		// The same workflow with a key Yunwu rejects: the model list cannot load (the 1.1 dropdown).
+		const revoked = copyOf('revokedKeyWorkflow', 1.1, revokedKey);
 		// One copy per test: n8n locks a workflow to the tab that edited it last. Its Yunwu node at
-		// the version a node added today gets (1.1), whose panel hides what version 1 still shows.
+		// version 1.1, the dropdown with Other that workflows saved before 1.2 hold, whose panel
+		// hides what version 1 still shows.
 		const copies = ['exampleWorkflow', 'switchWorkflow', 'createWorkflow', 'apisWorkflow'].map(
-			(id) => ({
-				...example,
-				id,
-				name: `${String(example.name)} (${id})`,
-				nodes: example.nodes.map((node) =>
-					node.name === 'Yunwu Video' ? { ...node, typeVersion: 1.1 } : node,
-				),
-			}),
+			(id) => copyOf(id, 1.1),
 		);
+		// Model from version 1.2: a Manual Trigger to add the node to, the example on Create (API
+		// switched on the panel), with a rejected key, and a node saved at version 1 with Other.
+		const locatorWorkflows = [
+			chain('modelNewcomer', 'Manual Trigger only (model)', [manualTrigger()]),
+			copyOf('modelApis', 1.2),
+			copyOf('modelRevoked', 1.2, revokedKey),
+			copyOf('savedOther', 1, (node) => ({
+				...node,
+				parameters: {
+					operation: 'create',
+					model: 'custom',
+					customModel: 'kling-v2-master',
+					prompt: 'Waves breaking on rocks',
+				},
+			})),
+		];
 		// A workflow holding only a Manual Trigger, one per search of "What happens next?".
 		const triggers = SEARCHES.map((query, index) =>
 			chain(`manualOnly${index}`, `Manual Trigger only (${query})`, [manualTrigger()]),
@@ -133,6 +149,7 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 		await importIntoN8n(install, env, 'workflow', [
 			...copies,
 			revoked,
+			...locatorWorkflows,
 			...triggers,
 			{ ...agent, id: 'agentWorkflow' },
 		]);
@@ -193,6 +210,118 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			const refusing = `http://127.0.0.1:${await freePort()}`;
 			const modal = await newYunwuCredential(yunwu!.apiKey, refusing, `wrong-url-${line}x`);
 			await modal.page().close();
+		});
+	});
+
+	// A resource locator, its displayOptions and its list's errors are the editor's own code, which
+	// differs between the lines: checked on both.
+	describe('Model from version 1.2: a list from the key, or any name typed By ID', () => {
+		test("a newcomer adds the node, searches the model list and picks a model, then types sora-2 By ID and gets Sora's fields", async () => {
+			const page = await signedInPage();
+			await page.goto(`${n8n!.url}/workflow/modelNewcomer`);
+			await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: 60_000 });
+			await page.locator('[data-test-id="canvas-handle-plus"]').first().click();
+			await page
+				.locator('[data-test-id="node-creator-search-bar"]')
+				.pressSequentially('Yunwu', { delay: 30 });
+			const entries = page.locator('[data-test-id="item-iterator-item"]');
+			await entries.filter({ hasText: 'Yunwu Video' }).first().click();
+			await entries.filter({ hasText: 'Create video' }).first().click();
+			await expectInputValue(page, 'operation', 'Create');
+			await useCredential(page, 'yunwuDemoCredential', 'Yunwu account');
+			await expectModel(page, 'veo3.1-fast');
+
+			// The list: the video models first by name (the chosen one on top), then the rest, marked.
+			const items = await openModelList(page);
+			expect(items[0]).toBe('veo3.1-fast');
+			expect(items.slice(1, DEFAULT_VIDEO_MODEL_IDS.length)).toEqual(
+				DEFAULT_VIDEO_MODEL_IDS.filter((id) => id !== 'veo3.1-fast'),
+			);
+			expect(items).toContain('gpt-4o-mini (not known as a video model)');
+			await page.screenshot({ path: path.join(ARTIFACTS, `editor-model-locator-${line}x.png`) });
+			// The list's own search box (the input itself on 2.x, inside its wrapper on 1.x).
+			await page
+				.locator('input[data-test-id="rlc-search"], [data-test-id="rlc-search"] input')
+				.filter({ visible: true })
+				.first()
+				.pressSequentially('sora');
+			// The editor keeps the current model on top (2.x even when the search leaves it out).
+			await expectTexts(rlcItems(page).filter({ hasNotText: 'veo3.1-fast' }), [
+				'sora-2',
+				'sora-2-pro',
+			]);
+			expect(await rlcItems(page).allInnerTexts()).not.toContain('grok-video-3');
+			await rlcItems(page).getByText('sora-2-pro', { exact: true }).click();
+			await expectModel(page, 'sora-2-pro');
+			expect(await openDropdown(page, 'duration')).toEqual(['10', '15', '25']);
+			await page.keyboard.press('Escape');
+
+			// By ID: any name; the fields are those of the model typed.
+			await chooseModelMode(page, 'id');
+			await typeModel(page, 'sora-2');
+			expect(await openDropdown(page, 'duration')).toEqual(['10', '15']);
+			await page.keyboard.press('Escape');
+			await expectLocator(page.getByText('Orientation', { exact: true }).first()).toBeVisible();
+			for (const hidden of ['aspectRatio', 'customModel'])
+				await expectLocator(page.locator(`[data-test-id="parameter-input-${hidden}"]`)).toHaveCount(
+					0,
+				);
+			await page.screenshot({ path: path.join(ARTIFACTS, `editor-model-by-id-${line}x.png`) });
+			// A name of no known family: every aspect ratio, and Size as free text.
+			await typeModel(page, 'hailuo-02');
+			await expectLocator(page.getByText('Orientation', { exact: true })).toHaveCount(0);
+			await expectLocator(
+				page.locator(
+					'[data-test-id="parameter-input-size"] input[placeholder="e.g. 1280x720 or 720P"]',
+				),
+			).toBeVisible();
+			await page.close();
+		});
+
+		test("an untouched Model follows API to the API's model; a key Yunwu rejects: the list says why, By ID still works; a version-1 Other opens as saved", async () => {
+			const page = await openYunwuNode('modelApis');
+			await chooseOption(page, 'operation', 'Create');
+			await expectModel(page, 'veo3.1-fast');
+			await chooseOption(page, 'apiFormat', 'Kling');
+			await expectModel(page, 'kling-v2-master');
+			const items = await openModelList(page);
+			expect(items[0]).toBe('kling-v2-master');
+			expect(items).toContain('sora-2 (a video model, not known to be served by the Kling API)');
+			await page.keyboard.press('Escape');
+			await chooseOption(page, 'apiFormat', 'OpenAI Videos');
+			await expectModel(page, 'sora-2');
+			await page.close();
+
+			const revoked = await openYunwuNode('modelRevoked');
+			await chooseOption(revoked, 'operation', 'Create');
+			await revoked
+				.locator('[data-test-id="resource-locator-model"] [data-test-id="rlc-input"]')
+				.click();
+			const error = revoked.locator('[data-test-id="rlc-error-container"]');
+			await error.waitFor({ timeout: 20_000 });
+			await revoked.waitForTimeout(500); // the list's opening animation, for the screenshot
+			const shown = (await error.innerText()).replace(/\s+/g, ' ').trim();
+			await revoked.screenshot({
+				path: path.join(ARTIFACTS, `editor-model-locator-error-${line}x.png`),
+			});
+			expect(shown).toMatch(
+				/^Could not load list .*Could not load your models: Yunwu rejected the API key \(HTTP 401: Invalid token .*\) for the model list\. Check the API key in your Yunwu API credential\. You can still type the model's name: choose By ID\./,
+			);
+			expect(shown).not.toMatch(/\bat \w+ \(|Error:/);
+			await revoked.keyboard.press('Escape');
+			await chooseModelMode(revoked, 'id');
+			await typeModel(revoked, 'sora-2');
+			await expectLocator(revoked.getByText('Orientation', { exact: true }).first()).toBeVisible();
+			await revoked.close();
+
+			const saved = await openYunwuNode('savedOther');
+			await expectInputValue(saved, 'model', 'Other (Enter Model Name)');
+			await expectInputValue(saved, 'customModel', 'kling-v2-master');
+			await expectLocator(saved.locator('[data-test-id="resource-locator-model"]')).toHaveCount(0);
+			await saved.screenshot({
+				path: path.join(ARTIFACTS, `editor-model-saved-other-${line}x.png`),
+			});
+			await saved.close();
 		});
 	});
 
@@ -535,6 +664,69 @@ async function screenshotOpenList(page: Page, file: string): Promise<void> {
 	await page.waitForTimeout(500);
 	await page.screenshot({ path: path.join(ARTIFACTS, file) });
 	await page.keyboard.press('Escape');
+}
+
+/** Chooses the credential `name` (id `id`) for the open node, unless the editor already did. */
+async function useCredential(page: Page, id: string, name: string): Promise<void> {
+	const select = page.locator('[data-test-id="node-credentials-select"]').first();
+	await select.waitFor({ state: 'visible', timeout: 15_000 });
+	const chosen = async () =>
+		await select
+			.locator('input')
+			.first()
+			.inputValue()
+			.catch(() => '');
+	if ((await chosen()) === name) return;
+	await select.click();
+	await page.locator(`[data-test-id="node-credentials-select-item-${id}"]`).first().click();
+	const deadline = Date.now() + 15_000;
+	while ((await chosen()) !== name) {
+		if (Date.now() > deadline) throw new Error(`the credential shows "${await chosen()}"`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+const modelInput = (page: Page) =>
+	page.locator('[data-test-id="resource-locator-model"] [data-test-id="rlc-input"]').first();
+
+/** Waits until the Model locator shows `value`. */
+async function expectModel(page: Page, value: string): Promise<void> {
+	const deadline = Date.now() + 15_000;
+	while ((await modelInput(page).inputValue()) !== value) {
+		if (Date.now() > deadline)
+			throw new Error(`Model shows "${await modelInput(page).inputValue()}", not "${value}"`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+const rlcItems = (page: Page) =>
+	page.locator('[data-test-id="rlc-item"]').filter({ visible: true });
+
+/** Opens the Model locator's list and returns its entries once loaded, top to bottom. */
+async function openModelList(page: Page): Promise<string[]> {
+	await modelInput(page).click();
+	const deadline = Date.now() + 20_000;
+	for (;;) {
+		const texts = (await rlcItems(page).allInnerTexts()).map((text) => text.trim());
+		if (texts.length > 0) return texts;
+		if (Date.now() > deadline) throw new Error('the model list stayed empty');
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
+/** Switches the Model locator to its mode `name` with the mode selector (the editor labels `id` "By ID"). */
+async function chooseModelMode(page: Page, name: 'list' | 'id'): Promise<void> {
+	await page
+		.locator('[data-test-id="resource-locator-model"] [data-test-id="rlc-mode-selector"]')
+		.click();
+	await page.locator(`[data-test-id="mode-${name}"]`).filter({ visible: true }).click();
+}
+
+/** Types `name` into the Model locator (By ID) as a person does, then leaves the field. */
+async function typeModel(page: Page, name: string): Promise<void> {
+	await modelInput(page).fill(name);
+	await modelInput(page).press('Tab');
+	await expectModel(page, name);
 }
 
 /** A signed-in tab with the Yunwu Video node of the workflow open. */

@@ -16,9 +16,10 @@ import {
 	TASK_ID_MAPPED_VERSION,
 	taskIdFields,
 } from './actions/parameters/descriptions';
+import { MODEL_LOCATOR_VERSION } from './actions/parameters/model';
 import { taskApiField } from './apis/registry';
 import { yunwuApiTest } from './methods/credentialTest';
-import { listModels } from './methods/loadOptions';
+import { listModels, searchModels } from './methods/loadOptions';
 
 const operations = { create, query, waitUntilComplete };
 
@@ -28,9 +29,10 @@ export class YunwuVideo implements INodeType {
 		name: 'yunwuVideo',
 		icon: { light: 'file:yunwu.svg', dark: 'file:yunwu.dark.svg' },
 		group: ['transform'],
-		// 1.1: Task ID starts mapped to the incoming task_id (see taskIdFields).
-		version: [1, TASK_ID_MAPPED_VERSION],
-		defaultVersion: TASK_ID_MAPPED_VERSION,
+		// 1.1: Task ID starts mapped to the incoming task_id (see taskIdFields). 1.2: Model is a
+		// resource locator, a listed model or any name typed (see modelFields).
+		version: [1, TASK_ID_MAPPED_VERSION, MODEL_LOCATOR_VERSION],
+		defaultVersion: MODEL_LOCATOR_VERSION,
 		subtitle:
 			'={{ {"create": "Create", "query": "Query", "waitUntilComplete": "Wait Until Complete"}[$parameter["operation"]] }}',
 		description:
@@ -85,7 +87,11 @@ export class YunwuVideo implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { listModels }, credentialTest: { yunwuApiTest } };
+	methods = {
+		loadOptions: { listModels },
+		listSearch: { searchModels },
+		credentialTest: { yunwuApiTest },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;

@@ -183,6 +183,97 @@ describe('Options appear only where they apply', () => {
 			)?.taskId;
 		expect(taskIdOf(1)).toBe('');
 		expect(taskIdOf(1.1)).toBe('={{ $json.task_id }}');
-		expect(description.defaultVersion).toBe(1.1);
+		// New nodes get 1.2 (Model as a resource locator), which keeps 1.1's mapped Task ID.
+		expect(description.defaultVersion).toBe(1.2);
+		expect(taskIdOf(1.2)).toBe('={{ $json.task_id }}');
+	});
+});
+
+describe('Model from version 1.2: a resource locator whose value decides the family fields', () => {
+	const locator = (mode: 'list' | 'id', value: string) => ({ __rl: true, mode, value });
+	const create = (model: unknown, more: INodeParameters = {}) =>
+		({ operation: 'create', ...more, model }) as INodeParameters;
+	const names = (values: INodeParameters, typeVersion: number) =>
+		[
+			'model',
+			'customModel',
+			'orientation',
+			'duration',
+			'enhancePrompt',
+			'customMode',
+			'size',
+		].filter(
+			(name) =>
+				shown(name, values, description.properties, '', typeVersion).length > 0 &&
+				// Size is shown for other models (free text) and for the families that document one.
+				(name !== 'size' ||
+					shown(name, values, description.properties, '', typeVersion)[0].type === 'string'),
+		);
+
+	test('a name typed By ID, or picked from the list, shows its family’s fields (Sora’s for sora-2)', () => {
+		expect(names(create(locator('id', 'sora-2')), 1.2)).toEqual([
+			'model',
+			'orientation',
+			'duration',
+		]);
+		expect(offered(shown('duration', create(locator('id', 'sora-2-pro')))[0])).toEqual([
+			10, 15, 25,
+		]);
+		expect(names(create(locator('list', 'veo3.1-fast')), 1.2)).toEqual(['model', 'enhancePrompt']);
+		expect(names(create(locator('id', 'hailuo-02')), 1.2)).toEqual(['model', 'size']);
+	});
+
+	test('versions 1 and 1.1 keep the dropdown with Other: Custom Model Name shows, with the other models’ fields', () => {
+		for (const typeVersion of [1, 1.1]) {
+			const [model] = shown('model', create('custom'), description.properties, '', typeVersion);
+			expect(model.type).toBe('options');
+			expect(names({ ...create('custom'), customModel: 'sora-2' }, typeVersion)).toEqual([
+				'model',
+				'customModel',
+				'size',
+			]);
+		}
+		const [model, ...more] = shown('model', create(locator('list', 'veo3')));
+		expect(more).toEqual([]);
+		expect(model.type).toBe('resourceLocator');
+		expect(model.modes?.map((mode) => [mode.name, mode.placeholder])).toEqual([
+			['list', 'Choose a model…'],
+			['id', 'e.g. sora-2'],
+		]);
+	});
+
+	/** The node's parameters after the editor sets `name`: its two getNodeParameters passes (NodeSettings). */
+	const editorSets = (parameters: INodeParameters, name: string, value: string) => {
+		const node = { typeVersion: 1.2 } as PanelNode;
+		const kept = NodeHelpers.getNodeParameters(
+			description.properties,
+			parameters,
+			false,
+			false,
+			node,
+			description,
+		)!;
+		return NodeHelpers.getNodeParameters(
+			description.properties,
+			{ ...kept, [name]: value },
+			true,
+			false,
+			node,
+			description,
+		)!;
+	};
+
+	test("a new node's Model is its API's: an untouched Model follows API, a chosen one stays", () => {
+		const added = editorSets({}, 'operation', 'create');
+		expect(added.model).toEqual(locator('list', 'veo3.1-fast'));
+		expect(editorSets(added, 'apiFormat', 'kling').model).toEqual(
+			locator('list', 'kling-v2-master'),
+		);
+		expect(editorSets(added, 'apiFormat', 'openai').model).toEqual(locator('list', 'sora-2'));
+		expect(editorSets(added, 'apiFormat', 'generations').model).toEqual(locator('list', ''));
+		const chosen = { ...added, model: { ...locator('list', 'veo3'), cachedResultName: 'veo3' } };
+		expect(editorSets(chosen, 'apiFormat', 'kling').model).toEqual(chosen.model);
+		const typed = { ...added, model: locator('id', 'veo3.1-fast') };
+		expect(editorSets(typed, 'apiFormat', 'kling').model).toEqual(typed.model);
 	});
 });

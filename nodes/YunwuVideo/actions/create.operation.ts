@@ -14,7 +14,6 @@ import {
 	taskError,
 } from './messages/errors';
 import { apiCreateFields, apiNamed, createApiField, taskIdOf } from '../apis/registry';
-import { CUSTOM_MODEL } from '../apis/unifiedFamilies';
 import { shapeTaskOutput } from '../task/output';
 import type { TaskAnswer } from '../task/schema';
 import type { TaskRef } from '../apis/api';
@@ -32,6 +31,7 @@ import {
 	waitOptionFields,
 	type ItemOptions,
 } from './parameters/options';
+import { modelFields } from './parameters/model';
 import { createCall, type CreateCall } from './parameters/requestBody';
 import { workOn } from './items/taskWork';
 
@@ -56,30 +56,7 @@ function shownWhenWaitingUnlessCreateUses(field: INodeProperties): INodeProperti
 
 const properties: INodeProperties[] = [
 	createApiField,
-	{
-		// The models the credential's key can use, loaded when the panel opens (video models first).
-		// Saved names that are not listed still run: n8n checks option values only in the panel.
-		displayName: 'Model Name or ID',
-		name: 'model',
-		type: 'options',
-		required: true,
-		default: 'veo3.1-fast',
-		// Reloaded when API changes: the list puts the chosen API's models first.
-		typeOptions: { loadOptionsMethod: 'listModels', loadOptionsDependsOn: ['apiFormat'] },
-		description:
-			'The models your API key can use, video models first; choose Other (Enter Model Name) to type any name. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-	},
-	{
-		displayName: 'Custom Model Name',
-		name: 'customModel',
-		type: 'string',
-		// Not `required`: n8n counts it as shown whenever Model is an expression, and would then refuse
-		// to run. An empty name is refused per item ("The model of item 0 is empty…").
-		default: '',
-		placeholder: 'e.g. kling-v2-master',
-		description: 'The model name exactly as Yunwu lists it',
-		displayOptions: { show: { model: [CUSTOM_MODEL] } },
-	},
+	...modelFields,
 	{
 		displayName: 'Prompt',
 		name: 'prompt',

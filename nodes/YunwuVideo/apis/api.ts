@@ -29,6 +29,8 @@ export interface FieldReader {
 /** One item's Create, as the API-agnostic fields give it; the API's own fields are read through `read`. */
 export interface CreateInput {
 	model: string;
+	/** The Model value the panel shows fields for: `model`, or Other's `custom` on versions before 1.2. */
+	panelModel: string;
 	prompt: string;
 	images: InputImage[];
 	read: FieldReader;
@@ -58,6 +60,8 @@ export interface VideoApi {
 	readonly label: string;
 	/** Whether a model the key lists is one this API serves (listed first when this API is chosen). */
 	servesModel(id: string, endpointTypes: readonly string[]): boolean;
+	/** The model a new node (version 1.2 on) starts with when this API is chosen; empty: the user picks one. */
+	readonly defaultModel: string;
 	/** The largest image file the API takes (a binary image larger is refused before any request). */
 	readonly maxImageBytes: number;
 	/** Create's fields that belong to this API alone (the registry shows them for it). */

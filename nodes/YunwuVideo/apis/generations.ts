@@ -45,6 +45,8 @@ export const generationsApi: VideoApi = {
 	maxImageBytes: 20 * MB,
 	fields,
 	servesModel: isVideoModel,
+	// The gateway routes any video model here: none is more likely than another.
+	defaultModel: '',
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 1)

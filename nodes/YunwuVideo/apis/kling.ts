@@ -140,6 +140,7 @@ export const klingApi: VideoApi = {
 	maxImageBytes: 10 * MB,
 	fields,
 	servesModel: (id) => /^kling/i.test(id),
+	defaultModel: 'kling-v2-master',
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 2)

@@ -73,6 +73,7 @@ export const openaiApi: VideoApi = {
 	maxImageBytes: 20 * MB,
 	fields,
 	servesModel: isVideoModel,
+	defaultModel: 'sora-2',
 
 	createRequest({ model, prompt, images, read }) {
 		if (images.length > 1) return { problem: 'has more than one image; OpenAI videos take one' };

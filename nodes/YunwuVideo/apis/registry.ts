@@ -81,22 +81,30 @@ export const taskApiField: INodeProperties = {
 };
 
 /**
- * Each API's own Create fields, shown only while that API is chosen. The unified API's are hidden
- * for the others rather than shown for it: a workflow saved before there was a choice has none.
+ * `field` shown only while `api` is chosen. The unified API's are hidden for the others rather
+ * than shown for it: a workflow saved before there was a choice has none.
  */
-export const apiCreateFields: INodeProperties[] = Object.values(APIS).flatMap((api) => {
+function shownFor(api: VideoApi, field: INodeProperties): INodeProperties {
+	const shown = field.displayOptions ?? {};
+	if (api !== unifiedApi)
+		return {
+			...field,
+			displayOptions: { ...shown, show: { apiFormat: [api.format], ...shown.show } },
+		};
 	const others = Object.values(APIS)
 		.map((other) => other.format)
 		.filter((format) => format !== api.format);
-	return api.fields.map((field) => {
-		const shown = field.displayOptions ?? {};
-		const displayOptions =
-			api === unifiedApi
-				? { ...shown, hide: { apiFormat: others, ...shown.hide } }
-				: { ...shown, show: { apiFormat: [api.format], ...shown.show } };
-		return { ...field, displayOptions };
-	});
-});
+	return { ...field, displayOptions: { ...shown, hide: { apiFormat: others, ...shown.hide } } };
+}
+
+/** Each API's own Create fields, shown only while that API is chosen. */
+export const apiCreateFields: INodeProperties[] = Object.values(APIS).flatMap((api) =>
+	api.fields.map((field) => shownFor(api, field)),
+);
+
+/** A field with one definition per API (its own default, say), each shown while its API is chosen. */
+export const fieldPerApi = (fieldFor: (api: VideoApi) => INodeProperties): INodeProperties[] =>
+	Object.values(APIS).map((api) => shownFor(api, fieldFor(api)));
 
 /** The API Create's `apiFormat` names, or undefined for a value that is none. */
 export function apiNamed(value: unknown): VideoApi | undefined {

@@ -38,19 +38,20 @@ export const unifiedApi: VideoApi = {
 	maxImageBytes: 20 * MB,
 	fields: familyFields,
 	servesModel: isVideoModel,
+	defaultModel: 'veo3.1-fast',
 
-	createRequest({ model, prompt, images, read }: CreateInput) {
+	createRequest({ model, panelModel, prompt, images, read }: CreateInput) {
 		const body: IDataObject = { model, prompt };
 		if (images.length > 0) body.images = images.map(dataUrlOf);
 		const aspectRatio = read.text('aspectRatio');
 		if (aspectRatio) body.aspect_ratio = aspectRatio;
 		const size = read.text('size');
 		if (size) body.size = size;
-		// The family is the one of the model chosen in the list: a typed name (Other) has none.
+		// The family is the one whose fields the panel shows: before version 1.2, Other's typed name has none.
 		return {
 			method: 'POST',
 			path: '/v1/video/create',
-			body: { ...body, ...familyBody(read.text('model'), read) },
+			body: { ...body, ...familyBody(panelModel, read) },
 		};
 	},
 

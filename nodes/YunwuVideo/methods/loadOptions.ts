@@ -1,4 +1,11 @@
-import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import {
+	isResourceLocatorValue,
+	NodeOperationError,
+	type ILoadOptionsFunctions,
+	type INodeListSearchItems,
+	type INodeListSearchResult,
+	type INodePropertyOptions,
+} from 'n8n-workflow';
 
 import type { VideoApi } from '../apis/api';
 import { apiNamed } from '../apis/registry';
@@ -19,29 +26,82 @@ const OTHER: INodePropertyOptions = {
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
+/** The Create API chosen on the panel (unified when none is). */
+const chosenApi = (context: ILoadOptionsFunctions): VideoApi =>
+	apiNamed(context.getCurrentNodeParameter('apiFormat') ?? 'unified') ?? unifiedApi;
+
 /**
- * Model: the models the credential's key can use (`GET /v1/models`), the chosen API's video models first, then
- * Other, then the rest. It never throws: n8n would then show the field as an error and hide
- * Other, so a failure becomes a first entry that says what went wrong, above Other.
+ * The Model value on the panel, when it names a model: a saved name stays selectable whatever the
+ * list says (an expression, Other and an empty value aside). From version 1.2 it is a resource
+ * locator's value.
+ */
+function savedModel(context: ILoadOptionsFunctions): string {
+	const current = context.getCurrentNodeParameter('model');
+	const value = isResourceLocatorValue(current) ? current.value : current;
+	return typeof value === 'string' && value !== CUSTOM_MODEL && !value.startsWith('=')
+		? value.trim()
+		: '';
+}
+
+/**
+ * Model, versions 1 and 1.1: the models the credential's key can use (`GET /v1/models`), the
+ * chosen API's video models first, then Other, then the rest. It never throws: n8n would then
+ * show the field as an error and hide Other, so a failure becomes a first entry that says what
+ * went wrong, above Other.
  */
 export async function listModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const current = this.getCurrentNodeParameter('model');
-	// The saved model stays selectable whatever the list says (expressions and Other aside).
-	const saved =
-		typeof current === 'string' && current !== CUSTOM_MODEL && !current.startsWith('=')
-			? current.trim()
-			: '';
-	const api = apiNamed(this.getCurrentNodeParameter('apiFormat') ?? 'unified') ?? unifiedApi;
+	const saved = savedModel(this);
 	const loaded = await loadModels(this);
 	if (typeof loaded === 'string') {
 		// A disabled entry in n8n 2.x; in 1.x choosing it leaves the model empty, which the node refuses.
-		const problem = { name: `Could not load your models: ${loaded}`, value: '', disabled: true };
+		const problem = { name: couldNotLoad(loaded), value: '', disabled: true };
 		return [problem, ...(saved ? [{ name: saved, value: saved }] : []), OTHER];
 	}
-	return modelOptions(loaded, saved, api);
+	const { first, rest } = rankModels(loaded, chosenApi(this));
+	const options: INodePropertyOptions[] = [
+		...first.map((id) => ({ name: id, value: id })),
+		OTHER,
+		...rest.map(({ id, note }) => ({ name: id, value: id, description: note })),
+	];
+	if (saved && !isListed(loaded, saved))
+		options.unshift({ name: saved, value: saved, description: NOT_LISTED });
+	return options;
 }
 
-/** The key's models, or why they could not be listed (one line for the dropdown). */
+/**
+ * Model's list, from version 1.2 (a resource locator's list mode): the same models in the same
+ * order, the note of each model not first in its name (the list shows names only), narrowed to
+ * the names holding the search text. A list that cannot be loaded is an error, which the editor
+ * shows as one line under "Could not load list"; By ID still takes any name.
+ */
+export async function searchModels(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	const loaded = await loadModels(this);
+	if (typeof loaded === 'string')
+		throw new NodeOperationError(
+			this.getNode(),
+			`${couldNotLoad(loaded)} You can still type the model's name: choose By ID.`,
+		);
+	const saved = savedModel(this);
+	const { first, rest } = rankModels(loaded, chosenApi(this));
+	const noted = (id: string, note: string) => ({
+		name: `${id} (${note.charAt(0).toLowerCase()}${note.slice(1)})`,
+		value: id,
+	});
+	const results: INodeListSearchItems[] = [
+		...(saved && !isListed(loaded, saved) ? [noted(saved, NOT_LISTED)] : []),
+		...first.map((id) => ({ name: id, value: id })),
+		...rest.map(({ id, note }) => noted(id, note)),
+	];
+	const wanted = filter?.trim().toLowerCase() ?? '';
+	return {
+		results: results.filter((result) => String(result.value).toLowerCase().includes(wanted)),
+	};
+}
+
+/** The key's models, or why they could not be listed (one line for the panel). */
 async function loadModels(context: ILoadOptionsFunctions): Promise<ListedModel[] | string> {
 	if (!context.getNode().credentials?.yunwuApi) return 'choose a Yunwu API credential above.';
 	try {
@@ -55,31 +115,30 @@ async function loadModels(context: ILoadOptionsFunctions): Promise<ListedModel[]
 	}
 }
 
-function modelOptions(models: ListedModel[], saved: string, api: VideoApi): INodePropertyOptions[] {
+const couldNotLoad = (reason: string) => `Could not load your models: ${reason}`;
+const NOT_LISTED = 'Not in the list of models your key can use';
+const isListed = (models: ListedModel[], id: string) => models.some((model) => model.id === id);
+
+/**
+ * The key's models, each once: the ones `api` serves first (video models), then the rest, each in
+ * name order and with a note. A key lists chat and image models too: marked, so nobody picks one
+ * for a video by mistake.
+ */
+function rankModels(
+	models: ListedModel[],
+	api: VideoApi,
+): { first: string[]; rest: Array<{ id: string; note: string }> } {
 	const unique = [...new Map(models.map((model) => [model.id, model])).values()];
 	const names = (list: ListedModel[]) => list.map((model) => model.id).sort(byName);
 	const served = (model: ListedModel) => api.servesModel(model.id, model.endpointTypes);
 	const endpointTypesOf = new Map(unique.map((model) => [model.id, model.endpointTypes]));
-	const video = names(unique.filter(served));
-	const other = names(unique.filter((model) => !served(model)));
-	const options: INodePropertyOptions[] = [
-		...video.map((id) => ({ name: id, value: id })),
-		OTHER,
-		// A key lists chat and image models too: marked, so nobody picks one for a video by mistake.
-		...other.map((id) => ({
-			name: id,
-			value: id,
-			description: unifiedApi.servesModel(id, endpointTypesOf.get(id) ?? [])
+	return {
+		first: names(unique.filter(served)),
+		rest: names(unique.filter((model) => !served(model))).map((id) => ({
+			id,
+			note: unifiedApi.servesModel(id, endpointTypesOf.get(id) ?? [])
 				? `A video model, not known to be served by the ${api.label} API`
 				: 'Not known as a video model',
 		})),
-	];
-	if (saved && !unique.some((model) => model.id === saved)) {
-		options.unshift({
-			name: saved,
-			value: saved,
-			description: 'Not in the list of models your key can use',
-		});
-	}
-	return options;
+	};
 }

@@ -33,6 +33,7 @@ import {
 	type INode,
 	type INodeExecutionData,
 	type INodeParameters,
+	type INodeListSearchResult,
 	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypes,
@@ -461,7 +462,31 @@ export async function loadOptions(
 	method: keyof YunwuVideo['methods']['loadOptions'],
 	options: { parameters: INodeParameters; credentials: { apiKey: string; baseUrl: string } | null },
 ): Promise<INodePropertyOptions[]> {
-	const load = new YunwuVideo().methods.loadOptions[method];
+	return await new YunwuVideo().methods.loadOptions[method].call(loadOptionsContext(options));
+}
+
+/**
+ * Calls one of the node's `listSearch` methods (a resource locator's list) as the editor's request
+ * does: as `loadOptions`, with the search box's text as `filter`.
+ */
+export async function listSearch(
+	method: keyof YunwuVideo['methods']['listSearch'],
+	options: {
+		parameters: INodeParameters;
+		credentials: { apiKey: string; baseUrl: string } | null;
+		filter?: string;
+	},
+): Promise<INodeListSearchResult> {
+	return await new YunwuVideo().methods.listSearch[method].call(
+		loadOptionsContext(options),
+		options.filter,
+	);
+}
+
+function loadOptionsContext(options: {
+	parameters: INodeParameters;
+	credentials: { apiKey: string; baseUrl: string } | null;
+}): LoadOptionsContext {
 	const node = tempNode(options.parameters, options.credentials !== null);
 	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 	const executionId = String(++executionCounter);
@@ -470,7 +495,5 @@ export async function loadOptions(
 		...buildAdditionalData(hooks, executionId, options.credentials ?? {}),
 		currentNodeParameters: options.parameters,
 	};
-	return await load.call(
-		new LoadOptionsContext(workflow, node, additionalData, 'parameters.model'),
-	);
+	return new LoadOptionsContext(workflow, node, additionalData, 'parameters.model');
 }

@@ -198,6 +198,11 @@ export const DEFAULT_VIDEO_MODEL_IDS = [
 	'veo3.1-fast',
 ];
 
+/** The other models of DEFAULT_MODELS (chat, image, embedding) in name order: the list's last entries. */
+export const DEFAULT_OTHER_MODEL_IDS = DEFAULT_MODELS.map((model) => model.id)
+	.filter((id) => !DEFAULT_VIDEO_MODEL_IDS.includes(id))
+	.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+
 export type UnknownTaskStyle = 'http404' | 'http400' | 'http200';
 
 export interface YunwuServerOptions {

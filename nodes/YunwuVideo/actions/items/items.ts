@@ -4,6 +4,7 @@ import {
 	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
+	type IGetNodeParameterOptions,
 	type INodeExecutionData,
 	type JsonObject,
 } from 'n8n-workflow';
@@ -29,8 +30,9 @@ export function readText(
 	itemIndex: number,
 	label: string,
 	fallback = '',
+	options?: IGetNodeParameterOptions,
 ): string {
-	const value = context.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const value = context.getNodeParameter(name, itemIndex, fallback, options) as unknown;
 	if (value === undefined || value === null) return '';
 	if (typeof value !== 'string' && typeof value !== 'number') {
 		throw new NodeOperationError(

@@ -8,11 +8,11 @@ import {
 
 import type { FieldReader, InputImage, VideoApi } from '../../apis/api';
 import { apiNamed } from '../../apis/registry';
-import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
 import { imageMimeTypeOf } from '../../task/media';
 import type { ApiRequest } from '../../transport/apiClient';
 import { overrideNotTextMessage } from '../messages/errors';
 import { readText } from '../items/items';
+import { readModel } from './model';
 import { readBoolean, readNumber, shown } from './options';
 
 /** An item's create: the API that makes the task, its request, and the model named in messages. */
@@ -52,15 +52,8 @@ export async function createCall(
 			`The API of item ${itemIndex} is ${shown(format)}, which is none of Yunwu's video APIs. Choose one in the API field.`,
 			{ itemIndex },
 		);
-	const chosen = text('model');
-	const model = chosen === CUSTOM_MODEL ? text('customModel') : chosen;
+	const { model, panelModel } = readModel(context, itemIndex);
 	const prompt = text('prompt');
-	if (!model)
-		throw new NodeOperationError(
-			node,
-			`The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
-			{ itemIndex },
-		);
 	if (!prompt)
 		throw new NodeOperationError(
 			node,
@@ -85,7 +78,7 @@ export async function createCall(
 			),
 	};
 	const images = await readImages(context, itemIndex, api, text);
-	const request = api.createRequest({ model, prompt, images, read });
+	const request = api.createRequest({ model, panelModel, prompt, images, read });
 	if ('problem' in request)
 		throw new NodeOperationError(node, `Item ${itemIndex} ${request.problem}.`, { itemIndex });
 	const body = { ...request.body, ...readAdditionalFields(context, itemIndex) };
