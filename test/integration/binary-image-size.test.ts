@@ -106,7 +106,7 @@ describe('a binary image n8n keeps on disk', () => {
 	});
 
 	test.each([
-		['n8n recorded it as small', (_path: string) => undefined],
+		['n8n recorded it as small', () => undefined],
 		['n8n has no size recorded for it', (path: string) => rmSync(`${path}.metadata`)],
 	])(
 		'200 MB on disk while %s: refused after reading no more than the limit and one chunk',

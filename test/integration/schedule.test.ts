@@ -1,3 +1,5 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { credentialsFor, runNode, useYunwuServer } from '../support/harness/n8n';
 
 const yunwu = useYunwuServer();
@@ -37,6 +39,18 @@ async function createAndWait(polling: 'fixed' | 'adaptive') {
 	return { delays, queries };
 }
 
+/** Wait Until Complete on each item's `id`, with `polling` (a value or an expression). */
+const waitUntilComplete = (items: Array<{ json: IDataObject }>, polling: string) =>
+	runNode({
+		parameters: {
+			operation: 'waitUntilComplete',
+			taskId: '={{ $json.id }}',
+			options: { pollInterval: POLL_S, timeout: 60, requestTimeout: 5, polling },
+		},
+		items,
+		credentials: credentialsFor(yunwu()),
+	});
+
 let waitOnCalls = 0;
 
 /**
@@ -57,15 +71,10 @@ async function waitOn(polling: 'fixed' | 'adaptive', readyMs = READY_MS) {
 			video: { size: 4096 },
 		}),
 	);
-	const run = await runNode({
-		parameters: {
-			operation: 'waitUntilComplete',
-			taskId: '={{ $json.id }}',
-			options: { pollInterval: POLL_S, timeout: 60, requestTimeout: 5, polling },
-		},
-		items: ids.map((id) => ({ json: { id } })),
-		credentials: credentialsFor(server),
-	});
+	const run = await waitUntilComplete(
+		ids.map((id) => ({ json: { id } })),
+		polling,
+	);
 	expect(run.items).toHaveLength(ids.length);
 	return {
 		delays: ids.map(
@@ -120,20 +129,10 @@ describe('Create with Wait for Completion: adaptive polling in a real node run',
 				video: { size: 4096 },
 			}),
 		);
-		const run = await runNode({
-			parameters: {
-				operation: 'waitUntilComplete',
-				taskId: '={{ $json.id }}',
-				options: {
-					pollInterval: POLL_S,
-					timeout: 60,
-					requestTimeout: 5,
-					polling: '={{ $json.polling }}',
-				},
-			},
-			items: ids.map((id, index) => ({ json: { id, polling: pollings[index] } })),
-			credentials: credentialsFor(server),
-		});
+		const run = await waitUntilComplete(
+			ids.map((id, index) => ({ json: { id, polling: pollings[index] } })),
+			'={{ $json.polling }}',
+		);
 		expect(run.items).toHaveLength(ids.length);
 		const [adaptive, ...fixed] = ids.map((id) => server.apiRequests(id).length);
 		fixed.forEach((count) => expect(count).toBeGreaterThanOrEqual(4));
