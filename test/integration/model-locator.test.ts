@@ -48,7 +48,7 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 	});
 
 	test("a name typed By ID gets its family's fields (what Other + Custom Model Name never did)", async () => {
-		const run = await create({ model: locator('id', ' sora-2 '), size: 'large' }, 1.2);
+		const run = await create({ model: locator('id', 'sora-2 '), size: 'large' }, 1.2);
 		expect(run.error).toBeUndefined();
 		expect(lastBody()).toEqual({
 			model: 'sora-2',
@@ -58,6 +58,18 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 			duration: 10,
 			watermark: false,
 			private: true,
+		});
+	});
+
+	test('a name typed By ID with a space before it: the panel (which does not trim) shows the other models’ fields, and the body sends those, the name trimmed', async () => {
+		const typed = { model: locator('id', ' sora-2'), aspectRatio: '9:16', size: '1280x720' };
+		const run = await create(typed, 1.2);
+		expect(run.error).toBeUndefined();
+		expect(lastBody()).toEqual({
+			model: 'sora-2',
+			prompt: 'A kite',
+			aspect_ratio: '9:16',
+			size: '1280x720',
 		});
 	});
 

@@ -1,4 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	isResourceLocatorValue,
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import { fieldPerApi } from '../../apis/registry';
 import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
@@ -84,8 +89,19 @@ export const modelFields: INodeProperties[] = [modelDropdown, customModel, ...mo
 /** An item's model: the one sent, and the Model value the panel shows the family fields for. */
 interface ItemModel {
 	model: string;
-	/** The model sent, or `custom` (Other) on versions before 1.2: those show other models' fields. */
+	/**
+	 * The model sent, or `custom` (Other) on versions before 1.2: those show other models' fields.
+	 * A name typed with spaces around it is kept as typed: the panel does not trim it (" sora-2"
+	 * shows the other models' fields), so neither does the family the body gets.
+	 */
 	panelModel: string;
+}
+
+/** The typed name of a 1.2 Model, untrimmed; undefined for an expression (the panel shows every family's fields). */
+function typedModel(context: IExecuteFunctions): string | undefined {
+	const saved = context.getNode().parameters.model;
+	const value = isResourceLocatorValue(saved) ? saved.value : saved;
+	return typeof value === 'string' && !value.startsWith('=') ? value : undefined;
 }
 
 /**
@@ -109,5 +125,5 @@ export function readModel(context: IExecuteFunctions, itemIndex: number): ItemMo
 				: `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
 			{ itemIndex },
 		);
-	return { model, panelModel };
+	return { model, panelModel: (locator && typedModel(context)) || panelModel };
 }
