@@ -11,7 +11,11 @@ import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 
 import { credentialsFor, listSearch, runNode, useYunwuServer } from '../support/harness/n8n';
 import { REPO_ROOT } from '../support/paths';
-import { DEFAULT_OTHER_MODEL_IDS, DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
+import {
+	DEFAULT_MODELS,
+	DEFAULT_OTHER_MODEL_IDS,
+	DEFAULT_VIDEO_MODEL_IDS,
+} from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
@@ -25,6 +29,11 @@ const create = (parameters: INodeParameters, typeVersion: number, items = [{ jso
 
 const locator = (mode: 'list' | 'id', value: string) => ({ __rl: true, mode, value });
 const lastBody = () => yunwu().createBodies.at(-1);
+
+/** Undone after the running test, failed or not. */
+const undo: Array<() => void> = [];
+const afterThisTest = (step: () => void) => undo.push(step);
+afterEach(() => undo.splice(0).forEach((step) => step()));
 
 describe('Version 1.2: the model sent is the locator’s, and its family’s fields go with it', () => {
 	test('a model picked from the list (as the editor saves it, with its name cached)', async () => {
@@ -203,6 +212,32 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 			name: 'veo3-pro-frames (not in the list of models your key can use)',
 			value: 'veo3-pro-frames',
 		});
+	});
+
+	test('a mirror listing thousands of models: the list comes in pages of 100 as the editor scrolls, each model once, in order', async () => {
+		const many = Array.from({ length: 250 }, (_, index) => `video-${index}`);
+		yunwu().models = [...many, ...many].map((id) => ({ id, owned_by: 'mirror' }));
+		afterThisTest(() => (yunwu().models = DEFAULT_MODELS.map((model) => ({ ...model }))));
+		const pages: string[][] = [];
+		let paginationToken: string | undefined;
+		do {
+			const page = await listSearch('searchModels', {
+				parameters: { operation: 'create' },
+				credentials: credentialsFor(yunwu()),
+				paginationToken,
+			});
+			pages.push(page.results.map((result) => String(result.value)));
+			paginationToken = page.paginationToken as string | undefined;
+		} while (paginationToken !== undefined && pages.length < 10);
+		expect(pages.map((page) => page.length)).toEqual([100, 100, 50]);
+		const inOrder = [...many].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+		expect(pages.flat()).toEqual(inOrder);
+		const searched = await search({}, '-12');
+		expect(searched.results.map((result) => result.value)).toEqual([
+			'video-12',
+			...inOrder.filter((id) => id.startsWith('video-12') && id !== 'video-12'),
+		]);
+		expect(searched.paginationToken).toBeUndefined();
 	});
 
 	test('a list that cannot be loaded is one line saying why, and that By ID still takes a name; the key is nowhere', async () => {
