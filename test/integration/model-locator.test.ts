@@ -198,6 +198,14 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 		expect(results.map((result) => result.value)).toEqual(['sora-2', 'sora-2-pro']);
 	});
 
+	test('words typed apart each narrow the list, as a name is said ("sora 2 pro", "Veo 3.1")', async () => {
+		const values = async (filter: string) =>
+			(await search({}, filter)).results.map((result) => result.value);
+		expect(await values('sora 2 pro')).toEqual(['sora-2-pro']);
+		expect(await values('Veo  3.1')).toEqual(['veo3.1-fast']);
+		expect(await values('sora kling')).toEqual([]);
+	});
+
 	test('with API Kling, its models come first; other video models are marked as of another API', async () => {
 		const { results } = await search({ apiFormat: 'kling' });
 		expect(results[0]).toEqual({ name: 'kling-v2-master', value: 'kling-v2-master' });

@@ -74,8 +74,9 @@ const MODEL_PAGE_SIZE = 100;
 /**
  * Model's list, from version 1.2 (a resource locator's list mode): the same models in the same
  * order, the note of each model not first in its name (the list shows names only), narrowed to
- * the names holding the search text, a page at a time. A list that cannot be loaded is an error,
- * which the editor shows as one line under "Could not load list"; By ID still takes any name.
+ * the names holding each word of the search text, a page at a time. A list that cannot be loaded
+ * is an error, which the editor shows as one line under "Could not load list"; By ID still takes
+ * any name.
  */
 export async function searchModels(
 	this: ILoadOptionsFunctions,
@@ -99,8 +100,12 @@ export async function searchModels(
 		...first.map((id) => ({ name: id, value: id })),
 		...rest.map(({ id, note }) => noted(id, note)),
 	];
-	const wanted = filter?.trim().toLowerCase() ?? '';
-	const found = results.filter((result) => String(result.value).toLowerCase().includes(wanted));
+	// Each word typed narrows the list: "sora 2 pro" finds sora-2-pro, "Veo 3.1" veo3.1-fast.
+	const words = (filter ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+	const found = results.filter((result) => {
+		const value = String(result.value).toLowerCase();
+		return words.every((word) => value.includes(word));
+	});
 	// The editor renders every entry it gets and asks for the next page as the list is scrolled to
 	// its end: a mirror listing a hundred thousand models must not reach the browser in one answer.
 	const start = Math.max(0, Number.parseInt(paginationToken ?? '', 10) || 0);
