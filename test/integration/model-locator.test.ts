@@ -70,25 +70,21 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 		});
 	});
 
-	test('a name typed By ID with a space before it: the panel (which does not trim) shows the other models’ fields, and the body sends those, the name trimmed', async () => {
-		const typed = { model: locator('id', ' sora-2'), aspectRatio: '9:16', size: '1280x720' };
-		const run = await create(typed, 1.2);
+	test.each([
+		['of no known family', 'hailuo-02', 'hailuo-02'],
+		// n8n matches the name as typed (panel.test.ts, the editor e2e): " sora-2" shows no Sora fields.
+		['with a space before it, as the panel shows it', ' sora-2', 'sora-2'],
+	])('a name typed By ID %s is sent with the other models’ fields', async (_how, typed, sent) => {
+		const run = await create(
+			{ model: locator('id', typed), aspectRatio: '4:3', size: '1280x720' },
+			1.2,
+		);
 		expect(run.error).toBeUndefined();
 		expect(lastBody()).toEqual({
-			model: 'sora-2',
-			prompt: 'A kite',
-			aspect_ratio: '9:16',
-			size: '1280x720',
-		});
-	});
-
-	test('a name typed By ID of no known family is sent with the other models’ fields', async () => {
-		await create({ model: locator('id', 'hailuo-02'), aspectRatio: '4:3', size: '768P' }, 1.2);
-		expect(lastBody()).toEqual({
-			model: 'hailuo-02',
+			model: sent,
 			prompt: 'A kite',
 			aspect_ratio: '4:3',
-			size: '768P',
+			size: '1280x720',
 		});
 	});
 
@@ -124,20 +120,30 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
-	test('a model the AI Agent gives through $fromAI() in the locator', async () => {
+	test.each([
+		['typed By ID', locator('id', "={{ $fromAI('model', 'The Yunwu video model', 'string') }}")],
+		[
+			"set by n8n's 'let the model define this' button (in list mode, marked)",
+			locator(
+				'list',
+				"={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('model', `The Yunwu video model`, 'string') }}",
+			),
+		],
+	])('a model the AI Agent gives through $fromAI() in the locator, %s', async (_how, model) => {
 		await runNode({
 			parameters: {
 				operation: 'create',
 				waitForCompletion: false,
-				model: locator('id', "={{ $fromAI('model', 'The Yunwu video model', 'string') }}"),
+				model,
 				prompt: "={{ $fromAI('prompt', 'What the video should show', 'string') }}",
 			},
-			items: [{ json: { model: 'grok-video-3', prompt: 'A kite' } }],
+			items: [{ json: { model: ' sora-2', prompt: 'A kite' } }],
 			credentials: credentialsFor(yunwu()),
 			typeVersion: 1.2,
 			asTool: true,
 		});
-		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A kite' });
+		// An expression's model has its family's fields (the panel shows every family's for it).
+		expect(lastBody()).toMatchObject({ model: 'sora-2', prompt: 'A kite', duration: 10 });
 	});
 });
 
