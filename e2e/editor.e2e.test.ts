@@ -548,6 +548,15 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			).toBeVisible();
 			expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
 			await expectLocator(downloadFields).toHaveCount(0);
+			// From node version 1.2 Model is a resource locator, which n8n gives the "let the model
+			// define this" button (a list of options, such as Aspect Ratio, gets none).
+			const model = page.locator('[data-test-id="resource-locator-model"]');
+			await model.hover();
+			await model.locator('[data-test-id="from-ai-override-button"]').click();
+			await expectLocator(
+				model.getByText('Defined automatically by the model', { exact: true }),
+			).toBeVisible();
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool-model.png') });
 			await page.close();
 		});
 
