@@ -120,6 +120,18 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
+	test('a name holding a line break or another control character (a mapped cell, say) is refused for the item on one line, before any request', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await create({ model: locator('id', '={{ $json.model }}') }, 1.2, [
+			{ json: { model: 'veo3\n\tfast' } },
+		]);
+		expect(run.error?.message).toBe(
+			'The model of item 0, "veo3\\n\\tfast", holds a line break or another control character, which no model name has. Choose a model from the list, or type its name By ID.',
+		);
+		expect(run.error?.message).not.toMatch(/[\n\t]/);
+		expect(yunwu().createBodies.length).toBe(before);
+	});
+
 	test.each([
 		['typed By ID', locator('id', "={{ $fromAI('model', 'The Yunwu video model', 'string') }}")],
 		[
