@@ -127,6 +127,7 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 		const locatorWorkflows = [
 			chain('modelNewcomer', 'Manual Trigger only (model)', [manualTrigger()]),
 			copyOf('modelApis', 1.2),
+			copyOf('modelMirror', 1.2),
 			copyOf('modelRevoked', 1.2, revokedKey),
 			copyOf('savedOther', 1, (node) => ({
 				...node,
@@ -326,6 +327,35 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				path: path.join(ARTIFACTS, `editor-model-saved-other-${line}x.png`),
 			});
 			await saved.close();
+		});
+
+		test('a mirror listing 250 models: the list shows the first 100, and the rest as it is scrolled to its end, each once', async () => {
+			const models = yunwu!.models;
+			yunwu!.models = Array.from({ length: 250 }, (_, index) => ({
+				id: `mirror-video-${index}`,
+				owned_by: 'mirror',
+			}));
+			try {
+				const page = await openYunwuNode('modelMirror');
+				await chooseOption(page, 'operation', 'Create');
+				const mirrored = async () =>
+					(await rlcItems(page).allInnerTexts())
+						.map((text) => text.trim().split(' ')[0])
+						.filter((id) => id.startsWith('mirror-video-'));
+				await openModelList(page);
+				expect((await mirrored()).length).toBeLessThanOrEqual(100);
+				const deadline = Date.now() + 30_000;
+				while ((await mirrored()).length < 250 && Date.now() < deadline) {
+					await rlcItems(page).last().scrollIntoViewIfNeeded();
+					await page.waitForTimeout(700); // the editor waits 500 ms before asking for more
+				}
+				const shown = await mirrored();
+				expect(new Set(shown).size).toBe(250);
+				expect(shown.length).toBe(250);
+				await page.close();
+			} finally {
+				yunwu!.models = models;
+			}
 		});
 	});
 
