@@ -571,6 +571,18 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			);
 			await expectLocator(downloadFields).toHaveCount(0);
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
+			// The options a tool ignores are not offered (it downloads nothing; its wait always answers).
+			const toolOptions = await addOptionList(page);
+			expect(toolOptions).toContain('Timeout (Seconds)');
+			for (const ignored of [
+				'Download Thumbnail',
+				'Max File Size (MB)',
+				'Download Attempts',
+				'Minimum Download Speed (KB/s)',
+				'On Timeout',
+			])
+				expect(toolOptions).not.toContain(ignored);
+			await page.keyboard.press('Escape');
 
 			await chooseOption(page, 'operation', 'Create');
 			await expectLocator(
