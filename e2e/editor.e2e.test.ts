@@ -127,6 +127,7 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 		const locatorWorkflows = [
 			chain('modelNewcomer', 'Manual Trigger only (model)', [manualTrigger()]),
 			copyOf('modelApis', 1.2),
+			copyOf('modelMirror', 1.2),
 			copyOf('modelRevoked', 1.2, revokedKey),
 			copyOf('savedOther', 1, (node) => ({
 				...node,
@@ -267,14 +268,18 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 					0,
 				);
 			await page.screenshot({ path: path.join(ARTIFACTS, `editor-model-by-id-${line}x.png`) });
-			// A name of no known family: every aspect ratio, and Size as free text.
-			await typeModel(page, 'hailuo-02');
-			await expectLocator(page.getByText('Orientation', { exact: true })).toHaveCount(0);
-			await expectLocator(
-				page.locator(
-					'[data-test-id="parameter-input-size"] input[placeholder="e.g. 1280x720 or 720P"]',
-				),
-			).toBeVisible();
+			// A name of no known family: every aspect ratio, and Size as free text. n8n keeps a typed
+			// name as typed: " sora-2" (pasted with a space) gets the same fields, and so does its body
+			// (model-locator.test.ts), the name trimmed.
+			for (const name of ['hailuo-02', ' sora-2']) {
+				await typeModel(page, name);
+				await expectLocator(page.getByText('Orientation', { exact: true })).toHaveCount(0);
+				await expectLocator(
+					page.locator(
+						'[data-test-id="parameter-input-size"] input[placeholder="e.g. 1280x720 or 720P"]',
+					),
+				).toBeVisible();
+			}
 			await page.close();
 		});
 
@@ -322,6 +327,35 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 				path: path.join(ARTIFACTS, `editor-model-saved-other-${line}x.png`),
 			});
 			await saved.close();
+		});
+
+		test('a mirror listing 250 models: the list shows the first 100, and the rest as it is scrolled to its end, each once', async () => {
+			const models = yunwu!.models;
+			yunwu!.models = Array.from({ length: 250 }, (_, index) => ({
+				id: `mirror-video-${index}`,
+				owned_by: 'mirror',
+			}));
+			try {
+				const page = await openYunwuNode('modelMirror');
+				await chooseOption(page, 'operation', 'Create');
+				const mirrored = async () =>
+					(await rlcItems(page).allInnerTexts())
+						.map((text) => text.trim().split(' ')[0])
+						.filter((id) => id.startsWith('mirror-video-'));
+				await openModelList(page);
+				expect((await mirrored()).length).toBeLessThanOrEqual(100);
+				const deadline = Date.now() + 30_000;
+				while ((await mirrored()).length < 250 && Date.now() < deadline) {
+					await rlcItems(page).last().scrollIntoViewIfNeeded();
+					await page.waitForTimeout(700); // the editor waits 500 ms before asking for more
+				}
+				const shown = await mirrored();
+				expect(new Set(shown).size).toBe(250);
+				expect(shown.length).toBe(250);
+				await page.close();
+			} finally {
+				yunwu!.models = models;
+			}
 		});
 	});
 
@@ -537,6 +571,18 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			);
 			await expectLocator(downloadFields).toHaveCount(0);
 			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool.png') });
+			// The options a tool ignores are not offered (it downloads nothing; its wait always answers).
+			const toolOptions = await addOptionList(page);
+			expect(toolOptions).toContain('Timeout (Seconds)');
+			for (const ignored of [
+				'Download Thumbnail',
+				'Max File Size (MB)',
+				'Download Attempts',
+				'Minimum Download Speed (KB/s)',
+				'On Timeout',
+			])
+				expect(toolOptions).not.toContain(ignored);
+			await page.keyboard.press('Escape');
 
 			await chooseOption(page, 'operation', 'Create');
 			await expectLocator(
@@ -544,6 +590,15 @@ describe.each(LINES)('n8n %s.x editor', (line) => {
 			).toBeVisible();
 			expect(await description.inputValue()).toMatch(/^Generates a video .* and waits for it/);
 			await expectLocator(downloadFields).toHaveCount(0);
+			// From node version 1.2 Model is a resource locator, which n8n gives the "let the model
+			// define this" button (a list of options, such as Aspect Ratio, gets none).
+			const model = page.locator('[data-test-id="resource-locator-model"]');
+			await model.hover();
+			await model.locator('[data-test-id="from-ai-override-button"]').click();
+			await expectLocator(
+				model.getByText('Defined automatically by the model', { exact: true }),
+			).toBeVisible();
+			await page.screenshot({ path: path.join(ARTIFACTS, 'editor-agent-tool-model.png') });
 			await page.close();
 		});
 

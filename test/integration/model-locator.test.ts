@@ -11,7 +11,11 @@ import { YunwuVideo } from '../../nodes/YunwuVideo/YunwuVideo.node';
 
 import { credentialsFor, listSearch, runNode, useYunwuServer } from '../support/harness/n8n';
 import { REPO_ROOT } from '../support/paths';
-import { DEFAULT_OTHER_MODEL_IDS, DEFAULT_VIDEO_MODEL_IDS } from '../support/server/yunwu-server';
+import {
+	DEFAULT_MODELS,
+	DEFAULT_OTHER_MODEL_IDS,
+	DEFAULT_VIDEO_MODEL_IDS,
+} from '../support/server/yunwu-server';
 
 const yunwu = useYunwuServer();
 
@@ -25,6 +29,11 @@ const create = (parameters: INodeParameters, typeVersion: number, items = [{ jso
 
 const locator = (mode: 'list' | 'id', value: string) => ({ __rl: true, mode, value });
 const lastBody = () => yunwu().createBodies.at(-1);
+
+/** Undone after the running test, failed or not. */
+const undo: Array<() => void> = [];
+const afterThisTest = (step: () => void) => undo.push(step);
+afterEach(() => undo.splice(0).forEach((step) => step()));
 
 describe('Version 1.2: the model sent is the locator’s, and its family’s fields go with it', () => {
 	test('a model picked from the list (as the editor saves it, with its name cached)', async () => {
@@ -48,7 +57,7 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 	});
 
 	test("a name typed By ID gets its family's fields (what Other + Custom Model Name never did)", async () => {
-		const run = await create({ model: locator('id', ' sora-2 '), size: 'large' }, 1.2);
+		const run = await create({ model: locator('id', 'sora-2 '), size: 'large' }, 1.2);
 		expect(run.error).toBeUndefined();
 		expect(lastBody()).toEqual({
 			model: 'sora-2',
@@ -61,13 +70,21 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 		});
 	});
 
-	test('a name typed By ID of no known family is sent with the other models’ fields', async () => {
-		await create({ model: locator('id', 'hailuo-02'), aspectRatio: '4:3', size: '768P' }, 1.2);
+	test.each([
+		['of no known family', 'hailuo-02', 'hailuo-02'],
+		// n8n matches the name as typed (panel.test.ts, the editor e2e): " sora-2" shows no Sora fields.
+		['with a space before it, as the panel shows it', ' sora-2', 'sora-2'],
+	])('a name typed By ID %s is sent with the other models’ fields', async (_how, typed, sent) => {
+		const run = await create(
+			{ model: locator('id', typed), aspectRatio: '4:3', size: '1280x720' },
+			1.2,
+		);
+		expect(run.error).toBeUndefined();
 		expect(lastBody()).toEqual({
-			model: 'hailuo-02',
+			model: sent,
 			prompt: 'A kite',
 			aspect_ratio: '4:3',
-			size: '768P',
+			size: '1280x720',
 		});
 	});
 
@@ -103,20 +120,42 @@ describe('Version 1.2: the model sent is the locator’s, and its family’s fie
 		expect(yunwu().createBodies.length).toBe(before);
 	});
 
-	test('a model the AI Agent gives through $fromAI() in the locator', async () => {
+	test('a name holding a line break or another control character (a mapped cell, say) is refused for the item on one line, before any request', async () => {
+		const before = yunwu().createBodies.length;
+		const run = await create({ model: locator('id', '={{ $json.model }}') }, 1.2, [
+			{ json: { model: 'veo3\n\tfast' } },
+		]);
+		expect(run.error?.message).toBe(
+			'The model of item 0, "veo3\\n\\tfast", holds a line break or another control character, which no model name has. Choose a model from the list, or type its name By ID.',
+		);
+		expect(run.error?.message).not.toMatch(/[\n\t]/);
+		expect(yunwu().createBodies.length).toBe(before);
+	});
+
+	test.each([
+		['typed By ID', locator('id', "={{ $fromAI('model', 'The Yunwu video model', 'string') }}")],
+		[
+			"set by n8n's 'let the model define this' button (in list mode, marked)",
+			locator(
+				'list',
+				"={{ /*n8n-auto-generated-fromAI-override*/ $fromAI('model', `The Yunwu video model`, 'string') }}",
+			),
+		],
+	])('a model the AI Agent gives through $fromAI() in the locator, %s', async (_how, model) => {
 		await runNode({
 			parameters: {
 				operation: 'create',
 				waitForCompletion: false,
-				model: locator('id', "={{ $fromAI('model', 'The Yunwu video model', 'string') }}"),
+				model,
 				prompt: "={{ $fromAI('prompt', 'What the video should show', 'string') }}",
 			},
-			items: [{ json: { model: 'grok-video-3', prompt: 'A kite' } }],
+			items: [{ json: { model: ' sora-2', prompt: 'A kite' } }],
 			credentials: credentialsFor(yunwu()),
 			typeVersion: 1.2,
 			asTool: true,
 		});
-		expect(lastBody()).toEqual({ model: 'grok-video-3', prompt: 'A kite' });
+		// An expression's model has its family's fields (the panel shows every family's for it).
+		expect(lastBody()).toMatchObject({ model: 'sora-2', prompt: 'A kite', duration: 10 });
 	});
 });
 
@@ -177,6 +216,14 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 		expect(results.map((result) => result.value)).toEqual(['sora-2', 'sora-2-pro']);
 	});
 
+	test('words typed apart each narrow the list, as a name is said ("sora 2 pro", "Veo 3.1")', async () => {
+		const values = async (filter: string) =>
+			(await search({}, filter)).results.map((result) => result.value);
+		expect(await values('sora 2 pro')).toEqual(['sora-2-pro']);
+		expect(await values('Veo  3.1')).toEqual(['veo3.1-fast']);
+		expect(await values('sora kling')).toEqual([]);
+	});
+
 	test('with API Kling, its models come first; other video models are marked as of another API', async () => {
 		const { results } = await search({ apiFormat: 'kling' });
 		expect(results[0]).toEqual({ name: 'kling-v2-master', value: 'kling-v2-master' });
@@ -191,6 +238,32 @@ describe("Version 1.2's list (listSearch), through n8n-core as the editor asks f
 			name: 'veo3-pro-frames (not in the list of models your key can use)',
 			value: 'veo3-pro-frames',
 		});
+	});
+
+	test('a mirror listing thousands of models: the list comes in pages of 100 as the editor scrolls, each model once, in order', async () => {
+		const many = Array.from({ length: 250 }, (_, index) => `video-${index}`);
+		yunwu().models = [...many, ...many].map((id) => ({ id, owned_by: 'mirror' }));
+		afterThisTest(() => (yunwu().models = DEFAULT_MODELS.map((model) => ({ ...model }))));
+		const pages: string[][] = [];
+		let paginationToken: string | undefined;
+		do {
+			const page = await listSearch('searchModels', {
+				parameters: { operation: 'create' },
+				credentials: credentialsFor(yunwu()),
+				paginationToken,
+			});
+			pages.push(page.results.map((result) => String(result.value)));
+			paginationToken = page.paginationToken as string | undefined;
+		} while (paginationToken !== undefined && pages.length < 10);
+		expect(pages.map((page) => page.length)).toEqual([100, 100, 50]);
+		const inOrder = [...many].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+		expect(pages.flat()).toEqual(inOrder);
+		const searched = await search({}, '-12');
+		expect(searched.results.map((result) => result.value)).toEqual([
+			'video-12',
+			...inOrder.filter((id) => id.startsWith('video-12') && id !== 'video-12'),
+		]);
+		expect(searched.paginationToken).toBeUndefined();
 	});
 
 	test('a list that cannot be loaded is one line saying why, and that By ID still takes a name; the key is nowhere', async () => {

@@ -221,6 +221,14 @@ describe('Model from version 1.2: a resource locator whose value decides the fam
 		]);
 		expect(names(create(locator('list', 'veo3.1-fast')), 1.2)).toEqual(['model', 'enhancePrompt']);
 		expect(names(create(locator('id', 'hailuo-02')), 1.2)).toEqual(['model', 'size']);
+		// n8n matches the value as typed: a space before a name shows the other models' fields
+		// (what model-locator.test.ts proves the body then sends), one after it its family's.
+		expect(names(create(locator('id', ' sora-2')), 1.2)).toEqual(['model', 'size']);
+		expect(names(create(locator('id', 'sora-2 ')), 1.2)).toEqual([
+			'model',
+			'orientation',
+			'duration',
+		]);
 	});
 
 	test('versions 1 and 1.1 keep the dropdown with Other: Custom Model Name shows, with the other models’ fields', () => {

@@ -68,15 +68,20 @@ export async function listModels(this: ILoadOptionsFunctions): Promise<INodeProp
 	return options;
 }
 
+/** The models in one page of the list (version 1.2). */
+const MODEL_PAGE_SIZE = 100;
+
 /**
  * Model's list, from version 1.2 (a resource locator's list mode): the same models in the same
  * order, the note of each model not first in its name (the list shows names only), narrowed to
- * the names holding the search text. A list that cannot be loaded is an error, which the editor
- * shows as one line under "Could not load list"; By ID still takes any name.
+ * the names holding each word of the search text, a page at a time. A list that cannot be loaded
+ * is an error, which the editor shows as one line under "Could not load list"; By ID still takes
+ * any name.
  */
 export async function searchModels(
 	this: ILoadOptionsFunctions,
 	filter?: string,
+	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const loaded = await loadModels(this);
 	if (typeof loaded === 'string')
@@ -95,9 +100,19 @@ export async function searchModels(
 		...first.map((id) => ({ name: id, value: id })),
 		...rest.map(({ id, note }) => noted(id, note)),
 	];
-	const wanted = filter?.trim().toLowerCase() ?? '';
+	// Each word typed narrows the list: "sora 2 pro" finds sora-2-pro, "Veo 3.1" veo3.1-fast.
+	const words = (filter ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+	const found = results.filter((result) => {
+		const value = String(result.value).toLowerCase();
+		return words.every((word) => value.includes(word));
+	});
+	// The editor renders every entry it gets and asks for the next page as the list is scrolled to
+	// its end: a mirror listing a hundred thousand models must not reach the browser in one answer.
+	const start = Math.max(0, Number.parseInt(paginationToken ?? '', 10) || 0);
+	const end = start + MODEL_PAGE_SIZE;
 	return {
-		results: results.filter((result) => String(result.value).toLowerCase().includes(wanted)),
+		results: found.slice(start, end),
+		paginationToken: end < found.length ? String(end) : undefined,
 	};
 }
 

@@ -475,11 +475,14 @@ export async function listSearch(
 		parameters: INodeParameters;
 		credentials: { apiKey: string; baseUrl: string } | null;
 		filter?: string;
+		/** The token of the page before, which the editor sends as the list is scrolled to its end. */
+		paginationToken?: string;
 	},
 ): Promise<INodeListSearchResult> {
 	return await new YunwuVideo().methods.listSearch[method].call(
 		loadOptionsContext(options),
 		options.filter,
+		options.paginationToken,
 	);
 }
 

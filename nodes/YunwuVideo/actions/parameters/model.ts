@@ -1,8 +1,14 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	isResourceLocatorValue,
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
 import { fieldPerApi } from '../../apis/registry';
 import { CUSTOM_MODEL } from '../../apis/unifiedFamilies';
 import { readText } from '../items/items';
+import { shown } from './options';
 
 /**
  * The first node version whose Model is a resource locator: a model from the key's list, or any
@@ -84,8 +90,26 @@ export const modelFields: INodeProperties[] = [modelDropdown, customModel, ...mo
 /** An item's model: the one sent, and the Model value the panel shows the family fields for. */
 interface ItemModel {
 	model: string;
-	/** The model sent, or `custom` (Other) on versions before 1.2: those show other models' fields. */
+	/**
+	 * The model sent, or `custom` (Other) on versions before 1.2: those show other models' fields.
+	 * A name typed with spaces around it is kept as typed: the panel does not trim it (" sora-2"
+	 * shows the other models' fields), so neither does the family the body gets.
+	 */
 	panelModel: string;
+}
+
+/** Whether `text` holds a control character (a line break, a tab…), which no model name has. */
+const hasControlCharacter = (text: string) =>
+	[...text].some((character) => {
+		const code = character.charCodeAt(0);
+		return code < 0x20 || (code >= 0x7f && code < 0xa0);
+	});
+
+/** The typed name of a 1.2 Model, untrimmed; undefined for an expression (the panel shows every family's fields). */
+function typedModel(context: IExecuteFunctions): string | undefined {
+	const saved = context.getNode().parameters.model;
+	const value = isResourceLocatorValue(saved) ? saved.value : saved;
+	return typeof value === 'string' && !value.startsWith('=') ? value : undefined;
 }
 
 /**
@@ -101,13 +125,20 @@ export function readModel(context: IExecuteFunctions, itemIndex: number): ItemMo
 		!locator && panelModel === CUSTOM_MODEL
 			? readText(context, 'customModel', itemIndex, customModel.displayName)
 			: panelModel;
+	const choose = locator
+		? 'Choose a model from the list, or type its name By ID.'
+		: 'Choose a model, or enter its name under Other.';
 	if (!model)
+		throw new NodeOperationError(node, `The model of item ${itemIndex} is empty. ${choose}`, {
+			itemIndex,
+		});
+	// A mapped cell's line break would be sent (and paid for) and break every message naming the
+	// model. Versions before 1.2 send what they always sent.
+	if (locator && hasControlCharacter(model))
 		throw new NodeOperationError(
 			node,
-			locator
-				? `The model of item ${itemIndex} is empty. Choose a model from the list, or type its name By ID.`
-				: `The model of item ${itemIndex} is empty. Choose a model, or enter its name under Other.`,
+			`The model of item ${itemIndex}, ${shown(model)}, holds a line break or another control character, which no model name has. ${choose}`,
 			{ itemIndex },
 		);
-	return { model, panelModel };
+	return { model, panelModel: (locator && typedModel(context)) || panelModel };
 }
